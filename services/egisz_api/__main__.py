@@ -1,0 +1,19 @@
+"""`python -m egisz_api`: the operator command line (migrate, seed, serve)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from egisz_api.settings import EgiszSettings
+from shared.cli import run_cli
+
+if __name__ == "__main__":
+    sys.exit(
+        run_cli(
+            prog="egisz_api",
+            settings_factory=EgiszSettings,
+            app_factory="egisz_api.main:create_app",
+            migrations_path=Path(__file__).parent / "migrations",
+        )
+    )

@@ -1,0 +1,54 @@
+"""The EGISZ application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from egisz_api import models  # noqa: F401
+from egisz_api.audit.routes import router as audit_router
+from egisz_api.settings import EgiszSettings
+from shared.db import make_engine, make_sessionmaker
+from shared.http import install_plumbing
+from shared.logging import configure_logging
+from shared.tokens import JwksCache, JwtVerifier
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: EgiszSettings | None = None) -> FastAPI:
+    settings = settings or EgiszSettings()
+    configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    jwks = JwksCache(settings.idp_jwks_url, min_refresh_interval=settings.jwks_min_refresh_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jwks.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="EGISZ API",
+        version="0.1.0",
+        description="EGISZ health records: FHIR R4 API for integrators and the patient cabinet.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_sessionmaker(engine)
+    app.state.token_verifier = JwtVerifier(
+        jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
+    )
+    install_plumbing(
+        app,
+        service="egisz_api",
+        engine_getter=lambda: engine,
+        script_location=MIGRATIONS,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    app.include_router(audit_router)
+    return app

@@ -1,0 +1,8 @@
+"""Every EGISZ model, imported once so that ``Base.metadata`` is complete."""
+
+from __future__ import annotations
+
+from egisz_api.audit.models import AccessEvent
+from egisz_api.database import Base
+
+__all__ = ["AccessEvent", "Base"]

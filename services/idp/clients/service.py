@@ -1,0 +1,83 @@
+"""Client registration rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from idp.clients import repository
+from idp.clients.errors import ClientExistsError, ClientNotFoundError
+from idp.clients.models import Client
+from idp.clients.secrets import SecretHasher, new_client_secret
+from shared.db import utcnow
+
+
+@dataclass
+class ClientSpec:
+    client_id: str
+    name: str
+    client_type: str = "confidential"
+    token_endpoint_auth_method: str = "client_secret_basic"
+    grant_types: list[str] = field(default_factory=lambda: ["client_credentials"])
+    scopes: list[str] = field(default_factory=list)
+    redirect_uris: list[str] = field(default_factory=list)
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
+    backchannel_logout_uri: str | None = None
+    jwks: dict[str, Any] | None = None
+    jwks_uri: str | None = None
+    signing_alg: str = "RS256"
+    default_audience: str | None = None
+    audiences: list[str] = field(default_factory=list)
+
+
+def register_client(
+    session: Session, hasher: SecretHasher, spec: ClientSpec, secret: str | None = None
+) -> tuple[Client, str | None]:
+    """Create a client. Returns it with its plain secret (shown once), or None when it has none."""
+    if repository.get_by_client_id(session, spec.client_id) is not None:
+        raise ClientExistsError(f"Client {spec.client_id!r} already exists.")
+    needs_secret = spec.client_type == "confidential" and spec.token_endpoint_auth_method.startswith(
+        "client_secret"
+    )
+    plain = (secret or new_client_secret()) if needs_secret else None
+    client = Client(
+        client_id=spec.client_id,
+        name=spec.name,
+        client_type=spec.client_type,
+        secret_hash=hasher.hash(plain) if plain else None,
+        token_endpoint_auth_method=spec.token_endpoint_auth_method,
+        grant_types=list(spec.grant_types),
+        scopes=list(spec.scopes),
+        redirect_uris=list(spec.redirect_uris),
+        post_logout_redirect_uris=list(spec.post_logout_redirect_uris),
+        backchannel_logout_uri=spec.backchannel_logout_uri,
+        jwks=spec.jwks,
+        jwks_uri=spec.jwks_uri,
+        signing_alg=spec.signing_alg,
+        default_audience=spec.default_audience,
+        audiences=list(spec.audiences),
+        secret_rotated_at=utcnow() if plain else None,
+    )
+    return repository.add(session, client), plain
+
+
+def ensure_client(session: Session, hasher: SecretHasher, spec: ClientSpec, secret: str) -> Client:
+    """Idempotent registration for seeds and config import: create, or update to match ``spec``."""
+    client = repository.get_by_client_id(session, spec.client_id)
+    if client is None:
+        created, _ = register_client(session, hasher, spec, secret)
+        return created
+    for name, value in vars(spec).items():
+        setattr(client, name, value)
+    client.secret_hash = hasher.hash(secret) if secret else None
+    session.flush()
+    return client
+
+
+def get_client(session: Session, client_id: str) -> Client:
+    client = repository.get_by_client_id(session, client_id)
+    if client is None:
+        raise ClientNotFoundError(f"No client {client_id!r}.")
+    return client

@@ -1,0 +1,183 @@
+"""Signing-key lifecycle: next → current → previous → retired, and a per-process key cache.
+
+Rotation without downtime: the *next* key is published in the JWKS before it signs anything, so
+every verifier has it cached by the time it is promoted; the *previous* key stays published until
+every token it signed has expired, then it is retired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from idp.keys import crypto, repository
+from idp.keys.errors import NoSigningKeyError, NoNextKeyError
+from idp.keys.models import SigningKey
+from shared.db import utcnow
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    kid: str
+    alg: str
+    private: crypto.PrivateKey
+
+
+def _context(kid: str, alg: str) -> bytes:
+    return f"{kid}|{alg}".encode()
+
+
+def create_key(session: Session, encryptor: crypto.KeyEncryptor, alg: str, state: str) -> SigningKey:
+    private = crypto.generate_private_key(alg)
+    jwk = crypto.public_jwk(private, alg, kid="")
+    kid = crypto.jwk_thumbprint(jwk)
+    jwk["kid"] = kid
+    now = utcnow()
+    key = SigningKey(
+        kid=kid,
+        alg=alg,
+        state=state,
+        public_jwk=jwk,
+        private_key_encrypted=encryptor.seal(crypto.private_to_der(private), _context(kid, alg)),
+        kek_id=encryptor.kek_id,
+        created_at=now,
+        promoted_at=now if state == "current" else None,
+    )
+    return repository.add_key(session, key)
+
+
+def ensure_signing_keys(
+    session_factory: sessionmaker[Session], encryptor: crypto.KeyEncryptor, algs: tuple[str, ...]
+) -> None:
+    """First start: create a current key per algorithm. Safe when replicas race (unique index)."""
+    for alg in algs:
+        with session_factory() as session:
+            if repository.keys_in_state(session, alg, "current"):
+                continue
+            try:
+                create_key(session, encryptor, alg, "current")
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+
+
+def add_next_key(session: Session, encryptor: crypto.KeyEncryptor, alg: str) -> SigningKey:
+    existing = repository.keys_in_state(session, alg, "next")
+    if existing:
+        return existing[0]
+    return create_key(session, encryptor, alg, "next")
+
+
+def promote_next_key(session: Session, alg: str) -> SigningKey:
+    nexts = repository.keys_in_state(session, alg, "next")
+    if not nexts:
+        raise NoNextKeyError(f"No next {alg} key to promote; add one first.")
+    now = utcnow()
+    for current in repository.keys_in_state(session, alg, "current"):
+        current.state = "previous"
+        current.demoted_at = now
+    session.flush()  # free the unique "current" slot before taking it
+    new = nexts[0]
+    new.state = "current"
+    new.promoted_at = now
+    session.flush()
+    return new
+
+
+def retire_expired_previous_keys(session: Session, alg: str, token_lifetime: dt.timedelta) -> list[str]:
+    """Retire previous keys whose last signed token has certainly expired."""
+    now = utcnow()
+    retired = []
+    for key in repository.keys_in_state(session, alg, "previous"):
+        if key.demoted_at is not None and key.demoted_at + token_lifetime <= now:
+            key.state = "retired"
+            key.retired_at = now
+            retired.append(key.kid)
+    session.flush()
+    return retired
+
+
+def describe_keys(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"kid": k.kid, "alg": k.alg, "state": k.state, "created_at": k.created_at.isoformat()}
+        for k in repository.published_keys(session)
+    ]
+
+
+class KeyStore:
+    """Published keys and the current signing keys, cached per process for ``cache_seconds``.
+
+    Replicas re-read the table after the cache window, so a rotation done by the CLI reaches every
+    process within that window (the next key was already published, so nothing breaks meanwhile).
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        encryptor: crypto.KeyEncryptor,
+        cache_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session_factory = session_factory
+        self._encryptor = encryptor
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._loaded_at: float | None = None
+        self._jwks: dict[str, Any] = {"keys": []}
+        self._signing: dict[str, ActiveKey] = {}
+        self._public_by_kid: dict[str, dict[str, Any]] = {}
+
+    def _load(self) -> None:
+        with self._session_factory() as session:
+            rows = repository.published_keys(session)
+            signing: dict[str, ActiveKey] = {}
+            for row in rows:
+                if row.state == "current":
+                    cached = self._signing.get(row.alg)
+                    if cached is not None and cached.kid == row.kid:
+                        signing[row.alg] = cached
+                        continue
+                    der = self._encryptor.open(row.private_key_encrypted, _context(row.kid, row.alg))
+                    signing[row.alg] = ActiveKey(row.kid, row.alg, crypto.private_from_der(der))
+            order = {"current": 0, "next": 1, "previous": 2}
+            ordered = sorted(rows, key=lambda r: (order[r.state], r.alg))
+            self._jwks = {"keys": [dict(r.public_jwk) for r in ordered]}
+            self._public_by_kid = {r.kid: dict(r.public_jwk) for r in rows}
+            self._signing = signing
+            self._loaded_at = self._clock()
+
+    def _fresh(self) -> None:
+        with self._lock:
+            if self._loaded_at is None or self._clock() - self._loaded_at >= self._cache_seconds:
+                self._load()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._loaded_at = None
+
+    def jwks(self) -> dict[str, Any]:
+        self._fresh()
+        return self._jwks
+
+    def public_jwk(self, kid: str) -> dict[str, Any] | None:
+        self._fresh()
+        return self._public_by_kid.get(kid)
+
+    def signing_key(self, alg: str) -> ActiveKey:
+        self._fresh()
+        key = self._signing.get(alg)
+        if key is None:
+            raise NoSigningKeyError(f"No current {alg} signing key.")
+        return key
+
+    def sign(self, claims: dict[str, Any], alg: str, typ: str = "JWT") -> str:
+        key = self.signing_key(alg)
+        return crypto.sign_compact(key.private, key.alg, key.kid, claims, typ=typ)

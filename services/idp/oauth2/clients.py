@@ -1,0 +1,56 @@
+"""Authlib's view of a registered client (ClientMixin over our ORM row)."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import ClientMixin
+
+from idp.clients.models import Client
+from idp.clients.secrets import SecretHasher
+
+
+class OAuthClient(ClientMixin):  # type: ignore[misc]
+    def __init__(self, row: Client, hasher: SecretHasher) -> None:
+        self.row = row
+        self._hasher = hasher
+
+    @property
+    def client_id(self) -> str:
+        return self.row.client_id
+
+    def get_client_id(self) -> str:
+        return self.row.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        uris = self.row.redirect_uris
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        if not scope:
+            return ""
+        allowed = set(self.row.scopes)
+        return " ".join(s for s in scope.split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        # RFC 9700 §2.1: exact string comparison, no normalisation, no prefix match.
+        return redirect_uri in self.row.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return self._hasher.verify(client_secret, self.row.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if endpoint == "token":
+            return method == self.row.token_endpoint_auth_method
+        # introspection / revocation: the registered method, or any secret method for secret clients
+        if method == self.row.token_endpoint_auth_method:
+            return True
+        return method.startswith("client_secret") and self.row.secret_hash is not None
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code" and "authorization_code" in self.row.grant_types
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.row.grant_types
+
+    @property
+    def is_public(self) -> bool:
+        return self.row.client_type == "public"

@@ -1,0 +1,96 @@
+"""The one Starlette-to-Authlib adapter.
+
+FastAPI reads the body asynchronously; Authlib is synchronous. An async dependency collects
+method, URL, headers, query and form once (:class:`HttpPayload`); the sync handler wraps it in
+:class:`StarletteOAuth2Request` for Authlib. The URL handed to Authlib is rebuilt on the issuer, so
+a TLS-terminating proxy in front does not make Authlib think the transport is insecure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from authlib.oauth2.rfc6749 import JsonPayload, JsonRequest, OAuth2Payload, OAuth2Request
+from fastapi import Request
+from starlette.datastructures import FormData, Headers
+
+
+@dataclass
+class HttpPayload:
+    method: str
+    path: str
+    query_string: str
+    headers: Headers  # case-insensitive, as Authlib looks up 'Authorization'
+    query: list[tuple[str, str]]
+    form: list[tuple[str, str]] = field(default_factory=list)
+    client_ip: str | None = None
+
+    def url(self, base: str) -> str:
+        url = base.rstrip("/") + self.path
+        return f"{url}?{self.query_string}" if self.query_string else url
+
+
+async def read_payload(request: Request) -> HttpPayload:
+    form: list[tuple[str, str]] = []
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
+        data: FormData = await request.form()
+        form = [(k, v) for k, v in data.multi_items() if isinstance(v, str)]
+    return HttpPayload(
+        method=request.method,
+        path=request.url.path,
+        query_string=request.url.query,
+        headers=request.headers,
+        query=list(request.query_params.multi_items()),
+        form=form,
+        client_ip=request.client.host if request.client else None,
+    )
+
+
+class _Payload(OAuth2Payload):
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._datalist: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in items:
+            self._datalist[key].append(value)
+        # first value wins for .data; duplicated parameters are refused by the grants (RFC 6749 §3.1)
+        self._data = {key: values[0] for key, values in self._datalist.items()}
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        return self._datalist
+
+
+class StarletteOAuth2Request(OAuth2Request):
+    def __init__(self, payload: HttpPayload, base_url: str) -> None:
+        super().__init__(method=payload.method, uri=payload.url(base_url), headers=payload.headers)
+        self.http = payload
+        self.payload = _Payload(payload.query + payload.form)
+
+    @property
+    def args(self) -> dict[str, str]:
+        return dict(self.http.query)
+
+    @property
+    def form(self) -> dict[str, str]:
+        return dict(self.http.form)
+
+
+class _JsonPayload(JsonPayload):
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self._data
+
+
+class StarletteJsonRequest(JsonRequest):
+    def __init__(self, payload: HttpPayload, base_url: str) -> None:
+        super().__init__(payload.method, payload.url(base_url), payload.headers)
+        self.payload = _JsonPayload(dict(payload.query + payload.form))

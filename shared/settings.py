@@ -1,0 +1,81 @@
+"""Settings base shared by the three services.
+
+Each service subclasses :class:`ServiceSettings` with its own env prefix (``IDP_``, ``EGISZ_``,
+``NOTIFIER_``). Secrets are ``SecretStr``; outside dev mode a secret that still holds a placeholder
+(or is too short to be a real secret) refuses to load, so a forgotten ``.env`` cannot reach
+production with the demo values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Substrings that mark a value as a placeholder rather than a real secret.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "dev-only", "insecure", "example", "secret")
+#: Shortest secret accepted outside dev mode (characters).
+MIN_SECRET_LENGTH = 32
+
+
+class PlaceholderSecretError(ValueError):
+    """A secret setting still holds a placeholder while dev mode is off."""
+
+
+def is_placeholder(value: str) -> bool:
+    lowered = value.strip().lower()
+    if len(lowered) < MIN_SECRET_LENGTH:
+        return True
+    return any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service has. Subclasses set ``model_config`` with their env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    #: Name used in logs and metrics; subclasses override.
+    service_name: ClassVar[str] = "service"
+
+    dev_mode: bool = Field(
+        default=False,
+        description="Development mode: allows placeholder secrets and dev-only pages. Never on in production.",
+    )
+    database_url: str = Field(
+        default="sqlite:///var/service.db",
+        description="SQLAlchemy URL of this service's own database (SQLite file or PostgreSQL).",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface `serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    log_level: str = Field(default="INFO", description="Root log level (DEBUG, INFO, WARNING, ERROR).")
+    log_json: bool = Field(default=True, description="Write logs as one JSON object per line.")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted, in bytes (413 above)."
+    )
+    db_pool_size: int = Field(default=10, ge=1, description="Database connection pool size (PostgreSQL).")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        if self.dev_mode:
+            return self
+        bad = [
+            name
+            for name, value in self._secret_fields().items()
+            if value is not None and is_placeholder(value.get_secret_value())
+        ]
+        if bad:
+            prefix = self.model_config.get("env_prefix", "")
+            names = ", ".join(f"{prefix}{name.upper()}" for name in sorted(bad))
+            raise PlaceholderSecretError(
+                f"placeholder or too short (< {MIN_SECRET_LENGTH} chars) secret outside dev mode: {names}"
+            )
+        return self
+
+    def _secret_fields(self) -> dict[str, SecretStr | None]:
+        found: dict[str, SecretStr | None] = {}
+        for name in type(self).model_fields:
+            value: Any = getattr(self, name)
+            if isinstance(value, SecretStr):
+                found[name] = value
+        return found
