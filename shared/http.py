@@ -100,7 +100,7 @@ class PlumbingMiddleware:
         rid = accept_request_id(headers.get(b"x-request-id", b"").decode("latin-1") or None)
         token = request_id_var.set(rid)
         started = time.perf_counter()
-        status_holder = {"status": 500, "started": False}
+        status_holder: dict[str, Any] = {"status": 500, "started": False, "too_large": False}
         limit = self.max_body_bytes
         try:
             declared = headers.get(b"content-length")
@@ -127,10 +127,21 @@ class PlumbingMiddleware:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > limit:
+                        status_holder["too_large"] = True
                         raise _BodyTooLarge
                 return message
 
             async def tracking_send(message: Message) -> None:
+                if status_holder.get("too_large"):
+                    # The framework turned our read error into its own 400; answer 413 instead.
+                    if message["type"] == "http.response.start" and not status_holder["started"]:
+                        status_holder["started"] = True
+                        status_holder["status"] = 413
+                        await _send_problem(
+                            send, 413, "payload_too_large", "Payload too large",
+                            f"The request body exceeds {limit} bytes.", rid,
+                        )  # fmt: skip
+                    return
                 if message["type"] == "http.response.start":
                     status_holder["status"] = message["status"]
                     status_holder["started"] = True

@@ -105,6 +105,7 @@ class JwksCache:
         self._clock = clock
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at: float | None = None
+        self._forced_at: float | None = None  # last refetch caused by an unknown kid
         self._lock = threading.Lock()
         self.fetch_count = 0
 
@@ -120,8 +121,10 @@ class JwksCache:
         with self._lock:
             now = self._clock()
             stale = self._fetched_at is None or now - self._fetched_at > self.max_age
-            may_refresh = self._fetched_at is None or now - self._fetched_at >= self.min_refresh_interval
-            if stale or (kid not in self._keys and may_refresh):
+            may_force = self._forced_at is None or now - self._forced_at >= self.min_refresh_interval
+            if stale or (kid not in self._keys and may_force):
+                if not stale:
+                    self._forced_at = now
                 try:
                     self._fetch()
                 except (httpx.HTTPError, ValueError) as exc:

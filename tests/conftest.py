@@ -104,3 +104,53 @@ async def idp(make_db: Callable[..., str]) -> AsyncIterator[tuple[FastAPI, httpx
     app = create_app(idp_settings(make_db("idp")))
     async with running(app) as client:
         yield app, client
+
+
+class LiveIdp:
+    """A real idp on a loopback port with registered service clients."""
+
+    def __init__(self, app: FastAPI, base_url: str) -> None:
+        self.app = app
+        self.base_url = base_url
+        self.secrets: dict[str, str] = {}
+
+    def register(self, client_id: str, *, scopes: list[str], audience: str) -> None:
+        from idp.clients.service import ClientSpec, register_client
+
+        spec = ClientSpec(client_id=client_id, name=client_id, grant_types=["client_credentials"], scopes=scopes,
+                          default_audience=audience, audiences=[audience])  # fmt: skip
+        with self.app.state.session_factory() as session:
+            _, secret = register_client(session, self.app.state.secret_hasher, spec)
+            session.commit()
+        assert secret
+        self.secrets[client_id] = secret
+
+    def token(self, client_id: str, **form: str) -> str:
+        response = httpx.post(
+            f"{self.base_url}/token",
+            data={"grant_type": "client_credentials", **form},
+            auth=(client_id, self.secrets[client_id]),
+        )
+        response.raise_for_status()
+        token: str = response.json()["access_token"]
+        return token
+
+
+@pytest.fixture(scope="session")
+def live_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveIdp]:
+    from idp.main import create_app
+    from tests.live import serve_in_thread
+
+    tmp = tmp_path_factory.mktemp("live_idp")
+    url = create_database(tmp, "live_idp")
+    migrations.upgrade(MIGRATIONS["idp"], url)
+    from tests.live import free_port
+
+    port = free_port()
+    app = create_app(idp_settings(url, issuer=f"http://127.0.0.1:{port}"))
+    with serve_in_thread(app, port) as base:
+        idp = LiveIdp(app, base)
+        idp.register("notifier-caller", scopes=["notify:send"], audience="notifier")
+        idp.register("egisz-caller", scopes=["egisz:read"], audience="egisz")
+        yield idp
+    drop_database(url)

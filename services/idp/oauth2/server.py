@@ -96,6 +96,9 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         include_refresh_token: bool = True,
     ) -> dict[str, Any]:
         assert self._request is not None
+        if grant_type == "client_credentials" and not scope:
+            # RFC 6749 §3.3: no scope asked → the client's registered scopes are the default.
+            scope = " ".join(client.row.scopes)
         resources = self._request.payload.datalist.get("resource", [])
         audience = resolve_audience(client, resources, self.issuer)
         access_token, claims = self.tokens.issue(

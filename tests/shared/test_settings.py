@@ -1,0 +1,40 @@
+"""Settings refuse placeholder secrets outside dev mode."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from idp.settings import IdpSettings
+
+STRONG = "k" * 20 + "9f2c1a7e3b5d4c6f8a0b"
+
+
+def test_dev_mode_accepts_the_placeholder_defaults() -> None:
+    settings = IdpSettings(dev_mode=True)
+    assert "change-me" in settings.key_encryption_key.get_secret_value()
+
+
+def test_production_refuses_placeholder_secrets_and_names_them() -> None:
+    with pytest.raises(ValidationError) as info:
+        IdpSettings(dev_mode=False)
+    message = str(info.value)
+    assert "IDP_KEY_ENCRYPTION_KEY" in message and "IDP_CLIENT_SECRET_PEPPER" in message
+
+
+def test_production_refuses_a_short_secret() -> None:
+    with pytest.raises(ValidationError, match="IDP_CLIENT_SECRET_PEPPER"):
+        IdpSettings(dev_mode=False, key_encryption_key=STRONG, client_secret_pepper="short-but-real")
+
+
+def test_production_accepts_real_secrets() -> None:
+    settings = IdpSettings(dev_mode=False, key_encryption_key=STRONG, client_secret_pepper=STRONG[::-1])
+    assert settings.key_encryption_key.get_secret_value() == STRONG
+    assert STRONG not in repr(settings)  # SecretStr never prints its value
+
+
+def test_settings_come_from_the_service_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDP_DEV_MODE", "true")
+    monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL", "120")
+    monkeypatch.setenv("EGISZ_ACCESS_TOKEN_TTL", "999")
+    assert IdpSettings().access_token_ttl == 120
