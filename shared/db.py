@@ -113,7 +113,9 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
-def session_dependency(factory_getter: Callable[[], sessionmaker[Session]]) -> Callable[[], Iterator[Session]]:
+def session_dependency(
+    factory_getter: Callable[[], sessionmaker[Session]],
+) -> Callable[[], Iterator[Session]]:
     """A FastAPI dependency yielding one session per request: commit on success, rollback on error."""
 
     def _session() -> Iterator[Session]:

@@ -59,7 +59,7 @@ class Metrics:
         self.service = service
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLargeError(Exception):
     pass
 
 
@@ -108,7 +108,9 @@ class PlumbingMiddleware:
                 try:
                     too_big = int(declared) > limit
                 except ValueError:
-                    await _send_problem(send, 400, "bad_request", "Bad request", "Invalid Content-Length.", rid)
+                    await _send_problem(
+                        send, 400, "bad_request", "Bad request", "Invalid Content-Length.", rid
+                    )
                     status_holder["status"] = 400
                     return
                 if too_big:
@@ -128,7 +130,7 @@ class PlumbingMiddleware:
                     received += len(message.get("body", b""))
                     if received > limit:
                         status_holder["too_large"] = True
-                        raise _BodyTooLarge
+                        raise _BodyTooLargeError
                 return message
 
             async def tracking_send(message: Message) -> None:
@@ -154,7 +156,7 @@ class PlumbingMiddleware:
 
             try:
                 await self.app(scope, limited_receive, tracking_send)
-            except _BodyTooLarge:
+            except _BodyTooLargeError:
                 if not status_holder["started"]:
                     await _send_problem(
                         send, 413, "payload_too_large", "Payload too large",
@@ -189,9 +191,7 @@ class PlumbingMiddleware:
             request_id_var.reset(token)
 
 
-def ops_router(
-    metrics: Metrics, engine_getter: Callable[[], Engine], script_location: Path
-) -> APIRouter:
+def ops_router(metrics: Metrics, engine_getter: Callable[[], Engine], script_location: Path) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -205,19 +205,21 @@ def ops_router(
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+        except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
             return False, checks
         try:
             checks["migrations"] = "at head" if is_at_head(engine, script_location) else "behind head"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             checks["migrations"] = f"unknown: {type(exc).__name__}"
         return checks["migrations"] == "at head", checks
 
     @router.get("/readyz", summary="Readiness: database reachable and migrations at head")
     async def readyz() -> JSONResponse:
         ok, checks = await run_in_threadpool(_ready_check)
-        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def prometheus_metrics() -> Response:

@@ -91,3 +91,5 @@ def configure_logging(service: str, *, level: str = "INFO", json_output: bool = 
     # httpx logs every URL at INFO; query strings can carry codes and tokens.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # readiness probes open a migration context on every call; its INFO lines are noise
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

@@ -66,9 +66,7 @@ def run_env(context: Any, target_metadata: MetaData) -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     batch = url.startswith("sqlite")  # SQLite alters tables by copy-and-move
     if context.is_offline_mode():
-        context.configure(
-            url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=batch
-        )
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=batch)
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -40,7 +40,7 @@ class ServiceSettings(BaseSettings):
 
     dev_mode: bool = Field(
         default=False,
-        description="Development mode: allows placeholder secrets and dev-only pages. Never on in production.",
+        description="Development mode: allows placeholder secrets and dev-only pages; never in production.",
     )
     database_url: str = Field(
         default="sqlite:///var/service.db",

@@ -170,7 +170,9 @@ class JwtVerifier:
         if not isinstance(alg, str) or alg not in self.algorithms:
             raise self._fail(f"Algorithm {alg!r} is not accepted.")
         typ = header.get("typ")
-        if self.allowed_types is not None and (not isinstance(typ, str) or typ.lower() not in self.allowed_types):
+        if self.allowed_types is not None and (
+            not isinstance(typ, str) or typ.lower() not in self.allowed_types
+        ):
             raise self._fail(f"Token type {typ!r} is not accepted.")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:

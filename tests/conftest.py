@@ -117,8 +117,14 @@ class LiveIdp:
     def register(self, client_id: str, *, scopes: list[str], audience: str) -> None:
         from idp.clients.service import ClientSpec, register_client
 
-        spec = ClientSpec(client_id=client_id, name=client_id, grant_types=["client_credentials"], scopes=scopes,
-                          default_audience=audience, audiences=[audience])  # fmt: skip
+        spec = ClientSpec(
+            client_id=client_id,
+            name=client_id,
+            grant_types=["client_credentials"],
+            scopes=scopes,
+            default_audience=audience,
+            audiences=[audience],
+        )
         with self.app.state.session_factory() as session:
             _, secret = register_client(session, self.app.state.secret_hasher, spec)
             session.commit()

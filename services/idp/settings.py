@@ -30,12 +30,14 @@ class IdpSettings(ServiceSettings):
     )
     client_secret_pepper: SecretStr = Field(
         default=SecretStr(DEV_PEPPER),
-        description="HMAC key for hashing client secrets (>= 32 chars); changing it invalidates every secret.",
+        description="HMAC key for client-secret hashes (>= 32 chars); changing it invalidates every secret.",
     )
     id_token_ttl: int = Field(default=3600, ge=30, description="ID token lifetime, seconds.")
     access_token_ttl: int = Field(default=600, ge=30, description="Access token lifetime, seconds.")
     key_cache_seconds: float = Field(
-        default=30.0, ge=0, description="How long a process keeps the signing keys in memory before re-reading."
+        default=30.0,
+        ge=0,
+        description="How long a process keeps the signing keys in memory before re-reading.",
     )
     default_signing_alg: str = Field(
         default="RS256", pattern="^(RS256|ES256)$", description="Signing algorithm when a client names none."

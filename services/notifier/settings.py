@@ -24,5 +24,7 @@ class NotifierSettings(ServiceSettings):
     )
     audience: str = Field(default="notifier", description="Expected `aud` of incoming tokens (RFC 9068 §4).")
     jwks_min_refresh_seconds: float = Field(
-        default=30.0, ge=0, description="Shortest interval between two JWKS fetches caused by an unknown `kid`."
+        default=30.0,
+        ge=0,
+        description="Shortest interval between two JWKS fetches caused by an unknown `kid`.",
     )

@@ -29,7 +29,11 @@ class MessageRequest(BaseModel):
 
     @model_validator(mode="after")
     def _channels_have_addresses(self) -> MessageRequest:
-        needs = {"email": self.recipient.email, "sms": self.recipient.phone, "push": self.recipient.push_token}
+        needs = {
+            "email": self.recipient.email,
+            "sms": self.recipient.phone,
+            "push": self.recipient.push_token,
+        }
         missing = [c for c in self.channels if not needs[c]]
         if missing:
             raise ValueError(f"recipient has no address for channel(s): {', '.join(missing)}")

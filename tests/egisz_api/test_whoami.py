@@ -25,7 +25,9 @@ async def egisz(make_db: Callable[..., str], live_idp: LiveIdp) -> AsyncIterator
         yield client
 
 
-async def test_whoami_with_an_egisz_token_records_the_access(egisz: httpx.AsyncClient, live_idp: LiveIdp) -> None:
+async def test_whoami_with_an_egisz_token_records_the_access(
+    egisz: httpx.AsyncClient, live_idp: LiveIdp
+) -> None:
     headers = {"Authorization": f"Bearer {live_idp.token('egisz-caller')}"}
     first = await egisz.get("/api/v1/whoami", headers=headers)
     assert first.status_code == 200, first.text
@@ -34,7 +36,9 @@ async def test_whoami_with_an_egisz_token_records_the_access(egisz: httpx.AsyncC
     assert len(second["recent_access"]) == 2
 
 
-async def test_without_token_or_with_a_notifier_token_it_is_401(egisz: httpx.AsyncClient, live_idp: LiveIdp) -> None:
+async def test_without_token_or_with_a_notifier_token_it_is_401(
+    egisz: httpx.AsyncClient, live_idp: LiveIdp
+) -> None:
     assert (await egisz.get("/api/v1/whoami")).status_code == 401
     headers = {"Authorization": f"Bearer {live_idp.token('notifier-caller')}"}
     response = await egisz.get("/api/v1/whoami", headers=headers)

@@ -85,7 +85,9 @@ async def test_rotation_publishes_next_then_keeps_previous_until_retired(idp: An
         session.commit()
     client_id, secret = _register(app)
     token = (
-        await client.post("/token", data={"grant_type": "client_credentials"}, headers=_basic(client_id, secret))
+        await client.post(
+            "/token", data={"grant_type": "client_credentials"}, headers=_basic(client_id, secret)
+        )
     ).json()["access_token"]
     assert jwt.get_unverified_header(token)["kid"] == next_kid
     kids = {k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]}
@@ -166,7 +168,9 @@ async def test_client_secret_is_stored_as_a_keyed_hash(idp: Any) -> None:
     with app.state.session_factory() as session:
         row = session.scalars(select(Client).where(Client.client_id == client_id)).one()
     assert secret not in (row.secret_hash or "")
-    assert row.secret_hash == SecretHasher(app.state.settings.client_secret_pepper.get_secret_value()).hash(secret)
+    assert row.secret_hash == SecretHasher(app.state.settings.client_secret_pepper.get_secret_value()).hash(
+        secret
+    )
 
 
 async def test_token_endpoint_is_post_only(idp: Any) -> None:

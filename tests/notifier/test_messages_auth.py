@@ -49,7 +49,9 @@ async def test_accepts_a_notifier_token_and_shows_the_message_to_its_sender(
     assert status.status_code == 200 and status.json()["status"] == "queued"
 
 
-async def test_a_token_for_another_audience_is_refused(notifier: httpx.AsyncClient, live_idp: LiveIdp) -> None:
+async def test_a_token_for_another_audience_is_refused(
+    notifier: httpx.AsyncClient, live_idp: LiveIdp
+) -> None:
     token = live_idp.token("egisz-caller")
     response = await notifier.post("/v1/messages", json=MESSAGE, headers=_bearer(token))
     assert response.status_code == 401
@@ -92,7 +94,11 @@ async def test_another_callers_message_is_not_found(notifier: httpx.AsyncClient,
         {**MESSAGE, "unknown": 1},
     ],
 )
-async def test_bad_bodies_are_422(notifier: httpx.AsyncClient, live_idp: LiveIdp, body: dict[str, Any]) -> None:
-    response = await notifier.post("/v1/messages", json=body, headers=_bearer(live_idp.token("notifier-caller")))
+async def test_bad_bodies_are_422(
+    notifier: httpx.AsyncClient, live_idp: LiveIdp, body: dict[str, Any]
+) -> None:
+    response = await notifier.post(
+        "/v1/messages", json=body, headers=_bearer(live_idp.token("notifier-caller"))
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_failed"

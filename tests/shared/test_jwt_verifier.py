@@ -97,14 +97,18 @@ def test_a_valid_token_passes(setup: Any) -> None:
 def test_alg_none_is_refused(setup: Any) -> None:
     issuer, _, verifier = setup
     header = _b64(json.dumps({"alg": "none", "kid": issuer.kid, "typ": "JWT"}).encode())
-    payload = _b64(json.dumps({"iss": ISSUER, "aud": "notifier", "sub": "x", "exp": time.time() + 60}).encode())
+    payload = _b64(
+        json.dumps({"iss": ISSUER, "aud": "notifier", "sub": "x", "exp": time.time() + 60}).encode()
+    )
     _reject(verifier, f"{header}.{payload}.", "Algorithm 'none'")
 
 
 def test_hs256_signed_with_the_public_key_is_refused(setup: Any) -> None:
     issuer, server, verifier = setup
     header = _b64(json.dumps({"alg": "HS256", "kid": issuer.kid, "typ": "JWT"}).encode())
-    payload = _b64(json.dumps({"iss": ISSUER, "aud": "notifier", "sub": "x", "exp": time.time() + 60}).encode())
+    payload = _b64(
+        json.dumps({"iss": ISSUER, "aud": "notifier", "sub": "x", "exp": time.time() + 60}).encode()
+    )
     signing_input = f"{header}.{payload}".encode()
     for secret in (issuer.public_pem, json.dumps(issuer.jwk()).encode()):
         signature = _b64(hmac.new(secret, signing_input, hashlib.sha256).digest())

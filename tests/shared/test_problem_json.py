@@ -113,6 +113,10 @@ async def test_unhandled_error_reveals_only_an_error_id_that_is_in_the_log(
 
 
 async def test_request_id_is_echoed_or_made_up(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz", headers={"X-Request-ID": "abc-1"})).headers["x-request-id"] == "abc-1"
-    made_up = (await client.get("/healthz", headers={"X-Request-ID": "bad id\n<script>"})).headers["x-request-id"]
+    assert (await client.get("/healthz", headers={"X-Request-ID": "abc-1"})).headers[
+        "x-request-id"
+    ] == "abc-1"
+    made_up = (await client.get("/healthz", headers={"X-Request-ID": "bad id\n<script>"})).headers[
+        "x-request-id"
+    ]
     assert made_up != "bad id\n<script>" and len(made_up) == 32

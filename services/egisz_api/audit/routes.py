@@ -9,7 +9,9 @@ from egisz_api.dependencies import ClaimsDep, SessionDep
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
 
-@router.get("/whoami", response_model=WhoAmI, summary="The caller as the token describes it, and its last accesses")
+@router.get(
+    "/whoami", response_model=WhoAmI, summary="The caller as the token describes it, and its last accesses"
+)
 def whoami(request: Request, claims: ClaimsDep, session: SessionDep) -> WhoAmI:
     subject = str(claims["sub"])
     client_id = claims.get("client_id")

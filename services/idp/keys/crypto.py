@@ -36,7 +36,9 @@ class KeyEncryptor:
     def __init__(self, secret: str) -> None:
         material = secret.encode()
         self._aead = AESGCM(
-            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"idp signing-key kek").derive(material)
+            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"idp signing-key kek").derive(
+                material
+            )
         )
         #: a short fingerprint stored beside each blob, to tell which KEK sealed it
         self.kek_id = hashlib.sha256(b"kek-id:" + material).hexdigest()[:12]

@@ -9,7 +9,11 @@ from idp.keys.models import SigningKey
 
 
 def published_keys(session: Session) -> Sequence[SigningKey]:
-    stmt = select(SigningKey).where(SigningKey.state.in_(("next", "current", "previous"))).order_by(SigningKey.id)
+    stmt = (
+        select(SigningKey)
+        .where(SigningKey.state.in_(("next", "current", "previous")))
+        .order_by(SigningKey.id)
+    )
     return session.scalars(stmt).all()
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from idp.keys import crypto, repository
-from idp.keys.errors import NoSigningKeyError, NoNextKeyError
+from idp.keys.errors import NoNextKeyError, NoSigningKeyError
 from idp.keys.models import SigningKey
 from shared.db import utcnow
 

@@ -8,7 +8,7 @@ from idp.clients.models import Client
 from idp.clients.secrets import SecretHasher
 
 
-class OAuthClient(ClientMixin):  # type: ignore[misc]
+class OAuthClient(ClientMixin):
     def __init__(self, row: Client, hasher: SecretHasher) -> None:
         self.row = row
         self._hasher = hasher

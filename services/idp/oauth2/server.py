@@ -31,7 +31,7 @@ def refuse_unregistered_scopes(client: OAuthClient, scope: str | None) -> None:
         raise InvalidScopeError(f"Scope not allowed for this client: {' '.join(sorted(extra))}")
 
 
-class ServiceClientCredentialsGrant(ClientCredentialsGrant):  # type: ignore[misc]
+class ServiceClientCredentialsGrant(ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def validate_requested_scope(self) -> None:
@@ -39,7 +39,7 @@ class ServiceClientCredentialsGrant(ClientCredentialsGrant):  # type: ignore[mis
         super().validate_requested_scope()
 
 
-class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
+class IdpAuthorizationServer(AuthorizationServer):
     def __init__(
         self, session: Session, hasher: SecretHasher, tokens: AccessTokenIssuer, issuer: str
     ) -> None:

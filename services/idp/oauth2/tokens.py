@@ -27,9 +27,7 @@ def resolve_audience(client: OAuthClient, resources: list[str], issuer: str) -> 
 
 
 class AccessTokenIssuer:
-    def __init__(
-        self, keys: KeyStore, issuer: str, ttl: int, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, keys: KeyStore, issuer: str, ttl: int, clock: Callable[[], float] = time.time) -> None:
         self.keys = keys
         self.issuer = issuer
         self.ttl = ttl

@@ -1,0 +1,46 @@
+# Everything goes through uv: it creates .venv and installs from the committed uv.lock.
+# `make run` and `make test` are the two commands a newcomer needs.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR):$(CURDIR)/services
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint fmt migrate seed bench clean e2e-deps
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv .venv-tools && .venv-tools/bin/pip install -q uv
+
+venv: $(UV) ## create .venv and install the locked dependencies
+	@$(UV) sync --frozen --quiet
+
+run: venv ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 (Ctrl-C stops)
+	@$(PY) deploy/run_dev.py
+
+test: venv ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff check, ruff format --check, mypy, import-linter contracts
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+	@.venv/bin/mypy shared services
+	@.venv/bin/lint-imports
+
+fmt: venv ## format and autofix
+	@.venv/bin/ruff format .
+	@.venv/bin/ruff check --fix .
+
+migrate: venv ## upgrade all three databases to head
+	@$(PY) deploy/run_dev.py --only-migrate
+
+seed: venv ## create the demo data and write var/demo.json (dev mode)
+	@$(PY) deploy/run_dev.py --only-seed
+
+bench: venv ## run every benchmark under bench/ and print the figures
+	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) "$$f" || exit 1; done
+
+clean: ## remove var/ (databases, demo.json) and caches
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

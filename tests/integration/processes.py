@@ -1,0 +1,92 @@
+"""Starting the services as real uvicorn processes on free loopback ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.live import free_port, wait_ready
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFIX = {"idp": "IDP_", "egisz_api": "EGISZ_", "notifier": "NOTIFIER_"}
+
+
+def service_env(service: str, settings: dict[str, Any]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(PREFIX.values()))}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "services")])
+    for key, value in settings.items():
+        env[PREFIX[service] + key.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+def run_cli(service: str, settings: dict[str, Any], *args: str) -> Any:
+    result = subprocess.run(
+        [sys.executable, "-m", service, *args],
+        env=service_env(service, settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(result.stdout) if result.stdout.strip() else None
+
+
+class ServiceProcess:
+    def __init__(self, service: str, settings: dict[str, Any], log_path: Path) -> None:
+        self.service = service
+        self.settings = dict(settings)
+        self.port = int(self.settings.setdefault("port", free_port()))
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, migrate: bool = True) -> None:
+        args = [sys.executable, "-m", self.service, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if migrate:
+            args.append("--migrate")
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                args, env=service_env(self.service, self.settings), stdout=log, stderr=log, cwd=ROOT
+            )
+        try:
+            wait_ready(f"{self.base_url}/readyz", timeout=60)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(
+                f"{self.service} did not start:\n{self.log_path.read_text()[-4000:]}"
+            ) from None
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def started(*processes: ServiceProcess) -> Iterator[None]:
+    try:
+        for proc in processes:
+            proc.start()
+        yield
+    finally:
+        for proc in reversed(processes):
+            proc.stop()
