@@ -6,7 +6,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/services
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt migrate seed bench clean e2e-deps
+.PHONY: help venv run test lint fmt migrate seed bench clean docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,3 +44,6 @@ bench: venv ## run every benchmark under bench/ and print the figures
 
 clean: ## remove var/ (databases, demo.json) and caches
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+docs: venv ## regenerate the configuration table in README.md from the settings classes
+	@$(PY) deploy/settings_table.py --write README.md
