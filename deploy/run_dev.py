@@ -1,0 +1,324 @@
+"""`make run`: migrate, seed and start idp, egisz_api and notifier on this machine (dev mode, SQLite).
+
+    .venv/bin/python deploy/run_dev.py                # migrate + seed + serve; Ctrl-C stops all three
+    .venv/bin/python deploy/run_dev.py --only-migrate # `make migrate`
+    .venv/bin/python deploy/run_dev.py --only-seed    # `make seed`: migrate + seed + var/demo.json
+
+It talks to the services only through their command lines (``python -m <service> migrate|seed|serve``)
+and over HTTP, never by importing them. Every setting keeps its usual environment variable and the
+person's own environment wins over the defaults chosen here, e.g. ``IDP_PORT=9000 make run``: the
+idp issuer and the JWKS URLs given to the other two follow the idp's port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+#: service -> (env prefix, default port, SQLite file name); the same defaults as the settings classes.
+SERVICES = {
+    "idp": ("IDP_", 8000, "idp.db"),
+    "egisz_api": ("EGISZ_", 8001, "egisz.db"),
+    "notifier": ("NOTIFIER_", 8002, "notifier.db"),
+}
+READY_LINE = "All three services are ready. Press Ctrl-C to stop."
+STOP_TIMEOUT = 10.0
+_print_lock = threading.Lock()
+
+
+def say(line: str = "") -> None:
+    with _print_lock:
+        print(line, flush=True)
+
+
+class StartupError(Exception):
+    """Something the person has to fix; printed without a traceback, exit status 1."""
+
+
+def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
+    """Each service's environment: the caller's own variables first, dev defaults for the rest."""
+    base = dict(os.environ)
+    inherited = [p for p in base.get("PYTHONPATH", "").split(os.pathsep) if p]
+    base["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "services"), *inherited])
+    idp_port = base.get("IDP_PORT", str(SERVICES["idp"][1]))
+    issuer = base.get("IDP_ISSUER", f"http://127.0.0.1:{idp_port}")
+    envs: dict[str, dict[str, str]] = {}
+    for service, (prefix, port, db_file) in SERVICES.items():
+        defaults = {
+            "DEV_MODE": "true",
+            "DATABASE_URL": f"sqlite:///{var_dir / db_file}",
+            "PORT": str(port),
+            # plain lines read better on a console than JSON; LOG_JSON=true brings JSON back
+            "LOG_JSON": "false",
+        }
+        if service == "idp":
+            defaults["ISSUER"] = issuer
+        else:
+            defaults["IDP_ISSUER"] = issuer
+            defaults["IDP_JWKS_URL"] = f"{issuer}/.well-known/jwks.json"
+        env = dict(base)
+        for key, value in defaults.items():
+            env.setdefault(prefix + key, value)
+        envs[service] = env
+    return envs
+
+
+def base_url(service: str, env: dict[str, str]) -> str:
+    prefix = SERVICES[service][0]
+    host = env.get(prefix + "HOST", "127.0.0.1")
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - a bind-all address is reached through loopback
+        host = "127.0.0.1"
+    return f"http://{host}:{env[prefix + 'PORT']}"
+
+
+def cli(service: str, env: dict[str, str], *args: str) -> str:
+    """Run ``python -m <service> <args>``; its stdout, or StartupError with its output."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", service, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        output = "\n".join((result.stderr + result.stdout).strip().splitlines()[-40:])
+        command = " ".join(["python -m", service, *args])
+        raise StartupError(f"`{command}` failed (exit {result.returncode}):\n{output}")
+    return result.stdout
+
+
+def migrate(envs: dict[str, dict[str, str]]) -> None:
+    for service, env in envs.items():
+        url = env[SERVICES[service][0] + "DATABASE_URL"]
+        if url.startswith("sqlite:///"):  # alembic does not create the file's folder
+            (ROOT / url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        cli(service, env, "migrate")
+        say(f"{service}: database at head")
+
+
+def urls(envs: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for service, env in envs.items():
+        url = base_url(service, env)
+        found[service] = {"url": url, "docs": f"{url}/docs", "readyz": f"{url}/readyz"}
+    issuer = envs["idp"]["IDP_ISSUER"].rstrip("/")
+    found["idp"]["jwks"] = f"{issuer}/.well-known/jwks.json"
+    found["idp"]["discovery"] = f"{issuer}/.well-known/openid-configuration"
+    return found
+
+
+def seed(envs: dict[str, dict[str, str]], demo_path: Path) -> dict[str, Any]:
+    """Seed every service (idempotent) and write what they created to demo.json."""
+    demo: dict[str, Any] = {}
+    for service, env in envs.items():
+        output = cli(service, env, "seed")
+        try:
+            demo[service] = json.loads(output or "{}")
+        except json.JSONDecodeError as exc:
+            raise StartupError(f"`python -m {service} seed` printed no JSON:\n{output}") from exc
+    demo["urls"] = urls(envs)
+    demo_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = demo_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(demo, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.chmod(0o600)  # demo secrets, but secrets all the same
+    tmp.replace(demo_path)
+    say(f"demo data written to {demo_path}")
+    return demo
+
+
+def describe(demo: dict[str, Any]) -> str:
+    """The readable block: URLs, then whatever each seed created (lists of records, one per line)."""
+    lines = ["", "=" * 78]
+    for service, links in demo["urls"].items():
+        lines.append(f"{service:<10} {links['url']}   docs: {links['docs']}")
+        for name in ("jwks", "discovery"):
+            if name in links:
+                lines.append(f"{'':<10} {name}: {links[name]}")
+    for service in SERVICES:
+        for kind, items in (demo.get(service) or {}).items():
+            lines.append(f"{service} {kind}:")
+            for item in items if isinstance(items, list) else [items]:
+                if isinstance(item, dict):
+                    item = "  ".join(f"{k}={_flat(v)}" for k, v in item.items())
+                lines.append(f"  - {item}")
+    lines.append("=" * 78)
+    return "\n".join(lines)
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def port_free(url: str) -> bool:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, int(port)))
+        except OSError:
+            return False
+    return True
+
+
+class Service:
+    """One `python -m <service> serve` child whose output goes to the console, prefixed."""
+
+    def __init__(self, name: str, env: dict[str, str]) -> None:
+        self.name = name
+        self.env = env
+        self.url = base_url(name, env)
+        self.tail: collections.deque[str] = collections.deque(maxlen=40)
+        self.process: subprocess.Popen[str] | None = None
+        self.reader: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", self.name, "serve"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            bufsize=1,
+            # its own process group: Ctrl-C reaches only this script, which then stops the children
+            # in order instead of all of them racing each other
+            process_group=0,
+        )
+        self.reader = threading.Thread(target=self._copy_output, daemon=True)
+        self.reader.start()
+        say(f"{self.name}: started (pid {self.process.pid}), waiting for {self.url}/readyz")
+
+    def _copy_output(self) -> None:
+        assert self.process and self.process.stdout
+        for line in self.process.stdout:
+            line = line.rstrip("\n")
+            self.tail.append(line)
+            say(f"{self.name:<9}| {line}")
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, deadline: float, stop: threading.Event) -> None:
+        while time.monotonic() < deadline and not stop.is_set():
+            if not self.running():
+                raise self.failure("exited before it was ready")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            stop.wait(0.2)
+        if stop.is_set():
+            return
+        raise self.failure(f"did not answer {self.url}/readyz in time")
+
+    def failure(self, what: str) -> StartupError:
+        time.sleep(0.2)  # let the reader thread catch up with the last words
+        tail = "\n".join(f"    {line}" for line in self.tail) or "    (no output)"
+        return StartupError(f"{self.name} {what}; its last lines:\n{tail}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                say(f"{self.name}: did not stop in {STOP_TIMEOUT:.0f}s, killing it")
+                self.process.kill()
+                self.process.wait()
+        if self.reader:
+            self.reader.join(timeout=2)
+        if self.process.stdout:
+            self.process.stdout.close()
+        say(f"{self.name}: stopped")
+
+
+def serve(envs: dict[str, dict[str, str]], demo: dict[str, Any], ready_timeout: float) -> int:
+    services = [Service(name, env) for name, env in envs.items()]
+    taken = [f"  {s.name}: {s.url}" for s in services if not port_free(s.url)]
+    if taken:
+        raise StartupError(
+            "these ports are already in use (is `make run` already running?):\n"
+            + "\n".join(taken)
+            + "\nStop whatever holds them, or choose other ports, e.g. IDP_PORT=9000 EGISZ_PORT=9001 "
+            "NOTIFIER_PORT=9002 make run"
+        )
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for service in services:
+            service.start()
+        deadline = time.monotonic() + ready_timeout
+        for service in services:
+            service.wait_ready(deadline, stop)
+        if stop.is_set():
+            return 0
+        say(describe(demo))
+        say(READY_LINE)
+        while not stop.wait(0.5):
+            dead = [s for s in services if not s.running()]
+            if dead:
+                raise dead[0].failure("stopped unexpectedly")
+        say("stopping...")
+        return 0
+    finally:
+        for service in reversed(services):
+            service.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--only-migrate", action="store_true", help="upgrade the three databases and stop")
+    only.add_argument("--only-seed", action="store_true", help="migrate, seed, write demo.json and stop")
+    parser.add_argument(
+        "--var-dir", type=Path, default=ROOT / "var", help="for SQLite files, demo.json (default: var/)"
+    )
+    parser.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for /readyz")
+    args = parser.parse_args(argv)
+    var_dir = args.var_dir.resolve()
+    envs = service_envs(var_dir)
+    try:
+        migrate(envs)
+        if args.only_migrate:
+            return 0
+        demo = seed(envs, var_dir / "demo.json")
+        if args.only_seed:
+            return 0
+        return serve(envs, demo, args.ready_timeout)
+    except StartupError as exc:
+        say(f"run_dev: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        say("run_dev: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
