@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -101,13 +102,29 @@ def cli(service: str, env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def migrate(envs: dict[str, dict[str, str]]) -> None:
-    for service, env in envs.items():
-        url = env[SERVICES[service][0] + "DATABASE_URL"]
-        if url.startswith("sqlite:///"):  # alembic does not create the file's folder
-            (ROOT / url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        cli(service, env, "migrate")
-        say(f"{service}: database at head")
+def prepare(service: str, env: dict[str, str], *, seed: bool) -> dict[str, Any]:
+    """Migrate one service's database, then (if asked) seed it; what the seed created."""
+    url = env[SERVICES[service][0] + "DATABASE_URL"]
+    if url.startswith("sqlite:///"):  # alembic does not create the file's folder
+        (ROOT / url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    cli(service, env, "migrate")
+    say(f"{service}: database at head")
+    if not seed:
+        return {}
+    output = cli(service, env, "seed")  # idempotent: a second run finds everything in place
+    try:
+        created: dict[str, Any] = json.loads(output or "{}")
+    except json.JSONDecodeError as exc:
+        raise StartupError(f"`python -m {service} seed` printed no JSON:\n{output}") from exc
+    say(f"{service}: demo data in place")
+    return created
+
+
+def prepare_all(envs: dict[str, dict[str, str]], *, seed: bool) -> dict[str, Any]:
+    # The three databases are independent, and each CLI start costs seconds of imports: side by side.
+    with ThreadPoolExecutor(max_workers=len(envs)) as pool:
+        futures = {name: pool.submit(prepare, name, env, seed=seed) for name, env in envs.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def urls(envs: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -121,23 +138,13 @@ def urls(envs: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return found
 
 
-def seed(envs: dict[str, dict[str, str]], demo_path: Path) -> dict[str, Any]:
-    """Seed every service (idempotent) and write what they created to demo.json."""
-    demo: dict[str, Any] = {}
-    for service, env in envs.items():
-        output = cli(service, env, "seed")
-        try:
-            demo[service] = json.loads(output or "{}")
-        except json.JSONDecodeError as exc:
-            raise StartupError(f"`python -m {service} seed` printed no JSON:\n{output}") from exc
-    demo["urls"] = urls(envs)
+def write_demo(demo: dict[str, Any], demo_path: Path) -> None:
     demo_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = demo_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(demo, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     tmp.chmod(0o600)  # demo secrets, but secrets all the same
     tmp.replace(demo_path)
     say(f"demo data written to {demo_path}")
-    return demo
 
 
 def describe(demo: dict[str, Any]) -> str:
@@ -252,9 +259,10 @@ class Service:
         say(f"{self.name}: stopped")
 
 
-def serve(envs: dict[str, dict[str, str]], demo: dict[str, Any], ready_timeout: float) -> int:
-    services = [Service(name, env) for name, env in envs.items()]
-    taken = [f"  {s.name}: {s.url}" for s in services if not port_free(s.url)]
+def refuse_taken_ports(envs: dict[str, dict[str, str]]) -> None:
+    taken = [
+        f"  {name}: {base_url(name, env)}" for name, env in envs.items() if not port_free(base_url(name, env))
+    ]
     if taken:
         raise StartupError(
             "these ports are already in use (is `make run` already running?):\n"
@@ -262,6 +270,10 @@ def serve(envs: dict[str, dict[str, str]], demo: dict[str, Any], ready_timeout: 
             + "\nStop whatever holds them, or choose other ports, e.g. IDP_PORT=9000 EGISZ_PORT=9001 "
             "NOTIFIER_PORT=9002 make run"
         )
+
+
+def serve(envs: dict[str, dict[str, str]], demo: dict[str, Any], ready_timeout: float) -> int:
+    services = [Service(name, env) for name, env in envs.items()]
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -305,10 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     var_dir = args.var_dir.resolve()
     envs = service_envs(var_dir)
     try:
-        migrate(envs)
+        if not (args.only_migrate or args.only_seed):
+            refuse_taken_ports(envs)  # say so before the migrations, not after
+        demo = prepare_all(envs, seed=not args.only_migrate)
         if args.only_migrate:
             return 0
-        demo = seed(envs, var_dir / "demo.json")
+        demo["urls"] = urls(envs)
+        write_demo(demo, var_dir / "demo.json")
         if args.only_seed:
             return 0
         return serve(envs, demo, args.ready_timeout)

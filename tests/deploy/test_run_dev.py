@@ -1,0 +1,179 @@
+"""deploy/run_dev.py (`make run`, `make seed`, `make migrate`) run as a person runs it: a subprocess.
+
+Everything goes under tmp_path through ``--var-dir``; ports come from the services' own ``*_PORT``
+variables, so these tests never touch var/ or 8000-8002.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.live import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "deploy/run_dev.py"
+READY_LINE = "All three services are ready. Press Ctrl-C to stop."
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """This process's environment without any service setting the person running pytest may have."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "EGISZ_", "NOTIFIER_"))}
+    env.update(overrides)
+    return env
+
+
+def run_dev(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--var-dir", str(var_dir), *args],
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def client_count(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        count: int = conn.execute("SELECT count(*) FROM clients").fetchone()[0]
+    return count
+
+
+@pytest.fixture(scope="module")
+def seeded_twice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    var = tmp_path_factory.mktemp("var")
+    first = run_dev(var, "--only-seed")
+    assert first.returncode == 0, first.stdout + first.stderr
+    demo_first = json.loads((var / "demo.json").read_text())
+    clients_first = client_count(var / "idp.db")
+    second = run_dev(var, "--only-seed")
+    assert second.returncode == 0, second.stdout + second.stderr
+    return {
+        "var": var,
+        "first": demo_first,
+        "second": json.loads((var / "demo.json").read_text()),
+        "clients": (clients_first, client_count(var / "idp.db")),
+        "output": first.stdout,
+    }
+
+
+def test_only_seed_writes_demo_json_with_each_service_and_the_urls(seeded_twice: dict[str, Any]) -> None:
+    demo = seeded_twice["first"]
+    assert set(demo) == {"idp", "egisz_api", "notifier", "urls"}
+    clients = {c["client_id"]: c for c in demo["idp"]["clients"]}
+    assert "egisz-api" in clients and "demo-integrator" in clients
+    assert all(c["client_secret"] for c in clients.values())
+    assert clients["egisz-api"]["token_endpoint"] == "http://127.0.0.1:8000/token"
+    assert demo["urls"]["idp"]["jwks"] == "http://127.0.0.1:8000/.well-known/jwks.json"
+    assert demo["urls"]["idp"]["discovery"] == "http://127.0.0.1:8000/.well-known/openid-configuration"
+    assert demo["urls"]["egisz_api"]["docs"] == "http://127.0.0.1:8001/docs"
+    assert demo["urls"]["notifier"]["url"] == "http://127.0.0.1:8002"
+    for name in ("idp.db", "egisz.db", "notifier.db"):
+        assert (seeded_twice["var"] / name).is_file()
+
+
+def test_only_seed_twice_changes_nothing(seeded_twice: dict[str, Any]) -> None:
+    assert seeded_twice["second"] == seeded_twice["first"]
+    first, second = seeded_twice["clients"]
+    assert first == second == len(seeded_twice["first"]["idp"]["clients"])
+
+
+def test_only_seed_does_not_start_servers(seeded_twice: dict[str, Any]) -> None:
+    assert "started" not in seeded_twice["output"]
+    assert READY_LINE not in seeded_twice["output"]
+
+
+def test_the_persons_environment_wins_and_the_issuer_follows_the_idp_port(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere" / "my-idp.db"
+    result = run_dev(
+        tmp_path / "var", "--only-seed", IDP_DATABASE_URL=f"sqlite:///{elsewhere}", IDP_PORT="9100"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    demo = json.loads((tmp_path / "var" / "demo.json").read_text())
+    assert elsewhere.is_file() and not (tmp_path / "var" / "idp.db").exists()
+    assert demo["idp"]["clients"][0]["token_endpoint"] == "http://127.0.0.1:9100/token"
+    assert demo["urls"]["idp"]["jwks"] == "http://127.0.0.1:9100/.well-known/jwks.json"
+
+
+def test_only_migrate_creates_the_databases_and_no_demo_json(tmp_path: Path) -> None:
+    result = run_dev(tmp_path, "--only-migrate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "idp.db").is_file() and (tmp_path / "notifier.db").is_file()
+    assert not (tmp_path / "demo.json").exists()
+
+
+def test_a_failing_seed_is_reported_without_starting_anything(tmp_path: Path) -> None:
+    # outside dev mode the idp refuses to create demo accounts
+    result = run_dev(tmp_path, "--only-seed", IDP_DEV_MODE="false")
+    assert result.returncode == 1
+    assert "`python -m idp" in result.stdout and "run_dev:" in result.stdout
+    assert not (tmp_path / "demo.json").exists()
+
+
+@pytest.mark.integration
+def test_a_taken_port_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        result = run_dev(
+            tmp_path, IDP_PORT=str(taken), EGISZ_PORT=str(free_port()), NOTIFIER_PORT=str(free_port())
+        )
+    assert result.returncode == 1
+    assert "already in use" in result.stdout and f"127.0.0.1:{taken}" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_run_serves_all_three_until_a_signal_then_stops_them(tmp_path: Path, signum: int) -> None:
+    ports = {"IDP_PORT": free_port(), "EGISZ_PORT": free_port(), "NOTIFIER_PORT": free_port()}
+    lines: list[str] = []
+    with subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--var-dir", str(tmp_path)],
+        env=clean_env(**{k: str(v) for k, v in ports.items()}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 120
+            while not any(READY_LINE in line for line in lines):
+                assert proc.poll() is None, "".join(lines)
+                assert time.monotonic() < deadline, "".join(lines)
+                time.sleep(0.1)
+            for port in ports.values():
+                assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+            issuer = f"http://127.0.0.1:{ports['IDP_PORT']}"
+            assert any(f"token_endpoint={issuer}/token" in line for line in lines)
+            children = [int(pid) for pid in re.findall(r"started \(pid (\d+)\)", "".join(lines))]
+            assert len(children) == 3
+            proc.send_signal(signum)
+            assert proc.wait(timeout=60) == 0, "".join(lines)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        reader.join(timeout=5)
+    for pid in children:  # run_dev waited for them, so they are gone, not orphaned
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    for port in ports.values():
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/readyz")
