@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from idp.accounts.protection import FieldCipher
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
+from idp.oauth2.metadata import supported_scopes
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
-from idp.oauth2.tokens import AccessTokenIssuer
+from idp.sessions import service as sessions_service
+from idp.sessions.backchannel import BackchannelNotifier
 from idp.settings import IdpSettings
+from idp.tokens.access import AccessTokenIssuer
+from idp.tokens.verify import OwnTokenError, verify_own_jwt
+from shared.tokens import InsufficientScopeError, InvalidTokenError, bearer_token
+
+SESSION_COOKIE = "idp_session"
+CSRF_COOKIE = "idp_csrf"
 
 
 def get_settings(request: Request) -> IdpSettings:
@@ -34,28 +43,57 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_key_store(request: Request) -> KeyStore:
-    keys: KeyStore = request.app.state.key_store
-    return keys
+def _state(name: str) -> Any:
+    def getter(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-
-def get_hasher(request: Request) -> SecretHasher:
-    hasher: SecretHasher = request.app.state.secret_hasher
-    return hasher
+    return getter
 
 
 SettingsDep = Annotated[IdpSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
-KeyStoreDep = Annotated[KeyStore, Depends(get_key_store)]
-HasherDep = Annotated[SecretHasher, Depends(get_hasher)]
+KeyStoreDep = Annotated[KeyStore, Depends(_state("key_store"))]
+HasherDep = Annotated[SecretHasher, Depends(_state("secret_hasher"))]
+CipherDep = Annotated[FieldCipher, Depends(_state("field_cipher"))]
+TokensDep = Annotated[AccessTokenIssuer, Depends(_state("token_issuer"))]
+PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_policy"))]
+BackchannelDep = Annotated[BackchannelNotifier, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 
 
 def get_authorization_server(
-    request: Request, session: SessionDep, settings: SettingsDep, hasher: HasherDep
-) -> IdpAuthorizationServer:
-    tokens: AccessTokenIssuer = request.app.state.token_issuer
-    return IdpAuthorizationServer(session, hasher, tokens, settings.issuer)
+    request: Request, session: SessionDep, settings: SettingsDep, hasher: HasherDep, tokens: TokensDep,
+    cipher: CipherDep,
+) -> IdpAuthorizationServer:  # fmt: skip
+    return IdpAuthorizationServer(
+        session, settings, hasher, tokens, cipher, request.app.state.jwks_uri_cache, supported_scopes(session)
+    )
 
 
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]
+
+
+def get_browser_session(request: Request, session: SessionDep, policy: PolicyDep) -> sessions_service.SessionLookup:
+    return sessions_service.resolve_session(session, policy, request.cookies.get(SESSION_COOKIE))
+
+
+BrowserSessionDep = Annotated[sessions_service.SessionLookup, Depends(get_browser_session)]
+
+
+def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """An admin credential: our own access token with scope ``admin`` and the idp as audience."""
+    token = bearer_token(request, realm="admin")
+    try:
+        claims = verify_own_jwt(token, keys, settings.issuer, typ="at+jwt")
+    except OwnTokenError:
+        raise InvalidTokenError("The admin token is invalid or expired.", realm="admin") from None
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if settings.issuer not in audiences:
+        raise InvalidTokenError("The token is not meant for the idp.", realm="admin")
+    if "admin" not in str(claims.get("scope", "")).split():
+        raise InsufficientScopeError("The admin scope is required.", realm="admin", scope="admin")
+    return claims
+
+
+AdminDep = Annotated[dict[str, Any], Depends(require_admin)]

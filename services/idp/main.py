@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
+from idp.accounts.protection import FieldCipher
+from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
+from idp.demo_rp.routes import router as demo_rp_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
+from idp.login.routes import router as login_router
+from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.routes import router as oauth2_router
-from idp.oauth2.tokens import AccessTokenIssuer
+from idp.sessions.backchannel import BackchannelNotifier
+from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
+from idp.tokens.access import AccessTokenIssuer
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing
 from shared.logging import configure_logging
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: IdpSettings | None = None) -> FastAPI:
@@ -31,18 +41,26 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     session_factory = make_sessionmaker(engine)
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
     key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds)
+    token_issuer = AccessTokenIssuer(key_store, settings.issuer, settings.access_token_ttl, settings.id_token_ttl)
+    backchannel = BackchannelNotifier(
+        token_issuer, settings.backchannel_logout_attempts, settings.backchannel_logout_timeout
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # First start: generate and store the signing keys (private parts sealed by the KEK).
         await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
         yield
+        backchannel.close()
         engine.dispose()
 
     app = FastAPI(
         title="IdP",
         version="0.1.0",
-        description="National-ID-style identity provider: OpenID Connect and an ESIA-compatible face.",
+        description=(
+            "National-ID-style identity provider: OpenID Connect provider (code flow with PKCE, refresh "
+            "rotation, introspection, revocation, RP-initiated and back-channel logout) and admin API."
+        ),
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -51,7 +69,14 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.state.key_store = key_store
     app.state.key_encryptor = encryptor
     app.state.secret_hasher = SecretHasher(settings.client_secret_pepper.get_secret_value())
-    app.state.token_issuer = AccessTokenIssuer(key_store, settings.issuer, settings.access_token_ttl)
+    app.state.field_cipher = FieldCipher(settings.personal_data_key.get_secret_value())
+    app.state.token_issuer = token_issuer
+    app.state.backchannel = backchannel
+    app.state.jwks_uri_cache = JwksUriCache()
+    app.state.session_policy = SessionPolicy(
+        idle_timeout=dt.timedelta(seconds=settings.session_idle_timeout),
+        absolute_timeout=dt.timedelta(seconds=settings.session_absolute_timeout),
+    )
     install_plumbing(
         app,
         service="idp",
@@ -59,6 +84,11 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         script_location=MIGRATIONS,
         max_body_bytes=settings.max_body_bytes,
     )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(keys_router)
     app.include_router(oauth2_router)
+    app.include_router(login_router)
+    app.include_router(clients_router)
+    if settings.dev_mode and settings.demo_relying_party:
+        app.include_router(demo_rp_router)
     return app

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from idp.accounts.models import Account
 from idp.clients.models import Client
+from idp.consents.models import Consent
 from idp.database import Base
 from idp.keys.models import SigningKey
+from idp.login.models import Interaction
+from idp.sessions.models import SessionClient, UserSession
+from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken, UsedClientAssertion
 
-__all__ = ["Base", "Client", "SigningKey"]
+__all__ = [
+    "Account",
+    "AuthorizationCode",
+    "Base",
+    "Client",
+    "Consent",
+    "Interaction",
+    "IssuedAccessToken",
+    "RefreshToken",
+    "SessionClient",
+    "SigningKey",
+    "UsedClientAssertion",
+    "UserSession",
+]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
 
 DEV_KEK = "dev-only-key-encryption-key-change-me"
 DEV_PEPPER = "dev-only-client-secret-pepper-change-me"
+DEV_PII_KEY = "dev-only-personal-data-key-change-me-0123456789"
+DEV_COOKIE_KEY = "dev-only-cookie-signing-key-change-me-0123456789"
 
 
 class IdpSettings(ServiceSettings):
@@ -33,7 +36,43 @@ class IdpSettings(ServiceSettings):
         description="HMAC key for client-secret hashes (>= 32 chars); changing it invalidates every secret.",
     )
     id_token_ttl: int = Field(default=3600, ge=30, description="ID token lifetime, seconds.")
+    personal_data_key: SecretStr = Field(
+        default=SecretStr(DEV_PII_KEY),
+        description="Key for personal data at rest (AES-GCM) and its lookup HMACs (>= 32 chars).",
+    )
+    cookie_key: SecretStr = Field(
+        default=SecretStr(DEV_COOKIE_KEY),
+        description="Key that binds CSRF tokens to the browser (HMAC, >= 32 chars).",
+    )
     access_token_ttl: int = Field(default=600, ge=30, description="Access token lifetime, seconds.")
+    authorization_code_ttl: int = Field(
+        default=60, ge=10, le=600, description="Authorization code lifetime, seconds (RFC 6749 §4.1.2)."
+    )
+    refresh_token_ttl: int = Field(default=30 * 86400, ge=60, description="Refresh token lifetime, seconds.")
+    refresh_reuse_grace_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=60,
+        description="A spent refresh token reused within this many seconds is not treated as theft.",
+    )
+    session_idle_timeout: int = Field(
+        default=900, ge=60, description="A session ends after this many seconds without activity (R-LOG-8)."
+    )
+    session_absolute_timeout: int = Field(
+        default=12 * 3600, ge=300, description="A session ends this many seconds after login, active or not."
+    )
+    interaction_ttl: int = Field(
+        default=1800, ge=60, description="How long a pending login/consent interaction stays usable, seconds."
+    )
+    backchannel_logout_attempts: int = Field(
+        default=3, ge=1, le=10, description="Delivery attempts of a back-channel logout token per client."
+    )
+    backchannel_logout_timeout: float = Field(
+        default=5.0, gt=0, description="Timeout of one back-channel logout POST, seconds."
+    )
+    demo_relying_party: bool = Field(
+        default=False, description="Serve the tiny demo relying party at /demo-rp (dev mode only)."
+    )
     key_cache_seconds: float = Field(
         default=30.0,
         ge=0,
@@ -42,3 +81,22 @@ class IdpSettings(ServiceSettings):
     default_signing_alg: str = Field(
         default="RS256", pattern="^(RS256|ES256)$", description="Signing algorithm when a client names none."
     )
+
+    @model_validator(mode="after")
+    def _https_issuer_outside_dev(self) -> IdpSettings:
+        # RFC 9700 §2.6: authorization responses never over plain http, except to loopback.
+        host = urlsplit(self.issuer).hostname or ""
+        if not self.dev_mode and self.issuer.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("IDP_ISSUER must be https outside dev mode (loopback excepted)")
+        return self
+
+    @model_validator(mode="after")
+    def _demo_pages_only_in_dev(self) -> IdpSettings:
+        if self.demo_relying_party and not self.dev_mode:
+            raise ValueError("IDP_DEMO_RELYING_PARTY is a dev-mode page and refused outside dev mode")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get ``Secure`` when the issuer is served over https."""
+        return self.issuer.startswith("https://")

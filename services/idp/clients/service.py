@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp.clients import repository
-from idp.clients.errors import ClientExistsError, ClientNotFoundError
+from idp.clients.errors import ClientExistsError, ClientNotFoundError, InvalidClientMetadataError
 from idp.clients.models import Client
 from idp.clients.secrets import SecretHasher, new_client_secret
 from shared.db import utcnow
@@ -81,3 +81,38 @@ def get_client(session: Session, client_id: str) -> Client:
     if client is None:
         raise ClientNotFoundError(f"No client {client_id!r}.")
     return client
+
+
+def find_client(session: Session, client_id: str) -> Client | None:
+    return repository.get_by_client_id(session, client_id)
+
+
+def list_clients(session: Session) -> list[Client]:
+    return list(repository.list_clients(session))
+
+
+def update_client(session: Session, client_id: str, spec: ClientSpec) -> Client:
+    client = get_client(session, client_id)
+    if spec.client_id != client_id:
+        raise InvalidClientMetadataError("client_id cannot change.")
+    for name, value in vars(spec).items():
+        setattr(client, name, value)
+    if spec.client_type == "public" or not spec.token_endpoint_auth_method.startswith("client_secret"):
+        client.secret_hash = None
+    session.flush()
+    return client
+
+
+def rotate_secret(session: Session, hasher: SecretHasher, client_id: str) -> str:
+    client = get_client(session, client_id)
+    if client.client_type != "confidential" or not client.token_endpoint_auth_method.startswith("client_secret"):
+        raise InvalidClientMetadataError("This client does not authenticate with a secret.")
+    secret = new_client_secret()
+    client.secret_hash = hasher.hash(secret)
+    client.secret_rotated_at = utcnow()
+    session.flush()
+    return secret
+
+
+def delete_client(session: Session, client_id: str) -> None:
+    repository.delete(session, get_client(session, client_id))

@@ -21,8 +21,8 @@ class OAuthClient(ClientMixin):
         return self.row.client_id
 
     def get_default_redirect_uri(self) -> str | None:
-        uris = self.row.redirect_uris
-        return uris[0] if len(uris) == 1 else None
+        # OIDC Core §3.1.2.1: redirect_uri is required; never guess one.
+        return None
 
     def get_allowed_scope(self, scope: str | None) -> str:
         if not scope:
@@ -38,12 +38,12 @@ class OAuthClient(ClientMixin):
         return self._hasher.verify(client_secret, self.row.secret_hash)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        if endpoint == "token":
-            return method == self.row.token_endpoint_auth_method
-        # introspection / revocation: the registered method, or any secret method for secret clients
-        if method == self.row.token_endpoint_auth_method:
+        registered = self.row.token_endpoint_auth_method
+        if method == registered:
             return True
-        return method.startswith("client_secret") and self.row.secret_hash is not None
+        # a client registered for client_secret_basic may also use client_secret_post (and back)
+        both_secret = method.startswith("client_secret") and registered.startswith("client_secret")
+        return both_secret and self.row.secret_hash is not None
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code" and "authorization_code" in self.row.grant_types

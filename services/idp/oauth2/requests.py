@@ -67,10 +67,15 @@ class _Payload(OAuth2Payload):
 
 
 class StarletteOAuth2Request(OAuth2Request):
-    def __init__(self, payload: HttpPayload, base_url: str) -> None:
-        super().__init__(method=payload.method, uri=payload.url(base_url), headers=payload.headers)
+    def __init__(self, payload: HttpPayload, base_url: str, params: list[tuple[str, str]] | None = None) -> None:
+        """``params`` replaces the request's own parameters (a resumed authorization request)."""
+        # Transport security is a deployment property checked once, by IdpSettings (https issuer
+        # outside dev mode); Authlib's per-request check would refuse a dev issuer like http://idp:8000.
+        super().__init__(method=payload.method, uri="https://issuer.invalid/", headers=payload.headers)
+        self.uri = payload.url(base_url)
         self.http = payload
-        self.payload = _Payload(payload.query + payload.form)
+        self.payload = _Payload(params if params is not None else payload.query + payload.form)
+        self.claims_request: dict[str, Any] | None = None
 
     @property
     def args(self) -> dict[str, str]:

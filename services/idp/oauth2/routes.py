@@ -1,18 +1,167 @@
+"""Protocol endpoints: authorization, token, userinfo, revocation, introspection, discovery, logout."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from typing import Any
 
-from idp.dependencies import AuthorizationServerDep, PayloadDep
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
-router = APIRouter(tags=["oauth2"])
-
-
-@router.post(
-    "/token",
-    summary="Token endpoint (RFC 6749 §3.2): client_credentials",
-    response_description="An access token (RFC 6749 §5.1) or an OAuth error (§5.2)",
+from idp.accounts import service as accounts_service
+from idp.dependencies import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AuthorizationServerDep,
+    BackchannelDep,
+    BrowserSessionDep,
+    CipherDep,
+    KeyStoreDep,
+    PayloadDep,
+    SessionDep,
+    SettingsDep,
 )
+from idp.login import service as login_service
+from idp.login.i18n import pick_locale, text
+from idp.login.models import Interaction
+from idp.login.pages import redirect, render
+from idp.oauth2 import endpoints, logout
+from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
+from idp.oauth2.metadata import provider_metadata
+from idp.oauth2.userinfo import userinfo as userinfo_claims
+from idp.sessions import service as sessions_service
+from shared.tokens import InvalidRequestError, bearer_token
+
+router = APIRouter(tags=["openid-connect"])
+
+
+def _respond(
+    outcome: Outcome,
+    session: Any,
+    settings: Any,
+    params: list[tuple[str, str]],
+    status: int,
+    interaction: Interaction | None = None,
+) -> Response:
+    locale = pick_locale(outcome.locale)
+    if outcome.kind == "redirect":
+        if interaction is not None:
+            login_service.finish_interaction(session, interaction)
+        assert outcome.location
+        return redirect(outcome.location, status)
+    if outcome.kind == "error_page":
+        return render("message.html", locale, 400, title=text("title_error", locale), is_error=True,
+                      message=text("bad_authorization_request", locale),
+                      detail=f"{outcome.error}: {outcome.description}")  # fmt: skip
+    if interaction is None:
+        client_id = dict(params).get("client_id", "")
+        interaction = login_service.park(session, client_id, params, settings.interaction_ttl)
+    page = "/login" if outcome.kind == "login" else "/consent"
+    return redirect(f"{page}?i={interaction.handle}", status)
+
+
+@router.api_route(
+    "/authorize",
+    methods=["GET", "POST"],
+    summary="Authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): code flow with PKCE S256",
+    response_class=Response,
+)
+def authorize(
+    request: Request, payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep,
+    browser: BrowserSessionDep, session: SessionDep, settings: SettingsDep,
+) -> Response:  # fmt: skip
+    params = payload.form if request.method == "POST" else payload.query
+    outcome = AuthorizationEndpoint(server, keys).handle(payload, params, browser.session)
+    return _respond(outcome, session, settings, params, 303 if request.method == "POST" else 302)
+
+
+@router.get("/authorize/resume", summary="Continue an authorization request after login or consent",
+            response_class=Response, include_in_schema=False)  # fmt: skip
+def resume(
+    i: str, payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep, browser: BrowserSessionDep,
+    session: SessionDep, settings: SettingsDep, deny: bool = False,
+) -> Response:  # fmt: skip
+    interaction = login_service.find_interaction(session, i)
+    if interaction is None:
+        locale = pick_locale(payload_locale(payload))
+        return render("message.html", locale, 400, title=text("title_error", locale), is_error=True,
+                      message=text("interaction_expired", locale))  # fmt: skip
+    params = login_service.params_of(interaction)
+    outcome = AuthorizationEndpoint(server, keys).handle(
+        payload, params, browser.session, fresh_since=interaction.created_at, denied=deny
+    )
+    return _respond(outcome, session, settings, params, 302, interaction)
+
+
+def payload_locale(payload: Any) -> str | None:
+    return dict(payload.query).get("lang")
+
+
+@router.post("/token", summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
+             response_class=Response)  # fmt: skip
 def token(payload: PayloadDep, server: AuthorizationServerDep) -> Response:
     response: Response = server.create_token_response(payload)
+    return response
+
+
+@router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
+def userinfo(
+    request: Request, payload: PayloadDep, session: SessionDep, keys: KeyStoreDep, cipher: CipherDep,
+    settings: SettingsDep,
+) -> JSONResponse:  # fmt: skip
+    form_token = dict(payload.form).get("access_token")
+    if form_token and request.headers.get("authorization"):
+        raise InvalidRequestError("Send the access token in one place only.", realm="userinfo")
+    token_value = form_token or bearer_token(request, realm="userinfo")  # RFC 6750 §2.1 / §2.2
+    claims = userinfo_claims(session, keys, cipher, settings.issuer, token_value)
+    return JSONResponse(claims, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response)
+def introspect(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep) -> Response:
+    return endpoints.introspect(server, keys, payload)
+
+
+@router.post("/revoke", summary="Token revocation (RFC 7009)", response_class=Response)
+def revoke(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep) -> Response:
+    return endpoints.revoke(server, keys, payload)
+
+
+@router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata (OIDC Discovery §4)")
+def discovery(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    return JSONResponse(provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)")
+def oauth_metadata(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    return JSONResponse(provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.api_route("/logout", methods=["GET", "POST"], summary="End session endpoint (OIDC RP-Initiated Logout §2)",
+                  response_class=Response)  # fmt: skip
+def end_session(
+    request: Request, payload: PayloadDep, session: SessionDep, keys: KeyStoreDep, settings: SettingsDep,
+    browser: BrowserSessionDep, backchannel: BackchannelDep,
+) -> Response:  # fmt: skip
+    params = dict(reversed(payload.form if request.method == "POST" else payload.query))
+    locale = pick_locale(params.get("lang"), ui_locale(params))
+    current = browser.session
+    subject = None
+    if current is not None:
+        account = accounts_service.get_account(session, current.account_id)
+        subject = account.sub if account else None
+    decision = logout.decide(session, keys, settings.issuer, params, current_sub=subject)
+    if not decision.ok:
+        return render("message.html", locale, 400, title=text("title_error", locale), is_error=True,
+                      message=text("bad_logout_request", locale), detail=decision.problem)  # fmt: skip
+    if current is not None and subject is not None:
+        sessions_service.end_session(session, current, "logout", subject=subject, on_commit=backchannel.dispatch)
+    status = 303 if request.method == "POST" else 302
+    response: Response
+    if decision.redirect_to:
+        response = redirect(decision.redirect_to, status)
+    else:
+        response = render("message.html", locale, title=text("title_logged_out", locale),
+                          message=text("logged_out", locale))  # fmt: skip
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
     return response

@@ -1,0 +1,54 @@
+"""Admin REST API for clients; needs an admin token (client_credentials, scope ``admin``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from idp.clients import service
+from idp.clients.models import Client
+from idp.clients.schemas import ClientCreated, ClientIn, ClientOut, SecretRotated
+from idp.clients.service import ClientSpec
+from idp.dependencies import AdminDep, HasherDep, SessionDep
+
+router = APIRouter(prefix="/admin/clients", tags=["admin"])
+
+
+def _out(client: Client) -> ClientOut:
+    return ClientOut.model_validate(client, from_attributes=True)
+
+
+def _spec(body: ClientIn) -> ClientSpec:
+    return ClientSpec(**body.model_dump())
+
+
+@router.get("", response_model=list[ClientOut], summary="List clients")
+def list_clients(_: AdminDep, session: SessionDep) -> list[ClientOut]:
+    return [_out(c) for c in service.list_clients(session)]
+
+
+@router.post("", response_model=ClientCreated, status_code=status.HTTP_201_CREATED,
+             summary="Register a client; its secret is shown once")  # fmt: skip
+def create_client(body: ClientIn, _: AdminDep, session: SessionDep, hasher: HasherDep) -> ClientCreated:
+    client, secret = service.register_client(session, hasher, _spec(body))
+    return ClientCreated(**_out(client).model_dump(), client_secret=secret)
+
+
+@router.get("/{client_id}", response_model=ClientOut, summary="Read a client")
+def read_client(client_id: str, _: AdminDep, session: SessionDep) -> ClientOut:
+    return _out(service.get_client(session, client_id))
+
+
+@router.put("/{client_id}", response_model=ClientOut, summary="Replace a client's metadata")
+def update_client(client_id: str, body: ClientIn, _: AdminDep, session: SessionDep) -> ClientOut:
+    return _out(service.update_client(session, client_id, _spec(body)))
+
+
+@router.post("/{client_id}/secret", response_model=SecretRotated, summary="Rotate the client secret")
+def rotate_secret(client_id: str, _: AdminDep, session: SessionDep, hasher: HasherDep) -> SecretRotated:
+    return SecretRotated(client_id=client_id, client_secret=service.rotate_secret(session, hasher, client_id))
+
+
+@router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a client")
+def delete_client(client_id: str, _: AdminDep, session: SessionDep) -> Response:
+    service.delete_client(session, client_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,37 @@
+"""Consent remembered per client and scope set; a wider request asks again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from idp.consents import repository
+from idp.consents.models import Consent
+from shared.db import utcnow
+
+
+def covering_consent(session: Session, account_id: int, client_id: str, scopes: set[str]) -> Consent | None:
+    consent = repository.find(session, account_id, client_id)
+    if consent is None or consent.revoked_at is not None:
+        return None
+    return consent if scopes <= set(consent.scopes) else None
+
+
+def grant(session: Session, account_id: int, client_id: str, scopes: set[str]) -> Consent:
+    consent = repository.find(session, account_id, client_id)
+    now = utcnow()
+    if consent is None:
+        return repository.add(
+            session, Consent(account_id=account_id, client_id=client_id, scopes=sorted(scopes), granted_at=now)
+        )
+    previous = set(consent.scopes) if consent.revoked_at is None else set()
+    consent.scopes = sorted(previous | scopes)
+    consent.granted_at = now
+    consent.revoked_at = None
+    session.flush()
+    return consent
+
+
+def granted_since(consent: Consent | None, moment: dt.datetime) -> bool:
+    return consent is not None and consent.granted_at >= moment

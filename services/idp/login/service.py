@@ -1,0 +1,73 @@
+"""Login interactions: parking an authorization request, CSRF binding, password login."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy.orm import Session
+
+from idp.accounts import service as accounts_service
+from idp.accounts.models import Account
+from idp.accounts.protection import FieldCipher
+from idp.login import repository
+from idp.login.models import Interaction
+from shared.db import utcnow
+
+#: what a password login proves (DESIGN.md, "Identity and assurance")
+PASSWORD_ACR = "urn:idp:acr:pwd"
+PASSWORD_AMR = ["pwd"]
+ACR_VALUES = ["urn:idp:acr:pwd", "urn:idp:acr:mfa", "urn:idp:acr:sig", "urn:idp:acr:qes"]
+
+
+def park(session: Session, client_id: str, params: list[tuple[str, str]], ttl: int) -> Interaction:
+    now = utcnow()
+    repository.purge_expired(session)
+    return repository.add(
+        session,
+        Interaction(
+            handle=secrets.token_urlsafe(24),
+            client_id=client_id,
+            params=[[k, v] for k, v in params],
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=ttl),
+        ),
+    )
+
+
+def find_interaction(session: Session, handle: str | None) -> Interaction | None:
+    if not handle:
+        return None
+    row = repository.by_handle(session, handle)
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def finish_interaction(session: Session, row: Interaction) -> None:
+    repository.delete_interaction(session, row)
+
+
+def params_of(row: Interaction) -> list[tuple[str, str]]:
+    return [(str(k), str(v)) for k, v in row.params]
+
+
+def new_csrf_cookie() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_token(key: str, cookie: str) -> str:
+    """The form token bound to this browser's CSRF cookie (double submit, keyed)."""
+    return hmac.new(key.encode(), cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(key: str, cookie: str | None, submitted: str | None) -> bool:
+    if not cookie or not submitted:
+        return False
+    return hmac.compare_digest(csrf_token(key, cookie), submitted)
+
+
+def password_login(session: Session, cipher: FieldCipher, login: str, password: str) -> Account | None:
+    return accounts_service.authenticate(session, cipher, login, password)

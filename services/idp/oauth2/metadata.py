@@ -1,0 +1,64 @@
+"""OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414), built from what is registered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from idp.accounts.service import SCOPE_CLAIMS
+from idp.clients import repository as clients_repository
+from idp.keys.crypto import SUPPORTED_ALGS
+from idp.login.service import ACR_VALUES
+from idp.oauth2.grants import TOKEN_AUTH_METHODS
+
+BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s != "openid"]]
+
+
+def supported_scopes(session: Session) -> list[str]:
+    registered = {scope for client in clients_repository.list_clients(session) for scope in client.scopes}
+    return sorted(set(BASE_SCOPES) | registered)
+
+
+def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
+    base = issuer.rstrip("/")
+    clients = clients_repository.list_clients(session)
+    grant_types = sorted({g for c in clients for g in c.grant_types} | {"authorization_code", "refresh_token"})
+    claims = sorted({c for names in SCOPE_CLAIMS.values() for c in names} | {"iss", "aud", "exp", "iat",
+                     "auth_time", "nonce", "acr", "amr", "sid", "at_hash"})  # fmt: skip
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "end_session_endpoint": f"{base}/logout",
+        "revocation_endpoint": f"{base}/revoke",
+        "introspection_endpoint": f"{base}/introspect",
+        "scopes_supported": supported_scopes(session),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": grant_types,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
+        "userinfo_signing_alg_values_supported": ["none"],
+        "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+        "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": [m for m in TOKEN_AUTH_METHODS if m != "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": claims,
+        "claims_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "acr_values_supported": ACR_VALUES,
+        "ui_locales_supported": ["ru", "en"],
+        "claims_locales_supported": ["ru", "en"],
+        "display_values_supported": ["page", "popup"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+        "access_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
+    }

@@ -1,0 +1,42 @@
+"""Browser sessions, server-side. The cookie holds an opaque value; only its hash is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp.database import Base
+from shared.db import UTCDateTime, utcnow
+
+
+class UserSession(Base):
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cookie_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: public session id (``sid`` in ID and logout tokens, OIDC Back-Channel Logout §2.1)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    auth_time: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    acr: Mapped[str] = mapped_column(String(64))
+    amr: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class SessionClient(Base):
+    """Clients that got tokens within a session: who hears back-channel logout when it ends."""
+
+    __tablename__ = "session_clients"
+    __table_args__ = (UniqueConstraint("session_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(String(128))

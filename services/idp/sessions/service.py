@@ -1,0 +1,142 @@
+"""Session rules: idle timeout (R-LOG-8), absolute timeout, ending a session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from idp.clients import service as clients_service
+from idp.sessions import repository
+from idp.sessions.backchannel import LogoutDelivery
+from idp.tokens import service as tokens_service
+from idp.sessions.models import UserSession
+from shared.db import utcnow
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_timeout: dt.timedelta
+    absolute_timeout: dt.timedelta
+
+
+def hash_cookie(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def start_session(
+    session: Session,
+    policy: SessionPolicy,
+    *,
+    account_id: int,
+    acr: str,
+    amr: list[str],
+    ip: str | None,
+    user_agent: str | None,
+) -> tuple[UserSession, str]:
+    """A new session and the cookie value that names it (shown once, stored hashed)."""
+    now = utcnow()
+    cookie = secrets.token_urlsafe(32)
+    row = UserSession(
+        cookie_hash=hash_cookie(cookie),
+        sid=secrets.token_urlsafe(16),
+        account_id=account_id,
+        auth_time=now,
+        acr=acr,
+        amr=list(amr),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + policy.absolute_timeout,
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    return repository.add(session, row), cookie
+
+
+def reauthenticate(row: UserSession, *, acr: str, amr: list[str]) -> str:
+    """The same person logged in again (prompt=login, max_age): fresh auth_time, same sid, new cookie."""
+    now = utcnow()
+    cookie = secrets.token_urlsafe(32)
+    row.cookie_hash = hash_cookie(cookie)
+    row.auth_time = now
+    row.last_seen_at = now
+    row.acr = acr
+    row.amr = list(amr)
+    return cookie
+
+
+@dataclass(frozen=True)
+class SessionLookup:
+    session: UserSession | None
+    #: "expired" when the cookie named a session that timed out (the page says «Сессия истекла»)
+    problem: str | None = None
+
+
+def resolve_session(session: Session, policy: SessionPolicy, cookie: str | None, *, touch: bool = True) -> SessionLookup:
+    """The live session named by the cookie. Timed-out sessions are ended here."""
+    if not cookie:
+        return SessionLookup(None)
+    row = repository.by_cookie_hash(session, hash_cookie(cookie))
+    if row is None or row.ended_at is not None:
+        return SessionLookup(None, "expired" if row is not None and row.end_reason == "idle" else None)
+    now = utcnow()
+    if now - row.last_seen_at > policy.idle_timeout:
+        mark_ended(row, "idle")
+        return SessionLookup(None, "expired")
+    if now >= row.expires_at:
+        mark_ended(row, "absolute")
+        return SessionLookup(None, "expired")
+    if touch:
+        row.last_seen_at = now
+    return SessionLookup(row)
+
+
+def mark_ended(row: UserSession, reason: str) -> None:
+    if row.ended_at is None:
+        row.ended_at = utcnow()
+        row.end_reason = reason
+
+
+def session_by_sid(session: Session, sid: str) -> UserSession | None:
+    return repository.by_sid(session, sid)
+
+
+def remember_client(session: Session, row: UserSession, client_id: str) -> None:
+    repository.remember_client(session, row.id, client_id)
+
+
+def clients_of(session: Session, row: UserSession) -> list[str]:
+    return repository.clients_of(session, row.id)
+
+
+def active_sessions(session: Session, account_id: int) -> list[UserSession]:
+    return list(repository.active_for_account(session, account_id))
+
+
+def end_session(
+    session: Session,
+    row: UserSession,
+    reason: str,
+    *,
+    subject: str,
+    on_commit: Callable[[list[LogoutDelivery]], object] | None,
+) -> list[LogoutDelivery]:
+    """End a session: revoke its tokens and tell its clients by back-channel logout after commit."""
+    mark_ended(row, reason)
+    tokens_service.revoke_session_tokens(session, row.id)
+    deliveries = []
+    for client_id in repository.clients_of(session, row.id):
+        client = clients_service.find_client(session, client_id)
+        if client is not None and client.backchannel_logout_uri:
+            deliveries.append(
+                LogoutDelivery(client.client_id, client.backchannel_logout_uri, client.signing_alg, subject, row.sid)
+            )
+    if deliveries and on_commit is not None:
+        callback = on_commit
+        event.listen(session, "after_commit", lambda _s: callback(deliveries), once=True)
+    return deliveries
