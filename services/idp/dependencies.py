@@ -19,6 +19,7 @@ from idp.sessions.backchannel import BackchannelNotifier
 from idp.settings import IdpSettings
 from idp.tokens.access import AccessTokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
+from shared.db import begin_immediate
 from shared.tokens import InsufficientScopeError, InvalidTokenError, bearer_token
 
 SESSION_COOKIE = "idp_session"
@@ -30,9 +31,19 @@ def get_settings(request: Request) -> IdpSettings:
     return settings
 
 
+#: Routes that only read. Every other request may write, and on SQLite takes the write lock when
+#: its transaction begins (BEGIN IMMEDIATE): a deferred transaction that later upgrades to a write
+#: fails at once with "database is locked" when another writer is active (no busy wait).
+READ_ONLY_PATHS = frozenset(
+    {"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/userinfo", "/introspect"}
+)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: committed when the handler returns, rolled back when it raises."""
     session: Session = request.app.state.session_factory()
+    if request.url.path not in READ_ONLY_PATHS:
+        begin_immediate(session)
     try:
         yield session
         session.commit()

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 #: Client authentication methods at the token endpoint (RFC 6749 §2.3, OIDC Core §9).
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+#: the grants IdpAuthorizationServer registers (and discovery advertises)
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 
 

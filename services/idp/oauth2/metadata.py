@@ -10,7 +10,7 @@ from idp.accounts.service import SCOPE_CLAIMS
 from idp.clients import repository as clients_repository
 from idp.keys.crypto import SUPPORTED_ALGS
 from idp.login.service import ACR_VALUES
-from idp.oauth2.grants import TOKEN_AUTH_METHODS
+from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS
 
 BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s != "openid"]]
 
@@ -22,8 +22,7 @@ def supported_scopes(session: Session) -> list[str]:
 
 def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
     base = issuer.rstrip("/")
-    clients = clients_repository.list_clients(session)
-    grant_types = sorted({g for c in clients for g in c.grant_types} | {"authorization_code", "refresh_token"})
+    grant_types = sorted(GRANT_TYPES)
     claims = sorted({c for names in SCOPE_CLAIMS.values() for c in names} | {"iss", "aud", "exp", "iat",
                      "auth_time", "nonce", "acr", "amr", "sid", "at_hash"})  # fmt: skip
     return {
