@@ -1,0 +1,189 @@
+"""The templates the notifier knows and the parameters each takes.
+
+Checked when a message is accepted, so a caller learns at once (422 naming the template or the
+parameter) instead of the message dying in the queue. ``secret`` parameters (codes, links carrying
+tokens) are masked in every answer and log, and purged with the rest once the message is done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from notifier.rendering.errors import (
+    InvalidParameterError,
+    MissingParameterError,
+    UnknownParameterError,
+    UnknownTemplateError,
+)
+
+Kind = Literal["code", "url", "text", "int", "choice", "datetime"]
+
+_CODE_RE = re.compile(r"^[0-9A-Za-z]{4,12}$")
+MASK = "••••••"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Kind
+    required: bool = True
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int = 200
+    minimum: int = 1
+    maximum: int = 1440
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    name: str
+    params: tuple[Param, ...]
+    #: ``{"level": ("kind", "level_changed")}``: ``level`` is required when ``kind`` is that value
+    required_when: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def secret_params(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.params if p.secret)
+
+    @property
+    def carries_secrets(self) -> bool:
+        return bool(self.secret_params)
+
+
+_TTL = Param("ttl_minutes", "int", required=False, maximum=1440, default=10)
+_AT = Param("at", "datetime", required=False)
+
+SECURITY_ALERT_KINDS = ("new_login", "lockout", "password_changed", "level_changed")
+ACCOUNT_LEVELS = ("simplified", "standard", "confirmed")
+
+TEMPLATES: dict[str, TemplateSpec] = {
+    spec.name: spec
+    for spec in (
+        TemplateSpec("otp_code", (Param("code", "code", secret=True), _TTL)),
+        TemplateSpec(
+            "email_confirmation",
+            (Param("code", "code", secret=True), Param("link", "url", required=False, secret=True), _TTL),
+        ),
+        TemplateSpec(
+            "password_reset",
+            (Param("code", "code", secret=True), Param("link", "url", required=False, secret=True), _TTL),
+        ),
+        TemplateSpec(
+            "security_alert",
+            (
+                Param("kind", "choice", choices=SECURITY_ALERT_KINDS),
+                _AT,
+                Param("ip", "text", required=False, max_length=64),
+                Param("device", "text", required=False, max_length=128),
+                Param("level", "choice", required=False, choices=ACCOUNT_LEVELS),
+                Param("locked_minutes", "int", required=False, maximum=10080),
+            ),
+            required_when={"level": ("kind", "level_changed")},
+        ),
+        TemplateSpec(
+            "consent_changed",
+            (Param("action", "choice", choices=("given", "withdrawn")), Param("party", "text"), _AT),
+        ),
+        TemplateSpec(
+            "record_accessed",
+            (Param("accessor", "text"), Param("organization", "text", required=False), _AT),
+        ),
+    )
+}
+
+
+def get_spec(template: str) -> TemplateSpec:
+    spec = TEMPLATES.get(template)
+    if spec is None:
+        raise UnknownTemplateError(
+            f"Unknown template {template!r}; known: {', '.join(sorted(TEMPLATES))}.",
+            extra={"template": template},
+        )
+    return spec
+
+
+def _check(spec: TemplateSpec, param: Param, value: Any) -> Any:
+    def bad(why: str) -> InvalidParameterError:
+        # Never echo the value: it may be a code.
+        return InvalidParameterError(
+            f"Parameter {param.name!r} of template {spec.name!r} {why}.",
+            extra={"template": spec.name, "parameter": param.name},
+        )
+
+    if param.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("must be an integer")
+        if not param.minimum <= value <= param.maximum:
+            raise bad(f"must be between {param.minimum} and {param.maximum}")
+        return value
+    if not isinstance(value, str):
+        raise bad("must be a string")
+    if param.kind == "code" and not _CODE_RE.match(value):
+        raise bad("must be 4 to 12 letters or digits")
+    if param.kind == "url" and (not value.startswith(("https://", "http://")) or len(value) > 2048):
+        raise bad("must be an http(s) URL of at most 2048 characters")
+    if param.kind == "choice" and value not in param.choices:
+        raise bad(f"must be one of {', '.join(param.choices)}")
+    if param.kind == "datetime":
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise bad("must be an ISO 8601 date-time") from None
+        if parsed.tzinfo is None:
+            raise bad("must carry a time zone offset")
+    if param.kind == "text" and (not value.strip() or len(value) > param.max_length):
+        raise bad(f"must be non-empty text of at most {param.max_length} characters")
+    return value
+
+
+def validate_params(template: str, params: Mapping[str, Any]) -> TemplateSpec:
+    """The template's spec if ``params`` fit it; else the first problem, naming the parameter."""
+    spec = get_spec(template)
+    known = {p.name: p for p in spec.params}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise UnknownParameterError(
+            f"Template {spec.name!r} takes no parameter {unknown[0]!r}.",
+            extra={"template": spec.name, "parameter": unknown[0]},
+        )
+    for param in spec.params:
+        required = param.required
+        condition = spec.required_when.get(param.name)
+        if condition is not None and params.get(condition[0]) == condition[1]:
+            required = True
+        if param.name not in params or params[param.name] is None:
+            if required:
+                raise MissingParameterError(
+                    f"Template {spec.name!r} needs parameter {param.name!r}.",
+                    extra={"template": spec.name, "parameter": param.name},
+                )
+            continue
+        _check(spec, param, params[param.name])
+    return spec
+
+
+def with_defaults(spec: TemplateSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    values = {p.name: p.default for p in spec.params}
+    values.update({k: v for k, v in params.items() if v is not None})
+    return values
+
+
+def mask_params(spec: TemplateSpec | None, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params as shown to callers and operators: secret ones replaced by a mask."""
+    secret = spec.secret_params if spec else frozenset(params)
+    return {k: (MASK if k in secret else v) for k, v in params.items()}
+
+
+def mask_text(text: str, params: Mapping[str, Any], spec: TemplateSpec | None) -> str:
+    """``text`` with every secret parameter value blanked (for reasons that might echo a body)."""
+    secret = spec.secret_params if spec else frozenset()
+    for name in secret:
+        value = params.get(name)
+        if isinstance(value, str) and value:
+            text = text.replace(value, MASK)
+    return text
