@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notifier.database import Base
-from notifier.messages.models import Message
+from notifier.dev_outbox.models import DevOutboxEntry
+from notifier.messages.models import DeliveryAttempt, Message
 
-__all__ = ["Base", "Message"]
+__all__ = ["Base", "DeliveryAttempt", "DevOutboxEntry", "Message"]
