@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from notifier.messages.service import Intake
 from notifier.settings import NotifierSettings
-from shared.tokens import verified_claims
+from shared.tokens import require_scopes, verified_claims
 
 
 def get_settings(request: Request) -> NotifierSettings:
@@ -29,6 +30,20 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+def sending_client(request: Request, claims: Annotated[dict[str, Any], Depends(verified_claims)]) -> str:
+    """The calling client's id, once its token carries the send scope (RFC 6750 §3.1 otherwise)."""
+    settings: NotifierSettings = request.app.state.settings
+    require_scopes(claims, [settings.send_scope], realm="notifier")
+    return str(claims.get("client_id") or claims["sub"])
+
+
 SettingsDep = Annotated[NotifierSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ClaimsDep = Annotated[dict[str, Any], Depends(verified_claims)]
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+CallerDep = Annotated[str, Depends(sending_client)]

@@ -1,13 +1,31 @@
-"""Wire models of the notifier API, shared by the notifier and its callers (idp, egisz_api)."""
+"""Wire models of the notifier API, shared by the notifier and its callers (idp, egisz_api).
+
+``POST /v1/messages`` takes a :class:`MessageRequest` (plus an ``Idempotency-Key`` header) and
+answers 202 with a :class:`MessageAccepted`; ``GET /v1/messages/{id}`` answers a
+:class:`MessageStatus` with the attempt history per channel. Parameters that carry secrets
+(codes, links) are masked in every answer and purged once the message is delivered or expired.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 Channel = Literal["email", "sms", "push"]
+#: queued: waiting for its first attempt; sending: claimed by a dispatcher; failed: the last attempt
+#: failed and a retry is scheduled; delivered, dead (retries exhausted), expired (a code not sent
+#: in time) are final.
+MessageState = Literal["queued", "sending", "failed", "delivered", "dead", "expired"]
+#: Per channel: not tried yet, an attempt under way, delivered on it, given up on it (the message
+#: fell back to the next channel or died), or never reached because the message ended first.
+ChannelState = Literal["queued", "sending", "delivered", "failed", "skipped"]
+AttemptState = Literal["sending", "delivered", "failed"]
+FINAL_STATES: frozenset[str] = frozenset({"delivered", "dead", "expired"})
+
+#: The header that makes ``POST /v1/messages`` idempotent (keys are scoped to the calling client).
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class Recipient(BaseModel):
@@ -26,6 +44,10 @@ class MessageRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="Template parameters")
     recipient: Recipient
     channels: list[Channel] = Field(min_length=1, max_length=3, description="Channels in order of preference")
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="For codes: after this instant the message is not sent any more (it becomes expired).",
+    )
 
     @model_validator(mode="after")
     def _channels_have_addresses(self) -> MessageRequest:
@@ -44,12 +66,40 @@ class MessageRequest(BaseModel):
 
 class MessageAccepted(BaseModel):
     id: str
-    status: str
+    status: MessageState
+
+
+class AttemptStatus(BaseModel):
+    channel: Channel
+    number: int = Field(description="Attempt number on this channel, from 1")
+    status: AttemptState
+    reason: str | None = Field(default=None, description="Why the attempt failed (never message content)")
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+
+
+class ChannelDelivery(BaseModel):
+    channel: Channel
+    status: ChannelState
+    attempts: list[AttemptStatus] = Field(default_factory=list)
 
 
 class MessageStatus(BaseModel):
     id: str
     template: str
-    status: str
-    channels: list[str]
+    locale: str
+    status: MessageState
+    channels: list[Channel] = Field(description="Channels in order of preference, as requested")
+    deliveries: list[ChannelDelivery] = Field(default_factory=list, description="Attempt history per channel")
+    recipient: Recipient | None = Field(default=None, description="Addresses, partly masked")
+    params: dict[str, Any] | None = Field(
+        default=None, description="Parameters with secrets masked; null once purged"
+    )
+    delivered_channel: Channel | None = None
+    last_error: str | None = None
     created_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    next_attempt_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    params_purged_at: dt.datetime | None = None

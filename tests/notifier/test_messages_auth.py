@@ -29,6 +29,7 @@ async def notifier(make_db: Callable[..., str], live_idp: LiveIdp) -> AsyncItera
         dev_mode=True,
         idp_issuer=live_idp.base_url,
         idp_jwks_url=f"{live_idp.base_url}/.well-known/jwks.json",
+        dispatcher_enabled=False,  # accepting only: the message stays queued
     )
     async with running(create_app(settings)) as client:
         yield client
