@@ -67,6 +67,7 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
         }
         if service == "idp":
             defaults["ISSUER"] = issuer
+            defaults["DEMO_RELYING_PARTY"] = "true"  # the /demo-rp page the idp seed registers
         else:
             defaults["IDP_ISSUER"] = issuer
             defaults["IDP_JWKS_URL"] = f"{issuer}/.well-known/jwks.json"
