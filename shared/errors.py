@@ -126,9 +126,13 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     is_body_json_error = any(e["type"] == "json_invalid" for e in errors)
     if is_body_json_error:
         return problem_response(
-            400, "malformed_json", "Malformed JSON", "The request body is not valid JSON.",
-            instance=request.url.path, errors=errors,
-        )  # fmt: skip
+            400,
+            "malformed_json",
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            instance=request.url.path,
+            errors=errors,
+        )
     return problem_response(
         422,
         "validation_failed",

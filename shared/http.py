@@ -70,8 +70,9 @@ def _route_template(scope: Scope) -> str:
 
 
 async def _send_problem(send: Send, status: int, code: str, title: str, detail: str, rid: str) -> None:
-    body = json.dumps({"type": f"urn:problem:{code}", "title": title, "status": status, "code": code,
-                       "detail": detail}).encode()  # fmt: skip
+    body = json.dumps(
+        {"type": f"urn:problem:{code}", "title": title, "status": status, "code": code, "detail": detail}
+    ).encode()
     await send(
         {
             "type": "http.response.start",
@@ -115,9 +116,13 @@ class PlumbingMiddleware:
                     return
                 if too_big:
                     await _send_problem(
-                        send, 413, "payload_too_large", "Payload too large",
-                        f"The request body exceeds {limit} bytes.", rid,
-                    )  # fmt: skip
+                        send,
+                        413,
+                        "payload_too_large",
+                        "Payload too large",
+                        f"The request body exceeds {limit} bytes.",
+                        rid,
+                    )
                     status_holder["status"] = 413
                     return
 
@@ -140,9 +145,13 @@ class PlumbingMiddleware:
                         status_holder["started"] = True
                         status_holder["status"] = 413
                         await _send_problem(
-                            send, 413, "payload_too_large", "Payload too large",
-                            f"The request body exceeds {limit} bytes.", rid,
-                        )  # fmt: skip
+                            send,
+                            413,
+                            "payload_too_large",
+                            "Payload too large",
+                            f"The request body exceeds {limit} bytes.",
+                            rid,
+                        )
                     return
                 if message["type"] == "http.response.start":
                     status_holder["status"] = message["status"]
@@ -159,9 +168,13 @@ class PlumbingMiddleware:
             except _BodyTooLargeError:
                 if not status_holder["started"]:
                     await _send_problem(
-                        send, 413, "payload_too_large", "Payload too large",
-                        f"The request body exceeds {limit} bytes.", rid,
-                    )  # fmt: skip
+                        send,
+                        413,
+                        "payload_too_large",
+                        "Payload too large",
+                        f"The request body exceeds {limit} bytes.",
+                        rid,
+                    )
                 status_holder["status"] = 413
             except Exception as exc:
                 # Rendered here rather than by Starlette's outermost handler so that the log line

@@ -35,7 +35,12 @@ def get_settings(request: Request) -> IdpSettings:
 #: its transaction begins (BEGIN IMMEDIATE): a deferred transaction that later upgrades to a write
 #: fails at once with "database is locked" when another writer is active (no busy wait).
 READ_ONLY_PATHS = frozenset(
-    {"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/userinfo", "/introspect"}
+    {
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+        "/userinfo",
+        "/introspect",
+    }
 )
 
 
@@ -73,9 +78,13 @@ PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 
 
 def get_authorization_server(
-    request: Request, session: SessionDep, settings: SettingsDep, hasher: HasherDep, tokens: TokensDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+    tokens: TokensDep,
     cipher: CipherDep,
-) -> IdpAuthorizationServer:  # fmt: skip
+) -> IdpAuthorizationServer:
     return IdpAuthorizationServer(
         session, settings, hasher, tokens, cipher, request.app.state.jwks_uri_cache, supported_scopes(session)
     )
@@ -84,7 +93,9 @@ def get_authorization_server(
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]
 
 
-def get_browser_session(request: Request, session: SessionDep, policy: PolicyDep) -> sessions_service.SessionLookup:
+def get_browser_session(
+    request: Request, session: SessionDep, policy: PolicyDep
+) -> sessions_service.SessionLookup:
     return sessions_service.resolve_session(session, policy, request.cookies.get(SESSION_COOKIE))
 
 

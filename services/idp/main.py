@@ -41,9 +41,14 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     session_factory = make_sessionmaker(engine)
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
     key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds)
-    token_issuer = AccessTokenIssuer(key_store, settings.issuer, settings.access_token_ttl, settings.id_token_ttl)
+    token_issuer = AccessTokenIssuer(
+        key_store, settings.issuer, settings.access_token_ttl, settings.id_token_ttl
+    )
     backchannel = BackchannelNotifier(
-        token_issuer, settings.backchannel_logout_attempts, settings.backchannel_logout_timeout
+        token_issuer,
+        settings.backchannel_logout_attempts,
+        settings.backchannel_logout_timeout,
+        settings.backchannel_logout_backoff,
     )
 
     @asynccontextmanager

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
+from typing import Any
 
 from idp.accounts import service as accounts_service
 from idp.accounts.protection import FieldCipher
@@ -30,10 +29,11 @@ DEMO_CITIZEN = accounts_service.NewAccount(
     phone_verified=True,
 )
 ADMIN_CLIENT = (
-    ClientSpec(client_id="idp-admin", name="IdP administration", grant_types=["client_credentials"],
-               scopes=["admin"]),
+    ClientSpec(
+        client_id="idp-admin", name="IdP administration", grant_types=["client_credentials"], scopes=["admin"]
+    ),
     "demo-idp-admin-service-secret-0123456789abcdef",
-)  # fmt: skip
+)
 
 #: Fixed demo credentials so that var/demo.json stays valid across restarts. Dev mode only.
 DEMO_SERVICE_CLIENTS = [
@@ -83,13 +83,20 @@ def seed(settings: IdpSettings) -> dict[str, Any]:
         if citizen is None:
             accounts_service.create_account(session, cipher, DEMO_CITIZEN)
         created["accounts"] = [
-            {"login": DEMO_CITIZEN.email, "also": [DEMO_CITIZEN.phone, DEMO_CITIZEN.snils],
-             "password": DEMO_CITIZEN.password, "level": DEMO_CITIZEN.level}
-        ]  # fmt: skip
+            {
+                "login": DEMO_CITIZEN.email,
+                "also": [DEMO_CITIZEN.phone, DEMO_CITIZEN.snils],
+                "password": DEMO_CITIZEN.password,
+                "level": DEMO_CITIZEN.level,
+            }
+        ]
         ensure_client(session, hasher, demo_rp_client(settings.issuer), DEMO_RP_SECRET)
-        created["relying_party"] = {"client_id": DEMO_RP_ID, "client_secret": DEMO_RP_SECRET,
-                                    "url": f"{settings.issuer}/demo-rp",
-                                    "discovery": f"{settings.issuer}/.well-known/openid-configuration"}  # fmt: skip
+        created["relying_party"] = {
+            "client_id": DEMO_RP_ID,
+            "client_secret": DEMO_RP_SECRET,
+            "url": f"{settings.issuer}/demo-rp",
+            "discovery": f"{settings.issuer}/.well-known/openid-configuration",
+        }
         for spec, secret in [*DEMO_SERVICE_CLIENTS, ADMIN_CLIENT]:
             ensure_client(session, hasher, spec, secret)
             created["clients"].append(

@@ -67,6 +67,11 @@ class IdpSettings(ServiceSettings):
     backchannel_logout_attempts: int = Field(
         default=3, ge=1, le=10, description="Delivery attempts of a back-channel logout token per client."
     )
+    backchannel_logout_backoff: float = Field(
+        default=1.0,
+        ge=0,
+        description="First retry delay of back-channel logout, seconds (doubles per attempt).",
+    )
     backchannel_logout_timeout: float = Field(
         default=5.0, gt=0, description="Timeout of one back-channel logout POST, seconds."
     )
@@ -86,7 +91,11 @@ class IdpSettings(ServiceSettings):
     def _https_issuer_outside_dev(self) -> IdpSettings:
         # RFC 9700 §2.6: authorization responses never over plain http, except to loopback.
         host = urlsplit(self.issuer).hostname or ""
-        if not self.dev_mode and self.issuer.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+        if (
+            not self.dev_mode
+            and self.issuer.startswith("http://")
+            and host not in ("127.0.0.1", "localhost", "::1")
+        ):
             raise ValueError("IDP_ISSUER must be https outside dev mode (loopback excepted)")
         return self
 

@@ -4,6 +4,7 @@ scripted browser that follows the login and consent pages like a person would.""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -11,8 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
-
-import datetime as dt
 
 import httpx
 import pytest
@@ -27,10 +26,18 @@ RP_REDIRECT = "https://rp.example.test/cb"
 RP_LOGOUT = "https://rp.example.test/logged-out"
 PASSWORD = "Correct-Horse-9"
 CITIZEN = NewAccount(
-    last_name="Петрова", first_name="Анна", middle_name="Сергеевна", birth_date=dt.date(1990, 1, 2),
-    gender="F", email="anna@example.test", phone="+79161112233", snils="112-233-445 95",
-    password=PASSWORD, email_verified=True, phone_verified=True,
-)  # fmt: skip
+    last_name="Петрова",
+    first_name="Анна",
+    middle_name="Сергеевна",
+    birth_date=dt.date(1990, 1, 2),
+    gender="F",
+    email="anna@example.test",
+    phone="+79161112233",
+    snils="112-233-445 95",
+    password=PASSWORD,
+    email_verified=True,
+    phone_verified=True,
+)
 
 
 def pkce() -> tuple[str, str]:
@@ -79,8 +86,14 @@ class Provider:
         params.update(extra)
         return {k: v for k, v in params.items() if v is not None}
 
-    async def login(self, params: dict[str, str], *, password: str = PASSWORD, consent: bool = True,
-                    login: str = CITIZEN.email or "") -> httpx.Response:  # fmt: skip
+    async def login(
+        self,
+        params: dict[str, str],
+        *,
+        password: str = PASSWORD,
+        consent: bool = True,
+        login: str = CITIZEN.email or "",
+    ) -> httpx.Response:
         """Drive /authorize through the pages; returns the final redirect back to the RP."""
         response = await self.http.get("/authorize", params=params)
         for _ in range(10):
@@ -94,13 +107,21 @@ class Provider:
             if path == "/login":
                 token = _csrf(page.text)
                 handle = parse_qs(urlsplit(location).query)["i"][0]
-                response = await self.http.post("/login", data={"login": login, "password": password,
-                                                                "csrf_token": token, "interaction": handle})  # fmt: skip
+                response = await self.http.post(
+                    "/login",
+                    data={"login": login, "password": password, "csrf_token": token, "interaction": handle},
+                )
             elif path == "/consent":
                 token = _csrf(page.text)
                 handle = parse_qs(urlsplit(location).query)["i"][0]
-                response = await self.http.post("/consent", data={"decision": "allow" if consent else "deny",
-                                                                  "csrf_token": token, "interaction": handle})  # fmt: skip
+                response = await self.http.post(
+                    "/consent",
+                    data={
+                        "decision": "allow" if consent else "deny",
+                        "csrf_token": token,
+                        "interaction": handle,
+                    },
+                )
             else:
                 response = page
         raise AssertionError("too many hops")
@@ -149,8 +170,9 @@ def decode(token: str, jwks: dict[str, Any], audience: str | None = None) -> dic
     header = jwt.get_unverified_header(token)
     key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
     options = {"verify_aud": audience is not None, "verify_at_hash": False}
-    claims: dict[str, Any] = jwt.decode(token, key, algorithms=[header["alg"]], audience=audience,
-                                        issuer=ISSUER, options=options)  # fmt: skip
+    claims: dict[str, Any] = jwt.decode(
+        token, key, algorithms=[header["alg"]], audience=audience, issuer=ISSUER, options=options
+    )
     return claims
 
 
@@ -165,22 +187,40 @@ async def provider(make_db: Callable[..., str]) -> AsyncIterator[Provider]:
             session.commit()
             sub = account.sub
         stub = Provider(app, http, Rp("", None), Rp("", None), Rp("", None), sub)
-        stub.rp = stub.register(ClientSpec(
-            client_id="rp-web", name="Поликлиника онлайн", grant_types=["authorization_code", "refresh_token"],
-            scopes=["openid", "profile", "email", "phone", "address", "snils", "offline_access"],
-            redirect_uris=[RP_REDIRECT], post_logout_redirect_uris=[RP_LOGOUT],
-            backchannel_logout_uri="http://127.0.0.1:9/backchannel", default_audience="egisz", audiences=["egisz"],
-        ))  # fmt: skip
-        stub.public_rp = stub.register(ClientSpec(
-            client_id="rp-spa", name="SPA", client_type="public", token_endpoint_auth_method="none",
-            grant_types=["authorization_code", "refresh_token"], scopes=["openid", "profile", "offline_access"],
-            redirect_uris=["http://127.0.0.1:5173/cb"],
-        ))  # fmt: skip
-        stub.other_rp = stub.register(ClientSpec(
-            client_id="rp-other", name="Other", grant_types=["authorization_code", "refresh_token"],
-            scopes=["openid", "profile", "offline_access"], redirect_uris=["https://other.example.test/cb"],
-            post_logout_redirect_uris=["https://other.example.test/bye"],
-        ))  # fmt: skip
+        stub.rp = stub.register(
+            ClientSpec(
+                client_id="rp-web",
+                name="Поликлиника онлайн",
+                grant_types=["authorization_code", "refresh_token"],
+                scopes=["openid", "profile", "email", "phone", "address", "snils", "offline_access"],
+                redirect_uris=[RP_REDIRECT],
+                post_logout_redirect_uris=[RP_LOGOUT],
+                backchannel_logout_uri="http://127.0.0.1:9/backchannel",
+                default_audience="egisz",
+                audiences=["egisz"],
+            )
+        )
+        stub.public_rp = stub.register(
+            ClientSpec(
+                client_id="rp-spa",
+                name="SPA",
+                client_type="public",
+                token_endpoint_auth_method="none",
+                grant_types=["authorization_code", "refresh_token"],
+                scopes=["openid", "profile", "offline_access"],
+                redirect_uris=["http://127.0.0.1:5173/cb"],
+            )
+        )
+        stub.other_rp = stub.register(
+            ClientSpec(
+                client_id="rp-other",
+                name="Other",
+                grant_types=["authorization_code", "refresh_token"],
+                scopes=["openid", "profile", "offline_access"],
+                redirect_uris=["https://other.example.test/cb"],
+                post_logout_redirect_uris=["https://other.example.test/bye"],
+            )
+        )
         yield stub
 
 

@@ -127,9 +127,13 @@ async def test_client_secret_post_and_resource_indicator_pick_the_audience(idp: 
     client_id, secret = _register(app, token_endpoint_auth_method="client_secret_post")
     response = await client.post(
         "/token",
-        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret,
-              "resource": "egisz"},
-    )  # fmt: skip
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "resource": "egisz",
+        },
+    )
     assert response.status_code == 200, response.text
     assert jwt.get_unverified_claims(response.json()["access_token"])["aud"] == "egisz"
 

@@ -67,11 +67,19 @@ def _token(system: dict[str, Any]) -> str:
 def _stranger_token(system: dict[str, Any], kid: Callable[[str], str]) -> str:
     real_kid = jwt.get_unverified_header(_token(system))["kid"]
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()  # fmt: skip
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     now = int(time.time())
-    claims = {"iss": system["issuer"], "aud": "notifier", "sub": "mis-1", "client_id": "mis-1",
-              "scope": "notify:send", "iat": now, "exp": now + 300}  # fmt: skip
+    claims = {
+        "iss": system["issuer"],
+        "aud": "notifier",
+        "sub": "mis-1",
+        "client_id": "mis-1",
+        "scope": "notify:send",
+        "iat": now,
+        "exp": now + 300,
+    }
     return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid(real_kid), "typ": "at+jwt"})
 
 

@@ -71,8 +71,9 @@ async def test_app_error_renders_its_code_detail_and_extras(client: httpx.AsyncC
 
 
 async def test_validation_error_lists_fields_without_echoing_values(client: httpx.AsyncClient) -> None:
-    body = _problem(await client.post("/items", json={"name": "secret-value-42", "count": "x"}), 422,
-                    "validation_failed")  # fmt: skip
+    body = _problem(
+        await client.post("/items", json={"name": "secret-value-42", "count": "x"}), 422, "validation_failed"
+    )
     assert body["errors"][0]["loc"] == ["body", "count"]
     assert "secret-value-42" not in json.dumps(body)
 

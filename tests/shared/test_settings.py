@@ -28,9 +28,28 @@ def test_production_refuses_a_short_secret() -> None:
 
 
 def test_production_accepts_real_secrets() -> None:
-    settings = IdpSettings(dev_mode=False, key_encryption_key=STRONG, client_secret_pepper=STRONG[::-1])
+    settings = IdpSettings(
+        dev_mode=False,
+        issuer="https://idp.example.test",
+        key_encryption_key=STRONG,
+        client_secret_pepper=STRONG[::-1],
+        personal_data_key=STRONG + "1",
+        cookie_key=STRONG + "2",
+    )
     assert settings.key_encryption_key.get_secret_value() == STRONG
     assert STRONG not in repr(settings)  # SecretStr never prints its value
+
+
+def test_production_refuses_a_plain_http_issuer() -> None:
+    secrets = {
+        name: STRONG + str(i)
+        for i, name in enumerate(
+            ("key_encryption_key", "client_secret_pepper", "personal_data_key", "cookie_key")
+        )
+    }
+    with pytest.raises(ValidationError, match="IDP_ISSUER must be https"):
+        IdpSettings(dev_mode=False, issuer="http://idp.example.test", **secrets)
+    assert IdpSettings(dev_mode=False, issuer="http://127.0.0.1:8000", **secrets).issuer
 
 
 def test_settings_come_from_the_service_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -143,7 +143,9 @@ def all_claims(account: Account, cipher: FieldCipher) -> dict[str, Any]:
         "email_verified": account.email_verified if account.email else None,
         "phone_number": account.phone,
         "phone_number_verified": account.phone_verified if account.phone else None,
-        "snils": format_snils(cipher.open(account.snils_encrypted, "snils")) if account.snils_encrypted else None,
+        "snils": format_snils(cipher.open(account.snils_encrypted, "snils"))
+        if account.snils_encrypted
+        else None,
     }
     return {k: v for k, v in claims.items() if v is not None}
 

@@ -26,8 +26,12 @@ def list_clients(_: AdminDep, session: SessionDep) -> list[ClientOut]:
     return [_out(c) for c in service.list_clients(session)]
 
 
-@router.post("", response_model=ClientCreated, status_code=status.HTTP_201_CREATED,
-             summary="Register a client; its secret is shown once")  # fmt: skip
+@router.post(
+    "",
+    response_model=ClientCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a client; its secret is shown once",
+)
 def create_client(body: ClientIn, _: AdminDep, session: SessionDep, hasher: HasherDep) -> ClientCreated:
     client, secret = service.register_client(session, hasher, _spec(body))
     return ClientCreated(**_out(client).model_dump(), client_secret=secret)

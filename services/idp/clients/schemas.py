@@ -25,7 +25,7 @@ class ClientIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     client_type: Literal["confidential", "public"] = "confidential"
     token_endpoint_auth_method: AuthMethod = "client_secret_basic"
-    grant_types: list[GrantType] = Field(default_factory=lambda: ["authorization_code"])
+    grant_types: list[GrantType] = Field(default_factory=lambda: list[GrantType](["authorization_code"]))
     scopes: list[str] = Field(default_factory=lambda: ["openid"])
     redirect_uris: list[str] = Field(default_factory=list)
     post_logout_redirect_uris: list[str] = Field(default_factory=list)

@@ -105,7 +105,9 @@ def update_client(session: Session, client_id: str, spec: ClientSpec) -> Client:
 
 def rotate_secret(session: Session, hasher: SecretHasher, client_id: str) -> str:
     client = get_client(session, client_id)
-    if client.client_type != "confidential" or not client.token_endpoint_auth_method.startswith("client_secret"):
+    if client.client_type != "confidential" or not client.token_endpoint_auth_method.startswith(
+        "client_secret"
+    ):
         raise InvalidClientMetadataError("This client does not authenticate with a secret.")
     secret = new_client_secret()
     client.secret_hash = hasher.hash(secret)

@@ -9,7 +9,9 @@ from idp.consents.models import Consent
 
 
 def find(session: Session, account_id: int, client_id: str) -> Consent | None:
-    return session.scalar(select(Consent).where(Consent.account_id == account_id, Consent.client_id == client_id))
+    return session.scalar(
+        select(Consent).where(Consent.account_id == account_id, Consent.client_id == client_id)
+    )
 
 
 def for_account(session: Session, account_id: int) -> Sequence[Consent]:

@@ -23,7 +23,8 @@ def grant(session: Session, account_id: int, client_id: str, scopes: set[str]) -
     now = utcnow()
     if consent is None:
         return repository.add(
-            session, Consent(account_id=account_id, client_id=client_id, scopes=sorted(scopes), granted_at=now)
+            session,
+            Consent(account_id=account_id, client_id=client_id, scopes=sorted(scopes), granted_at=now),
         )
     previous = set(consent.scopes) if consent.revoked_at is None else set()
     consent.scopes = sorted(previous | scopes)

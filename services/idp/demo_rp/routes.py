@@ -38,8 +38,10 @@ def _page(body: str, status: int = 200) -> HTMLResponse:
 
 @router.get("")
 def start_page(settings: SettingsDep) -> HTMLResponse:
-    return _page('<p>Это приложение входит через IdP по OpenID Connect.</p><p><a href="/demo-rp/login">'
-                 "Войти через IdP</a></p>")  # fmt: skip
+    return _page(
+        '<p>Это приложение входит через IdP по OpenID Connect.</p><p><a href="/demo-rp/login">'
+        "Войти через IdP</a></p>"
+    )
 
 
 @router.get("/login")
@@ -58,8 +60,13 @@ def login(settings: SettingsDep) -> Response:
         "code_challenge_method": "S256",
     }
     response = RedirectResponse(f"{settings.issuer}/authorize?{urlencode(params)}", status_code=302)
-    response.set_cookie("demo_rp", json.dumps({"state": state, "verifier": verifier}), httponly=True,
-                        samesite="lax", path="/demo-rp")  # fmt: skip
+    response.set_cookie(
+        "demo_rp",
+        json.dumps({"state": state, "verifier": verifier}),
+        httponly=True,
+        samesite="lax",
+        path="/demo-rp",
+    )
     return response
 
 
@@ -76,16 +83,28 @@ def callback(request: Request, settings: SettingsDep) -> HTMLResponse:
         return _page("<p>Неверный state или iss.</p>", 400)
     token = httpx.post(
         f"{settings.issuer}/token",
-        data={"grant_type": "authorization_code", "code": params.get("code", ""),
-              "redirect_uri": f"{settings.issuer}/demo-rp/callback", "code_verifier": saved["verifier"]},
-        auth=(CLIENT_ID, CLIENT_SECRET), timeout=10,
-    )  # fmt: skip
+        data={
+            "grant_type": "authorization_code",
+            "code": params.get("code", ""),
+            "redirect_uri": f"{settings.issuer}/demo-rp/callback",
+            "code_verifier": saved["verifier"],
+        },
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+    )
     if token.status_code != 200:
         return _page(f"<p>Обмен кода не удался: {html.escape(token.text)}</p>", 502)
     tokens = token.json()
-    info = httpx.get(f"{settings.issuer}/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"},
-                     timeout=10).json()  # fmt: skip
+    info = httpx.get(
+        f"{settings.issuer}/userinfo",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=10,
+    ).json()
     pretty = html.escape(json.dumps(info, ensure_ascii=False, indent=2))
-    logout = urlencode({"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": f"{settings.issuer}/demo-rp"})
-    return _page(f"<p>Вход выполнен. Данные из userinfo:</p><pre>{pretty}</pre>"
-                 f'<p><a href="{settings.issuer}/logout?{logout}">Выйти</a></p>')  # fmt: skip
+    logout = urlencode(
+        {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": f"{settings.issuer}/demo-rp"}
+    )
+    return _page(
+        f"<p>Вход выполнен. Данные из userinfo:</p><pre>{pretty}</pre>"
+        f'<p><a href="{settings.issuer}/logout?{logout}">Выйти</a></p>'
+    )

@@ -107,8 +107,14 @@ def jwk_thumbprint(jwk: dict[str, Any]) -> str:
     return b64url(hashlib.sha256(canonical).digest())
 
 
-def sign_compact(key: PrivateKey, alg: str, kid: str, claims: dict[str, Any], typ: str = "JWT",
-                 extra_headers: dict[str, Any] | None = None) -> str:  # fmt: skip
+def sign_compact(
+    key: PrivateKey,
+    alg: str,
+    kid: str,
+    claims: dict[str, Any],
+    typ: str = "JWT",
+    extra_headers: dict[str, Any] | None = None,
+) -> str:
     header: dict[str, Any] = {"alg": alg, "kid": kid, "typ": typ}
     if extra_headers:
         header.update(extra_headers)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "title_login": {"ru": "Вход", "en": "Sign in"},
-    "login_intro": {"ru": "Войдите, чтобы продолжить в «{client}»", "en": "Sign in to continue to “{client}”"},
+    "login_intro": {
+        "ru": "Войдите, чтобы продолжить в «{client}»",
+        "en": "Sign in to continue to “{client}”",
+    },
     "login_label": {"ru": "Телефон, почта или СНИЛС", "en": "Phone, e-mail or SNILS"},
     "password_label": {"ru": "Пароль", "en": "Password"},
     "login_button": {"ru": "Войти", "en": "Sign in"},
     "wrong_credentials": {"ru": "Неверный логин или пароль", "en": "Wrong login or password"},
     "fields_required": {"ru": "Введите логин и пароль", "en": "Enter your login and password"},
-    "session_expired": {"ru": "Сессия истекла. Войдите снова.", "en": "Your session has expired. Sign in again."},
+    "session_expired": {
+        "ru": "Сессия истекла. Войдите снова.",
+        "en": "Your session has expired. Sign in again.",
+    },
     "title_consent": {"ru": "Доступ к данным", "en": "Access to your data"},
     "consent_intro": {
         "ru": "Приложение «{client}» запрашивает доступ к следующим данным:",

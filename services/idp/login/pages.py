@@ -36,8 +36,9 @@ def render(template: str, locale: str, status: int = 200, **context: Any) -> HTM
 
 def redirect(location: str, status: int = 302) -> RedirectResponse:
     """302 after a GET, 303 after a POST (RFC 9700 §4.12: never 307 with credentials)."""
-    return RedirectResponse(location, status_code=status, headers={"Cache-Control": "no-store",
-                                                                  "Referrer-Policy": "no-referrer"})  # fmt: skip
+    return RedirectResponse(
+        location, status_code=status, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    )
 
 
 def switch_url(path: str, params: dict[str, str], locale: str) -> str:

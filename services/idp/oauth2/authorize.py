@@ -22,7 +22,7 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from sqlalchemy.orm import Session
 
 from idp.accounts import service as accounts_service
-from idp.clients import repository as clients_repository
+from idp.clients import service as clients_service
 from idp.consents import service as consents_service
 from idp.keys.service import KeyStore
 from idp.oauth2.grants import AuthorizedUser
@@ -50,7 +50,7 @@ class Outcome:
     locale: str | None = None
 
 
-class _Redirect(Exception):
+class _RedirectError(Exception):
     def __init__(self, error: str, description: str) -> None:
         super().__init__(description)
         self.error = error
@@ -59,6 +59,8 @@ class _Redirect(Exception):
 
 def redirect_uri_with(uri: str, params: dict[str, str | None]) -> str:
     clean = {k: v for k, v in params.items() if v is not None}
+    if not clean:
+        return uri
     separator = "&" if "?" in uri else "?"
     return f"{uri}{separator}{urlencode(clean)}"
 
@@ -74,10 +76,10 @@ def ui_locale(params: dict[str, str]) -> str | None:
 def _parse_prompt(params: dict[str, str]) -> set[str]:
     prompts = set(params.get("prompt", "").split())
     if "none" in prompts and len(prompts) > 1:
-        raise _Redirect("invalid_request", "prompt=none cannot be combined with other values.")
+        raise _RedirectError("invalid_request", "prompt=none cannot be combined with other values.")
     unknown = prompts - KNOWN_PROMPTS
     if unknown:
-        raise _Redirect("invalid_request", f"Unsupported prompt value: {' '.join(sorted(unknown))}.")
+        raise _RedirectError("invalid_request", f"Unsupported prompt value: {' '.join(sorted(unknown))}.")
     return prompts
 
 
@@ -86,7 +88,7 @@ def _parse_max_age(params: dict[str, str]) -> int | None:
     if raw is None or raw == "":
         return None
     if not raw.isdigit():
-        raise _Redirect("invalid_request", "max_age must be a non-negative integer.")
+        raise _RedirectError("invalid_request", "max_age must be a non-negative integer.")
     return int(raw)
 
 
@@ -97,11 +99,11 @@ def _parse_claims(params: dict[str, str]) -> dict[str, Any] | None:
     try:
         claims = json.loads(raw)
     except ValueError:
-        raise _Redirect("invalid_request", "The claims parameter is not valid JSON.") from None
+        raise _RedirectError("invalid_request", "The claims parameter is not valid JSON.") from None
     if not isinstance(claims, dict) or not all(
         k in ("id_token", "userinfo") and (v is None or isinstance(v, dict)) for k, v in claims.items()
     ):
-        raise _Redirect("invalid_request", "The claims parameter must map id_token/userinfo to objects.")
+        raise _RedirectError("invalid_request", "The claims parameter must map id_token/userinfo to objects.")
     return {k: v or {} for k, v in claims.items()}
 
 
@@ -121,25 +123,35 @@ class AuthorizationEndpoint:
         fresh_since: dt.datetime | None = None,
         denied: bool = False,
     ) -> Outcome:
-        data = {k: v for k, v in reversed(params)}  # first occurrence wins
+        data = dict(reversed(params))  # first occurrence wins
         locale = ui_locale(data)
         # 1. client and redirect URI: error page, never a redirect
-        client_row = clients_repository.get_by_client_id(self.session, data.get("client_id", ""))
+        client_row = clients_service.find_client(self.session, data.get("client_id", ""))
         if client_row is None:
             return Outcome("error_page", error="invalid_client", description="Unknown client.", locale=locale)
         redirect_uri = data.get("redirect_uri")
         if not redirect_uri:
-            return Outcome("error_page", error="invalid_request", description="redirect_uri is required.",
-                           locale=locale)  # fmt: skip
+            return Outcome(
+                "error_page", error="invalid_request", description="redirect_uri is required.", locale=locale
+            )
         if redirect_uri not in client_row.redirect_uris:
-            return Outcome("error_page", error="invalid_request",
-                           description="redirect_uri is not registered for this client.", locale=locale)  # fmt: skip
+            return Outcome(
+                "error_page",
+                error="invalid_request",
+                description="redirect_uri is not registered for this client.",
+                locale=locale,
+            )
 
         def go_back(error: str, description: str) -> Outcome:
             location = redirect_uri_with(
-                redirect_uri, {"error": error, "error_description": description, "state": data.get("state"),
-                               "iss": self.issuer},
-            )  # fmt: skip
+                redirect_uri,
+                {
+                    "error": error,
+                    "error_description": description,
+                    "state": data.get("state"),
+                    "iss": self.issuer,
+                },
+            )
             return Outcome("redirect", location=location)
 
         request = StarletteOAuth2Request(payload, self.issuer, params)
@@ -152,14 +164,16 @@ class AuthorizationEndpoint:
             # 3. refusals that redirect
             claims_request = self._validate(data, client_row)
             if denied:
-                raise _Redirect("access_denied", "The person refused the request.")
+                raise _RedirectError("access_denied", "The person refused the request.")
             # 4. the person
             prompts = _parse_prompt(data)
             max_age = _parse_max_age(data)
-            outcome = self._person_checks(data, browser, prompts, max_age, fresh_since, client_row.name, locale)
+            outcome = self._person_checks(
+                data, browser, prompts, max_age, fresh_since, client_row.name, locale
+            )
             if outcome is not None:
                 return outcome
-        except _Redirect as redirect:
+        except _RedirectError as redirect:
             return go_back(redirect.error, redirect.description)
         assert browser is not None
         account = accounts_service.get_account(self.session, browser.account_id)
@@ -183,26 +197,28 @@ class AuthorizationEndpoint:
     def _validate(self, data: dict[str, str], client_row: Any) -> dict[str, Any] | None:
         # OIDC Core §6: request objects are not supported; say so instead of ignoring them.
         if "request" in data:
-            raise _Redirect("request_not_supported", "Request objects are not supported.")
+            raise _RedirectError("request_not_supported", "Request objects are not supported.")
         if "request_uri" in data:
-            raise _Redirect("request_uri_not_supported", "request_uri is not supported.")
+            raise _RedirectError("request_uri_not_supported", "request_uri is not supported.")
         # RFC 7636 / RFC 9700 §2.1.1: S256 only; public clients must use PKCE.
         challenge = data.get("code_challenge")
         method = data.get("code_challenge_method")
         if challenge:
             if method != "S256":
-                raise _Redirect("invalid_request", "code_challenge_method must be S256.")
+                raise _RedirectError("invalid_request", "code_challenge_method must be S256.")
         elif method:
-            raise _Redirect("invalid_request", "code_challenge_method without code_challenge.")
+            raise _RedirectError("invalid_request", "code_challenge_method without code_challenge.")
         elif client_row.client_type == "public":
-            raise _Redirect("invalid_request", "PKCE (S256) is required for public clients.")
+            raise _RedirectError("invalid_request", "PKCE (S256) is required for public clients.")
         scopes = set(data.get("scope", "").split())
         not_allowed = scopes - set(client_row.scopes)
         if not_allowed:
-            raise _Redirect("invalid_scope", f"Scope not allowed for this client: {' '.join(sorted(not_allowed))}.")
+            raise _RedirectError(
+                "invalid_scope", f"Scope not allowed for this client: {' '.join(sorted(not_allowed))}."
+            )
         resource = data.get("resource")
         if resource and resource not in {*client_row.audiences, client_row.default_audience}:
-            raise _Redirect("invalid_target", f"The client may not request tokens for {resource!r}.")
+            raise _RedirectError("invalid_target", f"The client may not request tokens for {resource!r}.")
         return _parse_claims(data)
 
     def _person_checks(
@@ -227,21 +243,25 @@ class AuthorizationEndpoint:
             try:
                 hinted = verify_own_jwt(hint, self.keys, self.issuer, verify_exp=False)
             except OwnTokenError:
-                raise _Redirect("invalid_request", "id_token_hint is not a valid ID token of this issuer.") from None
+                raise _RedirectError(
+                    "invalid_request", "id_token_hint is not a valid ID token of this issuer."
+                ) from None
             if browser is not None:
                 account = accounts_service.get_account(self.session, browser.account_id)
                 if account is None or account.sub != hinted.get("sub"):
                     need_login = True
         if need_login:
             if "none" in prompts:
-                raise _Redirect("login_required", "The person is not logged in.")
+                raise _RedirectError("login_required", "The person is not logged in.")
             return Outcome("login", client_name=client_name, login_hint=data.get("login_hint"), locale=locale)
         assert browser is not None
         scopes = set(data.get("scope", "").split())
-        consent = consents_service.covering_consent(self.session, browser.account_id, data["client_id"], scopes)
+        consent = consents_service.covering_consent(
+            self.session, browser.account_id, data["client_id"], scopes
+        )
         consent_fresh = fresh_since is not None and consents_service.granted_since(consent, fresh_since)
         if consent is None or ("consent" in prompts and not consent_fresh):
             if "none" in prompts:
-                raise _Redirect("consent_required", "The person has not consented to these scopes.")
+                raise _RedirectError("consent_required", "The person has not consented to these scopes.")
             return Outcome("consent", client_name=client_name, scopes=sorted(scopes), locale=locale)
         return None

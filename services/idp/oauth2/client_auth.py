@@ -51,10 +51,12 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         return [self.issuer.rstrip("/") + "/token", self.issuer]
 
     def validate_jti(self, claims: dict[str, Any], jti: str) -> bool:
-        return tokens_service.accept_client_assertion(self.session, str(claims["sub"]), jti, int(claims["exp"]))
+        return tokens_service.accept_client_assertion(
+            self.session, str(claims["sub"]), jti, int(claims["exp"])
+        )
 
     def resolve_client_public_key(self, client: OAuthClient) -> KeySet:
         data = client.row.jwks
         if not data and client.row.jwks_uri:
             data = self.jwks_cache.get(client.row.jwks_uri)
-        return KeySet.import_key_set(data or {"keys": []})
+        return KeySet.import_key_set(data or {"keys": []})  # type: ignore[arg-type]

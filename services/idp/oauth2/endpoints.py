@@ -7,7 +7,6 @@ token was issued to; anyone else learns only ``{"active": false}``.
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
@@ -26,9 +25,13 @@ INTROSPECTION_SCOPE = "introspection"
 _TOKEN_HINTS = {"access_token", "refresh_token"}
 
 
-def _find(server: IdpAuthorizationServer, keys: KeyStore, value: str, hint: str | None) -> dict[str, Any] | None:
+def _find(
+    server: IdpAuthorizationServer, keys: KeyStore, value: str, hint: str | None
+) -> dict[str, Any] | None:
     """What we know about a token: {'kind': ..., ...} or None when it is not ours / not active."""
-    order = ["refresh_token", "access_token"] if hint == "refresh_token" else ["access_token", "refresh_token"]
+    order = (
+        ["refresh_token", "access_token"] if hint == "refresh_token" else ["access_token", "refresh_token"]
+    )
     for kind in order:
         if kind == "access_token" and value.count(".") == 2:
             try:
@@ -49,11 +52,26 @@ def _active_payload(server: IdpAuthorizationServer, found: dict[str, Any]) -> di
     now = utcnow()
     if found["kind"] == "access_token":
         claims = found["claims"]
-        if claims["exp"] <= now.timestamp() or tokens_service.access_token_revoked(server.session, claims["jti"]):
+        if claims["exp"] <= now.timestamp() or tokens_service.access_token_revoked(
+            server.session, claims["jti"]
+        ):
             return {"active": False}
         payload = {"active": True, "token_type": "Bearer"}
-        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "acr", "amr",
-                     "auth_time", "sid"):  # fmt: skip
+        for name in (
+            "scope",
+            "client_id",
+            "sub",
+            "aud",
+            "iss",
+            "exp",
+            "iat",
+            "nbf",
+            "jti",
+            "acr",
+            "amr",
+            "auth_time",
+            "sid",
+        ):
             if name in claims:
                 payload[name] = claims[name]
         return payload
@@ -77,7 +95,9 @@ def _active_payload(server: IdpAuthorizationServer, found: dict[str, Any]) -> di
 
 
 def _token_client(found: dict[str, Any]) -> str:
-    return str(found["claims"]["client_id"]) if found["kind"] == "access_token" else str(found["row"].client_id)
+    return (
+        str(found["claims"]["client_id"]) if found["kind"] == "access_token" else str(found["row"].client_id)
+    )
 
 
 def _params(payload: HttpPayload) -> tuple[str, str | None]:
@@ -107,7 +127,9 @@ def introspect(server: IdpAuthorizationServer, keys: KeyStore, payload: HttpPayl
 def revoke(server: IdpAuthorizationServer, keys: KeyStore, payload: HttpPayload) -> Response:
     request = server.create_oauth2_request(payload)
     try:
-        client = server.authenticate_client(request, [*CONFIDENTIAL_AUTH_METHODS, "none"], endpoint="revocation")
+        client = server.authenticate_client(
+            request, [*CONFIDENTIAL_AUTH_METHODS, "none"], endpoint="revocation"
+        )
         token, hint = _params(payload)
     except OAuth2Error as error:
         return server.handle_error_response(request, error)
@@ -119,5 +141,3 @@ def revoke(server: IdpAuthorizationServer, keys: KeyStore, payload: HttpPayload)
         else:
             tokens_service.revoke_refresh_family(server.session, found["row"])
     return server.handle_response(200, {}, [])
-
-

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from authlib.oauth2.rfc6749 import grants
 from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import (
     AccessDeniedError,
     InvalidGrantError,
@@ -90,7 +90,7 @@ class S256Only(CodeChallenge):
     """PKCE with S256 only (RFC 9700 §2.1.1); ``plain`` and a missing method are refused."""
 
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
 
     def get_authorization_code_challenge(self, authorization_code: CodeView) -> str | None:
         return authorization_code.row.code_challenge

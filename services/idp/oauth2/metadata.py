@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp.accounts.service import SCOPE_CLAIMS
-from idp.clients import repository as clients_repository
+from idp.clients import service as clients_service
 from idp.keys.crypto import SUPPORTED_ALGS
 from idp.login.service import ACR_VALUES
 from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS
@@ -16,15 +16,17 @@ BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s != "op
 
 
 def supported_scopes(session: Session) -> list[str]:
-    registered = {scope for client in clients_repository.list_clients(session) for scope in client.scopes}
+    registered = {scope for client in clients_service.list_clients(session) for scope in client.scopes}
     return sorted(set(BASE_SCOPES) | registered)
 
 
 def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
     base = issuer.rstrip("/")
     grant_types = sorted(GRANT_TYPES)
-    claims = sorted({c for names in SCOPE_CLAIMS.values() for c in names} | {"iss", "aud", "exp", "iat",
-                     "auth_time", "nonce", "acr", "amr", "sid", "at_hash"})  # fmt: skip
+    claims = sorted(
+        {c for names in SCOPE_CLAIMS.values() for c in names}
+        | {"iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash"}
+    )
     return {
         "issuer": issuer,
         "authorization_endpoint": f"{base}/authorize",

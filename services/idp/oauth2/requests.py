@@ -67,7 +67,9 @@ class _Payload(OAuth2Payload):
 
 
 class StarletteOAuth2Request(OAuth2Request):
-    def __init__(self, payload: HttpPayload, base_url: str, params: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, payload: HttpPayload, base_url: str, params: list[tuple[str, str]] | None = None
+    ) -> None:
         """``params`` replaces the request's own parameters (a resumed authorization request)."""
         # Transport security is a deployment property checked once, by IdpSettings (https issuer
         # outside dev mode); Authlib's per-request check would refuse a dev issuer like http://idp:8000.

@@ -49,9 +49,15 @@ def _respond(
         assert outcome.location
         return redirect(outcome.location, status)
     if outcome.kind == "error_page":
-        return render("message.html", locale, 400, title=text("title_error", locale), is_error=True,
-                      message=text("bad_authorization_request", locale),
-                      detail=f"{outcome.error}: {outcome.description}")  # fmt: skip
+        return render(
+            "message.html",
+            locale,
+            400,
+            title=text("title_error", locale),
+            is_error=True,
+            message=text("bad_authorization_request", locale),
+            detail=f"{outcome.error}: {outcome.description}",
+        )
     if interaction is None:
         client_id = dict(params).get("client_id", "")
         interaction = login_service.park(session, client_id, params, settings.interaction_ttl)
@@ -66,25 +72,46 @@ def _respond(
     response_class=Response,
 )
 def authorize(
-    request: Request, payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep,
-    browser: BrowserSessionDep, session: SessionDep, settings: SettingsDep,
-) -> Response:  # fmt: skip
+    request: Request,
+    payload: PayloadDep,
+    server: AuthorizationServerDep,
+    keys: KeyStoreDep,
+    browser: BrowserSessionDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
     params = payload.form if request.method == "POST" else payload.query
     outcome = AuthorizationEndpoint(server, keys).handle(payload, params, browser.session)
     return _respond(outcome, session, settings, params, 303 if request.method == "POST" else 302)
 
 
-@router.get("/authorize/resume", summary="Continue an authorization request after login or consent",
-            response_class=Response, include_in_schema=False)  # fmt: skip
+@router.get(
+    "/authorize/resume",
+    summary="Continue an authorization request after login or consent",
+    response_class=Response,
+    include_in_schema=False,
+)
 def resume(
-    i: str, payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep, browser: BrowserSessionDep,
-    session: SessionDep, settings: SettingsDep, deny: bool = False,
-) -> Response:  # fmt: skip
+    i: str,
+    payload: PayloadDep,
+    server: AuthorizationServerDep,
+    keys: KeyStoreDep,
+    browser: BrowserSessionDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    deny: bool = False,
+) -> Response:
     interaction = login_service.find_interaction(session, i)
     if interaction is None:
         locale = pick_locale(payload_locale(payload))
-        return render("message.html", locale, 400, title=text("title_error", locale), is_error=True,
-                      message=text("interaction_expired", locale))  # fmt: skip
+        return render(
+            "message.html",
+            locale,
+            400,
+            title=text("title_error", locale),
+            is_error=True,
+            message=text("interaction_expired", locale),
+        )
     params = login_service.params_of(interaction)
     outcome = AuthorizationEndpoint(server, keys).handle(
         payload, params, browser.session, fresh_since=interaction.created_at, denied=deny
@@ -96,8 +123,11 @@ def payload_locale(payload: Any) -> str | None:
     return dict(payload.query).get("lang")
 
 
-@router.post("/token", summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
-             response_class=Response)  # fmt: skip
+@router.post(
+    "/token",
+    summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
+    response_class=Response,
+)
 def token(payload: PayloadDep, server: AuthorizationServerDep) -> Response:
     response: Response = server.create_token_response(payload)
     return response
@@ -105,9 +135,13 @@ def token(payload: PayloadDep, server: AuthorizationServerDep) -> Response:
 
 @router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
 def userinfo(
-    request: Request, payload: PayloadDep, session: SessionDep, keys: KeyStoreDep, cipher: CipherDep,
+    request: Request,
+    payload: PayloadDep,
+    session: SessionDep,
+    keys: KeyStoreDep,
+    cipher: CipherDep,
     settings: SettingsDep,
-) -> JSONResponse:  # fmt: skip
+) -> JSONResponse:
     form_token = dict(payload.form).get("access_token")
     if form_token and request.headers.get("authorization"):
         raise InvalidRequestError("Send the access token in one place only.", realm="userinfo")
@@ -116,7 +150,9 @@ def userinfo(
     return JSONResponse(claims, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response)
+@router.post(
+    "/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response
+)
 def introspect(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep) -> Response:
     return endpoints.introspect(server, keys, payload)
 
@@ -128,20 +164,33 @@ def revoke(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDe
 
 @router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata (OIDC Discovery §4)")
 def discovery(session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    return JSONResponse(provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(
+        provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 @router.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)")
 def oauth_metadata(session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    return JSONResponse(provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(
+        provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
-@router.api_route("/logout", methods=["GET", "POST"], summary="End session endpoint (OIDC RP-Initiated Logout §2)",
-                  response_class=Response)  # fmt: skip
+@router.api_route(
+    "/logout",
+    methods=["GET", "POST"],
+    summary="End session endpoint (OIDC RP-Initiated Logout §2)",
+    response_class=Response,
+)
 def end_session(
-    request: Request, payload: PayloadDep, session: SessionDep, keys: KeyStoreDep, settings: SettingsDep,
-    browser: BrowserSessionDep, backchannel: BackchannelDep,
-) -> Response:  # fmt: skip
+    request: Request,
+    payload: PayloadDep,
+    session: SessionDep,
+    keys: KeyStoreDep,
+    settings: SettingsDep,
+    browser: BrowserSessionDep,
+    backchannel: BackchannelDep,
+) -> Response:
     params = dict(reversed(payload.form if request.method == "POST" else payload.query))
     locale = pick_locale(params.get("lang"), ui_locale(params))
     current = browser.session
@@ -151,17 +200,27 @@ def end_session(
         subject = account.sub if account else None
     decision = logout.decide(session, keys, settings.issuer, params, current_sub=subject)
     if not decision.ok:
-        return render("message.html", locale, 400, title=text("title_error", locale), is_error=True,
-                      message=text("bad_logout_request", locale), detail=decision.problem)  # fmt: skip
+        return render(
+            "message.html",
+            locale,
+            400,
+            title=text("title_error", locale),
+            is_error=True,
+            message=text("bad_logout_request", locale),
+            detail=decision.problem,
+        )
     if current is not None and subject is not None:
-        sessions_service.end_session(session, current, "logout", subject=subject, on_commit=backchannel.dispatch)
+        sessions_service.end_session(
+            session, current, "logout", subject=subject, on_commit=backchannel.dispatch
+        )
     status = 303 if request.method == "POST" else 302
     response: Response
     if decision.redirect_to:
         response = redirect(decision.redirect_to, status)
     else:
-        response = render("message.html", locale, title=text("title_logged_out", locale),
-                          message=text("logged_out", locale))  # fmt: skip
+        response = render(
+            "message.html", locale, title=text("title_logged_out", locale), message=text("logged_out", locale)
+        )
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts import service as accounts_service
 from idp.accounts.protection import FieldCipher
-from idp.clients import repository as clients_repository
+from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.oauth2 import grants
 from idp.oauth2.client_auth import JwksUriCache, PrivateKeyJwt
@@ -69,14 +69,16 @@ class IdpAuthorizationServer(AuthorizationServer):
         self.issuer = settings.issuer
         self._request: StarletteOAuth2Request | None = None
         self.register_token_generator("default", self._generate_token)
-        self.register_client_auth_method("private_key_jwt", PrivateKeyJwt(session, settings.issuer, jwks_cache))
+        self.register_client_auth_method(
+            "private_key_jwt", PrivateKeyJwt(session, settings.issuer, jwks_cache)
+        )
         self.register_grant(grants.CodeGrant, [grants.S256Only(required=True)])
         self.register_grant(grants.RefreshGrant)
         self.register_grant(grants.ServiceClientCredentialsGrant)
 
     # --- Authlib hooks -------------------------------------------------------------------
     def query_client(self, client_id: str) -> OAuthClient | None:
-        row = clients_repository.get_by_client_id(self.session, client_id)
+        row = clients_service.find_client(self.session, client_id)
         return OAuthClient(row, self.hasher) if row is not None else None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
@@ -149,17 +151,25 @@ class IdpAuthorizationServer(AuthorizationServer):
         assert user is not None
         return self._user_tokens(grant_type, client, user, scope or "", request)
 
-    def _service_token(self, client: OAuthClient, scope: str | None, request: StarletteOAuth2Request) -> dict[str, Any]:
+    def _service_token(
+        self, client: OAuthClient, scope: str | None, request: StarletteOAuth2Request
+    ) -> dict[str, Any]:
         if not scope:
             # RFC 6749 §3.3: no scope asked → the client's registered scopes are the default.
             scope = " ".join(client.row.scopes)
         audience = resolve_audience(client, request.payload.datalist.get("resource", []), self.issuer)
         access_token, claims = self.tokens.issue(
-            client_id=client.client_id, alg=client.row.signing_alg, subject=client.client_id, scope=scope,
+            client_id=client.client_id,
+            alg=client.row.signing_alg,
+            subject=client.client_id,
+            scope=scope,
             audience=audience,
-        )  # fmt: skip
-        token: dict[str, Any] = {"access_token": access_token, "token_type": "Bearer",
-                                 "expires_in": claims["exp"] - claims["iat"]}  # fmt: skip
+        )
+        token: dict[str, Any] = {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": claims["exp"] - claims["iat"],
+        }
         if scope:
             token["scope"] = scope
         return token
@@ -174,11 +184,21 @@ class IdpAuthorizationServer(AuthorizationServer):
     ) -> dict[str, Any]:
         if grant_type == "authorization_code":
             code = request.authorization_code.row
-            family_id, resource, claims_request, nonce = code.family_id, code.resource, code.claims_request, code.nonce
+            family_id, resource, claims_request, nonce = (
+                code.family_id,
+                code.resource,
+                code.claims_request,
+                code.nonce,
+            )
             refresh_expires: dt.datetime | None = None
         else:
             previous = request.refresh_token.row
-            family_id, resource, claims_request, nonce = previous.family_id, previous.resource, previous.claims_request, None
+            family_id, resource, claims_request, nonce = (
+                previous.family_id,
+                previous.resource,
+                previous.claims_request,
+                None,
+            )
             refresh_expires = previous.expires_at  # rotation never extends the family's life
         assert family_id is not None
         requested = request.payload.datalist.get("resource", [])
@@ -189,9 +209,13 @@ class IdpAuthorizationServer(AuthorizationServer):
         if ctx.sid:
             extra["sid"] = ctx.sid
         access_token, claims = self.tokens.issue(
-            client_id=client.client_id, alg=client.row.signing_alg, subject=user.account.sub, scope=scope,
-            audience=audience, extra=extra,
-        )  # fmt: skip
+            client_id=client.client_id,
+            alg=client.row.signing_alg,
+            subject=user.account.sub,
+            scope=scope,
+            audience=audience,
+            extra=extra,
+        )
         tokens_service.record_access_token(
             self.session,
             claims,

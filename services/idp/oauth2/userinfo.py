@@ -16,7 +16,9 @@ from shared.tokens import InsufficientScopeError, InvalidTokenError
 REALM = "userinfo"
 
 
-def userinfo(session: Session, keys: KeyStore, cipher: FieldCipher, issuer: str, token: str) -> dict[str, Any]:
+def userinfo(
+    session: Session, keys: KeyStore, cipher: FieldCipher, issuer: str, token: str
+) -> dict[str, Any]:
     try:
         claims = verify_own_jwt(token, keys, issuer, typ="at+jwt")
     except OwnTokenError:
@@ -25,8 +27,9 @@ def userinfo(session: Session, keys: KeyStore, cipher: FieldCipher, issuer: str,
         raise InvalidTokenError("The access token was revoked.", realm=REALM)
     scopes = set(str(claims.get("scope", "")).split())
     if "openid" not in scopes:
-        raise InsufficientScopeError("The access token was not issued with the openid scope.", realm=REALM,
-                                     scope="openid")  # fmt: skip
+        raise InsufficientScopeError(
+            "The access token was not issued with the openid scope.", realm=REALM, scope="openid"
+        )
     account = accounts_service.account_by_sub(session, str(claims.get("sub", "")))
     if account is None:
         raise InvalidTokenError("The access token names no account.", realm=REALM)

@@ -28,7 +28,9 @@ class LogoutDelivery:
 
 
 class BackchannelNotifier:
-    def __init__(self, tokens: AccessTokenIssuer, attempts: int, timeout: float, backoff: float = 0.5) -> None:
+    def __init__(
+        self, tokens: AccessTokenIssuer, attempts: int, timeout: float, backoff: float = 0.5
+    ) -> None:
         self._tokens = tokens
         self._attempts = attempts
         self._timeout = timeout

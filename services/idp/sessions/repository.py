@@ -34,7 +34,9 @@ def clients_of(session: Session, session_id: int) -> list[str]:
 
 def remember_client(session: Session, session_id: int, client_id: str) -> None:
     exists = session.scalar(
-        select(SessionClient.id).where(SessionClient.session_id == session_id, SessionClient.client_id == client_id)
+        select(SessionClient.id).where(
+            SessionClient.session_id == session_id, SessionClient.client_id == client_id
+        )
     )
     if exists is None:
         session.add(SessionClient(session_id=session_id, client_id=client_id))

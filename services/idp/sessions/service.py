@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from idp.clients import service as clients_service
 from idp.sessions import repository
 from idp.sessions.backchannel import LogoutDelivery
-from idp.tokens import service as tokens_service
 from idp.sessions.models import UserSession
+from idp.tokens import service as tokens_service
 from shared.db import utcnow
 
 
@@ -77,7 +77,9 @@ class SessionLookup:
     problem: str | None = None
 
 
-def resolve_session(session: Session, policy: SessionPolicy, cookie: str | None, *, touch: bool = True) -> SessionLookup:
+def resolve_session(
+    session: Session, policy: SessionPolicy, cookie: str | None, *, touch: bool = True
+) -> SessionLookup:
     """The live session named by the cookie. Timed-out sessions are ended here."""
     if not cookie:
         return SessionLookup(None)
@@ -134,7 +136,9 @@ def end_session(
         client = clients_service.find_client(session, client_id)
         if client is not None and client.backchannel_logout_uri:
             deliveries.append(
-                LogoutDelivery(client.client_id, client.backchannel_logout_uri, client.signing_alg, subject, row.sid)
+                LogoutDelivery(
+                    client.client_id, client.backchannel_logout_uri, client.signing_alg, subject, row.sid
+                )
             )
     if deliveries and on_commit is not None:
         callback = on_commit

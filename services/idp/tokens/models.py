@@ -22,7 +22,9 @@ class AuthorizationCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     client_id: Mapped[str] = mapped_column(String(128), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("user_sessions.id", ondelete="SET NULL"), nullable=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_sessions.id", ondelete="SET NULL"), nullable=True
+    )
     sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     redirect_uri: Mapped[str] = mapped_column(String(500))
     scope: Mapped[str] = mapped_column(String(1000))
@@ -74,7 +76,9 @@ class IssuedAccessToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     jti: Mapped[str] = mapped_column(String(64), unique=True)
     client_id: Mapped[str] = mapped_column(String(128), index=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True
+    )
     family_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_sessions.id", ondelete="SET NULL"), nullable=True, index=True

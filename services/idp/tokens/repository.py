@@ -39,7 +39,9 @@ def refresh_by_hash(session: Session, token_hash: str) -> RefreshToken | None:
 def spend_refresh(session: Session, token_id: int, now: dt.datetime) -> bool:
     result = session.execute(
         update(RefreshToken)
-        .where(RefreshToken.id == token_id, RefreshToken.spent_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .where(
+            RefreshToken.id == token_id, RefreshToken.spent_at.is_(None), RefreshToken.revoked_at.is_(None)
+        )
         .values(spent_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -97,7 +99,9 @@ def access_token_by_jti(session: Session, jti: str) -> IssuedAccessToken | None:
 
 
 # --- client assertions ---------------------------------------------------------------------
-def remember_assertion(session: Session, client_id: str, jti: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
+def remember_assertion(
+    session: Session, client_id: str, jti: str, expires_at: dt.datetime, now: dt.datetime
+) -> bool:
     """Store a client assertion's jti; False if it was seen before (a replay)."""
     session.execute(delete(UsedClientAssertion).where(UsedClientAssertion.expires_at < now))
     try:

@@ -19,7 +19,9 @@ def assert_error_page(response: object) -> None:
 
 async def test_oidcc_ensure_registered_redirect_uri(provider: Provider) -> None:
     """oidcc-ensure-registered-redirect-uri: unregistered redirect_uri → error page, no redirect."""
-    response = await provider.http.get("/authorize", params=provider.auth_params(redirect_uri="https://evil.test/cb"))
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(redirect_uri="https://evil.test/cb")
+    )
     assert_error_page(response)
 
 
@@ -68,24 +70,31 @@ async def test_implicit_and_hybrid_are_not_offered(provider: Provider, response_
 
 async def test_oidcc_unsigned_request_object_rejected_as_unsupported(provider: Provider) -> None:
     """oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported."""
-    response = await provider.http.get("/authorize", params=provider.auth_params(request="eyJhbGciOiJub25lIn0.e30."))
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(request="eyJhbGciOiJub25lIn0.e30.")
+    )
     assert callback_params(response)["error"] == "request_not_supported"
 
 
 async def test_oidcc_request_uri_rejected_as_unsupported(provider: Provider) -> None:
     """oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported."""
-    response = await provider.http.get("/authorize", params=provider.auth_params(request_uri="https://rp/r/1"))
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(request_uri="https://rp/r/1")
+    )
     assert callback_params(response)["error"] == "request_uri_not_supported"
 
 
 async def test_unregistered_scope_is_invalid_scope(provider: Provider) -> None:
-    response = await provider.http.get("/authorize", params=provider.auth_params(rp=provider.other_rp,
-                                                                                 scope="openid snils"))  # fmt: skip
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(rp=provider.other_rp, scope="openid snils")
+    )
     assert callback_params(response)["error"] == "invalid_scope"
 
 
 async def test_unknown_resource_is_invalid_target(provider: Provider) -> None:
-    response = await provider.http.get("/authorize", params=provider.auth_params(resource="https://bank.test"))
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(resource="https://bank.test")
+    )
     assert callback_params(response)["error"] == "invalid_target"
 
 
@@ -98,12 +107,13 @@ async def test_consent_denied_is_access_denied(provider: Provider) -> None:
 
 async def test_prompt_none_without_consent_is_consent_required(provider: Provider) -> None:
     await provider.tokens()
-    response = await provider.http.get("/authorize", params=provider.auth_params(scope="openid phone",
-                                                                                 prompt="none"))  # fmt: skip
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(scope="openid phone", prompt="none")
+    )
     assert callback_params(response)["error"] == "consent_required"
 
 
 async def test_duplicated_parameters_are_refused(provider: Provider) -> None:
-    params = list(provider.auth_params().items()) + [("scope", "openid")]
+    params = [*provider.auth_params().items(), ("scope", "openid")]
     response = await provider.http.get("/authorize", params=params)
     assert callback_params(response)["error"] == "invalid_request"

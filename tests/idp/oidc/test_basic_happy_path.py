@@ -27,8 +27,9 @@ async def test_oidcc_server(provider: Provider) -> None:
     assert id_token["nonce"] == params["nonce"]
     assert abs(id_token["iat"] - time.time()) < 60 and id_token["exp"] > time.time()
     assert {"auth_time", "acr", "amr", "sid", "at_hash"} <= set(id_token)
-    from jose.utils import base64url_encode
     import hashlib
+
+    from jose.utils import base64url_encode
 
     expected = base64url_encode(hashlib.sha256(body["access_token"].encode()).digest()[:16]).decode()
     assert id_token["at_hash"] == expected
@@ -97,9 +98,14 @@ async def test_oidcc_server_client_secret_post(provider: Provider) -> None:
     code, _ = await provider.code_for()
     response = await provider.http.post(
         "/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": RP_REDIRECT,
-              "client_id": provider.rp.client_id, "client_secret": provider.rp.secret},
-    )  # fmt: skip
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": RP_REDIRECT,
+            "client_id": provider.rp.client_id,
+            "client_secret": provider.rp.secret,
+        },
+    )
     assert response.status_code == 200, response.text
 
 
@@ -112,7 +118,8 @@ async def test_oidcc_ensure_request_with_valid_pkce_succeeds(provider: Provider)
 
 async def test_public_client_with_pkce_and_no_secret(provider: Provider) -> None:
     verifier, challenge = pkce()
-    code, _ = await provider.code_for(provider.public_rp, code_challenge=challenge, code_challenge_method="S256",
-                                      scope="openid profile")  # fmt: skip
+    code, _ = await provider.code_for(
+        provider.public_rp, code_challenge=challenge, code_challenge_method="S256", scope="openid profile"
+    )
     response = await provider.exchange(code, provider.public_rp, code_verifier=verifier)
     assert response.status_code == 200, response.text

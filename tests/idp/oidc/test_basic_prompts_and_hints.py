@@ -35,8 +35,9 @@ async def test_oidcc_prompt_login(provider: Provider) -> None:
     response = await provider.http.get("/authorize", params=params)
     assert response.headers["location"].startswith("/login?")  # a session exists, yet login is asked
     response = await provider.login(params)
-    second = decode((await provider.exchange(callback_params(response)["code"])).json()["id_token"],
-                    await provider.jwks())  # fmt: skip
+    second = decode(
+        (await provider.exchange(callback_params(response)["code"])).json()["id_token"], await provider.jwks()
+    )
     assert second["auth_time"] > first["auth_time"]
     assert second["sid"] == first["sid"]  # same person again: the session continues
 
@@ -49,8 +50,9 @@ async def test_oidcc_max_age_1(provider: Provider) -> None:
     first_hop = await provider.http.get("/authorize", params=params)
     assert first_hop.headers["location"].startswith("/login?")
     response = await provider.login(params)
-    claims = decode((await provider.exchange(callback_params(response)["code"])).json()["id_token"],
-                    await provider.jwks())  # fmt: skip
+    claims = decode(
+        (await provider.exchange(callback_params(response)["code"])).json()["id_token"], await provider.jwks()
+    )
     assert "auth_time" in claims
 
 
@@ -82,8 +84,9 @@ async def test_oidcc_id_token_hint(provider: Provider) -> None:
 
 async def test_id_token_hint_forged_is_refused(provider: Provider) -> None:
     await provider.tokens()
-    response = await provider.http.get("/authorize", params=provider.auth_params(prompt="none",
-                                                                                 id_token_hint="e30.e30.xx"))  # fmt: skip
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(prompt="none", id_token_hint="e30.e30.xx")
+    )
     assert callback_params(response)["error"] == "invalid_request"
 
 
@@ -113,11 +116,16 @@ async def test_oidcc_ensure_request_with_acr_values_succeeds(provider: Provider)
 
 async def test_oidcc_claims_essential(provider: Provider) -> None:
     """oidcc-claims-essential: `name` asked as essential comes back (userinfo and ID token)."""
-    claims = {"userinfo": {"name": {"essential": True}, "snils": None}, "id_token": {"name": {"essential": True}}}
+    claims = {
+        "userinfo": {"name": {"essential": True}, "snils": None},
+        "id_token": {"name": {"essential": True}},
+    }
     body = await provider.tokens(scope="openid", claims=json.dumps(claims))
     id_token = decode(body["id_token"], await provider.jwks())
     assert id_token["name"] == "Петрова Анна Сергеевна"
-    info = (await provider.http.get("/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})).json()
+    info = (
+        await provider.http.get("/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
+    ).json()
     assert info["name"] == "Петрова Анна Сергеевна" and info["snils"] == "112-233-445 95"
     assert "email" not in info  # not asked for by scope or claims
 
