@@ -176,6 +176,8 @@ def _flat(value: Any) -> str:
 def port_free(url: str) -> bool:
     host, port = url.removeprefix("http://").rsplit(":", 1)
     with socket.socket() as sock:
+        # as uvicorn does: connections of a run that just stopped (TIME_WAIT) do not hold the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, int(port)))
         except OSError:
