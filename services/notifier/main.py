@@ -125,6 +125,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         limits=limits,
         available_channels=frozenset(senders),
         max_params_bytes=settings.max_params_bytes,
+        metrics=metrics,
     )
 
     @event.listens_for(session_factory, "after_commit")

@@ -58,9 +58,12 @@ class SmtpSink:
     def __init__(self) -> None:
         self.received: list[ReceivedMail] = []
         self.reply: str | None = None  # e.g. "451 4.3.0 try later" or "550 5.1.1 no such user"
+        self.delay = 0.0  # seconds to hang in DATA before answering
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.reply:
             return self.reply
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -231,12 +234,12 @@ class Notifier:
 @pytest.fixture
 def start_notifier(notifier_settings: Callable[..., Any], live_idp: LiveIdp) -> Callable[..., Any]:
     """``async with start_notifier(**settings) as n:`` a running notifier app with a caller token."""
-    token = live_idp.token(CALLER)
 
     @asynccontextmanager
     async def _start(**overrides: Any) -> AsyncIterator[Notifier]:
         from notifier.main import create_app
 
+        token = live_idp.token(CALLER)
         app = create_app(notifier_settings(**overrides))
         async with running(app) as client:
             yield Notifier(app, client, token)

@@ -6,6 +6,7 @@ so a mail system (or a person) can recognise the duplicate that at-least-once de
 
 from __future__ import annotations
 
+from contextlib import suppress
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -57,18 +58,21 @@ class SmtpSender:
 
     async def send(self, envelope: Envelope) -> str | None:
         mail = self.build(envelope)
+        client = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.security == "tls",
+            start_tls=self.security == "starttls",
+            timeout=self.timeout,
+            validate_certs=self.validate_certs,
+        )
         try:
-            await aiosmtplib.send(
-                mail,
-                hostname=self.host,
-                port=self.port,
-                username=self.username,
-                password=self.password,
-                use_tls=self.security == "tls",
-                start_tls=self.security == "starttls",
-                timeout=self.timeout,
-                validate_certs=self.validate_certs,
-            )
+            await client.connect()  # also STARTTLS and login, as configured
+            await client.send_message(mail)
+            with suppress(aiosmtplib.SMTPException):
+                await client.quit()
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = sorted({r.code for r in exc.recipients})
             reason = f"SMTP refused the recipient ({', '.join(map(str, codes))})"
@@ -84,7 +88,10 @@ class SmtpSender:
             raise TransientSendError(reason) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise TransientSendError(f"SMTP unreachable: {type(exc).__name__}") from None
-        return mail["Message-ID"]
+        finally:
+            # Not ``async with``: on cancellation (shutdown) that would wait for a polite QUIT.
+            client.close()
+        return str(mail["Message-ID"])
 
     async def aclose(self) -> None:
         return None

@@ -237,7 +237,7 @@ class Dispatcher:
             logger.info(
                 "delivered",
                 extra={"message_id": job.message_id, "channel": job.channel, "attempt": job.number,
-                       "gateway": sender.name},
+                       "gateway": sender.name, "dispatcher": self.token},
             )  # fmt: skip
         finally:
             self.metrics.send_duration.labels(job.channel).observe(time.perf_counter() - started)

@@ -12,12 +12,16 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from notifier.dependencies import SessionDep
 from notifier.dev_outbox import service
 
 router = APIRouter(prefix="/dev/outbox", tags=["dev outbox"])
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Autoescape everything: the page shows what callers sent (names, links) inside HTML.
+templates = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+)
 
 
 @router.get("", response_class=HTMLResponse, summary="Messages delivered to the dev outbox (dev mode)")

@@ -25,6 +25,7 @@ from notifier.messages.errors import (
 )
 from notifier.messages.models import DeliveryAttempt, Message
 from notifier.messages.sealing import Sealer, canonical_json
+from notifier.metrics import NotifierMetrics
 from notifier.rendering.catalog import TEMPLATES, mask_params, validate_params
 from notifier.rendering.errors import ParamsTooLargeError
 from notifier.throttling import RateLimits
@@ -54,6 +55,7 @@ class Intake:
     limits: RateLimits
     available_channels: frozenset[str]
     max_params_bytes: int
+    metrics: NotifierMetrics
 
 
 def address_for(recipient: dict[str, Any], channel: str) -> str | None:
@@ -117,6 +119,7 @@ def accept_message(
     _check(request, intake, now)
     retry_after = intake.limits.hit_recipient(_recipient_digests(request, intake.sealer))
     if retry_after is not None:
+        intake.metrics.rate_limited.inc()
         raise RecipientRateLimitedError(
             f"Too many messages to this recipient; retry in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
