@@ -8,7 +8,7 @@ returns and rolls back when it raises, so service code never commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from starlette.concurrency import run_in_threadpool
 
 #: Constraint names that are stable across SQLite and PostgreSQL, so migrations can drop them.
 NAMING_CONVENTION = {
@@ -109,24 +110,38 @@ def begin_immediate(session: Session) -> None:
     session.connection(execution_options={"sqlite_immediate": True})
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_sessionmaker(engine: Engine, *, write_lock: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``. ``write_lock=True``: on SQLite each transaction begins IMMEDIATE.
+
+    A deferred SQLite transaction that reads and then writes fails at once with "database is
+    locked" when another writer is active (no busy wait), so request sessions that may write take
+    the lock when they begin. On PostgreSQL the option is ignored (row locks do that job).
+    """
+    bind = engine.execution_options(sqlite_immediate=True) if write_lock else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 
-def session_dependency(
-    factory_getter: Callable[[], sessionmaker[Session]],
-) -> Callable[[], Iterator[Session]]:
-    """A FastAPI dependency yielding one session per request: commit on success, rollback on error."""
-
-    def _session() -> Iterator[Session]:
-        session = factory_getter()()
-        try:
-            yield session
+def _finish(session: Session, ok: bool) -> None:
+    try:
+        if ok:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
-        finally:
-            session.close()
+    finally:
+        session.close()
 
-    return _session
+
+async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+    """The body of every service's request-scoped session dependency.
+
+    Commit on success, rollback on error, in one threadpool hop. Declare the dependency with
+    ``Depends(..., scope="function")`` so this runs *before* the response is sent: a failed commit
+    must be an error response, never a success whose data was lost.
+    """
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_finish, session, False)
+        raise
+    await run_in_threadpool(_finish, session, True)

@@ -70,8 +70,19 @@ class JsonFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
+    """One readable line per record, with the ``extra=`` fields appended as key=value."""
+
     def __init__(self, service: str) -> None:
         super().__init__(f"%(asctime)s %(levelname)s {service} %(name)s [%(request_id)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = [
+            f"{key}={value}"
+            for key, value in record.__dict__.items()
+            if key not in _RESERVED and key != "request_id" and not key.startswith("_")
+        ]
+        return f"{line} {' '.join(extras)}" if extras else line
 
 
 def configure_logging(service: str, *, level: str = "INFO", json_output: bool = True) -> None:

@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, pool
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from shared.db import UTCDateTime
 
@@ -32,7 +32,14 @@ def alembic_config(script_location: Path, database_url: str) -> Config:
     return cfg
 
 
+def _ensure_sqlite_folder(database_url: str) -> None:
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+    _ensure_sqlite_folder(database_url)
     command.upgrade(alembic_config(script_location, database_url), revision)
 
 

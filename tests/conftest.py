@@ -92,6 +92,7 @@ def idp_settings(database_url: str, **overrides: Any) -> Any:
         "dev_mode": True,
         "log_json": True,
         "key_cache_seconds": 0,
+        "metadata_cache_seconds": 0,
         "backchannel_logout_backoff": 0.05,
     }
     values.update(overrides)

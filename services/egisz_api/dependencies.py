@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from egisz_api.settings import EgiszSettings
+from shared.db import request_session
 from shared.tokens import verified_claims
 
 
@@ -17,18 +18,12 @@ def get_settings(request: Request) -> EgiszSettings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.session_factory()
-    try:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: committed before the response is sent, rolled back on error."""
+    async for session in request_session(request.app.state.session_factory):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SettingsDep = Annotated[EgiszSettings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ClaimsDep = Annotated[dict[str, Any], Depends(verified_claims)]

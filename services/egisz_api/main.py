@@ -39,7 +39,7 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_sessionmaker(engine)
+    app.state.session_factory = make_sessionmaker(engine, write_lock=True)
     app.state.token_verifier = JwtVerifier(
         jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
     )

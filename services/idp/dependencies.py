@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from idp.accounts.protection import FieldCipher
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
-from idp.oauth2.metadata import supported_scopes
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.sessions import service as sessions_service
@@ -19,21 +18,22 @@ from idp.sessions.backchannel import BackchannelNotifier
 from idp.settings import IdpSettings
 from idp.tokens.access import AccessTokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
-from shared.db import begin_immediate
+from shared.db import request_session
 from shared.tokens import InsufficientScopeError, InvalidTokenError, bearer_token
 
 SESSION_COOKIE = "idp_session"
 CSRF_COOKIE = "idp_csrf"
 
 
-def get_settings(request: Request) -> IdpSettings:
+# Dependencies that only read app state are ``async def`` so FastAPI does not hop to the threadpool
+# for them; the ones that touch the database stay ``def``.
+async def get_settings(request: Request) -> IdpSettings:
     settings: IdpSettings = request.app.state.settings
     return settings
 
 
-#: Routes that only read. Every other request may write, and on SQLite takes the write lock when
-#: its transaction begins (BEGIN IMMEDIATE): a deferred transaction that later upgrades to a write
-#: fails at once with "database is locked" when another writer is active (no busy wait).
+#: Routes that only read; every other request may write and takes SQLite's write lock up front
+#: (see shared.db.make_sessionmaker).
 READ_ONLY_PATHS = frozenset(
     {
         "/.well-known/openid-configuration",
@@ -44,30 +44,23 @@ READ_ONLY_PATHS = frozenset(
 )
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the handler returns, rolled back when it raises."""
-    session: Session = request.app.state.session_factory()
-    if request.url.path not in READ_ONLY_PATHS:
-        begin_immediate(session)
-    try:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: committed before the response is sent, rolled back on error."""
+    state = request.app.state
+    factory = state.session_factory if request.url.path in READ_ONLY_PATHS else state.write_session_factory
+    async for session in request_session(factory):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _state(name: str) -> Any:
-    def getter(request: Request) -> Any:
+    async def getter(request: Request) -> Any:
         return getattr(request.app.state, name)
 
     return getter
 
 
 SettingsDep = Annotated[IdpSettings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 KeyStoreDep = Annotated[KeyStore, Depends(_state("key_store"))]
 HasherDep = Annotated[SecretHasher, Depends(_state("secret_hasher"))]
 CipherDep = Annotated[FieldCipher, Depends(_state("field_cipher"))]
@@ -77,7 +70,7 @@ BackchannelDep = Annotated[BackchannelNotifier, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 
 
-def get_authorization_server(
+async def get_authorization_server(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -85,9 +78,7 @@ def get_authorization_server(
     tokens: TokensDep,
     cipher: CipherDep,
 ) -> IdpAuthorizationServer:
-    return IdpAuthorizationServer(
-        session, settings, hasher, tokens, cipher, request.app.state.jwks_uri_cache, supported_scopes(session)
-    )
+    return IdpAuthorizationServer(session, settings, hasher, tokens, cipher, request.app.state.jwks_uri_cache)
 
 
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]

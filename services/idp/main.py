@@ -21,6 +21,7 @@ from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
 from idp.login.routes import router as login_router
 from idp.oauth2.client_auth import JwksUriCache
+from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.sessions.backchannel import BackchannelNotifier
 from idp.sessions.service import SessionPolicy
@@ -71,6 +72,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.write_session_factory = make_sessionmaker(engine, write_lock=True)
     app.state.key_store = key_store
     app.state.key_encryptor = encryptor
     app.state.secret_hasher = SecretHasher(settings.client_secret_pepper.get_secret_value())
@@ -78,6 +80,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.state.token_issuer = token_issuer
     app.state.backchannel = backchannel
     app.state.jwks_uri_cache = JwksUriCache()
+    app.state.metadata_cache = MetadataCache(ttl=settings.metadata_cache_seconds)
     app.state.session_policy = SessionPolicy(
         idle_timeout=dt.timedelta(seconds=settings.session_idle_timeout),
         absolute_timeout=dt.timedelta(seconds=settings.session_absolute_timeout),

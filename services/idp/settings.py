@@ -78,6 +78,11 @@ class IdpSettings(ServiceSettings):
     demo_relying_party: bool = Field(
         default=False, description="Serve the tiny demo relying party at /demo-rp (dev mode only)."
     )
+    metadata_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a process serves the discovery document before rebuilding it.",
+    )
     key_cache_seconds: float = Field(
         default=30.0,
         ge=0,

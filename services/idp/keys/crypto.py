@@ -12,9 +12,10 @@ import json
 import os
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -141,3 +142,50 @@ def half_hash(value: str, alg: str) -> str:
         raise ValueError(alg)
     digest = hashlib.sha256(value.encode("ascii")).digest()
     return b64url(digest[: len(digest) // 2])
+
+
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+
+def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
+    if jwk["kty"] == "RSA":
+        n = int.from_bytes(b64url_decode(jwk["n"]), "big")
+        e = int.from_bytes(b64url_decode(jwk["e"]), "big")
+        return rsa.RSAPublicNumbers(e, n).public_key()
+    x = int.from_bytes(b64url_decode(jwk["x"]), "big")
+    y = int.from_bytes(b64url_decode(jwk["y"]), "big")
+    return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+
+
+class SignatureError(Exception):
+    pass
+
+
+def parse_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Header, claims, signing input and signature of a compact JWS; SignatureError if malformed."""
+    try:
+        header_b64, payload_b64, signature_b64 = token.split(".")
+        header = json.loads(b64url_decode(header_b64))
+        claims = json.loads(b64url_decode(payload_b64))
+        signature = b64url_decode(signature_b64)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SignatureError("malformed token") from exc
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise SignatureError("malformed token")
+    return header, claims, f"{header_b64}.{payload_b64}".encode("ascii"), signature
+
+
+def verify_signature(key: PublicKey, alg: str, signing_input: bytes, signature: bytes) -> None:
+    try:
+        if alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+            return
+        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and len(signature) == 64:
+            der = encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            )
+            key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+            return
+    except InvalidSignature as exc:
+        raise SignatureError("bad signature") from exc
+    raise SignatureError("algorithm does not match the key")

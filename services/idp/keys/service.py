@@ -134,6 +134,7 @@ class KeyStore:
         self._jwks: dict[str, Any] = {"keys": []}
         self._signing: dict[str, ActiveKey] = {}
         self._public_by_kid: dict[str, dict[str, Any]] = {}
+        self._verifiers: dict[str, crypto.PublicKey] = {}
 
     def _load(self) -> None:
         with self._session_factory() as session:
@@ -151,6 +152,9 @@ class KeyStore:
             ordered = sorted(rows, key=lambda r: (order[r.state], r.alg))
             self._jwks = {"keys": [dict(r.public_jwk) for r in ordered]}
             self._public_by_kid = {r.kid: dict(r.public_jwk) for r in rows}
+            self._verifiers = {
+                r.kid: self._verifiers.get(r.kid) or crypto.public_key_from_jwk(r.public_jwk) for r in rows
+            }
             self._signing = signing
             self._loaded_at = self._clock()
 
@@ -170,6 +174,11 @@ class KeyStore:
     def public_jwk(self, kid: str) -> dict[str, Any] | None:
         self._fresh()
         return self._public_by_kid.get(kid)
+
+    def verification_key(self, kid: str) -> crypto.PublicKey | None:
+        """A published key as a ready-to-use public key object (parsed once per process)."""
+        self._fresh()
+        return self._verifiers.get(kid)
 
     def signing_key(self, alg: str) -> ActiveKey:
         self._fresh()

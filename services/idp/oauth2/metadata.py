@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -63,3 +64,22 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
         "authorization_response_iss_parameter_supported": True,
         "access_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
     }
+
+
+class MetadataCache:
+    """Discovery is fetched by every RP at start and by some on every login: keep it for a while.
+
+    It only changes when a client registers a new scope; ``ttl`` bounds how stale it can be.
+    """
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self._ttl = ttl
+        self._value: dict[str, Any] | None = None
+        self._at = 0.0
+
+    def get(self, session: Session, issuer: str) -> dict[str, Any]:
+        now = time.monotonic()
+        if self._value is None or now - self._at > self._ttl:
+            self._value = provider_metadata(session, issuer)
+            self._at = now
+        return self._value

@@ -26,7 +26,6 @@ from idp.login.models import Interaction
 from idp.login.pages import redirect, render
 from idp.oauth2 import endpoints, logout
 from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
-from idp.oauth2.metadata import provider_metadata
 from idp.oauth2.userinfo import userinfo as userinfo_claims
 from idp.sessions import service as sessions_service
 from shared.tokens import InvalidRequestError, bearer_token
@@ -163,17 +162,10 @@ def revoke(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDe
 
 
 @router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata (OIDC Discovery §4)")
-def discovery(session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    return JSONResponse(
-        provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"}
-    )
-
-
 @router.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)")
-def oauth_metadata(session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    return JSONResponse(
-        provider_metadata(session, settings.issuer), headers={"Cache-Control": "public, max-age=300"}
-    )
+def discovery(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    metadata = request.app.state.metadata_cache.get(session, settings.issuer)
+    return JSONResponse(metadata, headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.api_route(

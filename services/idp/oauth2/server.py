@@ -58,9 +58,9 @@ class IdpAuthorizationServer(AuthorizationServer):
         tokens: AccessTokenIssuer,
         cipher: FieldCipher,
         jwks_cache: JwksUriCache,
-        scopes_supported: list[str],
     ) -> None:
-        super().__init__(scopes_supported=scopes_supported)
+        # Scopes are checked per client (refuse_unregistered_scopes, authorize._validate).
+        super().__init__()
         self.session = session
         self.settings = settings
         self.hasher = hasher
