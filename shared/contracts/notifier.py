@@ -36,6 +36,14 @@ class Recipient(BaseModel):
     push_token: str | None = Field(default=None, max_length=512, description="Device push token")
 
 
+class MaskedRecipient(BaseModel):
+    """The recipient as shown back to callers and operators: enough to recognise, not to contact."""
+
+    email: str | None = Field(default=None, description="E-mail with most of the local part masked")
+    phone: str | None = Field(default=None, description="Phone with the middle digits masked")
+    push_token: str | None = Field(default=None, description="The first characters of the token")
+
+
 class MessageRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -91,7 +99,7 @@ class MessageStatus(BaseModel):
     status: MessageState
     channels: list[Channel] = Field(description="Channels in order of preference, as requested")
     deliveries: list[ChannelDelivery] = Field(default_factory=list, description="Attempt history per channel")
-    recipient: Recipient | None = Field(default=None, description="Addresses, partly masked")
+    recipient: MaskedRecipient | None = Field(default=None, description="Addresses, partly masked")
     params: dict[str, Any] | None = Field(
         default=None, description="Parameters with secrets masked; null once purged"
     )

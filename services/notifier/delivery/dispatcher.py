@@ -29,7 +29,7 @@ from notifier.messages import delivery
 from notifier.messages.delivery import ClaimResult, Job, Outcome, RetryPolicy
 from notifier.messages.sealing import Sealer
 from notifier.metrics import NotifierMetrics
-from notifier.rendering.catalog import TEMPLATES, mask_text
+from notifier.rendering.catalog import TEMPLATES, mask_text, with_validity
 from notifier.rendering.renderer import Renderer
 from notifier.throttling import RateLimits
 from shared.db import begin_immediate, utcnow
@@ -196,7 +196,10 @@ class Dispatcher:
             )
             return
         try:
-            content = self.renderer.render(job.template, job.locale, job.params)
+            params = with_validity(
+                job.template, job.params, created_at=job.created_at, expires_at=job.expires_at
+            )
+            content = self.renderer.render(job.template, job.locale, params)
         except Exception as exc:
             await self._failed(job, f"cannot render: {type(exc).__name__}", permanent=True, kind="permanent")
             return

@@ -34,9 +34,9 @@ from shared.contracts.notifier import (
     AttemptStatus,
     ChannelDelivery,
     ChannelState,
+    MaskedRecipient,
     MessageRequest,
     MessageStatus,
-    Recipient,
 )
 from shared.db import begin_immediate
 
@@ -171,15 +171,11 @@ def _mask_address(value: str) -> str:
     return f"{value[:4]}•••" if len(value) > 8 else "•••"
 
 
-def masked_recipient(sealer: Sealer, message: Message) -> Recipient | None:
+def masked_recipient(sealer: Sealer, message: Message) -> MaskedRecipient | None:
     if message.recipient_sealed is None:
         return None
     raw: dict[str, str] = sealer.open(message.recipient_sealed, message_id=message.id, field="recipient")
-    masked = {k: _mask_address(v) for k, v in raw.items()}
-    # model_construct: a masked phone no longer matches the E.164 pattern, and need not.
-    return Recipient.model_construct(
-        email=masked.get("email"), phone=masked.get("phone"), push_token=masked.get("push_token")
-    )
+    return MaskedRecipient.model_validate({k: _mask_address(v) for k, v in raw.items()})
 
 
 def masked_params(sealer: Sealer, message: Message) -> dict[str, Any] | None:

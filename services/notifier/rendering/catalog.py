@@ -8,6 +8,7 @@ tokens) are masked in every answer and log, and purged with the rest once the me
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -165,6 +166,22 @@ def validate_params(template: str, params: Mapping[str, Any]) -> TemplateSpec:
             continue
         _check(spec, param, params[param.name])
     return spec
+
+
+def with_validity(
+    template: str, params: Mapping[str, Any], *, created_at: dt.datetime, expires_at: dt.datetime | None
+) -> dict[str, Any]:
+    """Params plus ``ttl_minutes`` from ``expires_at`` when the caller gave an expiry but no TTL.
+
+    Derived here rather than by the caller so that a retried request stays byte-identical (its
+    idempotency key would otherwise meet a different body).
+    """
+    values = dict(params)
+    spec = TEMPLATES.get(template)
+    takes_ttl = spec is not None and any(p.name == "ttl_minutes" for p in spec.params)
+    if takes_ttl and values.get("ttl_minutes") is None and expires_at is not None:
+        values["ttl_minutes"] = max(1, math.ceil((expires_at - created_at).total_seconds() / 60))
+    return values
 
 
 def with_defaults(spec: TemplateSpec, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,104 @@
+"""What the idp sends through the notifier: one-time codes and security notices.
+
+The notifier client is passed in (tests give a real client pointed at a real notifier). Each
+function takes the idempotency key from its caller: it must be stable for one logical message
+(e.g. derived from the code challenge id), so that retries and double clicks send it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
+
+from shared.contracts.notifier import Channel, MessageAccepted, MessageRequest, Recipient
+
+CodeTemplate = Literal["otp_code", "email_confirmation", "password_reset"]
+AlertKind = Literal["new_login", "lockout", "password_changed", "level_changed"]
+Locale = Literal["ru", "en"]
+
+
+class Notifier(Protocol):
+    def send(self, request: MessageRequest, *, idempotency_key: str) -> MessageAccepted: ...
+
+
+def send_code(
+    notifier: Notifier,
+    *,
+    code: str,
+    recipient: Recipient,
+    channels: Sequence[Channel],
+    expires_at: dt.datetime,
+    idempotency_key: str,
+    template: CodeTemplate = "otp_code",
+    locale: Locale = "ru",
+    link: str | None = None,
+) -> str:
+    """Queue a code; the notifier will not send it after ``expires_at``. Returns the message id.
+
+    The text says how long the code is valid: the notifier works it out from ``expires_at``, so the
+    request stays the same when retried with the same idempotency key.
+    """
+    params: dict[str, Any] = {"code": code}
+    if link and template != "otp_code":
+        params["link"] = link
+    request = MessageRequest(
+        template=template,
+        locale=locale,
+        params=params,
+        recipient=recipient,
+        channels=list(channels),
+        expires_at=expires_at,
+    )
+    return notifier.send(request, idempotency_key=idempotency_key).id
+
+
+def send_security_alert(
+    notifier: Notifier,
+    *,
+    kind: AlertKind,
+    recipient: Recipient,
+    channels: Sequence[Channel],
+    idempotency_key: str,
+    locale: Locale = "ru",
+    at: dt.datetime | None = None,
+    ip: str | None = None,
+    device: str | None = None,
+    level: Literal["simplified", "standard", "confirmed"] | None = None,
+    locked_minutes: int | None = None,
+) -> str:
+    """Queue a security notice (new login, lockout, password changed, level changed)."""
+    params: dict[str, Any] = {"kind": kind}
+    optional = {
+        "at": at.isoformat() if at else None,
+        "ip": ip,
+        "device": device,
+        "level": level,
+        "locked_minutes": locked_minutes,
+    }
+    params.update({k: v for k, v in optional.items() if v is not None})
+    request = MessageRequest(
+        template="security_alert", locale=locale, params=params, recipient=recipient, channels=list(channels)
+    )
+    return notifier.send(request, idempotency_key=idempotency_key).id
+
+
+def send_consent_notice(
+    notifier: Notifier,
+    *,
+    action: Literal["given", "withdrawn"],
+    party: str,
+    recipient: Recipient,
+    channels: Sequence[Channel],
+    idempotency_key: str,
+    locale: Locale = "ru",
+    at: dt.datetime | None = None,
+) -> str:
+    """Queue a notice that the person gave or withdrew a consent (e.g. to a client application)."""
+    params: dict[str, Any] = {"action": action, "party": party}
+    if at:
+        params["at"] = at.isoformat()
+    request = MessageRequest(
+        template="consent_changed", locale=locale, params=params, recipient=recipient, channels=list(channels)
+    )
+    return notifier.send(request, idempotency_key=idempotency_key).id
