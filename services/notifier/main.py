@@ -115,6 +115,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         poll_seconds=settings.dispatcher_poll_seconds,
         lease_seconds=settings.claim_lease_seconds,
         shutdown_grace_seconds=settings.shutdown_grace_seconds,
+        retention_days=settings.retention_days,
         rng=random.Random(),
     )
     app.state.notifier_metrics = metrics

@@ -48,6 +48,11 @@ class NotifierSettings(ServiceSettings):
         default=SecretStr(DEV_DATA_KEY),
         description="Key material (>= 32 chars) for AES-GCM encryption of recipients and parameters at rest.",
     )
+    retention_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days after which finished messages and their idempotency keys are deleted (0: never).",
+    )
     max_params_bytes: int = Field(
         default=4096,
         ge=256,

@@ -192,6 +192,29 @@ async def test_an_unreachable_smtp_server_is_a_transient_failure(start_notifier:
     assert len(reasons) == 2 and all(r.startswith("SMTP unreachable") for r in reasons)
 
 
+async def test_a_send_over_the_channel_timeout_is_cut_and_counted_as_failed(
+    start_notifier: Any, smtp: tuple[SmtpSink, int]
+) -> None:
+    sink, port = smtp
+    sink.delay = 3.0  # the server hangs in DATA
+    async with start_notifier(**smtp_settings(port), email_timeout_seconds=0.3, email_attempts=1) as n:
+        status = await n.wait_status((await n.send(otp())).json()["id"], "dead")
+        metrics = (await n.client.get("/metrics")).text
+    assert status["last_error"] == "smtp timed out after 0.3 s"
+    assert 'notifier_delivery_failures_total{channel="email",kind="timeout"} 1.0' in metrics
+
+
+async def test_the_validity_in_the_text_comes_from_expires_at(
+    start_notifier: Any, http_sink: HttpSink
+) -> None:
+    async with start_notifier(**sms_settings(http_sink)) as n:
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3)
+        body = otp(email_addr=None, phone="+79161234567", channels=["sms"], expires_at=expires.isoformat())
+        await n.wait_status((await n.send(body)).json()["id"], "delivered")
+    [request] = http_sink.on("/sms")
+    assert request.json()["text"] == "Код: 483920. Действует 3 мин. Никому не сообщайте его."
+
+
 async def test_an_expired_code_is_not_sent_late(start_notifier: Any, smtp: tuple[SmtpSink, int]) -> None:
     sink, port = smtp
     async with start_notifier(**smtp_settings(port), dispatcher_enabled=False) as n:

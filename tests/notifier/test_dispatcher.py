@@ -115,3 +115,33 @@ async def test_metrics_count_queued_sent_failed_and_latency(
     assert 'notifier_delivery_latency_seconds_count{channel="email"} 1.0' in metrics
     assert 'notifier_send_duration_seconds_count{channel="email"} 2.0' in metrics
     assert "http_requests_total" in metrics  # the plumbing's own metrics share the registry
+
+
+async def test_finished_messages_are_forgotten_after_the_retention_period(
+    start_notifier: Any, smtp: tuple[SmtpSink, int]
+) -> None:
+    from sqlalchemy import func, select, update
+
+    from notifier.messages import delivery
+    from notifier.messages.models import DeliveryAttempt, Message
+
+    _, port = smtp
+    async with start_notifier(**smtp_settings(port), dispatcher_enabled=False) as n:
+        old, recent, waiting = [
+            (await n.send(otp(email_addr=f"r{i}@example.test"))).json()["id"] for i in range(3)
+        ]
+        with n.app.state.session_factory() as session:
+            session.execute(update(Message).where(Message.id == waiting).values(next_attempt_at=None))
+            session.commit()
+        await n.app.state.dispatcher.run_once()
+        now = dt.datetime.now(dt.UTC)
+        with n.app.state.session_factory() as session:
+            long_ago = now - dt.timedelta(days=31)
+            session.execute(update(Message).where(Message.id.in_([old, waiting])).values(updated_at=long_ago))
+            counts = delivery.sweep(session, now=now, retention=dt.timedelta(days=30))
+            session.commit()
+            left = set(session.scalars(select(Message.id)))
+            attempts = session.scalar(select(func.count()).select_from(DeliveryAttempt))
+    assert left == {recent, waiting}, "delivered long ago: gone; recent or unfinished: kept"
+    assert attempts == 1, "the old message's attempts went with it"
+    assert counts == {"delivered": 1, "queued": 1}

@@ -86,7 +86,12 @@ class SmtpSender:
             if 500 <= exc.code < 600:
                 raise PermanentSendError(reason) from None
             raise TransientSendError(reason) from None
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except aiosmtplib.SMTPException as exc:
+            if self.security == "starttls" and "STARTTLS" in str(exc):
+                # Never fall back to plain text: that would hand codes to whoever is on the path.
+                raise PermanentSendError("SMTP server does not offer STARTTLS") from None
+            raise TransientSendError(f"SMTP unreachable: {type(exc).__name__}") from None
+        except OSError as exc:
             raise TransientSendError(f"SMTP unreachable: {type(exc).__name__}") from None
         finally:
             # Not ``async with``: on cancellation (shutdown) that would wait for a polite QUIT.

@@ -57,6 +57,7 @@ class Dispatcher:
         poll_seconds: float,
         lease_seconds: float,
         shutdown_grace_seconds: float,
+        retention_days: int = 0,
         clock: Callable[[], dt.datetime] = utcnow,
         rng: random.Random | None = None,
     ) -> None:
@@ -72,6 +73,7 @@ class Dispatcher:
         self.poll_seconds = poll_seconds
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.grace = shutdown_grace_seconds
+        self.retention = dt.timedelta(days=retention_days) if retention_days else None
         self.clock = clock
         self.rng = rng or random.Random()
         #: one token per process start: a claim made under another token is someone else's
@@ -170,7 +172,9 @@ class Dispatcher:
         if time.monotonic() - self._last_sweep < SWEEP_INTERVAL_SECONDS:
             return
         self._last_sweep = time.monotonic()
-        counts = await self._in_transaction(lambda s: delivery.sweep(s, now=self.clock()))
+        counts = await self._in_transaction(
+            lambda s: delivery.sweep(s, now=self.clock(), retention=self.retention)
+        )
         for status in ("queued", "sending", "failed", "delivered", "dead", "expired"):
             self.metrics.outbox.labels(status).set(counts.get(status, 0))
 

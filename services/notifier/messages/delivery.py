@@ -322,7 +322,10 @@ def list_dead(session: Session, *, sealer: Sealer, limit: int) -> list[dict[str,
     return rows
 
 
-def sweep(session: Session, *, now: dt.datetime) -> dict[str, int]:
-    """Housekeeping: purge the parameters of dead, expired codes; count the outbox by status."""
+def sweep(session: Session, *, now: dt.datetime, retention: dt.timedelta | None) -> dict[str, int]:
+    """Housekeeping: purge the parameters of dead, expired codes; forget finished messages after the
+    retention period; count the outbox by status."""
     repository.purge_expired_dead_params(session, now)
+    if retention:
+        repository.delete_finished_before(session, now - retention)
     return repository.count_by_status(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from notifier.messages.models import DeliveryAttempt, Message
@@ -91,6 +91,16 @@ def purge_expired_dead_params(session: Session, now: dt.datetime) -> int:
         update(Message)
         .where(Message.status == "dead", Message.expires_at <= now, Message.params_sealed.is_not(None))
         .values(params_sealed=None, params_purged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_finished_before(session: Session, cutoff: dt.datetime) -> int:
+    """Drop finished messages last touched before ``cutoff`` (their attempts go by ON DELETE CASCADE)."""
+    result = session.execute(
+        delete(Message)
+        .where(Message.status.in_(("delivered", "expired", "dead")), Message.updated_at < cutoff)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
