@@ -131,7 +131,8 @@ def main() -> None:
     db = os.environ.get("DB") or f"sqlite:///{tmp / 'idp.db'}"
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
-    settings = {"dev_mode": True, "database_url": db, "issuer": issuer, "port": port, "log_level": "WARNING"}
+    settings = {"dev_mode": True, "database_url": db, "issuer": issuer, "port": port, "log_level": "WARNING",
+                "threadpool_size": int(os.environ.get("THREADS", "40"))}
     run_cli("idp", settings, "migrate")
     svc = run_cli("idp", settings, "add-client", "svc-client", "--scope", "api:read", "--scope", "api:write",
                   "--audience", "urn:peers:api-jwt")  # fmt: skip

@@ -142,6 +142,15 @@ async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Sessi
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_finish, session, False)
+        await _end(session, ok=False)
         raise
-    await run_in_threadpool(_finish, session, True)
+    await _end(session, ok=True)
+
+
+async def _end(session: Session, *, ok: bool) -> None:
+    # A session that never touched the database has nothing to commit: no threadpool hop for it
+    # (cached hot paths such as client_credentials tokens never open a connection).
+    if not session.in_transaction():
+        session.close()
+        return
+    await run_in_threadpool(_finish, session, ok)

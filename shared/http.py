@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -239,6 +240,11 @@ def ops_router(metrics: Metrics, engine_getter: Callable[[], Engine], script_loc
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def set_threadpool_size(size: int) -> None:
+    """Size of the threadpool FastAPI runs ``def`` handlers and dependencies in (call at startup)."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = size
 
 
 def install_plumbing(

@@ -53,6 +53,12 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted, in bytes (413 above)."
     )
+    threadpool_size: int = Field(
+        default=40,
+        ge=1,
+        le=1000,
+        description="Worker threads for blocking work (database calls); fewer cut GIL contention.",
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Database connection pool size (PostgreSQL).")
 
     @model_validator(mode="after")

@@ -93,6 +93,7 @@ def idp_settings(database_url: str, **overrides: Any) -> Any:
         "log_json": True,
         "key_cache_seconds": 0,
         "metadata_cache_seconds": 0,
+        "client_cache_seconds": 0,
         "backchannel_logout_backoff": 0.05,
     }
     values.update(overrides)

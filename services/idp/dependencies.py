@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from idp.accounts.protection import FieldCipher
+from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
 from idp.oauth2.requests import HttpPayload, read_payload
@@ -64,21 +65,27 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 KeyStoreDep = Annotated[KeyStore, Depends(_state("key_store"))]
 HasherDep = Annotated[SecretHasher, Depends(_state("secret_hasher"))]
 CipherDep = Annotated[FieldCipher, Depends(_state("field_cipher"))]
+DirectoryDep = Annotated[clients_service.ClientDirectory, Depends(_state("client_directory"))]
 TokensDep = Annotated[AccessTokenIssuer, Depends(_state("token_issuer"))]
 PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_policy"))]
 BackchannelDep = Annotated[BackchannelNotifier, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 
 
-async def get_authorization_server(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    hasher: HasherDep,
-    tokens: TokensDep,
-    cipher: CipherDep,
-) -> IdpAuthorizationServer:
-    return IdpAuthorizationServer(session, settings, hasher, tokens, cipher, request.app.state.jwks_uri_cache)
+async def get_authorization_server(request: Request, session: SessionDep) -> IdpAuthorizationServer:
+    """The Authlib server for this request, around this request's session (which owns the
+    transaction). Reads its collaborators straight from app state: the token endpoint is hot and
+    every extra dependency costs a resolution step."""
+    state = request.app.state
+    return IdpAuthorizationServer(
+        session,
+        state.settings,
+        state.secret_hasher,
+        state.token_issuer,
+        state.field_cipher,
+        state.jwks_uri_cache,
+        state.client_directory,
+    )
 
 
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]

@@ -15,6 +15,7 @@ from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.protection import FieldCipher
 from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
+from idp.clients.service import ClientDirectory
 from idp.demo_rp.routes import router as demo_rp_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
@@ -28,7 +29,7 @@ from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
 from idp.tokens.access import AccessTokenIssuer
 from shared.db import make_engine, make_sessionmaker
-from shared.http import install_plumbing
+from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -54,6 +55,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        set_threadpool_size(settings.threadpool_size)
         # First start: generate and store the signing keys (private parts sealed by the KEK).
         await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
         yield
@@ -80,6 +82,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.state.token_issuer = token_issuer
     app.state.backchannel = backchannel
     app.state.jwks_uri_cache = JwksUriCache()
+    app.state.client_directory = ClientDirectory(settings.client_cache_seconds)
     app.state.metadata_cache = MetadataCache(ttl=settings.metadata_cache_seconds)
     app.state.session_policy = SessionPolicy(
         idle_timeout=dt.timedelta(seconds=settings.session_idle_timeout),

@@ -78,6 +78,11 @@ class IdpSettings(ServiceSettings):
     demo_relying_party: bool = Field(
         default=False, description="Serve the tiny demo relying party at /demo-rp (dev mode only)."
     )
+    client_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a process trusts its cached copy of a client (other replicas: changes lag).",
+    )
     metadata_cache_seconds: float = Field(
         default=30.0,
         ge=0,

@@ -90,3 +90,29 @@ async def test_duplicate_client_is_409(provider: Provider, admin_headers: dict[s
     ).status_code == 201
     again = await provider.http.post("/admin/clients", json=NEW_CLIENT, headers=admin_headers)
     assert again.status_code == 409 and again.json()["code"] == "client_exists"
+
+
+async def test_with_the_client_cache_on_rotation_and_deletion_apply_at_once(
+    provider: Provider, admin_headers: dict[str, str]
+) -> None:
+    provider.app.state.client_directory._ttl = 300  # the production default is 5 s; make staleness obvious
+    svc = {
+        **NEW_CLIENT,
+        "client_id": "svc-cached",
+        "grant_types": ["client_credentials"],
+        "scopes": ["x:read"],
+        "redirect_uris": [],
+    }
+    secret = (await provider.http.post("/admin/clients", json=svc, headers=admin_headers)).json()[
+        "client_secret"
+    ]
+    form = {"grant_type": "client_credentials"}
+    assert (await provider.http.post("/token", data=form, auth=("svc-cached", secret))).status_code == 200
+    new = (await provider.http.post("/admin/clients/svc-cached/secret", headers=admin_headers)).json()
+    assert (await provider.http.post("/token", data=form, auth=("svc-cached", secret))).status_code == 401
+    assert (
+        await provider.http.post("/token", data=form, auth=("svc-cached", new["client_secret"]))
+    ).status_code == 200
+    await provider.http.delete("/admin/clients/svc-cached", headers=admin_headers)
+    gone = await provider.http.post("/token", data=form, auth=("svc-cached", new["client_secret"]))
+    assert gone.status_code == 401

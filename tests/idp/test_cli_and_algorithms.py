@@ -15,7 +15,9 @@ def test_keys_rotate_publishes_previous_and_retire_keeps_it_until_tokens_expire(
     make_db: Callable[..., str],
 ) -> None:
     settings = {"dev_mode": True, "database_url": make_db("idp")}
-    run_cli("idp", settings, "keys", "add-next", "--alg", "RS256")  # no key yet: next only, current made at start
+    run_cli(
+        "idp", settings, "keys", "add-next", "--alg", "RS256"
+    )  # no key yet: next only, current made at start
     listed = run_cli("idp", settings, "keys", "list")
     assert [k["state"] for k in listed if k["alg"] == "RS256"] == ["next"]
     run_cli("idp", settings, "keys", "promote", "--alg", "RS256")
@@ -28,7 +30,9 @@ def test_keys_rotate_publishes_previous_and_retire_keeps_it_until_tokens_expire(
 
 def test_add_client_prints_a_secret_once(make_db: Callable[..., str]) -> None:
     settings = {"dev_mode": True, "database_url": make_db("idp")}
-    created = run_cli("idp", settings, "add-client", "cli-client", "--scope", "egisz:read", "--audience", "egisz")
+    created = run_cli(
+        "idp", settings, "add-client", "cli-client", "--scope", "egisz:read", "--audience", "egisz"
+    )
     assert created["client_id"] == "cli-client" and len(created["client_secret"]) > 40
 
 

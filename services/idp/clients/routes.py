@@ -8,7 +8,7 @@ from idp.clients import service
 from idp.clients.models import Client
 from idp.clients.schemas import ClientCreated, ClientIn, ClientOut, SecretRotated
 from idp.clients.service import ClientSpec
-from idp.dependencies import AdminDep, HasherDep, SessionDep
+from idp.dependencies import AdminDep, DirectoryDep, HasherDep, SessionDep
 
 router = APIRouter(prefix="/admin/clients", tags=["admin"])
 
@@ -32,8 +32,11 @@ def list_clients(_: AdminDep, session: SessionDep) -> list[ClientOut]:
     status_code=status.HTTP_201_CREATED,
     summary="Register a client; its secret is shown once",
 )
-def create_client(body: ClientIn, _: AdminDep, session: SessionDep, hasher: HasherDep) -> ClientCreated:
+def create_client(
+    body: ClientIn, _: AdminDep, session: SessionDep, hasher: HasherDep, directory: DirectoryDep
+) -> ClientCreated:
     client, secret = service.register_client(session, hasher, _spec(body))
+    directory.invalidate(body.client_id)  # a cached "no such client" must not outlive the creation
     return ClientCreated(**_out(client).model_dump(), client_secret=secret)
 
 
@@ -43,16 +46,25 @@ def read_client(client_id: str, _: AdminDep, session: SessionDep) -> ClientOut:
 
 
 @router.put("/{client_id}", response_model=ClientOut, summary="Replace a client's metadata")
-def update_client(client_id: str, body: ClientIn, _: AdminDep, session: SessionDep) -> ClientOut:
-    return _out(service.update_client(session, client_id, _spec(body)))
+def update_client(
+    client_id: str, body: ClientIn, _: AdminDep, session: SessionDep, directory: DirectoryDep
+) -> ClientOut:
+    client = service.update_client(session, client_id, _spec(body))
+    directory.invalidate(client_id)
+    return _out(client)
 
 
 @router.post("/{client_id}/secret", response_model=SecretRotated, summary="Rotate the client secret")
-def rotate_secret(client_id: str, _: AdminDep, session: SessionDep, hasher: HasherDep) -> SecretRotated:
-    return SecretRotated(client_id=client_id, client_secret=service.rotate_secret(session, hasher, client_id))
+def rotate_secret(
+    client_id: str, _: AdminDep, session: SessionDep, hasher: HasherDep, directory: DirectoryDep
+) -> SecretRotated:
+    secret = service.rotate_secret(session, hasher, client_id)
+    directory.invalidate(client_id)
+    return SecretRotated(client_id=client_id, client_secret=secret)
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a client")
-def delete_client(client_id: str, _: AdminDep, session: SessionDep) -> Response:
+def delete_client(client_id: str, _: AdminDep, session: SessionDep, directory: DirectoryDep) -> Response:
     service.delete_client(session, client_id)
+    directory.invalidate(client_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,3 +120,42 @@ def rotate_secret(session: Session, hasher: SecretHasher, client_id: str) -> str
 
 def delete_client(session: Session, client_id: str) -> None:
     repository.delete(session, get_client(session, client_id))
+
+
+class ClientDirectory:
+    """Registered clients cached per process for ``ttl`` seconds (the token endpoint's hot path).
+
+    A change made through this process (admin API, CLI in-process) invalidates its entry at once;
+    other replicas see it within ``ttl``. ``ttl=0`` turns the cache off.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, Client | None]] = {}
+        self._lock = threading.Lock()
+
+    def peek(self, client_id: str) -> tuple[bool, Client | None]:
+        """(hit, client) without touching the database."""
+        if self._ttl <= 0:
+            return False, None
+        with self._lock:
+            entry = self._entries.get(client_id)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return False, None
+        return True, entry[1]
+
+    def get(self, session: Session, client_id: str) -> Client | None:
+        hit, client = self.peek(client_id)
+        if hit:
+            return client
+        client = repository.get_by_client_id(session, client_id)
+        if self._ttl > 0:
+            if client is not None:
+                session.expunge(client)  # a detached snapshot, safe to share between requests
+            with self._lock:
+                self._entries[client_id] = (time.monotonic(), client)
+        return client
+
+    def invalidate(self, client_id: str) -> None:
+        with self._lock:
+            self._entries.pop(client_id, None)

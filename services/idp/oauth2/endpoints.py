@@ -7,10 +7,14 @@ token was issued to; anyone else learns only ``{"active": false}``.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from idp.accounts import service as accounts_service
 from idp.keys.service import KeyStore
@@ -48,33 +52,21 @@ def _find(
     return None
 
 
+_ACCESS_CLAIMS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "acr", "amr",
+                  "auth_time", "sid")  # fmt: skip
+
+
+def _access_payload(claims: dict[str, Any], revoked: bool) -> dict[str, Any]:
+    if revoked or claims["exp"] <= time.time():
+        return {"active": False}
+    return {"active": True, "token_type": "Bearer", **{k: claims[k] for k in _ACCESS_CLAIMS if k in claims}}
+
+
 def _active_payload(server: IdpAuthorizationServer, found: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     if found["kind"] == "access_token":
         claims = found["claims"]
-        if claims["exp"] <= now.timestamp() or tokens_service.access_token_revoked(
-            server.session, claims["jti"]
-        ):
-            return {"active": False}
-        payload = {"active": True, "token_type": "Bearer"}
-        for name in (
-            "scope",
-            "client_id",
-            "sub",
-            "aud",
-            "iss",
-            "exp",
-            "iat",
-            "nbf",
-            "jti",
-            "acr",
-            "amr",
-            "auth_time",
-            "sid",
-        ):
-            if name in claims:
-                payload[name] = claims[name]
-        return payload
+        return _access_payload(claims, tokens_service.access_token_revoked(server.session, claims["jti"]))
     row = found["row"]
     if row.revoked_at is not None or row.spent_at is not None or row.expires_at <= now:
         return {"active": False}
@@ -107,6 +99,40 @@ def _params(payload: HttpPayload) -> tuple[str, str | None]:
         raise InvalidRequestError("Missing 'token'.")
     hint = form.get("token_type_hint")
     return token, hint if hint in _TOKEN_HINTS else None
+
+
+async def introspect_from_memory(
+    server: IdpAuthorizationServer,
+    keys: KeyStore,
+    payload: HttpPayload,
+    revoked: Callable[[str], bool],
+) -> Response | None:
+    """Introspection of one of our JWT access tokens by a cached client, on the event loop; only
+    the revocation lookup goes to the threadpool (``revoked`` opens its own short session).
+    None when this path does not apply (refresh tokens, uncached clients): use :func:`introspect`."""
+    form = dict(payload.form)
+    token = form.get("token", "")
+    if form.get("token_type_hint") == "refresh_token" or token.count(".") != 2 or "client_assertion" in form:
+        return None
+    client_id = form.get("client_id") or extract_basic_authorization(payload.headers)[0]
+    if not client_id or not server.directory.peek(client_id)[0]:
+        return None
+    request = server.create_oauth2_request(payload)
+    try:
+        client = server.authenticate_client(request, CONFIDENTIAL_AUTH_METHODS, endpoint="introspection")
+    except OAuth2Error as error:
+        return server.handle_error_response(request, error)
+    try:
+        claims = verify_own_jwt(token, keys, server.issuer, verify_exp=False)
+    except OwnTokenError:
+        return None  # not ours as a JWT: let the full path look for a refresh token
+    if "jti" not in claims or "client_id" not in claims:
+        return None
+    if INTROSPECTION_SCOPE not in client.row.scopes and claims["client_id"] != client.client_id:
+        body: dict[str, Any] = {"active": False}
+    else:
+        body = _access_payload(claims, await run_in_threadpool(revoked, str(claims["jti"])))
+    return server.handle_response(200, body, [])
 
 
 def introspect(server: IdpAuthorizationServer, keys: KeyStore, payload: HttpPayload) -> Response:

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from idp.accounts import service as accounts_service
 from idp.dependencies import (
@@ -28,6 +29,7 @@ from idp.oauth2 import endpoints, logout
 from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
 from idp.oauth2.userinfo import userinfo as userinfo_claims
 from idp.sessions import service as sessions_service
+from idp.tokens import service as tokens_service
 from shared.tokens import InvalidRequestError, bearer_token
 
 router = APIRouter(tags=["openid-connect"])
@@ -127,9 +129,11 @@ def payload_locale(payload: Any) -> str | None:
     summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
     response_class=Response,
 )
-def token(payload: PayloadDep, server: AuthorizationServerDep) -> Response:
-    response: Response = server.create_token_response(payload)
-    return response
+async def token(payload: PayloadDep, server: AuthorizationServerDep) -> Response:
+    if server.answers_from_memory(payload):
+        response: Response = server.create_token_response(payload)
+        return response
+    return await run_in_threadpool(server.create_token_response, payload)  # type: ignore[no-any-return]
 
 
 @router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
@@ -152,8 +156,16 @@ def userinfo(
 @router.post(
     "/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response
 )
-def introspect(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep) -> Response:
-    return endpoints.introspect(server, keys, payload)
+async def introspect(
+    request: Request, payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep
+) -> Response:
+    factory = request.app.state.session_factory
+    fast = await endpoints.introspect_from_memory(
+        server, keys, payload, lambda jti: tokens_service.access_token_revoked_in_own_session(factory, jti)
+    )
+    if fast is not None:
+        return fast
+    return await run_in_threadpool(endpoints.introspect, server, keys, payload)
 
 
 @router.post("/revoke", summary="Token revocation (RFC 7009)", response_class=Response)

@@ -13,6 +13,7 @@ from typing import Any
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         tokens: AccessTokenIssuer,
         cipher: FieldCipher,
         jwks_cache: JwksUriCache,
+        directory: clients_service.ClientDirectory,
     ) -> None:
         # Scopes are checked per client (refuse_unregistered_scopes, authorize._validate).
         super().__init__()
@@ -66,6 +68,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         self.hasher = hasher
         self.tokens = tokens
         self.cipher = cipher
+        self.directory = directory
         self.issuer = settings.issuer
         self._request: StarletteOAuth2Request | None = None
         self.register_token_generator("default", self._generate_token)
@@ -78,8 +81,22 @@ class IdpAuthorizationServer(AuthorizationServer):
 
     # --- Authlib hooks -------------------------------------------------------------------
     def query_client(self, client_id: str) -> OAuthClient | None:
-        row = clients_service.find_client(self.session, client_id)
+        row = self.directory.get(self.session, client_id)
         return OAuthClient(row, self.hasher) if row is not None else None
+
+    def answers_from_memory(self, payload: HttpPayload) -> bool:
+        """True when this token request needs no database: client_credentials by a cached client
+        with a secret. Such requests are answered on the event loop, without a threadpool hop."""
+        form = dict(payload.form)
+        if form.get("grant_type") != "client_credentials" or "client_assertion" in form:
+            return False
+        client_id = form.get("client_id")
+        if client_id is None:
+            client_id, _ = extract_basic_authorization(payload.headers)
+        if not client_id:
+            return False
+        hit, _ = self.directory.peek(client_id)
+        return hit
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         return None  # recorded while generating (see _generate_token)

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from idp.tokens import repository
 from idp.tokens.errors import GrantRejectedError
@@ -199,6 +199,12 @@ def userinfo_claims_of(session: Session, jti: str) -> set[str]:
 def access_token_revoked(session: Session, jti: str) -> bool:
     row = repository.access_token_by_jti(session, jti)
     return row is not None and row.revoked_at is not None
+
+
+def access_token_revoked_in_own_session(factory: sessionmaker[Session], jti: str) -> bool:
+    """The revocation lookup on a short session of its own (read-only, closed at once)."""
+    with factory() as session:
+        return access_token_revoked(session, jti)
 
 
 def revoke_access_token(session: Session, claims: dict[str, Any]) -> None:

@@ -350,3 +350,30 @@ async def test_token_responses_are_not_cached(provider: Provider) -> None:
     response = await provider.exchange(code)
     assert response.headers["cache-control"] == "no-store" and response.headers["pragma"] == "no-cache"
     assert isinstance(response, httpx.Response)
+
+
+async def test_with_the_client_cache_on_introspection_still_sees_revocation_at_once(
+    provider: Provider,
+) -> None:
+    """The in-memory paths (cached client) still read revocation from the database every time."""
+    provider.app.state.client_directory._ttl = 300
+    rs = provider.register(
+        ClientSpec(
+            client_id="rs-fast", name="RS", grant_types=["client_credentials"], scopes=["introspection"]
+        )
+    )
+    tokens = await provider.tokens(scope="openid")
+    for _ in range(2):  # the second call is served with the client from memory
+        body = (
+            await provider.http.post("/introspect", data={"token": tokens["access_token"]}, auth=rs.basic())
+        ).json()
+        assert body["active"] is True and body["sub"] == provider.account_sub
+    await provider.http.post("/revoke", data={"token": tokens["access_token"]}, auth=provider.rp.basic())
+    body = (
+        await provider.http.post("/introspect", data={"token": tokens["access_token"]}, auth=rs.basic())
+    ).json()
+    assert body == {"active": False}
+    wrong = await provider.http.post(
+        "/introspect", data={"token": tokens["access_token"]}, auth=("rs-fast", "nope")
+    )
+    assert wrong.status_code == 401
