@@ -133,7 +133,7 @@ async def token(payload: PayloadDep, server: AuthorizationServerDep) -> Response
     if server.answers_from_memory(payload):
         response: Response = server.create_token_response(payload)
         return response
-    return await run_in_threadpool(server.create_token_response, payload)  # type: ignore[no-any-return]
+    return await run_in_threadpool(server.create_token_response, payload)
 
 
 @router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
