@@ -136,7 +136,7 @@ class NotifierSettings(ServiceSettings):
     smtp_username: str | None = Field(default=None, description="SMTP login; unset: no authentication.")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
     smtp_from: str = Field(
-        default="Госуслуги-демо <no-reply@notifier.localhost>", description="`From` of every e-mail."
+        default="Уведомления <no-reply@notifier.localhost>", description="`From` of every e-mail."
     )
     smtp_validate_certs: bool = Field(default=True, description="Check the SMTP server's TLS certificate.")
 
