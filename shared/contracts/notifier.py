@@ -79,7 +79,7 @@ class MessageAccepted(BaseModel):
 
 class AttemptStatus(BaseModel):
     channel: Channel
-    number: int = Field(description="Attempt number on this channel, from 1")
+    number: int = Field(description="Attempt number on this channel, from 1 (restarts after a requeue)")
     status: AttemptState
     reason: str | None = Field(default=None, description="Why the attempt failed (never message content)")
     started_at: dt.datetime

@@ -68,7 +68,9 @@ async def test_shutdown_voids_an_unfinished_attempt_and_requeues_the_message(
 ) -> None:
     sink, port = smtp
     sink.delay = 30.0  # the SMTP server hangs in DATA
-    async with start_notifier(**smtp_settings(port), shutdown_grace_seconds=0.2) as n:
+    # One slot, taken: stop() must not wait behind a full batch for the send timeout.
+    settings = {**smtp_settings(port), "shutdown_grace_seconds": 0.2, "dispatcher_concurrency": 1}
+    async with start_notifier(**settings) as n:
         message_id = (await n.send(otp())).json()["id"]
         await n.wait_status(message_id, "sending")
         dispatcher = n.app.state.dispatcher

@@ -135,14 +135,15 @@ class Dispatcher:
                     await self._maybe_sweep()
                 except Exception:
                     logger.exception("dispatcher pass failed; retrying after the poll interval")
-            if claimed and claimed == free and self._inflight:
-                # A full batch: more may be due. Wait only for a free slot.
-                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
-                continue
+            # Sleep until a slot frees, a message is committed (or stop() is called), or the poll
+            # interval passes; after a full batch more may be due, so only a free slot matters.
+            full_batch = bool(claimed) and claimed == free
             waiter = asyncio.ensure_future(self._wake.wait())
             try:
                 await asyncio.wait(
-                    {waiter, *self._inflight}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                    {waiter, *self._inflight},
+                    timeout=None if full_batch else self.poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
             finally:
                 waiter.cancel()

@@ -163,7 +163,7 @@ def claim_due(
             result.lost.append(lost_channel)
             outcome = _after_failure(message, policy, now, rng, permanent=False, reason=LOST_REASON)
             result.outcomes.append((lost_channel, outcome))
-            if message.status != "failed" or (message.next_attempt_at or now) > now:
+            if message.status != "failed" or message.next_attempt_at is None or message.next_attempt_at > now:
                 continue
         if message.expires_at is not None and message.expires_at <= now:
             _expire(message, now)
@@ -182,6 +182,7 @@ def claim_due(
         message.attempts += 1
         message.channel_attempts += 1
         message.status = "sending"
+        message.next_attempt_at = None
         message.claimed_until = now + lease
         message.claim_token = token
         message.updated_at = now
