@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.protection import FieldCipher
+from idp.accounts.registry import BuiltinRegistry, HttpRegistry
+from idp.cabinet.routes import router as cabinet_router
 from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientDirectory
@@ -21,13 +23,15 @@ from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
 from idp.login.routes import router as login_router
+from idp.login.throttle import LoginThrottle
+from idp.notifications.client import NotifierClient
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.sessions.backchannel import BackchannelNotifier
 from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
-from idp.tokens.access import AccessTokenIssuer
+from idp.tokens.access import AccessTokenIssuer, ServiceTokenSource
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
@@ -60,6 +64,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
         yield
         backchannel.close()
+        app.state.notifier.close()
         engine.dispose()
 
     app = FastAPI(
@@ -78,9 +83,27 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.state.key_store = key_store
     app.state.key_encryptor = encryptor
     app.state.secret_hasher = SecretHasher(settings.client_secret_pepper.get_secret_value())
-    app.state.field_cipher = FieldCipher(settings.personal_data_key.get_secret_value())
+    previous_keys = settings.personal_data_previous_keys
+    app.state.field_cipher = FieldCipher(
+        settings.personal_data_key.get_secret_value(),
+        tuple(k for k in (previous_keys.get_secret_value() if previous_keys else "").split(",") if k),
+    )
     app.state.token_issuer = token_issuer
     app.state.backchannel = backchannel
+    app.state.notifier = NotifierClient(
+        settings.notifier_url,
+        ServiceTokenSource(token_issuer, audience="notifier", scope="notify:send"),
+        timeout=settings.notifier_timeout,
+    )
+    app.state.login_throttle = LoginThrottle(settings.login_rate_limit, settings.redis_url)
+    app.state.registry = (
+        HttpRegistry(
+            settings.registry_verifier_url,
+            settings.registry_verifier_token.get_secret_value() if settings.registry_verifier_token else None,
+        )
+        if settings.registry_verifier_url
+        else BuiltinRegistry()
+    )
     app.state.jwks_uri_cache = JwksUriCache()
     app.state.client_directory = ClientDirectory(settings.client_cache_seconds)
     app.state.metadata_cache = MetadataCache(ttl=settings.metadata_cache_seconds)
@@ -99,6 +122,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(login_router)
+    app.include_router(cabinet_router)
     app.include_router(clients_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)

@@ -14,6 +14,7 @@ DEV_KEK = "dev-only-key-encryption-key-change-me"
 DEV_PEPPER = "dev-only-client-secret-pepper-change-me"
 DEV_PII_KEY = "dev-only-personal-data-key-change-me-0123456789"
 DEV_COOKIE_KEY = "dev-only-cookie-signing-key-change-me-0123456789"
+DEV_CODE_KEY = "dev-only-one-time-code-hash-key-change-me-0123456789"
 
 
 class IdpSettings(ServiceSettings):
@@ -74,6 +75,61 @@ class IdpSettings(ServiceSettings):
     )
     backchannel_logout_timeout: float = Field(
         default=5.0, gt=0, description="Timeout of one back-channel logout POST, seconds."
+    )
+    # --- accounts: notifier, codes, lockout, recovery (R-ACC-*, R-LOG-2/6/7, R-SEC-*) -----------
+    notifier_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Base URL of the notifier that delivers codes and notices.",
+    )
+    notifier_timeout: float = Field(
+        default=5.0, gt=0, description="Timeout of one call to the notifier, seconds."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the per-IP login rate limit (several replicas); memory when unset.",
+    )
+    login_rate_limit: str = Field(
+        default="30/minute",
+        description="Login and code attempts per client IP (`limits` syntax, e.g. 30/minute).",
+    )
+    lockout_threshold: int = Field(
+        default=5, ge=1, le=50, description="Consecutive wrong passwords that lock an account (R-LOG-6)."
+    )
+    lockout_minutes: int = Field(default=15, ge=1, description="How long a lockout lasts, minutes (R-LOG-6).")
+    code_hash_key: SecretStr = Field(
+        default=SecretStr(DEV_CODE_KEY), description="HMAC key for stored one-time codes (>= 32 chars)."
+    )
+    code_ttl_seconds: int = Field(
+        default=300, ge=60, le=1800, description="One-time code lifetime (R-LOG-2)."
+    )
+    code_max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Wrong tries that kill a one-time code."
+    )
+    code_resend_cooldown_seconds: int = Field(
+        default=60, ge=0, description="Pause before «Отправить код ещё раз» is allowed, seconds."
+    )
+    code_max_sends_per_hour: int = Field(
+        default=5, ge=1, description="Codes sent per account and purpose per hour, at most."
+    )
+    trusted_device_days: int = Field(
+        default=30, ge=1, le=365, description="How long a trusted device skips the second factor, days."
+    )
+    email_link_ttl_seconds: int = Field(
+        default=24 * 3600, ge=300, description="Lifetime of an e-mail confirmation link, seconds."
+    )
+    registry_verifier_url: str | None = Field(
+        default=None,
+        description="HTTP registry checking SNILS and passport (standard level); built-in when unset.",
+    )
+    registry_verifier_token: SecretStr | None = Field(
+        default=None, description="Bearer token sent to the HTTP registry verifier."
+    )
+    security_log_retention_days: int = Field(
+        default=365, ge=183, description="Security log retention, days (at least six months, R-SEC-1)."
+    )
+    personal_data_previous_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated older personal-data keys, still readable until re-encryption.",
     )
     demo_relying_party: bool = Field(
         default=False, description="Serve the tiny demo relying party at /demo-rp (dev mode only)."

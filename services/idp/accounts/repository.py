@@ -34,3 +34,7 @@ def add(session: Session, account: Account) -> Account:
     session.add(account)
     session.flush()
     return account
+
+
+def by_oid(session: Session, oid: int) -> Account | None:
+    return session.scalar(select(Account).where(Account.oid == oid))

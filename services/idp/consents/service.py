@@ -36,3 +36,16 @@ def grant(session: Session, account_id: int, client_id: str, scopes: set[str]) -
 
 def granted_since(consent: Consent | None, moment: dt.datetime) -> bool:
     return consent is not None and consent.granted_at >= moment
+
+
+def grants_of(session: Session, account_id: int) -> list[Consent]:
+    return [c for c in repository.for_account(session, account_id) if c.revoked_at is None]
+
+
+def revoke(session: Session, account_id: int, client_id: str) -> Consent | None:
+    consent = repository.find(session, account_id, client_id)
+    if consent is None or consent.revoked_at is not None:
+        return None
+    consent.revoked_at = utcnow()
+    session.flush()
+    return consent

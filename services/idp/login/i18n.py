@@ -46,6 +46,78 @@ MESSAGES: dict[str, dict[str, str]] = {
     "home_title": {"ru": "Единая система идентификации", "en": "Identity provider"},
     "not_signed_in": {"ru": "Вы не вошли.", "en": "You are not signed in."},
     "language": {"ru": "English", "en": "Русский"},
+    # cabinet
+    "nav_data": {"ru": "Мои данные", "en": "My data"},
+    "nav_security": {"ru": "Безопасность", "en": "Security"},
+    "nav_apps": {"ru": "Доступ приложений", "en": "App access"},
+    "nav_signatures": {"ru": "Электронные подписи", "en": "Electronic signatures"},
+    "nav_events": {"ru": "Журнал событий", "en": "Event log"},
+    "cabinet": {"ru": "Личный кабинет", "en": "Personal cabinet"},
+    "full_name": {"ru": "ФИО", "en": "Full name"},
+    "birth_date": {"ru": "Дата рождения", "en": "Birth date"},
+    "snils": {"ru": "СНИЛС", "en": "SNILS"},
+    "passport": {"ru": "Паспорт", "en": "Passport"},
+    "inn": {"ru": "ИНН", "en": "INN"},
+    "phone": {"ru": "Мобильный телефон", "en": "Mobile phone"},
+    "email": {"ru": "Электронная почта", "en": "E-mail"},
+    "confirmed": {"ru": "Подтверждён", "en": "Confirmed"},
+    "not_confirmed": {"ru": "Не подтверждён", "en": "Not confirmed"},
+    "level": {"ru": "Уровень учётной записи", "en": "Account level"},
+    "level_registered": {
+        "ru": "Зарегистрирована (контакты не подтверждены)",
+        "en": "Registered (no contact confirmed)",
+    },
+    "level_simplified": {"ru": "Упрощённая", "en": "Simplified"},
+    "level_standard": {"ru": "Стандартная", "en": "Standard"},
+    "level_confirmed": {"ru": "Подтверждённая", "en": "Confirmed"},
+    "next_confirm_contact": {
+        "ru": "Подтвердите телефон или почту, чтобы получить упрощённую учётную запись.",
+        "en": "Confirm your phone or e-mail to get a simplified account.",
+    },
+    "next_registry_check": {
+        "ru": "Укажите СНИЛС и паспорт: после проверки учётная запись станет стандартной.",
+        "en": "Enter your SNILS and passport: once checked, the account becomes standard.",
+    },
+    "next_fix_key_data": {
+        "ru": "Проверка СНИЛС и паспорта не прошла. Исправьте данные и отправьте их ещё раз.",
+        "en": "The SNILS and passport check failed. Correct the data and submit it again.",
+    },
+    "next_confirm_identity": {
+        "ru": "Подтвердите личность в центре обслуживания или квалифицированной электронной подписью.",
+        "en": "Confirm your identity at a service centre or with a qualified electronic signature.",
+    },
+    "reason_names_differ": {
+        "ru": "ФИО не совпадает с данными паспорта",
+        "en": "The name differs from the passport",
+    },
+    "reason_bad_checksum": {"ru": "Неверная контрольная сумма СНИЛС", "en": "The SNILS checksum is wrong"},
+    "reason_not_found": {"ru": "Паспорт не найден в реестре", "en": "The passport is not in the registry"},
+    "reason_birth_date_differs": {
+        "ru": "Дата рождения не совпадает с данными паспорта",
+        "en": "The birth date differs from the passport",
+    },
+    "reason_unavailable": {
+        "ru": "Реестр временно недоступен, проверка будет повторена",
+        "en": "The registry is unavailable; the check will be repeated",
+    },
+    "reason_incomplete": {"ru": "Не указаны СНИЛС или паспорт", "en": "SNILS or passport missing"},
+    "sessions": {"ru": "Активные сеансы", "en": "Active sessions"},
+    "this_session": {"ru": "этот сеанс", "en": "this session"},
+    "end_session": {"ru": "Завершить", "en": "End"},
+    "last_activity": {"ru": "Последняя активность", "en": "Last activity"},
+    "no_grants": {
+        "ru": "Вы не давали доступ приложениям.",
+        "en": "You have not given any application access.",
+    },
+    "revoke": {"ru": "Отозвать доступ", "en": "Revoke access"},
+    "granted_at": {"ru": "Разрешено", "en": "Granted"},
+    "no_signatures": {
+        "ru": "Привязанных сертификатов электронной подписи нет.",
+        "en": "No electronic signature certificates are bound.",
+    },
+    "no_events": {"ru": "Событий пока нет.", "en": "No events yet."},
+    "ended": {"ru": "Сеанс завершён.", "en": "The session has ended."},
+    "revoked": {"ru": "Доступ отозван.", "en": "Access revoked."},
 }
 
 SCOPE_TEXT: dict[str, dict[str, str]] = {

@@ -142,5 +142,41 @@ def end_session(
             )
     if deliveries and on_commit is not None:
         callback = on_commit
-        event.listen(session, "after_commit", lambda _s: callback(deliveries), once=True)
+        after_commit(session, lambda: callback(deliveries))
     return deliveries
+
+
+def end_sessions_of(
+    session: Session,
+    account_id: int,
+    reason: str,
+    *,
+    subject: str,
+    on_commit: Callable[[list[LogoutDelivery]], object] | None,
+    keep_sid: str | None = None,
+) -> int:
+    """End every live session of an account (but ``keep_sid``): password change, recovery."""
+    ended = 0
+    for row in repository.active_for_account(session, account_id):
+        if row.sid != keep_sid:
+            end_session(session, row, reason, subject=subject, on_commit=on_commit)
+            ended += 1
+    return ended
+
+
+def deliveries_for_client(
+    session: Session, account_id: int, client_id: str, subject: str
+) -> list[LogoutDelivery]:
+    """Back-channel logouts telling one client that its sessions with this person are over."""
+    client = clients_service.find_client(session, client_id)
+    if client is None or not client.backchannel_logout_uri:
+        return []
+    return [
+        LogoutDelivery(client.client_id, client.backchannel_logout_uri, client.signing_alg, subject, row.sid)
+        for row in repository.active_for_account(session, account_id)
+        if client_id in repository.clients_of(session, row.id)
+    ]
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    event.listen(session, "after_commit", lambda _s: callback(), once=True)

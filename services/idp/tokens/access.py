@@ -105,3 +105,33 @@ class AccessTokenIssuer:
             "events": {BACKCHANNEL_EVENT: {}},
         }
         return self.keys.sign(claims, alg, typ="logout+jwt")
+
+
+class ServiceTokenSource:
+    """The idp's own bearer token for calling another service (audience = that service).
+
+    The idp is the issuer, so it signs the token itself instead of asking itself for one; the
+    token is reused until a minute before it expires.
+    """
+
+    def __init__(self, issuer: AccessTokenIssuer, *, audience: str, scope: str, ttl: int = 300) -> None:
+        self._issuer = issuer
+        self._audience = audience
+        self._scope = scope
+        self._ttl = ttl
+        self._token: str | None = None
+        self._expires = 0.0
+
+    def __call__(self) -> str:
+        now = self._issuer.clock()
+        if self._token is None or now > self._expires - 60:
+            self._token, claims = self._issuer.issue(
+                client_id="idp",
+                alg="RS256",
+                subject="idp",
+                scope=self._scope,
+                audience=self._audience,
+                expires_in=self._ttl,
+            )
+            self._expires = claims["exp"]
+        return self._token

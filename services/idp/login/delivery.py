@@ -1,0 +1,106 @@
+"""Sending a one-time code or a security notice to a person through the notifier.
+
+Failures reach the caller as NotifierUnavailableError (its message is what the page shows:
+«Не удалось отправить код. Попробуйте позже или выберите другой способ»); nothing is logged but
+ids: never the code, never the address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from idp.accounts.models import Account
+from idp.notifications import service as notifications
+from idp.notifications.errors import NotifierUnavailableError
+from shared.contracts.notifier import Recipient
+
+logger = logging.getLogger("idp.delivery")
+
+TEMPLATES = {
+    "login": "otp_code",
+    "recovery": "password_reset",
+    "phone_confirmation": "otp_code",
+    "email_confirmation": "email_confirmation",
+    "key_data_change": "otp_code",
+}
+
+
+def recipient_for(account: Account, channel: str, *, address: str | None = None) -> Recipient:
+    if channel == "sms":
+        return Recipient(phone=address or account.phone)
+    return Recipient(email=address or account.email)
+
+
+def send_code(
+    notifier: notifications.Notifier,
+    account: Account,
+    *,
+    channel: str,
+    code: str,
+    purpose: str,
+    expires_at: dt.datetime,
+    idempotency_key: str,
+    locale: str,
+    address: str | None = None,
+    link: str | None = None,
+) -> None:
+    notifications.send_code(
+        notifier,
+        code=code,
+        recipient=recipient_for(account, channel, address=address),
+        channels=["sms" if channel == "sms" else "email"],
+        expires_at=expires_at,
+        idempotency_key=idempotency_key,
+        template=TEMPLATES[purpose],  # type: ignore[arg-type]
+        locale="en" if locale == "en" else "ru",
+        link=link,
+    )
+
+
+def alert(
+    notifier: notifications.Notifier,
+    account: Account,
+    *,
+    kind: str,
+    idempotency_key: str,
+    locale: str = "ru",
+    ip: str | None = None,
+    device: str | None = None,
+    level: str | None = None,
+    locked_minutes: int | None = None,
+    at: dt.datetime | None = None,
+) -> bool:
+    """R-SEC-3: security notices go by e-mail and SMS. A notice that cannot be queued is logged
+    (by id) and does not fail what the person was doing."""
+    channels = [
+        c
+        for c, ok in (
+            ("sms", account.phone and account.phone_verified),
+            ("email", account.email and account.email_verified),
+        )
+        if ok
+    ]
+    sent = False
+    for channel in channels:  # one message per channel: both must arrive, not one as a fallback
+        try:
+            notifications.send_security_alert(
+                notifier,
+                kind=kind,
+                recipient=recipient_for(account, channel),  # type: ignore[arg-type]
+                channels=[channel],
+                idempotency_key=f"{idempotency_key}:{channel}",  # type: ignore[list-item]
+                locale="en" if locale == "en" else "ru",
+                at=at,
+                ip=ip,
+                device=device,
+                level=level if level in ("simplified", "standard", "confirmed") else None,  # type: ignore[arg-type]
+                locked_minutes=locked_minutes,
+            )
+            sent = True
+        except NotifierUnavailableError as exc:
+            logger.warning(
+                "security notice not queued",
+                extra={"account_id": account.id, "kind": kind, "channel": channel, "reason": exc.reason},
+            )
+    return sent

@@ -1,0 +1,88 @@
+"""What every server-rendered page and form shares: locale, CSRF token bound to the browser
+(double submit: an HttpOnly cookie and a keyed hash of it in the form), and the response headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from idp.dependencies import CSRF_COOKIE
+from idp.login import service
+from idp.login.i18n import pick_locale, text
+from idp.login.pages import redirect, render
+from idp.settings import IdpSettings
+
+LANG_COOKIE = "idp_lang"
+
+
+class PageKit:
+    def __init__(self, request: Request, settings: IdpSettings, hinted_locale: str | None = None) -> None:
+        self.request = request
+        self.settings = settings
+        self.locale = pick_locale(
+            request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), hinted_locale
+        )
+        self.csrf_cookie = request.cookies.get(CSRF_COOKIE) or service.new_csrf_cookie()
+        self.csrf_token = service.csrf_token(settings.cookie_key.get_secret_value(), self.csrf_cookie)
+
+    def t(self, key: str, **params: str) -> str:
+        return text(key, self.locale, **params)
+
+    def csrf_ok(self, submitted: str | None) -> bool:
+        key = self.settings.cookie_key.get_secret_value()
+        return service.csrf_valid(key, self.request.cookies.get(CSRF_COOKIE), submitted)
+
+    def switch_url(self) -> str:
+        params = dict(self.request.query_params)
+        params["lang"] = "en" if self.locale == "ru" else "ru"
+        return f"{self.request.url.path}?{urlencode(params)}"
+
+    def page(self, template: str, status: int = 200, **context: Any) -> Response:
+        context.setdefault("switch_url", self.switch_url())
+        response = render(template, self.locale, status, csrf_token=self.csrf_token, **context)
+        secure = self.settings.secure_cookies
+        response.set_cookie(
+            CSRF_COOKIE, self.csrf_cookie, httponly=True, samesite="lax", secure=secure, path="/"
+        )
+        response.set_cookie(
+            LANG_COOKIE,
+            self.locale,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
+            max_age=365 * 86400,
+        )
+        return response
+
+    def message(
+        self,
+        message: str,
+        *,
+        status: int = 200,
+        error: bool = False,
+        detail: str | None = None,
+        title_key: str | None = None,
+        **context: Any,
+    ) -> Response:
+        title = self.t(title_key or ("title_error" if error else "home_title"))
+        return self.page(
+            "message.html", status, title=title, message=message, is_error=error, detail=detail, **context
+        )
+
+    def csrf_failed(self) -> Response:
+        return self.message(self.t("csrf_failed"), status=400, error=True)
+
+    def see_other(self, location: str) -> Response:
+        return redirect(location, 303)
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to continue to after login; anything else (//evil, https://...) becomes /account."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/account"
