@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from notifier.messages.service import Intake
 from notifier.settings import NotifierSettings
+from shared.db import request_session
 from shared.tokens import require_scopes, verified_claims
 
 
@@ -18,16 +19,11 @@ def get_settings(request: Request) -> NotifierSettings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.session_factory()
-    try:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed *before* the response is sent (``scope="function"``):
+    a 202 must never be answered for a message whose commit then failed."""
+    async for session in request_session(request.app.state.session_factory):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_intake(request: Request) -> Intake:
@@ -43,7 +39,7 @@ def sending_client(request: Request, claims: Annotated[dict[str, Any], Depends(v
 
 
 SettingsDep = Annotated[NotifierSettings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ClaimsDep = Annotated[dict[str, Any], Depends(verified_claims)]
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 CallerDep = Annotated[str, Depends(sending_client)]

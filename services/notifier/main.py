@@ -25,7 +25,7 @@ from notifier.rendering.renderer import Renderer
 from notifier.settings import NotifierSettings
 from notifier.throttling import RateLimits
 from shared.db import make_engine, make_sessionmaker
-from shared.http import install_plumbing
+from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
 from shared.tokens import JwksCache, JwtVerifier
 
@@ -66,6 +66,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        set_threadpool_size(settings.threadpool_size)
         if settings.dispatcher_enabled:
             await dispatcher.start()
         try:
