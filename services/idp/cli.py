@@ -1,23 +1,50 @@
-"""idp-specific operator commands: signing keys and clients."""
+"""idp-specific operator commands: signing keys, clients, the security log.
+
+Commands whose outcome is not "done" exit non-zero themselves (``SystemExit``) after printing, since
+the shared runner exits 0 whenever a handler returns: ``audit verify`` exits 1 on a broken chain,
+``audit purge`` exits 2 below the retention floor.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import json
+import sys
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from idp.audit import service as audit_service
+from idp.audit.errors import RetentionBelowFloorError
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientSpec, register_client
 from idp.keys import crypto
 from idp.keys import service as keys_service
 from idp.settings import IdpSettings
 from shared.cli import Handler
-from shared.db import make_engine, make_sessionmaker
+from shared.db import is_sqlite, make_engine, make_sessionmaker
 from shared.settings import ServiceSettings
 
 
 def _session(settings: IdpSettings) -> Any:
     return make_sessionmaker(make_engine(settings.database_url))()
+
+
+def _write_session(settings: IdpSettings) -> Session:
+    """A session whose transactions take SQLite's write lock up front (appends to the security log
+    read the head and then write)."""
+    return make_sessionmaker(make_engine(settings.database_url), write_lock=True)()
+
+
+def _snapshot_session(settings: IdpSettings) -> Session:
+    """Reads from one snapshot: a purge running meanwhile cannot make the walk see half of it.
+    (A SQLite read transaction is a snapshot already.)"""
+    engine = make_engine(settings.database_url)
+    if not is_sqlite(settings.database_url):
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    return make_sessionmaker(engine)()
 
 
 def _keys(settings: ServiceSettings, args: argparse.Namespace) -> Any:
@@ -59,6 +86,41 @@ def _add_client(settings: ServiceSettings, args: argparse.Namespace) -> Any:
         return {"client_id": client.client_id, "client_secret": secret}
 
 
+def _day(value: str) -> dt.datetime:
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _audit(settings: ServiceSettings, args: argparse.Namespace) -> Any:
+    assert isinstance(settings, IdpSettings)
+    if args.audit_action == "verify":
+        with _snapshot_session(settings) as session:
+            report = dataclasses.asdict(audit_service.verify_chain(session))
+        if not report["ok"]:
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+            raise SystemExit(1)
+        return report
+    if args.audit_action == "purge":
+        days = args.days if args.days is not None else getattr(settings, "security_log_retention_days", None)
+        if days is None:
+            print("idp audit purge: give --days N (how many days of events to keep)", file=sys.stderr)
+            raise SystemExit(2)
+        with _write_session(settings) as session:
+            try:
+                result = audit_service.purge_older_than(session, days)
+            except RetentionBelowFloorError as exc:
+                print(f"idp audit purge: refused: {exc.detail}", file=sys.stderr)
+                raise SystemExit(2) from None
+            session.commit()
+        return dataclasses.asdict(result)
+    with _session(settings) as session:  # export
+        for line in audit_service.export_jsonl(session, args.since):
+            sys.stdout.write(line)
+    return None
+
+
 def register(sub: Any) -> dict[str, Handler]:
     keys = sub.add_parser("keys", help="signing keys: list, add-next, promote, retire, rotate")
     keys.add_argument("action", choices=["list", "add-next", "promote", "retire", "rotate"])
@@ -74,4 +136,17 @@ def register(sub: Any) -> dict[str, Handler]:
     client.add_argument("--scope", action="append", help="allowed scope (repeatable)")
     client.add_argument("--redirect-uri", action="append", help="redirect URI (repeatable)")
     client.add_argument("--audience", help="default audience of its access tokens")
-    return {"keys": _keys, "add-client": _add_client}
+    audit = sub.add_parser("audit", help="the security log: verify the chain, purge old events, export")
+    actions = audit.add_subparsers(dest="audit_action", required=True)
+    actions.add_parser("verify", help="check the hash chain; exit 1 and name the first broken event")
+    purge = actions.add_parser("purge", help="delete events older than N days (at least 183, R-SEC-1)")
+    purge.add_argument(
+        "--days", type=int, help="keep this many days (default: IDP_SECURITY_LOG_RETENTION_DAYS)"
+    )
+    export = actions.add_parser("export", help="print the events as JSON lines, oldest first")
+    export.add_argument("--since", type=_day, help="only events from this UTC day on (YYYY-MM-DD)")
+    return {
+        "keys": _keys,
+        "add-client": _add_client,
+        "audit": _audit,
+    }
