@@ -151,6 +151,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of the latency run")
     parser.add_argument("--database-url-base", default=None, help="PostgreSQL server URL (default: SQLite)")
     args = parser.parse_args()
+    if args.database_url_base and make_url(args.database_url_base).host not in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    ):
+        raise SystemExit("bench: loopback only; --database-url-base must point at 127.0.0.1")
     timer = threading.Timer(HARD_LIMIT_SECONDS, lambda: (print("bench: time limit", file=sys.stderr),
                                                          __import__("os")._exit(2)))  # fmt: skip
     timer.daemon = True
