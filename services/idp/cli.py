@@ -1,8 +1,9 @@
-"""idp-specific operator commands: signing keys, clients, the security log.
+"""idp-specific operator commands: signing keys, clients, the security log, personal-data keys.
 
 Commands whose outcome is not "done" exit non-zero themselves (``SystemExit``) after printing, since
 the shared runner exits 0 whenever a handler returns: ``audit verify`` exits 1 on a broken chain,
-``audit purge`` exits 2 below the retention floor.
+``audit purge`` exits 2 below the retention floor, ``reencrypt-personal-data`` exits 1 when a row
+could not be re-encrypted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from idp.accounts.protection import FieldCipher, previous_secrets
+from idp.accounts.reencrypt import ReencryptionReport, reencrypt_personal_data
 from idp.audit import service as audit_service
 from idp.audit.errors import RetentionBelowFloorError
 from idp.clients.secrets import SecretHasher
@@ -26,6 +29,8 @@ from idp.settings import IdpSettings
 from shared.cli import Handler
 from shared.db import is_sqlite, make_engine, make_sessionmaker
 from shared.settings import ServiceSettings
+
+REENCRYPT_BATCH = 500
 
 
 def _session(settings: IdpSettings) -> Any:
@@ -93,6 +98,13 @@ def _day(value: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def _audit(settings: ServiceSettings, args: argparse.Namespace) -> Any:
     assert isinstance(settings, IdpSettings)
     if args.audit_action == "verify":
@@ -121,6 +133,45 @@ def _audit(settings: ServiceSettings, args: argparse.Namespace) -> Any:
     return None
 
 
+def _reencrypt(settings: ServiceSettings, args: argparse.Namespace) -> Any:
+    assert isinstance(settings, IdpSettings)
+    # getattr: the previous-keys setting may not exist in every version of IdpSettings.
+    cipher = FieldCipher(
+        settings.personal_data_key.get_secret_value(),
+        previous_secrets(getattr(settings, "personal_data_previous_keys", None)),
+    )
+    report = ReencryptionReport(key_id=cipher.key_id)
+    with _write_session(settings) as session:
+        while True:  # one transaction per batch: a long run neither holds locks nor loses work
+            batch = reencrypt_personal_data(
+                session, cipher, start_after_id=report.last_id, max_rows=args.batch_size
+            )
+            session.commit()
+            report.merge(batch)
+            if batch.rows < args.batch_size:
+                break
+        summary = report.as_dict()
+        audit_service.record_event(
+            session,
+            event_type="admin_action",
+            result="failure" if report.failures else "success",
+            actor="system",
+            details={
+                "command": "reencrypt-personal-data",
+                "key_id": cipher.key_id,
+                "rows": report.rows,
+                "reencrypted": report.reencrypted,
+                "lookups_updated": report.lookups_updated,
+                "failed_account_ids": sorted({f.account_id for f in report.failures}),
+            },
+        )
+        session.commit()
+    if report.failures:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        raise SystemExit(1)
+    return summary
+
+
 def register(sub: Any) -> dict[str, Handler]:
     keys = sub.add_parser("keys", help="signing keys: list, add-next, promote, retire, rotate")
     keys.add_argument("action", choices=["list", "add-next", "promote", "retire", "rotate"])
@@ -145,8 +196,16 @@ def register(sub: Any) -> dict[str, Handler]:
     )
     export = actions.add_parser("export", help="print the events as JSON lines, oldest first")
     export.add_argument("--since", type=_day, help="only events from this UTC day on (YYYY-MM-DD)")
+    reencrypt = sub.add_parser(
+        "reencrypt-personal-data",
+        help="re-seal personal data under the current key and recompute lookups (after a key change)",
+    )
+    reencrypt.add_argument(
+        "--batch-size", type=_positive, default=REENCRYPT_BATCH, help="rows per transaction"
+    )
     return {
         "keys": _keys,
         "add-client": _add_client,
         "audit": _audit,
+        "reencrypt-personal-data": _reencrypt,
     }
