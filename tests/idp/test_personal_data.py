@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from idp.accounts.models import Account
 from idp.accounts.protection import FieldCipher, UndecryptableValueError, previous_secrets
-from idp.accounts.reencrypt import encrypted_fields, reencrypt_personal_data
+from idp.accounts.reencrypt import encrypted_fields, lookup_sources, reencrypt_personal_data
 from idp.accounts.service import find_by_login
 from idp.audit.models import SecurityEvent, SecurityLogHead
 from idp.database import Base
@@ -41,15 +41,10 @@ class AccountsDb:
 
 @pytest.fixture
 def accounts_db(make_db: Callable[..., str]) -> Iterator[AccountsDb]:
-    """The accounts table as the model declares it, plus the security log.
-
-    Built from the models rather than the migrations: the accounts model is gaining columns (INN,
-    passport) whose migration is written separately, and re-encryption walks whatever the model has.
-    """
-    url = make_db("idp", migrate=False)
+    """A migrated idp database plus the security-log tables (their migration is not written yet)."""
+    url = make_db("idp")
     engine = make_engine(url)
-    tables = [ACCOUNTS, SecurityEvent.__table__, SecurityLogHead.__table__]
-    Base.metadata.create_all(engine, tables=tables)
+    Base.metadata.create_all(engine, tables=[SecurityEvent.__table__, SecurityLogHead.__table__])
     yield AccountsDb(url, engine, make_sessionmaker(engine, write_lock=True))
     engine.dispose()
 
@@ -186,7 +181,7 @@ def test_every_encrypted_column_of_the_table_is_covered(accounts_db: AccountsDb)
     with accounts_db.sessions() as session:
         values: dict[str, Any] = {f"{k}_encrypted": old.seal(v, k) for k, v in person.items()}
         values["inn_lookup"] = old.lookup_hash(person["inn"], "inn")
-        values["passport_lookup"] = old.combined_lookup_hash("passport", person)
+        values["passport_lookup"] = old.lookup_hash("4510123456", "passport")  # series + number
         session.execute(insert(people).values(id=1, note="plain", **values))
         session.commit()
         report = reencrypt_personal_data(session, rotated, table=people)
@@ -198,6 +193,38 @@ def test_every_encrypted_column_of_the_table_is_covered(accounts_db: AccountsDb)
     assert row.inn_lookup == only_new.lookup_hash(person["inn"], "inn")
     assert row.passport_lookup == only_new.combined_lookup_hash("passport", person)
     assert row.note == "plain"
+
+
+def test_every_encrypted_column_of_the_accounts_table_moves_to_the_new_key(accounts_db: AccountsDb) -> None:
+    old, rotated, only_new = FieldCipher(OLD), FieldCipher(NEW, previous=(OLD,)), FieldCipher(NEW)
+    fields = encrypted_fields(ACCOUNTS)
+    plain = {field: f"{field}-{index}" for index, field in enumerate(fields)}
+    lookups = lookup_sources(ACCOUNTS)
+    with accounts_db.sessions() as session:
+        account = add_account(session, old, None)
+        values: dict[str, Any] = {f"{f}_encrypted": old.seal(v, f) for f, v in plain.items()}
+        for name, sources in lookups.items():
+            values[f"{name}_lookup"] = (
+                old.lookup_hash(plain[name], name)
+                if sources == (name,)
+                else old.combined_lookup_hash(name, plain)
+            )
+        session.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account).values(values))
+        session.commit()
+        report = reencrypt_personal_data(session, rotated)
+        session.commit()
+        assert report.failures == []
+        assert report.reencrypted == len(fields) and report.lookups_updated == len(lookups)
+        row = stored(session, account)
+    for field, value in plain.items():
+        assert only_new.open(getattr(row, f"{field}_encrypted"), field) == value
+    for name, sources in lookups.items():
+        expected = (
+            only_new.lookup_hash(plain[name], name)
+            if sources == (name,)
+            else only_new.combined_lookup_hash(name, plain)
+        )
+        assert getattr(row, f"{name}_lookup") == expected
 
 
 def test_a_value_that_is_not_ciphertext_is_reported_with_its_row_and_the_rest_goes_on(

@@ -29,8 +29,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretStr
 
 #: Lookups that cover several fields: ``<name>_lookup`` is the HMAC, under the field name ``<name>``,
-#: of the fields' plaintexts joined with "|" in this order. Every other ``<field>_lookup`` is the
-#: HMAC of ``<field>`` alone. (One account per passport: series and number together.)
+#: of the fields' plaintexts concatenated in this order (fixed-width digits, so no separator: series
+#: 4 + number 6, as ``accounts.sealing.passport_key`` writes it). Every other ``<field>_lookup`` is
+#: the HMAC of ``<field>`` alone. (One account per passport: series and number together.)
 COMBINED_LOOKUPS: Mapping[str, tuple[str, ...]] = {"passport": ("passport_series", "passport_number")}
 
 
@@ -120,4 +121,4 @@ class FieldCipher:
 
 
 def combined_lookup_value(name: str, values: Mapping[str, str]) -> str:
-    return "|".join(values[part] for part in COMBINED_LOOKUPS[name])
+    return "".join(values[part] for part in COMBINED_LOOKUPS[name])
