@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from idp.accounts.models import Account
+from idp.audit.models import SecurityEvent, SecurityLogHead
 from idp.clients.models import Client
 from idp.consents.models import Consent
 from idp.database import Base
 from idp.keys.models import SigningKey
-from idp.login.models import Interaction
+from idp.login.models import Interaction, PendingLogin
 from idp.sessions.models import SessionClient, UserSession
 from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken, UsedClientAssertion
 
@@ -18,6 +19,9 @@ __all__ = [
     "Client",
     "Consent",
     "Interaction",
+    "PendingLogin",
+    "SecurityEvent",
+    "SecurityLogHead",
     "IssuedAccessToken",
     "RefreshToken",
     "SessionClient",
