@@ -12,9 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
+from idp.accounts.admin_routes import router as accounts_admin_router
 from idp.accounts.protection import FieldCipher
 from idp.accounts.registry import BuiltinRegistry, HttpRegistry
+from idp.accounts.routes import router as accounts_router
+from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
+from idp.cabinet.security_routes import router as security_router
 from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientDirectory
@@ -22,6 +26,7 @@ from idp.demo_rp.routes import router as demo_rp_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
+from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
 from idp.login.throttle import LoginThrottle
 from idp.notifications.client import NotifierClient
@@ -123,6 +128,11 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.include_router(oauth2_router)
     app.include_router(login_router)
     app.include_router(cabinet_router)
+    app.include_router(security_router)
+    app.include_router(contacts_router)
+    app.include_router(recovery_router)
+    app.include_router(accounts_router)
+    app.include_router(accounts_admin_router)
     app.include_router(clients_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)

@@ -9,6 +9,7 @@ from idp.consents.models import Consent
 from idp.database import Base
 from idp.keys.models import SigningKey
 from idp.login.models import Interaction, PendingLogin
+from idp.second_factor.models import OneTimeCode, RecoveryCode, TotpCredential, TrustedDevice
 from idp.sessions.models import SessionClient, UserSession
 from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken, UsedClientAssertion
 
@@ -19,13 +20,17 @@ __all__ = [
     "Client",
     "Consent",
     "Interaction",
+    "IssuedAccessToken",
+    "OneTimeCode",
     "PendingLogin",
+    "RecoveryCode",
+    "RefreshToken",
     "SecurityEvent",
     "SecurityLogHead",
-    "IssuedAccessToken",
-    "RefreshToken",
     "SessionClient",
     "SigningKey",
+    "TotpCredential",
+    "TrustedDevice",
     "UsedClientAssertion",
     "UserSession",
 ]

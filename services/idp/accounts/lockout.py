@@ -42,7 +42,7 @@ def register_failure(
     if count < threshold:
         return FailureOutcome(True, False, None)
     locked_until = now + dt.timedelta(minutes=minutes)
-    won = session.execute(
+    won = session.execute(  # type: ignore[attr-defined]
         update(Account)
         .where(Account.id == account_id, Account.failed_logins >= threshold)
         .values(locked_until=locked_until, failed_logins=0)

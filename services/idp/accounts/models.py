@@ -51,6 +51,9 @@ class Account(Base):
     identity_confirmed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     #: second factor on every login: None (only on new devices) | sms | email | totp
     mfa_method: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: a new phone / e-mail waiting for its confirmation; the confirmed one stays until then
+    pending_phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    pending_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

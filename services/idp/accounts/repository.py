@@ -38,3 +38,7 @@ def add(session: Session, account: Account) -> Account:
 
 def by_oid(session: Session, oid: int) -> Account | None:
     return session.scalar(select(Account).where(Account.oid == oid))
+
+
+def by_lookup(session: Session, column: str, value: str) -> Account | None:
+    return session.scalar(select(Account).where(getattr(Account, column) == value))

@@ -15,6 +15,8 @@ from idp.accounts import repository
 from idp.accounts.models import Account
 from idp.accounts.passwords import hash_password, verify_password
 from idp.accounts.protection import FieldCipher
+from idp.accounts.sealing import seal_key_data
+from shared.db import utcnow
 
 FIRST_OID = 1_000_000_000
 _SNILS_FORMATTED = re.compile(r"^\d{3}-\d{3}-\d{3}[ -]\d{2}$")
@@ -52,9 +54,13 @@ class NewAccount:
     level: str = "simplified"
     email_verified: bool = False
     phone_verified: bool = False
+    passport_series: str | None = None
+    passport_number: str | None = None
+    inn: str | None = None
 
 
-def _next_oid(session: Session) -> int:
+def next_oid(session: Session) -> int:
+    """ESIA-style numeric object id: increasing, with a random gap so ids are not enumerable."""
     current = repository.max_oid(session)
     return max(current or 0, FIRST_OID) + 1 + secrets.randbelow(1000)
 
@@ -62,7 +68,7 @@ def _next_oid(session: Session) -> int:
 def create_account(session: Session, cipher: FieldCipher, data: NewAccount) -> Account:
     snils = normalize_snils(data.snils) if data.snils else None
     account = Account(
-        oid=_next_oid(session),
+        oid=next_oid(session),
         sub=str(uuid.uuid4()),
         last_name=data.last_name,
         first_name=data.first_name,
@@ -73,10 +79,22 @@ def create_account(session: Session, cipher: FieldCipher, data: NewAccount) -> A
         email_verified=data.email_verified,
         phone=normalize_phone(data.phone) if data.phone else None,
         phone_verified=data.phone_verified,
-        snils_encrypted=cipher.seal(snils, "snils") if snils else None,
-        snils_lookup=cipher.lookup_hash(snils, "snils") if snils else None,
         password_hash=hash_password(data.password),
         level=data.level,
+        # demo and test accounts are made at a given level: record the facts that level implies
+        registry_status="passed" if data.level in ("standard", "confirmed") else "pending",
+        identity_confirmed_at=utcnow() if data.level == "confirmed" else None,
+        identity_confirmed_by="seed" if data.level == "confirmed" else None,
+    )
+    seal_key_data(
+        account,
+        cipher,
+        {
+            "snils": snils,
+            "inn": data.inn,
+            "passport_series": data.passport_series,
+            "passport_number": data.passport_number,
+        },
     )
     return repository.add(session, account)
 

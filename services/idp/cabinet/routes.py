@@ -1,7 +1,9 @@
-"""The personal cabinet (R-ACC-5, R-LOG-8, R-CON-2, R-SEC-1): pages for the logged-in person."""
+"""The personal cabinet (R-ACC-5, R-LOG-8, R-CON-2, R-SEC-1): «Мои данные», «Доступ приложений»,
+«Электронные подписи», «Журнал событий», and ending a session."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -10,23 +12,31 @@ from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
 from idp.accounts.models import Account
+from idp.audit import service as audit
 from idp.cabinet import service
 from idp.dependencies import BackchannelDep, BrowserSessionDep, CipherDep, SessionDep, SettingsDep
 from idp.login.forms import PageKit
-from idp.login.i18n import scope_text
+from idp.login.i18n import event_text, scope_text
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
 CsrfForm = Annotated[str, Form(max_length=128)]
 
 
-def _account(request: Request, session: Any, browser: Any) -> Account | Response:
+def account_or_login(request: Request, session: Any, browser: Any) -> Account | Response:
+    """The logged-in person's account, or a redirect to the login page that comes back here."""
     if browser.session is None:
-        target = quote(request.url.path)
-        return PageKit(request, request.app.state.settings).see_other(f"/login?next={target}")
+        return PageKit(request, request.app.state.settings).see_other(
+            f"/login?next={quote(request.url.path)}"
+        )
     account = accounts_service.get_account(session, browser.session.account_id)
     assert account is not None
     return account
+
+
+def notice_from(request: Request, kit: PageKit, allowed: Iterable[str]) -> str | None:
+    done = request.query_params.get("done")
+    return kit.t(done) if done is not None and done in set(allowed) else None
 
 
 @router.get("")
@@ -37,7 +47,7 @@ def my_data(
     cipher: CipherDep,
     settings: SettingsDep,
 ) -> Response:
-    account = _account(request, session, browser)
+    account = account_or_login(request, session, browser)
     if isinstance(account, Response):
         return account
     kit = PageKit(request, settings)
@@ -46,26 +56,7 @@ def my_data(
         title=kit.t("nav_data"),
         current="/account",
         data=service.my_data(account, cipher),
-        notice=_notice(request, kit),
-    )
-
-
-@router.get("/security")
-def security(
-    request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
-) -> Response:
-    account = _account(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    assert browser.session is not None
-    sessions = service.my_sessions(session, account.id, browser.session.sid)
-    return kit.page(
-        "cabinet_security.html",
-        title=kit.t("nav_security"),
-        current="/account/security",
-        sessions=sessions,
-        notice=_notice(request, kit),
+        notice=notice_from(request, kit, ("contact_confirmed", "key_data_saved")),
     )
 
 
@@ -79,13 +70,25 @@ def end_session(
     backchannel: BackchannelDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
-    account = _account(request, session, browser)
+    account = account_or_login(request, session, browser)
     if isinstance(account, Response):
         return account
     kit = PageKit(request, settings)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    service.end_my_session(session, account, session_id, backchannel.dispatch)
+    try:
+        service.end_my_session(session, account, session_id, backchannel.dispatch)
+    except service.NothingToEndError:
+        return kit.message(kit.t("interaction_expired"), status=404, error=True)
+    audit.record_event(
+        session,
+        event_type="session_ended",
+        result="success",
+        actor=f"account:{account.id}",
+        account_id=account.id,
+        ip=request.client.host if request.client else None,
+        details={"session_id": session_id, "by": "owner"},
+    )
     return kit.see_other("/account/security?done=ended")
 
 
@@ -93,7 +96,7 @@ def end_session(
 def apps(
     request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
 ) -> Response:
-    account = _account(request, session, browser)
+    account = account_or_login(request, session, browser)
     if isinstance(account, Response):
         return account
     kit = PageKit(request, settings)
@@ -107,7 +110,7 @@ def apps(
         current="/account/apps",
         grants=service.my_grants(session, account.id),
         scopes_text=scopes_text,
-        notice=_notice(request, kit),
+        notice=notice_from(request, kit, ("revoked",)),
     )
 
 
@@ -121,13 +124,25 @@ def revoke_app(
     backchannel: BackchannelDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
-    account = _account(request, session, browser)
+    account = account_or_login(request, session, browser)
     if isinstance(account, Response):
         return account
     kit = PageKit(request, settings)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    service.revoke_my_grant(session, account, client_id, backchannel.dispatch)
+    try:
+        service.revoke_my_grant(session, account, client_id, backchannel.dispatch)
+    except service.NothingToEndError:
+        return kit.message(kit.t("no_grants"), status=404, error=True)
+    audit.record_event(
+        session,
+        event_type="grant_revoked",
+        result="success",
+        actor=f"account:{account.id}",
+        account_id=account.id,
+        ip=request.client.host if request.client else None,
+        details={"client_id": client_id},
+    )
     return kit.see_other("/account/apps?done=revoked")
 
 
@@ -135,13 +150,26 @@ def revoke_app(
 def signatures(
     request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
 ) -> Response:
-    account = _account(request, session, browser)
+    account = account_or_login(request, session, browser)
     if isinstance(account, Response):
         return account
     kit = PageKit(request, settings)
     return kit.page("cabinet_signatures.html", title=kit.t("nav_signatures"), current="/account/signatures")
 
 
-def _notice(request: Request, kit: PageKit) -> str | None:
-    done = request.query_params.get("done")
-    return kit.t(done) if done in ("ended", "revoked") else None
+@router.get("/events")
+def events(
+    request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    rows = audit.events_for_account(session, account.id, limit=100)
+    return kit.page(
+        "cabinet_events.html",
+        title=kit.t("nav_events"),
+        current="/account/events",
+        events=rows,
+        event_text=lambda name: event_text(name, kit.locale),
+    )

@@ -86,10 +86,10 @@ def alert(
         try:
             notifications.send_security_alert(
                 notifier,
-                kind=kind,
-                recipient=recipient_for(account, channel),  # type: ignore[arg-type]
-                channels=[channel],
-                idempotency_key=f"{idempotency_key}:{channel}",  # type: ignore[list-item]
+                kind=kind,  # type: ignore[arg-type]
+                recipient=recipient_for(account, channel),
+                channels=[channel],  # type: ignore[list-item]
+                idempotency_key=f"{idempotency_key}:{channel}",
                 locale="en" if locale == "en" else "ru",
                 at=at,
                 ip=ip,

@@ -46,6 +46,112 @@ MESSAGES: dict[str, dict[str, str]] = {
     "home_title": {"ru": "Единая система идентификации", "en": "Identity provider"},
     "not_signed_in": {"ru": "Вы не вошли.", "en": "You are not signed in."},
     "language": {"ru": "English", "en": "Русский"},
+    # lockout, second factor, recovery
+    "locked": {
+        "ru": "Учётная запись заблокирована до {until} (UTC) после нескольких неверных попыток входа. "
+        "Разблокировать её сейчас можно, восстановив доступ.",
+        "en": "The account is locked until {until} (UTC) after several wrong attempts. "
+        "You can unlock it now by recovering access.",
+    },
+    "too_many_attempts": {
+        "ru": "Слишком много попыток входа с вашего адреса. Попробуйте через {seconds} сек.",
+        "en": "Too many sign-in attempts from your address. Try again in {seconds} s.",
+    },
+    "title_code": {"ru": "Подтверждение входа", "en": "Confirm sign-in"},
+    "code_label": {"ru": "Код", "en": "Code"},
+    "confirm": {"ru": "Подтвердить", "en": "Confirm"},
+    "code_sent_sms": {"ru": "Мы отправили код в SMS на номер {to}.", "en": "We sent a code by SMS to {to}."},
+    "code_sent_email": {"ru": "Мы отправили код на почту {to}.", "en": "We sent a code to {to}."},
+    "code_totp": {
+        "ru": "Введите код из приложения-аутентификатора или один из резервных кодов.",
+        "en": "Enter the code from your authenticator app or one of your recovery codes.",
+    },
+    "resend_sms": {"ru": "Отправить код ещё раз по SMS", "en": "Send the code again by SMS"},
+    "resend_email": {"ru": "Отправить код на почту", "en": "Send the code by e-mail"},
+    "use_totp": {"ru": "Ввести код из приложения", "en": "Use the authenticator app"},
+    "cooldown": {
+        "ru": "Отправить код ещё раз можно через {seconds} сек.",
+        "en": "You can ask for a new code in {seconds} s.",
+    },
+    "code_invalid": {
+        "ru": "Неверный код. Осталось попыток: {left}.",
+        "en": "Wrong code. Attempts left: {left}.",
+    },
+    "code_invalid_plain": {"ru": "Неверный или устаревший код.", "en": "Wrong or expired code."},
+    "code_expired": {
+        "ru": "Срок действия кода истёк. Запросите новый код.",
+        "en": "The code has expired. Ask for a new one.",
+    },
+    "code_attempts": {
+        "ru": "Превышено число попыток ввода кода. Запросите новый код.",
+        "en": "Too many wrong codes. Ask for a new one.",
+    },
+    "code_hourly": {
+        "ru": "Слишком много кодов за час. Попробуйте позже или выберите другой способ.",
+        "en": "Too many codes this hour. Try later or choose another method.",
+    },
+    "trust_device": {"ru": "Доверять этому устройству 30 дней", "en": "Trust this device for 30 days"},
+    "title_recover": {"ru": "Восстановление доступа", "en": "Recover access"},
+    "recover_intro": {
+        "ru": "Введите телефон, почту или СНИЛС. Мы отправим код на подтверждённый телефон или почту.",
+        "en": "Enter your phone, e-mail or SNILS. We will send a code to your confirmed phone or e-mail.",
+    },
+    "send_code": {"ru": "Получить код", "en": "Send the code"},
+    "recover_sent": {
+        "ru": "Если такая учётная запись есть, мы отправили код на её подтверждённый телефон или почту.",
+        "en": "If such an account exists, we sent a code to its confirmed phone or e-mail.",
+    },
+    "new_password": {"ru": "Новый пароль", "en": "New password"},
+    "repeat_password": {"ru": "Повторите пароль", "en": "Repeat the password"},
+    "passwords_differ": {"ru": "Пароли не совпадают.", "en": "The passwords differ."},
+    "password_changed": {
+        "ru": "Пароль изменён. Все остальные сеансы завершены. Войдите с новым паролем.",
+        "en": "The password is changed and every other session has ended. Sign in with the new password.",
+    },
+    # registration
+    "title_register": {"ru": "Регистрация", "en": "Registration"},
+    "register_intro": {
+        "ru": "Все поля, кроме отмеченных, обязательны. "
+        "Данные паспорта и СНИЛС хранятся в зашифрованном виде.",
+        "en": "All fields are required unless marked. Passport and SNILS data are stored encrypted.",
+    },
+    "register_fix_fields": {"ru": "Исправьте отмеченные поля.", "en": "Correct the marked fields."},
+    "register_button": {"ru": "Зарегистрироваться", "en": "Register"},
+    "have_account": {"ru": "Уже есть учётная запись? Войти", "en": "Already registered? Sign in"},
+    "no_account": {"ru": "Нет учётной записи? Зарегистрироваться", "en": "No account? Register"},
+    "forgot_password": {"ru": "Забыли пароль?", "en": "Forgot your password?"},
+    "optional": {"ru": "необязательно", "en": "optional"},
+    "f_last_name": {"ru": "Фамилия", "en": "Last name"},
+    "f_first_name": {"ru": "Имя", "en": "First name"},
+    "f_middle_name": {"ru": "Отчество", "en": "Middle name"},
+    "f_birth_date": {"ru": "Дата рождения", "en": "Birth date"},
+    "h_date": {"ru": "В формате ГГГГ-ММ-ДД, например 1985-04-12", "en": "As YYYY-MM-DD, e.g. 1985-04-12"},
+    "f_snils": {"ru": "СНИЛС", "en": "SNILS"},
+    "h_snils": {"ru": "11 цифр, например 112-233-445 95", "en": "11 digits, e.g. 112-233-445 95"},
+    "f_inn": {"ru": "ИНН", "en": "INN (taxpayer number)"},
+    "f_phone": {"ru": "Мобильный телефон", "en": "Mobile phone"},
+    "h_phone": {"ru": "+7 или 8 и 10 цифр", "en": "+7 or 8 and 10 digits"},
+    "f_email": {"ru": "Электронная почта", "en": "E-mail"},
+    "f_passport_series": {"ru": "Серия паспорта", "en": "Passport series"},
+    "f_passport_number": {"ru": "Номер паспорта", "en": "Passport number"},
+    "f_passport_issue_date": {"ru": "Дата выдачи паспорта", "en": "Passport issue date"},
+    "f_passport_issuer": {"ru": "Кем выдан", "en": "Issued by"},
+    "f_passport_division_code": {"ru": "Код подразделения", "en": "Division code"},
+    "h_division": {"ru": "В формате 123-456", "en": "As 123-456"},
+    "f_password": {"ru": "Пароль", "en": "Password"},
+    "h_password": {
+        "ru": "Не короче 10 символов, не совпадает с логином и не из списка распространённых",
+        "en": "At least 10 characters, not your login and not a common password",
+    },
+    "email_confirmed": {
+        "ru": "Адрес электронной почты подтверждён.",
+        "en": "Your e-mail address is confirmed.",
+    },
+    "email_link_expired": {
+        "ru": "Ссылка устарела. Запросите новую в личном кабинете.",
+        "en": "The link has expired. Ask for a new one in your cabinet.",
+    },
+    "email_link_invalid": {"ru": "Ссылка неверна.", "en": "The link is invalid."},
     # cabinet
     "nav_data": {"ru": "Мои данные", "en": "My data"},
     "nav_security": {"ru": "Безопасность", "en": "Security"},
@@ -117,6 +223,90 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "no_events": {"ru": "Событий пока нет.", "en": "No events yet."},
     "ended": {"ru": "Сеанс завершён.", "en": "The session has ended."},
+    "change_password": {"ru": "Сменить пароль", "en": "Change password"},
+    "current_password": {"ru": "Текущий пароль", "en": "Current password"},
+    "wrong_current_password": {
+        "ru": "Текущий пароль указан неверно.",
+        "en": "The current password is wrong.",
+    },
+    "password_saved": {
+        "ru": "Пароль изменён. Остальные сеансы завершены.",
+        "en": "The password is changed; your other sessions have ended.",
+    },
+    "second_factor": {"ru": "Второй фактор", "en": "Second factor"},
+    "mfa_when": {"ru": "Когда спрашивать код при входе", "en": "When to ask for a code at sign-in"},
+    "mfa_none": {"ru": "Только при входе с нового устройства", "en": "Only on a new device"},
+    "mfa_sms": {"ru": "Всегда: код по SMS", "en": "Always: a code by SMS"},
+    "mfa_email": {"ru": "Всегда: код на почту", "en": "Always: a code by e-mail"},
+    "mfa_totp": {"ru": "Всегда: код из приложения", "en": "Always: a code from the app"},
+    "save": {"ru": "Сохранить", "en": "Save"},
+    "mfa_saved": {"ru": "Настройки второго фактора сохранены.", "en": "Second-factor settings saved."},
+    "mfa_unavailable": {
+        "ru": "Этот способ недоступен: сначала подтвердите контакт или подключите приложение.",
+        "en": "This method is not available: confirm the contact or set up the app first.",
+    },
+    "totp_on": {"ru": "Приложение-аутентификатор подключено.", "en": "An authenticator app is enabled."},
+    "totp_enable": {"ru": "Подключить приложение-аутентификатор", "en": "Set up an authenticator app"},
+    "totp_disable": {"ru": "Отключить приложение", "en": "Disable the app"},
+    "totp_disabled": {"ru": "Приложение отключено.", "en": "The app is disabled."},
+    "totp_scan": {
+        "ru": "Отсканируйте QR-код приложением-аутентификатором и введите код, который оно покажет.",
+        "en": "Scan the QR code with an authenticator app and enter the code it shows.",
+    },
+    "totp_qr_label": {
+        "ru": "QR-код для приложения-аутентификатора",
+        "en": "QR code for the authenticator app",
+    },
+    "totp_manual": {"ru": "Или введите ключ вручную:", "en": "Or type the key in:"},
+    "recovery_codes": {"ru": "Резервные коды", "en": "Recovery codes"},
+    "recovery_codes_once": {
+        "ru": "Сохраните эти коды: каждый действует один раз, "
+        "если телефона с приложением не будет под рукой. "
+        "Больше мы их не покажем.",
+        "en": "Keep these codes: each works once if your phone with the app is not at hand. "
+        "They will not be shown again.",
+    },
+    "done": {"ru": "Готово", "en": "Done"},
+    "trusted_devices": {"ru": "Доверенные устройства", "en": "Trusted devices"},
+    "no_devices": {"ru": "Доверенных устройств нет.", "en": "No trusted devices."},
+    "trusted_until": {"ru": "Доверие до", "en": "Trusted until"},
+    "revoke_device": {"ru": "Перестать доверять", "en": "Stop trusting"},
+    "device_revoked": {"ru": "Устройство больше не доверенное.", "en": "The device is no longer trusted."},
+    "phone_heading": {"ru": "Мобильный телефон", "en": "Mobile phone"},
+    "email_heading": {"ru": "Электронная почта", "en": "E-mail"},
+    "contact_status": {"ru": "Сейчас: {value} — {state}.", "en": "Now: {value} — {state}."},
+    "contact_pending": {
+        "ru": "Ждёт подтверждения: {value}. Введите код, который мы отправили.",
+        "en": "Waiting for confirmation: {value}. Enter the code we sent.",
+    },
+    "new_phone": {
+        "ru": "Новый номер (пусто — подтвердить текущий)",
+        "en": "New number (empty: confirm the current one)",
+    },
+    "new_email": {
+        "ru": "Новый адрес (пусто — подтвердить текущий)",
+        "en": "New address (empty: confirm the current one)",
+    },
+    "send_sms_code": {"ru": "Отправить код", "en": "Send a code"},
+    "send_email_code": {"ru": "Отправить письмо", "en": "Send the e-mail"},
+    "contact_code_sent": {"ru": "Код отправлен.", "en": "The code is sent."},
+    "contact_confirmed": {"ru": "Контакт подтверждён.", "en": "The contact is confirmed."},
+    "contact_taken": {
+        "ru": "Этот контакт уже используется другой учётной записью.",
+        "en": "This contact is already used by another account.",
+    },
+    "key_data": {"ru": "Изменить основные данные", "en": "Change key data"},
+    "key_data_intro": {
+        "ru": "ФИО, дата рождения, СНИЛС и паспорт. Изменение подтверждается кодом; "
+        "до новой проверки в реестре учётная запись может стать упрощённой.",
+        "en": "Name, birth date, SNILS and passport. The change is confirmed by a code; "
+        "until the registry checks it again the account may become simplified.",
+    },
+    "key_data_saved": {"ru": "Данные изменены.", "en": "Your data is changed."},
+    "event": {"ru": "Событие", "en": "Event"},
+    "result": {"ru": "Результат", "en": "Result"},
+    "result_success": {"ru": "успешно", "en": "success"},
+    "result_failure": {"ru": "неуспешно", "en": "failure"},
     "revoked": {"ru": "Доступ отозван.", "en": "Access revoked."},
 }
 
@@ -154,3 +344,30 @@ def text(key: str, locale: str, **params: str) -> str:
 def scope_text(scope: str, locale: str) -> str:
     entry = SCOPE_TEXT.get(scope)
     return entry.get(locale, entry["ru"]) if entry else scope
+
+
+EVENT_TEXT: dict[str, dict[str, str]] = {
+    "registered": {"ru": "Регистрация", "en": "Registration"},
+    "login_succeeded": {"ru": "Вход", "en": "Sign-in"},
+    "login_failed": {"ru": "Неудачная попытка входа", "en": "Failed sign-in"},
+    "account_locked": {"ru": "Блокировка учётной записи", "en": "Account locked"},
+    "code_sent": {"ru": "Отправлен код", "en": "Code sent"},
+    "code_failed": {"ru": "Неверный код или ошибка отправки", "en": "Wrong code or sending failed"},
+    "password_changed": {"ru": "Смена пароля", "en": "Password changed"},
+    "password_change_failed": {"ru": "Неудачная смена пароля", "en": "Failed password change"},
+    "level_changed": {"ru": "Изменение уровня учётной записи", "en": "Account level changed"},
+    "contact_confirmed": {"ru": "Подтверждение контакта", "en": "Contact confirmed"},
+    "grant_given": {"ru": "Доступ приложению", "en": "Access given to an app"},
+    "grant_revoked": {"ru": "Отзыв доступа приложения", "en": "App access revoked"},
+    "session_ended": {"ru": "Завершение сеанса", "en": "Session ended"},
+    "recovery_requested": {"ru": "Запрос восстановления доступа", "en": "Recovery requested"},
+    "second_factor_changed": {"ru": "Настройки второго фактора", "en": "Second factor settings"},
+    "trusted_device_revoked": {"ru": "Устройство больше не доверенное", "en": "Device no longer trusted"},
+    "key_data_changed": {"ru": "Изменение основных данных", "en": "Key data changed"},
+    "admin_action": {"ru": "Действие оператора", "en": "Operator action"},
+}
+
+
+def event_text(event_type: str, locale: str) -> str:
+    entry = EVENT_TEXT.get(event_type)
+    return entry.get(locale, entry["ru"]) if entry else event_type

@@ -39,5 +39,7 @@ class PendingLogin(Base):
     #: sms | email | totp
     method: Mapped[str | None] = mapped_column(String(8), nullable=True)
     new_device: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: proposed key data waiting for its confirmation code, sealed (personal data)
+    payload_encrypted: Mapped[str | None] = mapped_column(String(4000), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -13,7 +13,7 @@ from idp.accounts import service as accounts_service
 from idp.accounts.models import Account
 from idp.accounts.protection import FieldCipher
 from idp.login import repository
-from idp.login.models import Interaction
+from idp.login.models import Interaction, PendingLogin
 from shared.db import utcnow
 
 #: what a password login proves (DESIGN.md, "Identity and assurance")
@@ -71,3 +71,7 @@ def csrf_valid(key: str, cookie: str | None, submitted: str | None) -> bool:
 
 def password_login(session: Session, cipher: FieldCipher, login: str, password: str) -> Account | None:
     return accounts_service.authenticate(session, cipher, login, password)
+
+
+def finish_pending(session: Session, row: PendingLogin) -> None:
+    repository.delete_pending(session, row)

@@ -1,0 +1,342 @@
+"""Confirming contacts (R-ACC-3): the phone by an SMS code, the e-mail by a signed link.
+
+A confirmed contact makes the account *simplified* (levels.py). Codes are the second-factor
+codes (purpose ``phone_confirmation``); links are ``accounts/links.py`` tokens. Everything that
+happens is written to the security log; codes and addresses never reach the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from idp.accounts import levels, links, repository
+from idp.accounts.errors import AccountNotFoundError
+from idp.accounts.models import Account
+from idp.accounts.registration import refuse_taken, taken_fields
+from idp.accounts.validation import email_key, validate_email, validate_phone
+from idp.audit import service as audit
+from idp.login import delivery
+from idp.login import repository as login_repository
+from idp.login.models import PendingLogin
+from idp.notifications.errors import NotifierUnavailableError
+from idp.second_factor import codes
+from shared.db import utcnow
+from shared.errors import AppError
+
+
+@dataclass(frozen=True)
+class ConfirmationSent:
+    token: str
+    phone_code_sent: bool
+    email_link_sent: bool
+
+
+def _actor(account: Account) -> str:
+    return f"account:{account.id}"
+
+
+def send_phone_code(
+    state: Any,
+    session: Session,
+    account: Account,
+    *,
+    phone: str | None = None,
+    locale: str = "ru",
+    ip: str | None = None,
+) -> None:
+    """An SMS code confirming ``phone`` (the account's own by default). Raises the code errors
+    (cooldown, hourly limit) and NotifierUnavailableError for the page to explain."""
+    settings = state.settings
+    now = utcnow()
+    code, row = codes.issue_code(
+        session,
+        account_id=account.id,
+        purpose="phone_confirmation",
+        channel="sms",
+        now=now,
+        code_key=settings.code_hash_key.get_secret_value(),
+        ttl=settings.code_ttl_seconds,
+        cooldown=settings.code_resend_cooldown_seconds,
+        max_per_hour=settings.code_max_sends_per_hour,
+    )
+    try:
+        delivery.send_code(
+            state.notifier,
+            account,
+            channel="sms",
+            code=code,
+            purpose="phone_confirmation",
+            expires_at=row.expires_at,
+            idempotency_key=f"code:{row.id}",
+            locale=locale,
+            address=phone,
+        )
+    except NotifierUnavailableError:
+        audit.record_event(
+            session,
+            event_type="code_failed",
+            result="failure",
+            actor=_actor(account),
+            account_id=account.id,
+            ip=ip,
+            details={"purpose": "phone_confirmation"},
+        )
+        raise
+    audit.record_event(
+        session,
+        event_type="code_sent",
+        result="success",
+        actor=_actor(account),
+        account_id=account.id,
+        ip=ip,
+        details={"purpose": "phone_confirmation", "channel": "sms"},
+    )
+
+
+def send_email_link(
+    state: Any, session: Session, account: Account, *, locale: str = "ru", ip: str | None = None
+) -> bool:
+    """An e-mail with a signed confirmation link and, for those who read mail elsewhere, a code
+    they can type in the cabinet, to the address waiting for confirmation (or the current one).
+    False when the notifier could not take it."""
+    settings = state.settings
+    address = account.pending_email or account.email
+    if not address:
+        return False
+    now = utcnow()
+    code, row = codes.issue_code(
+        session,
+        account_id=account.id,
+        purpose="email_confirmation",
+        channel="email",
+        now=now,
+        code_key=settings.code_hash_key.get_secret_value(),
+        ttl=settings.code_ttl_seconds,
+        cooldown=settings.code_resend_cooldown_seconds,
+        max_per_hour=settings.code_max_sends_per_hour,
+    )
+    token = links.make_token(
+        settings.cookie_key.get_secret_value(), account.id, address, settings.email_link_ttl_seconds
+    )
+    link = f"{settings.issuer.rstrip('/')}/confirm-email?token={token}"
+    try:
+        delivery.send_code(
+            state.notifier,
+            account,
+            channel="email",
+            code=code,
+            purpose="email_confirmation",
+            expires_at=now + dt.timedelta(seconds=settings.email_link_ttl_seconds),
+            idempotency_key=f"code:{row.id}",
+            locale=locale,
+            link=link,
+            address=address,
+        )
+    except NotifierUnavailableError:
+        audit.record_event(
+            session,
+            event_type="code_failed",
+            result="failure",
+            actor=_actor(account),
+            account_id=account.id,
+            ip=ip,
+            details={"purpose": "email_confirmation"},
+        )
+        return False
+    audit.record_event(
+        session,
+        event_type="code_sent",
+        result="success",
+        actor=_actor(account),
+        account_id=account.id,
+        ip=ip,
+        details={"purpose": "email_confirmation", "channel": "email"},
+    )
+    return True
+
+
+def after_registration(
+    state: Any, session: Session, account: Account, *, ip: str | None, locale: str
+) -> ConfirmationSent:
+    """Record the registration and send both confirmations; a notifier outage does not undo the
+    registration (the person can ask again from the cabinet)."""
+    audit.record_event(
+        session,
+        event_type="registered",
+        result="success",
+        actor=_actor(account),
+        account_id=account.id,
+        ip=ip,
+        details={"level": account.level, "registry_status": account.registry_status},
+    )
+    phone_sent = True
+    try:
+        send_phone_code(state, session, account, locale=locale, ip=ip)
+    except NotifierUnavailableError:
+        phone_sent = False
+    email_sent = send_email_link(state, session, account, locale=locale, ip=ip)
+    now = utcnow()
+    pending = login_repository.add_pending(
+        session,
+        PendingLogin(
+            handle=secrets.token_urlsafe(24),
+            purpose="registration",
+            account_id=account.id,
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
+        ),
+    )
+    return ConfirmationSent(pending.handle, phone_sent, email_sent)
+
+
+def confirm_phone(
+    state: Any, session: Session, account: Account, code: str, *, ip: str | None, phone: str | None = None
+) -> None:
+    """Check the SMS code; on success the phone (or the new ``phone``) is confirmed."""
+    settings = state.settings
+    try:
+        codes.verify_code(
+            session,
+            account_id=account.id,
+            purpose="phone_confirmation",
+            code=code,
+            now=utcnow(),
+            code_key=settings.code_hash_key.get_secret_value(),
+            max_attempts=settings.code_max_attempts,
+        )
+    except AppError:
+        audit.record_event(
+            session,
+            event_type="code_failed",
+            result="failure",
+            actor=_actor(account),
+            account_id=account.id,
+            ip=ip,
+            details={"purpose": "phone_confirmation"},
+        )
+        raise
+    if phone:
+        account.phone = phone
+    account.pending_phone = None
+    account.phone_verified = True
+    audit.record_event(
+        session,
+        event_type="contact_confirmed",
+        result="success",
+        actor=_actor(account),
+        account_id=account.id,
+        ip=ip,
+        details={"contact": "phone"},
+    )
+    note_level_change(state, session, account, ip=ip)
+
+
+def confirm_phone_by_token(state: Any, session: Session, token: str, code: str, *, ip: str | None) -> Account:
+    pending = login_repository.pending_by_handle(session, token)
+    if pending is None or pending.purpose != "registration" or pending.expires_at <= utcnow():
+        raise AccountNotFoundError("Unknown or expired confirmation token.")
+    account = repository.get(session, pending.account_id or 0)
+    if account is None:
+        raise AccountNotFoundError("Unknown or expired confirmation token.")
+    confirm_phone(state, session, account, code, ip=ip)
+    return account
+
+
+def confirm_email_link(state: Any, session: Session, token: str, *, ip: str | None) -> str:
+    """'confirmed', or why not: 'expired' / 'invalid' (also when the address changed since)."""
+    try:
+        account_id, email = links.read_token(state.settings.cookie_key.get_secret_value(), token)
+    except links.LinkError as exc:
+        return exc.reason
+    account = repository.get(session, account_id)
+    if account is None or email not in (account.email, account.pending_email):
+        return "invalid"
+    _email_confirmed(state, session, account, email, ip=ip)
+    return "confirmed"
+
+
+def confirm_email_code(state: Any, session: Session, account: Account, code: str, *, ip: str | None) -> None:
+    settings = state.settings
+    try:
+        codes.verify_code(
+            session,
+            account_id=account.id,
+            purpose="email_confirmation",
+            code=code,
+            now=utcnow(),
+            code_key=settings.code_hash_key.get_secret_value(),
+            max_attempts=settings.code_max_attempts,
+        )
+    except AppError:
+        audit.record_event(
+            session,
+            event_type="code_failed",
+            result="failure",
+            actor=_actor(account),
+            account_id=account.id,
+            ip=ip,
+            details={"purpose": "email_confirmation"},
+        )
+        raise
+    address = account.pending_email or account.email
+    if address:
+        _email_confirmed(state, session, account, address, ip=ip)
+
+
+def _email_confirmed(state: Any, session: Session, account: Account, email: str, *, ip: str | None) -> None:
+    changed = email != account.email
+    if changed or not account.email_verified:
+        account.email = email
+        account.pending_email = None
+        account.email_verified = True
+        audit.record_event(
+            session,
+            event_type="contact_confirmed",
+            result="success",
+            actor=_actor(account),
+            account_id=account.id,
+            ip=ip,
+            details={"contact": "email", "changed": changed},
+        )
+        note_level_change(state, session, account, ip=ip)
+
+
+def note_level_change(state: Any, session: Session, account: Account, *, ip: str | None) -> None:
+    change = levels.refresh_level(account)
+    if change is None:
+        return
+    old, new = change
+    audit.record_event(
+        session,
+        event_type="level_changed",
+        result="success",
+        actor=_actor(account),
+        account_id=account.id,
+        ip=ip,
+        details={"from": old, "to": new},
+    )
+    delivery.alert(
+        state.notifier,
+        account,
+        kind="level_changed",
+        level=new,
+        idempotency_key=f"level:{account.id}:{new}:{int(utcnow().timestamp())}",
+    )
+
+
+def propose_contact(session: Session, cipher: Any, account: Account, kind: str, value: str) -> None:
+    """A new phone or e-mail to confirm; validated, and refused when another account uses it.
+    Raises validation's FieldError or ContactTakenError."""
+    if kind == "phone":
+        phone = validate_phone(value)
+        refuse_taken(taken_fields(session, cipher, {"phone": phone}, except_id=account.id))
+        account.pending_phone = None if phone == account.phone else phone
+    else:
+        email = email_key(validate_email(value, allow_test_domains=True))
+        refuse_taken(taken_fields(session, cipher, {"email": email}, except_id=account.id))
+        account.pending_email = None if email == account.email else email

@@ -1,0 +1,225 @@
+"""Registration: the page and the JSON API (R-ACC-1..3), and the e-mail confirmation link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from idp.accounts import contacts, registration
+from idp.accounts.errors import ContactTakenError
+from idp.accounts.validation import InvalidFieldsError, validate_registration
+from idp.dependencies import (
+    SESSION_COOKIE,
+    CipherDep,
+    PolicyDep,
+    SessionDep,
+    SettingsDep,
+)
+from idp.login import service as login_service
+from idp.login.forms import PageKit
+from idp.sessions import service as sessions_service
+from shared.db import utcnow
+
+router = APIRouter(tags=["accounts"])
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    type: str = "text"
+    required: bool = True
+    autocomplete: str | None = None
+    inputmode: str | None = None
+    hint: str | None = None
+
+
+def _fields(kit: PageKit) -> list[FormField]:
+    t = kit.t
+    return [
+        FormField("last_name", t("f_last_name"), autocomplete="family-name"),
+        FormField("first_name", t("f_first_name"), autocomplete="given-name"),
+        FormField("middle_name", t("f_middle_name"), required=False, autocomplete="additional-name"),
+        FormField("birth_date", t("f_birth_date"), autocomplete="bday", hint=t("h_date")),
+        FormField("snils", t("f_snils"), inputmode="numeric", hint=t("h_snils")),
+        FormField("inn", t("f_inn"), required=False, inputmode="numeric"),
+        FormField("phone", t("f_phone"), type="tel", autocomplete="tel", hint=t("h_phone")),
+        FormField("email", t("f_email"), type="email", autocomplete="email"),
+        FormField("passport_series", t("f_passport_series"), inputmode="numeric"),
+        FormField("passport_number", t("f_passport_number"), inputmode="numeric"),
+        FormField("passport_issue_date", t("f_passport_issue_date"), hint=t("h_date")),
+        FormField("passport_issuer", t("f_passport_issuer")),
+        FormField("passport_division_code", t("f_passport_division_code"), hint=t("h_division")),
+        FormField(
+            "password", t("f_password"), type="password", autocomplete="new-password", hint=t("h_password")
+        ),
+    ]
+
+
+def _form_page(
+    kit: PageKit, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    return kit.page(
+        "register.html",
+        status_code,
+        title=kit.t("title_register"),
+        fields=_fields(kit),
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("/register", include_in_schema=False)
+def register_form(request: Request, settings: SettingsDep) -> Response:
+    return _form_page(PageKit(request, settings), {}, {})
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The submitted form as plain strings (oversized values dropped: they fail validation)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str) and len(v) <= 1000}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_fields)]
+
+
+@router.post("/register", include_in_schema=False)
+def register_submit(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+    policy: PolicyDep,
+) -> Response:
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(form.get("csrf_token")):
+        return kit.csrf_failed()
+    values = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
+    clean, problems = validate_registration(form, today=utcnow().date(), allow_test_domains=settings.dev_mode)
+    if problems:
+        return _form_page(kit, values, {e.field: e.message(kit.locale) for e in problems}, 422)
+    try:
+        account = registration.register(session, cipher, request.app.state.registry, clean, now=utcnow())
+    except ContactTakenError as exc:
+        taken = {
+            e["field"]: e["message"] if kit.locale == "ru" else e["message_en"] for e in exc.extra["errors"]
+        }
+        return _form_page(kit, values, taken, 409)
+    contacts.after_registration(request.app.state, session, account, ip=_ip(request), locale=kit.locale)
+    _, cookie = sessions_service.start_session(
+        session,
+        policy,
+        account_id=account.id,
+        acr=login_service.PASSWORD_ACR,
+        amr=login_service.PASSWORD_AMR,
+        ip=_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    response = kit.see_other("/account/contacts/phone")
+    response.set_cookie(
+        SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+    )
+    return response
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+class RegistrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    last_name: str = Field(max_length=200)
+    first_name: str = Field(max_length=200)
+    middle_name: str | None = Field(default=None, max_length=200)
+    birth_date: str = Field(max_length=40, description="YYYY-MM-DD")
+    snils: str = Field(max_length=40)
+    inn: str | None = Field(default=None, max_length=40)
+    phone: str = Field(max_length=40)
+    email: str = Field(max_length=320)
+    passport_series: str = Field(max_length=20)
+    passport_number: str = Field(max_length=20)
+    passport_issue_date: str = Field(max_length=40, description="YYYY-MM-DD")
+    passport_issuer: str = Field(max_length=300)
+    passport_division_code: str = Field(max_length=20, description="NNN-NNN")
+    password: str = Field(max_length=256)
+    locale: str = Field(default="ru", pattern="^(ru|en)$")
+
+
+class RegistrationOut(BaseModel):
+    oid: int
+    level: str
+    registry_status: str
+    registry_reason: str | None
+    confirmation_token: str = Field(description="Send it with the SMS code to confirm the phone")
+    phone_code_sent: bool
+    email_link_sent: bool
+
+
+class PhoneConfirmationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    confirmation_token: str = Field(max_length=100)
+    code: str = Field(min_length=6, max_length=6, pattern="^[0-9]{6}$")
+
+
+class LevelOut(BaseModel):
+    oid: int
+    level: str
+
+
+@router.post(
+    "/api/v1/accounts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegistrationOut,
+    summary="Register an account; sends an SMS code to the phone and a link to the e-mail",
+    responses={
+        422: {"description": "Invalid fields (each with a code and a message)"},
+        409: {"description": "A contact, SNILS, INN or passport is already registered"},
+    },
+)
+def register_api(
+    request: Request, body: RegistrationIn, session: SessionDep, cipher: CipherDep, settings: SettingsDep
+) -> RegistrationOut:
+    data = body.model_dump(exclude={"locale"})
+    clean, problems = validate_registration(data, today=utcnow().date(), allow_test_domains=settings.dev_mode)
+    if problems:
+        raise InvalidFieldsError(problems, body.locale)
+    account = registration.register(session, cipher, request.app.state.registry, clean, now=utcnow())
+    sent = contacts.after_registration(
+        request.app.state, session, account, ip=_ip(request), locale=body.locale
+    )
+    return RegistrationOut(
+        oid=account.oid,
+        level=account.level,
+        registry_status=account.registry_status,
+        registry_reason=account.registry_reason,
+        confirmation_token=sent.token,
+        phone_code_sent=sent.phone_code_sent,
+        email_link_sent=sent.email_link_sent,
+    )
+
+
+@router.post(
+    "/api/v1/accounts/phone-confirmation",
+    response_model=LevelOut,
+    summary="Confirm the phone with the SMS code (the account becomes simplified)",
+)
+def confirm_phone_api(body: PhoneConfirmationIn, request: Request, session: SessionDep) -> LevelOut:
+    account = contacts.confirm_phone_by_token(
+        request.app.state, session, body.confirmation_token, body.code, ip=_ip(request)
+    )
+    return LevelOut(oid=account.oid, level=account.level)
+
+
+@router.get("/confirm-email", include_in_schema=False)
+def confirm_email(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    kit = PageKit(request, settings)
+    outcome = contacts.confirm_email_link(request.app.state, session, token, ip=_ip(request))
+    if outcome == "confirmed":
+        return kit.message(kit.t("email_confirmed"))
+    return kit.message(kit.t(f"email_link_{outcome}"), status=400, error=True)

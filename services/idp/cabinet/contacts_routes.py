@@ -1,0 +1,286 @@
+"""«Мои данные» changes: confirm or change the phone and e-mail, change key data with a code."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from idp.accounts import contacts, key_data
+from idp.accounts.errors import ContactTakenError
+from idp.accounts.routes import FormDep
+from idp.accounts.validation import FieldError
+from idp.cabinet.routes import account_or_login, notice_from
+from idp.dependencies import BrowserSessionDep, CipherDep, SessionDep, SettingsDep
+from idp.login import codes_ui, flow
+from idp.login.forms import PageKit
+from idp.notifications.errors import NotifierUnavailableError
+from idp.second_factor import errors as sf_errors
+
+router = APIRouter(prefix="/account", include_in_schema=False)
+CsrfForm = Annotated[str, Form(max_length=128)]
+KINDS = ("phone", "email")
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _contact_page(
+    kit: PageKit,
+    account: Any,
+    kind: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    value = account.phone if kind == "phone" else account.email
+    verified = account.phone_verified if kind == "phone" else account.email_verified
+    pending = account.pending_phone if kind == "phone" else account.pending_email
+    if pending:
+        status_line = kit.t("contact_pending", value=pending)
+    else:
+        status_line = kit.t(
+            "contact_status",
+            value=value or "—",
+            state=kit.t("confirmed") if verified else kit.t("not_confirmed"),
+        )
+    return kit.page(
+        "cabinet_contact.html",
+        status,
+        title=kit.t("nav_data"),
+        current="/account",
+        heading=kit.t(f"{kind}_heading"),
+        status_line=status_line,
+        error=error,
+        notice=notice,
+        send_action=f"/account/contacts/{kind}/send",
+        confirm_action=f"/account/contacts/{kind}/confirm",
+        value_label=kit.t(f"new_{kind}"),
+        input_type="tel" if kind == "phone" else "email",
+        autocomplete="tel" if kind == "phone" else "email",
+        send_label=kit.t("send_sms_code" if kind == "phone" else "send_email_code"),
+    )
+
+
+def _kind(kind: str) -> str:
+    return kind if kind in KINDS else "phone"
+
+
+@router.get("/contacts/{kind}")
+def contact_page(
+    kind: str, request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    return _contact_page(kit, account, _kind(kind), notice=notice_from(request, kit, ("contact_code_sent",)))
+
+
+@router.post("/contacts/{kind}/send")
+def contact_send(
+    kind: str,
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+    csrf_token: CsrfForm = "",
+    value: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kind = _kind(kind)
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    state = request.app.state
+    try:
+        if value.strip():
+            contacts.propose_contact(session, cipher, account, kind, value)
+        if kind == "phone":
+            contacts.send_phone_code(
+                state, session, account, phone=account.pending_phone, locale=kit.locale, ip=_ip(request)
+            )
+        elif not contacts.send_email_link(state, session, account, locale=kit.locale, ip=_ip(request)):
+            raise NotifierUnavailableError("e-mail not queued")
+    except FieldError as exc:
+        return _contact_page(kit, account, kind, error=exc.message(kit.locale), status=400)
+    except ContactTakenError:
+        return _contact_page(kit, account, kind, error=kit.t("contact_taken"), status=409)
+    except sf_errors.SecondFactorError as exc:
+        return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=429)
+    except NotifierUnavailableError as exc:
+        return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=503)
+    return kit.see_other(f"/account/contacts/{kind}?done=contact_code_sent")
+
+
+@router.post("/contacts/{kind}/confirm")
+def contact_confirm(
+    kind: str,
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    csrf_token: CsrfForm = "",
+    code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kind = _kind(kind)
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    try:
+        if kind == "phone":
+            contacts.confirm_phone(
+                request.app.state,
+                session,
+                account,
+                code.strip(),
+                ip=_ip(request),
+                phone=account.pending_phone,
+            )
+        else:
+            contacts.confirm_email_code(request.app.state, session, account, code.strip(), ip=_ip(request))
+    except sf_errors.SecondFactorError as exc:
+        return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=400)
+    return kit.see_other("/account?done=contact_confirmed")
+
+
+def _key_fields(kit: PageKit) -> list[dict[str, str]]:
+    return [{"name": f, "label": kit.t(f"f_{f}")} for f in key_data.FIELDS]
+
+
+@router.get("/key-data")
+def key_data_form(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    return kit.page(
+        "cabinet_key_data.html",
+        title=kit.t("key_data"),
+        current="/account",
+        fields=_key_fields(kit),
+        values=key_data.current_values(account, cipher),
+        errors={},
+    )
+
+
+@router.post("/key-data")
+def key_data_submit(
+    request: Request, form: FormDep, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(form.get("csrf_token")):
+        return kit.csrf_failed()
+    values = {k: v for k, v in form.items() if k in key_data.FIELDS}
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return kit.page(
+            "cabinet_key_data.html",
+            status,
+            title=kit.t("key_data"),
+            current="/account",
+            fields=_key_fields(kit),
+            values=values,
+            errors=errors,
+        )
+
+    try:
+        pending, problems = key_data.propose(request.app.state, session, account, form)
+    except ContactTakenError as exc:
+        return again({e["field"]: kit.t("contact_taken") for e in exc.extra["errors"]}, 409)
+    if problems:
+        return again({e.field: e.message(kit.locale) for e in problems}, 422)
+    options = [o for o in flow.second_factor_options(session, account) if o != "totp"]
+    if not options:
+        return again({"last_name": kit.t("next_confirm_contact")}, 400)
+    pending.method = options[0]
+    problem = codes_ui.send_for(
+        kit,
+        request.app.state,
+        session,
+        account,
+        pending,
+        options[0],
+        flow.Client(_ip(request), request.headers.get("user-agent")),
+    )
+    query = {"p": pending.handle, **({"problem": problem} if problem else {})}
+    return kit.see_other(f"/account/key-data/confirm?{urlencode(query)}")
+
+
+@router.get("/key-data/confirm")
+def key_data_code_form(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    p: str = "",
+    problem: str | None = None,
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    pending = flow.find_pending(session, p, "key_data")
+    if pending is None or pending.account_id != account.id:
+        return kit.message(kit.t("interaction_expired"), status=400, error=True)
+    return kit.page(
+        "login_code.html",
+        title=kit.t("key_data"),
+        prompt=kit.t(f"code_sent_{pending.method}", to=codes_ui.mask(account, pending.method or "sms")),
+        error=codes_ui.problem_text(kit, problem),
+        action="/account/key-data/confirm",
+        handle=pending.handle,
+    )
+
+
+@router.post("/key-data/confirm")
+def key_data_confirm(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    p: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfForm = "",
+    code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    pending = flow.find_pending(session, p, "key_data")
+    if pending is None or pending.account_id != account.id:
+        return kit.message(kit.t("interaction_expired"), status=400, error=True)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    try:
+        key_data.confirm(request.app.state, session, account, pending, code.strip(), ip=_ip(request))
+    except sf_errors.SecondFactorError as exc:
+        return kit.page(
+            "login_code.html",
+            400,
+            title=kit.t("key_data"),
+            prompt="",
+            error=exc.user_message(kit.locale),
+            action="/account/key-data/confirm",
+            handle=pending.handle,
+        )
+    return kit.see_other("/account?done=key_data_saved")

@@ -1,0 +1,222 @@
+"""«Безопасность»: password, second factor, authenticator app, trusted devices, sessions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from idp.accounts.validation import FieldError
+from idp.cabinet import security
+from idp.cabinet import service as cabinet
+from idp.cabinet.routes import account_or_login, notice_from
+from idp.dependencies import BackchannelDep, BrowserSessionDep, SessionDep, SettingsDep
+from idp.login import flow
+from idp.login.forms import PageKit
+from idp.second_factor import totp
+from idp.second_factor.errors import SecondFactorError
+
+router = APIRouter(prefix="/account", include_in_schema=False)
+CsrfForm = Annotated[str, Form(max_length=128)]
+SecretForm = Annotated[str, Form(max_length=1024)]
+NOTICES = ("password_saved", "mfa_saved", "totp_disabled", "device_revoked", "ended")
+
+
+def _who(request: Request) -> flow.Client:
+    return flow.Client(request.client.host if request.client else None, request.headers.get("user-agent"))
+
+
+def _page(
+    kit: PageKit,
+    session: Any,
+    account: Any,
+    browser: Any,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    options = flow.second_factor_options(session, account)
+    labels = [("none", "mfa_none"), ("sms", "mfa_sms"), ("email", "mfa_email"), ("totp", "mfa_totp")]
+    mfa_options = [
+        {
+            "value": v,
+            "label": kit.t(k),
+            "checked": (account.mfa_method or "none") == v,
+            "disabled": v != "none" and v not in options,
+        }
+        for v, k in labels
+    ]
+    return kit.page(
+        "cabinet_security.html",
+        status,
+        title=kit.t("nav_security"),
+        current="/account/security",
+        sessions=cabinet.my_sessions(session, account.id, browser.session.sid),
+        devices=security.my_devices(session, account),
+        mfa_options=mfa_options,
+        totp_enabled=totp.totp_enabled(session, account.id),
+        error=error,
+        notice=notice,
+    )
+
+
+@router.get("/security")
+def security_page(
+    request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    return _page(kit, session, account, browser, notice=notice_from(request, kit, NOTICES))
+
+
+@router.post("/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    backchannel: BackchannelDep,
+    csrf_token: CsrfForm = "",
+    current_password: SecretForm = "",
+    new_password: SecretForm = "",
+    repeat_password: SecretForm = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    if new_password != repeat_password:
+        return _page(kit, session, account, browser, error=kit.t("passwords_differ"), status=400)
+    try:
+        security.change_password(
+            request.app.state,
+            session,
+            account,
+            current_password,
+            new_password,
+            who=_who(request),
+            keep_sid=browser.session.sid if browser.session else None,
+            on_commit=backchannel.dispatch,
+        )
+    except security.WrongCurrentPasswordError:
+        return _page(kit, session, account, browser, error=kit.t("wrong_current_password"), status=400)
+    except FieldError as exc:
+        return _page(kit, session, account, browser, error=exc.message(kit.locale), status=400)
+    return kit.see_other("/account/security?done=password_saved")
+
+
+@router.post("/security/mfa")
+def set_mfa(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    csrf_token: CsrfForm = "",
+    method: Annotated[str, Form(max_length=8)] = "none",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    try:
+        security.set_second_factor(session, account, method, _who(request))
+    except security.MethodUnavailableError:
+        return _page(kit, session, account, browser, error=kit.t("mfa_unavailable"), status=400)
+    return kit.see_other("/account/security?done=mfa_saved")
+
+
+@router.post("/security/totp/start")
+def totp_start(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    csrf_token: CsrfForm = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    try:
+        enrollment = security.start_totp(request.app.state, session, account)
+    except SecondFactorError as exc:
+        return _page(kit, session, account, browser, error=exc.user_message(kit.locale), status=409)
+    return kit.page(
+        "cabinet_totp.html",
+        title=kit.t("totp_enable"),
+        current="/account/security",
+        qr_svg=enrollment.qr_svg,
+        secret=enrollment.secret,
+    )
+
+
+@router.post("/security/totp/confirm")
+def totp_confirm(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    csrf_token: CsrfForm = "",
+    code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    try:
+        codes = security.confirm_totp(request.app.state, session, account, code, _who(request))
+    except SecondFactorError as exc:
+        return _page(kit, session, account, browser, error=exc.user_message(kit.locale), status=400)
+    return kit.page(
+        "cabinet_totp.html", title=kit.t("recovery_codes"), current="/account/security", recovery_codes=codes
+    )
+
+
+@router.post("/security/totp/disable")
+def totp_disable(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    csrf_token: CsrfForm = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    security.disable_totp(session, account, _who(request))
+    return kit.see_other("/account/security?done=totp_disabled")
+
+
+@router.post("/devices/{device_id}/revoke")
+def revoke_device(
+    request: Request,
+    device_id: int,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    settings: SettingsDep,
+    csrf_token: CsrfForm = "",
+) -> Response:
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    kit = PageKit(request, settings)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    if not security.revoke_device(session, account, device_id, _who(request)):
+        return kit.message(kit.t("no_devices"), status=404, error=True)
+    return kit.see_other("/account/security?done=device_revoked")

@@ -1,0 +1,341 @@
+"""The login rules after the form is submitted (R-LOG-1/2/6, R-SEC-3):
+
+1. a locked account is refused before its password is even checked (with the unlock time);
+2. the password is checked (one argon2 verification whether or not the login exists);
+3. a wrong password counts towards the lockout; the failure that locks sends the owner a notice;
+4. a right one asks for a second factor when the account requires it, or when the browser is not
+   a trusted device and the person has a way to receive a code;
+5. success: a session whose ``acr``/``amr`` say what was proven, and a notice for a new device.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from idp.accounts import lockout
+from idp.accounts import service as accounts_service
+from idp.accounts.models import Account
+from idp.accounts.passwords import verify_password
+from idp.accounts.protection import FieldCipher
+from idp.audit import service as audit
+from idp.login import delivery
+from idp.login import repository as login_repository
+from idp.login.models import PendingLogin
+from idp.notifications.errors import NotifierUnavailableError
+from idp.second_factor import codes, devices, totp
+from idp.second_factor import errors as sf_errors
+from idp.second_factor.assurance import assurance_after
+from idp.sessions import service as sessions_service
+from idp.sessions.models import UserSession
+from shared.db import utcnow
+
+PASSWORD_ACR = "urn:idp:acr:pwd"
+PASSWORD_AMR = ["pwd"]
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is logging in, as the log and notices describe it."""
+
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    outcome: str  # ok | wrong | locked
+    account: Account | None = None
+    locked_until: dt.datetime | None = None
+
+
+def check_password(
+    state: Any, session: Session, cipher: FieldCipher, login: str, password: str, who: Client
+) -> PasswordCheck:
+    settings = state.settings
+    now = utcnow()
+    account = accounts_service.find_by_login(session, cipher, login)
+    if account is not None and lockout.is_locked(account, now):
+        audit.record_event(
+            session,
+            event_type="login_failed",
+            result="failure",
+            actor=f"account:{account.id}",
+            account_id=account.id,
+            ip=who.ip,
+            user_agent=who.user_agent,
+            details={"reason": "locked"},
+        )
+        return PasswordCheck("locked", account, account.locked_until)
+    if verify_password(password, account.password_hash if account else None) and account is not None:
+        lockout.clear_failures(session, account.id)
+        return PasswordCheck("ok", account)
+    if account is None:
+        audit.record_event(
+            session,
+            event_type="login_failed",
+            result="failure",
+            actor="anonymous",
+            ip=who.ip,
+            user_agent=who.user_agent,
+            details={"reason": "wrong_credentials"},
+        )
+        return PasswordCheck("wrong")
+    outcome = lockout.register_failure(
+        session, account.id, now=now, threshold=settings.lockout_threshold, minutes=settings.lockout_minutes
+    )
+    audit.record_event(
+        session,
+        event_type="login_failed",
+        result="failure",
+        actor=f"account:{account.id}",
+        account_id=account.id,
+        ip=who.ip,
+        user_agent=who.user_agent,
+        details={"reason": "wrong_credentials" if outcome.counted else "locked"},
+    )
+    if outcome.locked_now:
+        audit.record_event(
+            session,
+            event_type="account_locked",
+            result="success",
+            actor="system",
+            account_id=account.id,
+            ip=who.ip,
+            details={"minutes": settings.lockout_minutes},
+        )
+        delivery.alert(
+            state.notifier,
+            account,
+            kind="lockout",
+            locked_minutes=settings.lockout_minutes,
+            ip=who.ip,
+            idempotency_key=f"lockout:{account.id}:{int(now.timestamp())}",
+        )
+    if outcome.locked_now or not outcome.counted:
+        return PasswordCheck("locked", account, outcome.locked_until)
+    return PasswordCheck("wrong", account)
+
+
+def second_factor_options(session: Session, account: Account) -> list[str]:
+    """The ways this person can prove a second factor, best first."""
+    options = []
+    if totp.totp_enabled(session, account.id):
+        options.append("totp")
+    if account.phone and account.phone_verified:
+        options.append("sms")
+    if account.email and account.email_verified:
+        options.append("email")
+    return options
+
+
+def needs_second_factor(account: Account, options: list[str], trusted_device: bool) -> bool:
+    if not options:
+        return False  # nothing to send a code to yet (R-LOG-2 applies once a contact is confirmed)
+    return account.mfa_method is not None or not trusted_device
+
+
+def preferred_method(account: Account, options: list[str]) -> str:
+    if account.mfa_method in options:
+        return str(account.mfa_method)
+    return options[0]
+
+
+def begin_second_factor(
+    state: Any,
+    session: Session,
+    account: Account,
+    *,
+    method: str,
+    interaction: str | None,
+    next_path: str | None,
+    new_device: bool,
+) -> PendingLogin:
+    now = utcnow()
+    login_repository.purge_expired_pending(session)
+    return login_repository.add_pending(
+        session,
+        PendingLogin(
+            handle=secrets.token_urlsafe(24),
+            purpose="login",
+            account_id=account.id,
+            interaction_handle=interaction,
+            next_path=next_path,
+            method=method,
+            new_device=new_device,
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
+        ),
+    )
+
+
+def find_pending(session: Session, handle: str | None, purpose: str) -> PendingLogin | None:
+    if not handle:
+        return None
+    row = login_repository.pending_by_handle(session, handle)
+    if row is None or row.purpose != purpose or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def send_code(
+    state: Any, session: Session, account: Account, *, purpose: str, channel: str, locale: str, who: Client
+) -> codes.IssuedCode:
+    """Issue and send a code; cooldown / hourly errors and NotifierUnavailableError propagate."""
+    settings = state.settings
+    issued = codes.issue_code(
+        session,
+        account_id=account.id,
+        purpose=purpose,
+        channel=channel,
+        now=utcnow(),
+        code_key=settings.code_hash_key.get_secret_value(),
+        ttl=settings.code_ttl_seconds,
+        cooldown=settings.code_resend_cooldown_seconds,
+        max_per_hour=settings.code_max_sends_per_hour,
+    )
+    code, row = issued
+    try:
+        delivery.send_code(
+            state.notifier,
+            account,
+            channel=channel,
+            code=code,
+            purpose=purpose,
+            expires_at=row.expires_at,
+            idempotency_key=f"code:{row.id}",
+            locale=locale,
+        )
+    except (sf_errors.SecondFactorError, NotifierUnavailableError):
+        audit.record_event(
+            session,
+            event_type="code_failed",
+            result="failure",
+            actor=f"account:{account.id}",
+            account_id=account.id,
+            ip=who.ip,
+            details={"purpose": purpose, "channel": channel},
+        )
+        raise
+    audit.record_event(
+        session,
+        event_type="code_sent",
+        result="success",
+        actor=f"account:{account.id}",
+        account_id=account.id,
+        ip=who.ip,
+        details={"purpose": purpose, "channel": channel},
+    )
+    return issued
+
+
+def check_second_factor(
+    state: Any, session: Session, account: Account, *, method: str, code: str, who: Client
+) -> str:
+    """The method that succeeded (``sms``/``email``/``totp``/``recovery_code``); raises the code errors."""
+    settings = state.settings
+    now = utcnow()
+    try:
+        if method == "totp":
+            if totp.verify_totp(session, account.id, code, state.field_cipher, now):
+                return "totp"
+            if totp.verify_recovery_code(session, account.id, code, now):
+                return "recovery_code"
+            raise sf_errors.InvalidCodeError(attempts_left=None)
+        codes.verify_code(
+            session,
+            account_id=account.id,
+            purpose="login",
+            code=code,
+            now=now,
+            code_key=settings.code_hash_key.get_secret_value(),
+            max_attempts=settings.code_max_attempts,
+        )
+        return method
+    except (sf_errors.SecondFactorError, NotifierUnavailableError):
+        audit.record_event(
+            session,
+            event_type="code_failed",
+            result="failure",
+            actor=f"account:{account.id}",
+            account_id=account.id,
+            ip=who.ip,
+            details={"purpose": "login", "method": method},
+        )
+        raise
+
+
+def complete_login(
+    state: Any,
+    session: Session,
+    account: Account,
+    *,
+    method: str | None,
+    current: UserSession | None,
+    who: Client,
+    new_device: bool,
+    on_commit: Any,
+) -> str:
+    """Start (or refresh) the session; returns the session cookie value."""
+    amr, acr = assurance_after(method) if method else (PASSWORD_AMR, PASSWORD_ACR)
+    if current is not None and current.account_id == account.id:
+        cookie = sessions_service.reauthenticate(current, acr=acr, amr=amr)
+    else:
+        if current is not None:
+            previous = accounts_service.get_account(session, current.account_id)
+            sessions_service.end_session(
+                session, current, "replaced", subject=previous.sub if previous else "", on_commit=on_commit
+            )
+        _, cookie = sessions_service.start_session(
+            session,
+            state.session_policy,
+            account_id=account.id,
+            acr=acr,
+            amr=amr,
+            ip=who.ip,
+            user_agent=who.user_agent,
+        )
+    audit.record_event(
+        session,
+        event_type="login_succeeded",
+        result="success",
+        actor=f"account:{account.id}",
+        account_id=account.id,
+        ip=who.ip,
+        user_agent=who.user_agent,
+        details={"acr": acr, "amr": amr, "new_device": new_device},
+    )
+    if new_device:
+        delivery.alert(
+            state.notifier,
+            account,
+            kind="new_login",
+            ip=who.ip,
+            device=(who.user_agent or "")[:120] or None,
+            at=utcnow(),
+            idempotency_key=f"new-login:{account.id}:{secrets.token_hex(8)}",
+        )
+    return cookie
+
+
+def trust_this_device(state: Any, session: Session, account: Account, who: Client) -> str:
+    return devices.trust_device(
+        session, account.id, who.user_agent, utcnow(), days=state.settings.trusted_device_days
+    )
+
+
+def is_trusted(state: Any, session: Session, account: Account, cookie: str | None) -> bool:
+    return bool(cookie) and devices.is_trusted_device(session, account.id, cookie or "", utcnow())
+
+
+def end_everything(
+    session: Session, account: Account, reason: str, on_commit: Any, keep_sid: str | None = None
+) -> int:
+    """Password changed or recovered: every other session ends and its tokens die."""
+    return sessions_service.end_sessions_of(
+        session, account.id, reason, subject=account.sub, on_commit=on_commit, keep_sid=keep_sid
+    )
