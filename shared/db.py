@@ -7,16 +7,18 @@ returns and rolls back when it raises, so service code never commits.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-from starlette.concurrency import run_in_threadpool
 
 #: Constraint names that are stable across SQLite and PostgreSQL, so migrations can drop them.
 NAMING_CONVENTION = {
@@ -61,8 +63,14 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Engine for a service database. SQLite gets WAL, a busy timeout and enforced foreign keys."""
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> Engine:
+    """Engine for a service database. SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    ``max_overflow`` should let every worker thread hold a connection at once (pool_size +
+    max_overflow >= the threadpool size): a thread that waits for a connection while another holds
+    a lock it needs is a deadlock that only the pool timeout breaks.
+    """
+    overflow = pool_size * 2 if max_overflow is None else max_overflow
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -72,7 +80,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
-            max_overflow=pool_size * 2,
+            max_overflow=overflow,
         )
 
         @event.listens_for(engine, "connect")
@@ -94,7 +102,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         return engine
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True, pool_recycle=1800
     )
 
 
@@ -147,10 +155,24 @@ async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Sessi
     await _end(session, ok=True)
 
 
+#: Commits and rollbacks get threads of their own. If they queued behind request handlers, a
+#: threadpool full of handlers waiting for a lock (SQLite's write lock, a row lock) would keep the
+#: lock holder from ever committing: a deadlock that only a lock timeout breaks.
+_finishers: dict[int, anyio.CapacityLimiter] = {}
+
+
+def _finisher() -> anyio.CapacityLimiter:
+    loop = id(asyncio.get_running_loop())
+    limiter = _finishers.get(loop)
+    if limiter is None:
+        limiter = _finishers[loop] = anyio.CapacityLimiter(16)
+    return limiter
+
+
 async def _end(session: Session, *, ok: bool) -> None:
-    # A session that never touched the database has nothing to commit: no threadpool hop for it
-    # (cached hot paths such as client_credentials tokens never open a connection).
+    # A session that never touched the database has nothing to commit: no thread for it (cached
+    # hot paths such as client_credentials tokens never open a connection).
     if not session.in_transaction():
         session.close()
         return
-    await run_in_threadpool(_finish, session, ok)
+    await anyio.to_thread.run_sync(_finish, session, ok, limiter=_finisher())

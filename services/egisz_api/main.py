@@ -12,7 +12,7 @@ from egisz_api import models  # noqa: F401
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.settings import EgiszSettings
 from shared.db import make_engine, make_sessionmaker
-from shared.http import install_plumbing
+from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
 from shared.tokens import JwksCache, JwtVerifier
 
@@ -22,11 +22,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     settings = settings or EgiszSettings()
     configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=max(0, settings.threadpool_size + 8 - settings.db_pool_size),
+    )
     jwks = JwksCache(settings.idp_jwks_url, min_refresh_interval=settings.jwks_min_refresh_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        set_threadpool_size(settings.threadpool_size)
         yield
         jwks.close()
         engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -48,7 +49,11 @@ STATIC = Path(__file__).parent / "static"
 def create_app(settings: IdpSettings | None = None) -> FastAPI:
     settings = settings or IdpSettings()
     configure_logging("idp", level=settings.log_level, json_output=settings.log_json)
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=max(0, settings.threadpool_size + 8 - settings.db_pool_size),
+    )
     session_factory = make_sessionmaker(engine)
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
     key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds)
@@ -69,6 +74,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
         yield
         backchannel.close()
+        app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
         engine.dispose()
 
@@ -100,6 +106,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         ServiceTokenSource(token_issuer, audience="notifier", scope="notify:send"),
         timeout=settings.notifier_timeout,
     )
+    app.state.outbound = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notices")
     app.state.login_throttle = LoginThrottle(settings.login_rate_limit, settings.redis_url)
     app.state.registry = (
         HttpRegistry(

@@ -320,8 +320,9 @@ def note_level_change(state: Any, session: Session, account: Account, *, ip: str
         ip=ip,
         details={"from": old, "to": new},
     )
-    delivery.alert(
-        state.notifier,
+    delivery.alert_after_commit(
+        state,
+        session,
         account,
         kind="level_changed",
         level=new,

@@ -11,6 +11,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "required": {"ru": "Заполните поле", "en": "This field is required"},
     "invalid_type": {"ru": "Неверное значение", "en": "Invalid value"},
     "too_long": {"ru": "Слишком длинное значение", "en": "The value is too long"},
+    # uniqueness (R-ACC-3): which field is taken, never by whom
+    "already_registered": {
+        "ru": "Уже используется другой учётной записью. Если это ваши данные, восстановите доступ к ней.",
+        "en": "Already used by another account. If it is yours, recover access to it.",
+    },
     # SNILS and INN
     "snils_format": {
         "ru": "СНИЛС должен состоять из 11 цифр: XXX-XXX-XXX YY",

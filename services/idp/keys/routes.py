@@ -4,6 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from idp.dependencies import KeyStoreDep
 
@@ -14,6 +15,11 @@ router = APIRouter(tags=["keys"])
     "/.well-known/jwks.json",
     summary="JSON Web Key Set: the next, current and previous public signing keys (RFC 7517)",
 )
-def jwks(keys: KeyStoreDep) -> JSONResponse:
+async def jwks(keys: KeyStoreDep) -> JSONResponse:
+    # Served from memory on the event loop: resource servers fetch it while the idp may be busy
+    # (a full threadpool, waiting on them, must not keep them from the keys). Only when the cache
+    # (IDP_KEY_CACHE_SECONDS) has expired does the database read go to a thread.
+    if keys.stale():
+        await run_in_threadpool(keys.refresh)
     body: dict[str, Any] = keys.jwks()
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=60"})

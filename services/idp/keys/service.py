@@ -163,6 +163,13 @@ class KeyStore:
             if self._loaded_at is None or self._clock() - self._loaded_at >= self._cache_seconds:
                 self._load()
 
+    def stale(self) -> bool:
+        return self._loaded_at is None or self._clock() - self._loaded_at >= self._cache_seconds
+
+    def refresh(self) -> None:
+        """Re-read the keys now if the cache is stale (call from a thread, it reads the database)."""
+        self._fresh()
+
     def invalidate(self) -> None:
         with self._lock:
             self._loaded_at = None

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.notifications import service as notifications
@@ -104,3 +108,17 @@ def alert(
                 extra={"account_id": account.id, "kind": kind, "channel": channel, "reason": exc.reason},
             )
     return sent
+
+
+def alert_after_commit(state: Any, session: Session, account: Account, **kwargs: Any) -> None:
+    """Send a security notice once the transaction that caused it has committed, off the request
+    thread: a notice must not hold database locks while it travels, nor go out for a change that
+    was rolled back."""
+    snapshot = Account(id=account.id, phone=account.phone, phone_verified=account.phone_verified,
+                       email=account.email, email_verified=account.email_verified)  # fmt: skip
+    notifier, executor = state.notifier, state.outbound
+
+    def send() -> None:
+        executor.submit(alert, notifier, snapshot, **kwargs)
+
+    event.listen(session, "after_commit", lambda _s: send(), once=True)

@@ -108,8 +108,9 @@ def check_password(
             ip=who.ip,
             details={"minutes": settings.lockout_minutes},
         )
-        delivery.alert(
-            state.notifier,
+        delivery.alert_after_commit(
+            state,
+            session,
             account,
             kind="lockout",
             locked_minutes=settings.lockout_minutes,
@@ -245,6 +246,15 @@ def check_second_factor(
                 return "totp"
             if totp.verify_recovery_code(session, account.id, code, now):
                 return "recovery_code"
+            # App and recovery codes have no per-code attempt limit: wrong ones count towards the
+            # account lockout like wrong passwords (R-LOG-6), which bounds the guessing.
+            lockout.register_failure(
+                session,
+                account.id,
+                now=now,
+                threshold=settings.lockout_threshold,
+                minutes=settings.lockout_minutes,
+            )
             raise sf_errors.InvalidCodeError(attempts_left=None)
         codes.verify_code(
             session,
@@ -310,8 +320,9 @@ def complete_login(
         details={"acr": acr, "amr": amr, "new_device": new_device},
     )
     if new_device:
-        delivery.alert(
-            state.notifier,
+        delivery.alert_after_commit(
+            state,
+            session,
             account,
             kind="new_login",
             ip=who.ip,

@@ -152,8 +152,9 @@ def set_password(
         user_agent=who.user_agent,
         details={"how": reason, "sessions_ended": ended},
     )
-    delivery.alert(
-        state.notifier,
+    delivery.alert_after_commit(
+        state,
+        session,
         account,
         kind="password_changed",
         ip=who.ip,

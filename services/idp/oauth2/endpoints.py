@@ -52,8 +52,21 @@ def _find(
     return None
 
 
-_ACCESS_CLAIMS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "acr", "amr",
-                  "auth_time", "sid")  # fmt: skip
+_ACCESS_CLAIMS = (
+    "scope",
+    "client_id",
+    "sub",
+    "aud",
+    "iss",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "acr",
+    "amr",
+    "auth_time",
+    "sid",
+)
 
 
 def _access_payload(claims: dict[str, Any], revoked: bool) -> dict[str, Any]:
