@@ -5,15 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from idp.accounts import service as accounts_service
 from idp.accounts.protection import FieldCipher
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientSpec, ensure_client
 from idp.demo_rp.routes import CLIENT_ID as DEMO_RP_ID
 from idp.demo_rp.routes import CLIENT_SECRET as DEMO_RP_SECRET
+from idp.second_factor import totp
+from idp.second_factor.models import TotpCredential
 from idp.settings import IdpSettings
-from shared.db import make_engine, make_sessionmaker
+from shared.db import make_engine, make_sessionmaker, utcnow
 
+DEMO_PASSWORD = "Demo-Passw0rd!"
 DEMO_CITIZEN = accounts_service.NewAccount(
     last_name="Иванов",
     first_name="Иван",
@@ -23,11 +30,89 @@ DEMO_CITIZEN = accounts_service.NewAccount(
     email="ivanov@example.test",
     phone="+79160000001",
     snils="112-233-445 95",
-    password="Demo-Passw0rd!",
+    password=DEMO_PASSWORD,
     level="standard",
     email_verified=True,
     phone_verified=True,
+    passport_series="4510",
+    passport_number="123456",
 )
+#: one account per level (R-ACC-4), one with an authenticator app, one locked (dev mode only)
+DEMO_ACCOUNTS = [
+    (DEMO_CITIZEN, "standard: SNILS and passport checked; a login from a new browser asks for an SMS code"),
+    (
+        accounts_service.NewAccount(
+            last_name="Петрова",
+            first_name="Анна",
+            middle_name="Сергеевна",
+            birth_date=dt.date(1990, 1, 2),
+            gender="F",
+            email="petrova@example.test",
+            phone="+79160000002",
+            snils="123-456-789 64",
+            password=DEMO_PASSWORD,
+            level="simplified",
+            email_verified=True,
+        ),
+        "simplified: only the e-mail is confirmed; codes go by e-mail",
+    ),
+    (
+        accounts_service.NewAccount(
+            last_name="Сидоров",
+            first_name="Пётр",
+            middle_name="Алексеевич",
+            birth_date=dt.date(1978, 9, 30),
+            gender="M",
+            email="sidorov@example.test",
+            phone="+79160000003",
+            snils="234-567-890 99",
+            password=DEMO_PASSWORD,
+            level="confirmed",
+            email_verified=True,
+            phone_verified=True,
+            passport_series="4512",
+            passport_number="111222",
+        ),
+        "confirmed: identity proven in person",
+    ),
+    (
+        accounts_service.NewAccount(
+            last_name="Кузнецова",
+            first_name="Мария",
+            middle_name="Ивановна",
+            birth_date=dt.date(1995, 6, 15),
+            gender="F",
+            email="kuznetsova@example.test",
+            phone="+79160000004",
+            snils="345-678-901 23",
+            password=DEMO_PASSWORD,
+            level="standard",
+            email_verified=True,
+            phone_verified=True,
+            passport_series="4513",
+            passport_number="333444",
+        ),
+        "standard, with an authenticator app asked at every login (secret below)",
+    ),
+    (
+        accounts_service.NewAccount(
+            last_name="Смирнов",
+            first_name="Олег",
+            birth_date=dt.date(1969, 3, 8),
+            gender="M",
+            email="smirnov@example.test",
+            phone="+79160000005",
+            snils="456-789-012 38",
+            password=DEMO_PASSWORD,
+            level="simplified",
+            email_verified=True,
+            phone_verified=True,
+        ),
+        "locked for 15 minutes after wrong passwords; unlock it by /recover",
+    ),
+]
+TOTP_ACCOUNT = "kuznetsova@example.test"
+LOCKED_ACCOUNT = "smirnov@example.test"
 ADMIN_CLIENT = (
     ClientSpec(
         client_id="idp-admin", name="IdP administration", grant_types=["client_credentials"], scopes=["admin"]
@@ -73,23 +158,50 @@ def demo_rp_client(issuer: str) -> ClientSpec:
     )
 
 
+def _demo_account(
+    session: Session, cipher: FieldCipher, data: accounts_service.NewAccount, note: str
+) -> dict[str, Any]:
+    account = accounts_service.find_by_login(session, cipher, data.email or "")
+    if account is None:
+        account = accounts_service.create_account(session, cipher, data)
+    entry: dict[str, Any] = {
+        "login": data.email,
+        "also": [v for v in (data.phone, data.snils) if v],
+        "password": data.password,
+        "level": account.level,
+        "oid": account.oid,
+        "note": note,
+    }
+    now = utcnow()
+    if data.email == TOTP_ACCOUNT:
+        entry["totp_secret"] = _demo_totp(session, cipher, account.id, now)
+        account.mfa_method = "totp"
+    if data.email == LOCKED_ACCOUNT:
+        account.locked_until = now + dt.timedelta(minutes=15)
+        account.failed_logins = 0
+    return entry
+
+
+def _demo_totp(session: Session, cipher: FieldCipher, account_id: int, now: dt.datetime) -> str:
+    """The demo authenticator secret: the existing one, or a new one confirmed on the spot."""
+    credential = session.scalar(select(TotpCredential).where(TotpCredential.account_id == account_id))
+    if credential is not None and credential.confirmed_at is not None:
+        return cipher.open(credential.secret_encrypted, "totp_secret")
+    enrollment = totp.begin_totp_enrollment(session, account_id, cipher, "IdP demo", TOTP_ACCOUNT, now)
+    code = pyotp.TOTP(enrollment.secret).at(now - dt.timedelta(seconds=30))
+    totp.confirm_totp_enrollment(session, account_id, code, cipher, now)
+    return enrollment.secret
+
+
 def seed(settings: IdpSettings) -> dict[str, Any]:
     engine = make_engine(settings.database_url)
     hasher = SecretHasher(settings.client_secret_pepper.get_secret_value())
     created: dict[str, Any] = {"clients": []}
     with make_sessionmaker(engine)() as session:
         cipher = FieldCipher(settings.personal_data_key.get_secret_value())
-        citizen = accounts_service.find_by_login(session, cipher, DEMO_CITIZEN.email or "")
-        if citizen is None:
-            accounts_service.create_account(session, cipher, DEMO_CITIZEN)
-        created["accounts"] = [
-            {
-                "login": DEMO_CITIZEN.email,
-                "also": [DEMO_CITIZEN.phone, DEMO_CITIZEN.snils],
-                "password": DEMO_CITIZEN.password,
-                "level": DEMO_CITIZEN.level,
-            }
-        ]
+        created["accounts"] = [_demo_account(session, cipher, data, note) for data, note in DEMO_ACCOUNTS]
+        outbox = f"{settings.notifier_url}/dev/outbox"
+        created["codes"] = f"Codes sent by SMS and e-mail appear in the notifier's dev outbox: {outbox}"
         ensure_client(session, hasher, demo_rp_client(settings.issuer), DEMO_RP_SECRET)
         created["relying_party"] = {
             "client_id": DEMO_RP_ID,

@@ -180,7 +180,8 @@ async def world(make_db: Callable[..., str], smtp_sink: SmtpSink, sms_sink: Http
     idp_port, notifier_port = free_port(), free_port()
     idp_url, notifier_url = f"http://127.0.0.1:{idp_port}", f"http://127.0.0.1:{notifier_port}"
     idp_app = create_idp(idp_settings(make_db("idp"), issuer=idp_url, notifier_url=notifier_url,
-                                      login_rate_limit="1000/minute"))  # fmt: skip
+                                      login_rate_limit="1000/minute",
+                                      code_resend_cooldown_seconds=0))  # fmt: skip
     notifier_app = create_notifier(NotifierSettings(
         database_url=make_db("notifier"), dev_mode=True, dev_outbox=False, idp_issuer=idp_url,
         idp_jwks_url=f"{idp_url}/.well-known/jwks.json", smtp_host="127.0.0.1", smtp_port=smtp_sink.port,  # type: ignore[attr-defined]

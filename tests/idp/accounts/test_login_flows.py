@@ -59,6 +59,7 @@ async def test_code_rules_wrong_three_times_then_dead_and_reuse_refused(world: W
 
 
 async def test_resend_has_a_cooldown_and_can_switch_to_email(world: World) -> None:
+    world.idp_app.state.settings.code_resend_cooldown_seconds = 60
     world.make_account()
     async with world.client() as browser:
         first = await login(browser, EMAIL, PASSWORD)
