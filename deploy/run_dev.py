@@ -68,6 +68,8 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
         if service == "idp":
             defaults["ISSUER"] = issuer
             defaults["DEMO_RELYING_PARTY"] = "true"  # the /demo-rp page the idp seed registers
+            notifier_port = base.get("NOTIFIER_PORT", str(SERVICES["notifier"][1]))
+            defaults["NOTIFIER_URL"] = f"http://127.0.0.1:{notifier_port}"  # codes go through it
         else:
             defaults["IDP_ISSUER"] = issuer
             defaults["IDP_JWKS_URL"] = f"{issuer}/.well-known/jwks.json"

@@ -153,7 +153,11 @@ def url_problems(compose: dict[str, Any], env_example: dict[str, str]) -> list[s
                 continue
             if url.port != ports[target]:
                 problems.append(f"{service}: {name}={value}: {target} listens on {ports[target]}")
-            if target != service and (depends.get(target) or {}).get("condition") != "service_healthy":
+            waits = (depends.get(target) or {}).get("condition") == "service_healthy"
+            # A call back to a service that waits for this one cannot wait too (a cycle: the idp
+            # calls the notifier, which needs the idp's keys); such a caller must degrade instead.
+            called_back = service in (services[target].get("depends_on") or {})
+            if target != service and not waits and not called_back:
                 problems.append(f"{service}: calls {target} but does not wait for it to be healthy")
             if name.endswith("JWKS_URL") and (target != "idp" or url.path != JWKS_PATH):
                 problems.append(f"{service}: {name}={value} is not the idp's {JWKS_PATH}")
