@@ -338,8 +338,14 @@ def test_the_services_start_with_generated_secrets(service: str) -> None:
 
 
 @pytest.mark.usefixtures("no_service_env")
-@pytest.mark.parametrize("service", [s for s in SETTINGS if any(
-    "SecretStr" in str(f.annotation) for f in settings_class(s).model_fields.values())])  # fmt: skip
+@pytest.mark.parametrize(
+    "service",
+    [
+        s
+        for s in SETTINGS
+        if any("SecretStr" in str(f.annotation) for f in settings_class(s).model_fields.values())
+    ],
+)
 def test_the_services_refuse_the_placeholders_of_env_example(service: str) -> None:
     with pytest.raises(ValidationError, match="placeholder"):
         _settings_from_compose(service, load_env_example())

@@ -4,9 +4,9 @@ the SMS code in the notifier's dev outbox like a person running `make run` would
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -29,10 +29,16 @@ def system(make_db: Callable[..., str]) -> Iterator[dict[str, str]]:
         make_db("idp"), issuer=idp_url, notifier_url=notifier_url, demo_relying_party=True
     )
     seed(settings)
-    notifier = create_notifier(NotifierSettings(
-        database_url=make_db("notifier"), dev_mode=True, dev_outbox=True, idp_issuer=idp_url,
-        idp_jwks_url=f"{idp_url}/.well-known/jwks.json", dispatcher_poll_seconds=0.05,
-    ))  # fmt: skip
+    notifier = create_notifier(
+        NotifierSettings(
+            database_url=make_db("notifier"),
+            dev_mode=True,
+            dev_outbox=True,
+            idp_issuer=idp_url,
+            idp_jwks_url=f"{idp_url}/.well-known/jwks.json",
+            dispatcher_poll_seconds=0.05,
+        )
+    )
     with serve_in_thread(create_idp(settings), idp_port), serve_in_thread(notifier, notifier_port):
         yield {"idp": idp_url, "outbox": f"{notifier_url}/dev/outbox"}
 
@@ -41,8 +47,10 @@ def _code_from_outbox(browser: Any, outbox: str, phone: str) -> str:
     page = browser.new_page()
     for _ in range(50):
         page.goto(f"{outbox}?address={quote(phone)}")
-        match = re.search(r"(?<![0-9])([0-9]{6})(?![0-9])", page.locator("pre").first.inner_text()
-                          if page.locator("pre").count() else "")  # fmt: skip
+        match = re.search(
+            r"(?<![0-9])([0-9]{6})(?![0-9])",
+            page.locator("pre").first.inner_text() if page.locator("pre").count() else "",
+        )
         if match:
             page.close()
             return match.group(1)

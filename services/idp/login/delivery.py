@@ -114,8 +114,13 @@ def alert_after_commit(state: Any, session: Session, account: Account, **kwargs:
     """Send a security notice once the transaction that caused it has committed, off the request
     thread: a notice must not hold database locks while it travels, nor go out for a change that
     was rolled back."""
-    snapshot = Account(id=account.id, phone=account.phone, phone_verified=account.phone_verified,
-                       email=account.email, email_verified=account.email_verified)  # fmt: skip
+    snapshot = Account(
+        id=account.id,
+        phone=account.phone,
+        phone_verified=account.phone_verified,
+        email=account.email,
+        email_verified=account.email_verified,
+    )
     notifier, executor = state.notifier, state.outbound
 
     def send() -> None:

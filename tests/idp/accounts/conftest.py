@@ -108,11 +108,20 @@ class World:
 
     def make_account(self, **overrides: Any) -> NewAccount:
         data: dict[str, Any] = {
-            "last_name": "Кузнецова", "first_name": "Мария", "middle_name": "Ивановна",
-            "birth_date": dt.date(1995, 6, 15), "email": "maria@example.test", "phone": "+79167778899",
-            "snils": "112-233-445 95", "password": PASSWORD, "level": "standard", "email_verified": True,
-            "phone_verified": True, "passport_series": "4513", "passport_number": "333444",
-        }  # fmt: skip
+            "last_name": "Кузнецова",
+            "first_name": "Мария",
+            "middle_name": "Ивановна",
+            "birth_date": dt.date(1995, 6, 15),
+            "email": "maria@example.test",
+            "phone": "+79167778899",
+            "snils": "112-233-445 95",
+            "password": PASSWORD,
+            "level": "standard",
+            "email_verified": True,
+            "phone_verified": True,
+            "passport_series": "4513",
+            "passport_number": "333444",
+        }
         data.update(overrides)
         account = NewAccount(**data)
         with self.idp_app.state.session_factory() as session:
@@ -179,14 +188,31 @@ async def world(make_db: Callable[..., str], smtp_sink: SmtpSink, sms_sink: Http
 
     idp_port, notifier_port = free_port(), free_port()
     idp_url, notifier_url = f"http://127.0.0.1:{idp_port}", f"http://127.0.0.1:{notifier_port}"
-    idp_app = create_idp(idp_settings(make_db("idp"), issuer=idp_url, notifier_url=notifier_url,
-                                      login_rate_limit="1000/minute",
-                                      code_resend_cooldown_seconds=0))  # fmt: skip
-    notifier_app = create_notifier(NotifierSettings(
-        database_url=make_db("notifier"), dev_mode=True, dev_outbox=False, idp_issuer=idp_url,
-        idp_jwks_url=f"{idp_url}/.well-known/jwks.json", smtp_host="127.0.0.1", smtp_port=smtp_sink.port,  # type: ignore[attr-defined]
-        smtp_security="none", sms_provider="http", sms_http_url=sms_sink.url("/sms"),
-        sms_http_auth_value="Bearer gw-token", recipient_rate_limit="1000/hour", **FAST,
-    ))  # fmt: skip
+    idp_app = create_idp(
+        idp_settings(
+            make_db("idp"),
+            issuer=idp_url,
+            notifier_url=notifier_url,
+            login_rate_limit="1000/minute",
+            code_resend_cooldown_seconds=0,
+        )
+    )
+    notifier_app = create_notifier(
+        NotifierSettings(
+            database_url=make_db("notifier"),
+            dev_mode=True,
+            dev_outbox=False,
+            idp_issuer=idp_url,
+            idp_jwks_url=f"{idp_url}/.well-known/jwks.json",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_sink.port,  # type: ignore[attr-defined]
+            smtp_security="none",
+            sms_provider="http",
+            sms_http_url=sms_sink.url("/sms"),
+            sms_http_auth_value="Bearer gw-token",
+            recipient_rate_limit="1000/hour",
+            **FAST,
+        )
+    )
     with serve_in_thread(idp_app, idp_port), serve_in_thread(notifier_app, notifier_port):
         yield World(idp_url, notifier_url, idp_app, smtp_sink, sms_sink)

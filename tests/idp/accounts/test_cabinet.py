@@ -46,16 +46,26 @@ async def test_sessions_list_shows_and_ends_a_real_second_session(world: World) 
 
 async def test_ending_someone_elses_session_is_refused(world: World) -> None:
     world.make_account()
-    world.make_account(email="other@example.test", phone="+79160001122", snils=None, passport_series=None,
-                       passport_number=None, last_name="Сидоров", first_name="Пётр")  # fmt: skip
+    world.make_account(
+        email="other@example.test",
+        phone="+79160001122",
+        snils=None,
+        passport_series=None,
+        passport_number=None,
+        last_name="Сидоров",
+        first_name="Пётр",
+    )
     async with world.client() as mine, world.client() as theirs:
         await _signed_in(world, mine)
         await _signed_in(world, theirs, "+79160001122", "other@example.test")
         from idp.sessions.models import UserSession
 
         with world.idp_app.state.session_factory() as session:
-            victim = session.scalars(select(UserSession).join(Account, Account.id == UserSession.account_id)
-                                     .where(Account.email == "other@example.test")).one()  # fmt: skip
+            victim = session.scalars(
+                select(UserSession)
+                .join(Account, Account.id == UserSession.account_id)
+                .where(Account.email == "other@example.test")
+            ).one()
         page = await mine.get("/account/security")
         attack = await mine.post(f"/account/sessions/{victim.id}/end", data={"csrf_token": csrf(page.text)})
         assert attack.status_code == 404
@@ -65,22 +75,50 @@ async def test_ending_someone_elses_session_is_refused(world: World) -> None:
 async def test_revoking_an_app_ends_its_tokens(world: World) -> None:
     world.make_account()
     with world.idp_app.state.session_factory() as session:
-        _, secret = register_client(session, world.idp_app.state.secret_hasher, ClientSpec(
-            client_id="rp-x", name="Запись к врачу", grant_types=["authorization_code"],
-            scopes=["openid", "profile"], redirect_uris=["https://rp.test/cb"]))  # fmt: skip
+        _, secret = register_client(
+            session,
+            world.idp_app.state.secret_hasher,
+            ClientSpec(
+                client_id="rp-x",
+                name="Запись к врачу",
+                grant_types=["authorization_code"],
+                scopes=["openid", "profile"],
+                redirect_uris=["https://rp.test/cb"],
+            ),
+        )
         session.commit()
     async with world.client() as browser:
         await _signed_in(world, browser)
-        auth = await browser.get("/authorize", params={"response_type": "code", "client_id": "rp-x",
-                                                       "redirect_uri": "https://rp.test/cb", "scope": "openid profile"})  # fmt: skip
+        auth = await browser.get(
+            "/authorize",
+            params={
+                "response_type": "code",
+                "client_id": "rp-x",
+                "redirect_uri": "https://rp.test/cb",
+                "scope": "openid profile",
+            },
+        )
         consent = await browser.get(auth.headers["location"])
-        back = await browser.post("/consent", data={"decision": "allow", "csrf_token": csrf(consent.text),
-                                                    "interaction": handle_of(auth.headers["location"], "i")})  # fmt: skip
+        back = await browser.post(
+            "/consent",
+            data={
+                "decision": "allow",
+                "csrf_token": csrf(consent.text),
+                "interaction": handle_of(auth.headers["location"], "i"),
+            },
+        )
         final = await browser.get(back.headers["location"])
-        token = (await browser.post("/token", data={"grant_type": "authorization_code",
-                                                    "code": handle_of(final.headers["location"], "code"),
-                                                    "redirect_uri": "https://rp.test/cb"},
-                                    auth=("rp-x", secret or ""))).json()["access_token"]  # fmt: skip
+        token = (
+            await browser.post(
+                "/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": handle_of(final.headers["location"], "code"),
+                    "redirect_uri": "https://rp.test/cb",
+                },
+                auth=("rp-x", secret or ""),
+            )
+        ).json()["access_token"]
         apps = await browser.get("/account/apps")
         assert "Запись к врачу" in apps.text and "ФИО, дата рождения, пол" in apps.text
         revoked = await browser.post("/account/apps/rp-x/revoke", data={"csrf_token": csrf(apps.text)})
@@ -102,8 +140,9 @@ async def test_totp_enrolment_login_and_single_use_recovery_codes(world: World) 
         secret = re.search(r"<code>([A-Z2-7]{32})</code>", started.text)
         assert secret
         totp = pyotp.TOTP(secret.group(1))
-        confirmed = await browser.post("/account/security/totp/confirm", data={"csrf_token": csrf(started.text),
-                                                                              "code": totp.now()})  # fmt: skip
+        confirmed = await browser.post(
+            "/account/security/totp/confirm", data={"csrf_token": csrf(started.text), "code": totp.now()}
+        )
         recovery = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", confirmed.text)
         assert len(recovery) == 10
         page = await browser.get("/account/security")
@@ -135,14 +174,20 @@ async def test_key_data_change_with_a_code_can_drop_the_level(world: World) -> N
         assert "4513" in form.text  # current passport series, decrypted for its owner only
         values = dict(re.findall(r'name="(\w+)" type="text" value="([^"]*)"', form.text))
         values["first_name"] = "Марина"  # no longer matches the registry's passport record
-        values.update(passport_issue_date="2015-07-01", passport_issuer="ОВД Хамовники", passport_division_code="770-001")
+        values.update(
+            passport_issue_date="2015-07-01",
+            passport_issuer="ОВД Хамовники",
+            passport_division_code="770-001",
+        )
         before = len(world.sms_texts(PHONE))
         sent = await browser.post("/account/key-data", data={**values, "csrf_token": csrf(form.text)})
         assert sent.status_code == 303
         code = await world.sms_code(PHONE, after=before)
         page = await browser.get(sent.headers["location"])
-        done = await browser.post("/account/key-data/confirm", data={"p": handle_of(sent.headers["location"]),
-                                                                     "code": code, "csrf_token": csrf(page.text)})  # fmt: skip
+        done = await browser.post(
+            "/account/key-data/confirm",
+            data={"p": handle_of(sent.headers["location"]), "code": code, "csrf_token": csrf(page.text)},
+        )
         assert done.status_code == 303
         data = await browser.get("/account")
         assert "Упрощённая" in data.text and "ФИО не совпадает с данными паспорта" in data.text
@@ -152,17 +197,27 @@ async def test_key_data_change_with_a_code_can_drop_the_level(world: World) -> N
 async def test_admin_confirms_identity(world: World) -> None:
     world.make_account()
     with world.idp_app.state.session_factory() as session:
-        _, secret = register_client(session, world.idp_app.state.secret_hasher,
-                                    ClientSpec(client_id="ops", name="ops", scopes=["admin"]))  # fmt: skip
+        _, secret = register_client(
+            session,
+            world.idp_app.state.secret_hasher,
+            ClientSpec(client_id="ops", name="ops", scopes=["admin"]),
+        )
         session.commit()
         oid = session.scalars(select(Account.oid)).one()
     async with world.client() as http:
-        token = (await http.post("/token", data={"grant_type": "client_credentials", "scope": "admin"},
-                                 auth=("ops", secret or ""))).json()["access_token"]  # fmt: skip
+        token = (
+            await http.post(
+                "/token",
+                data={"grant_type": "client_credentials", "scope": "admin"},
+                auth=("ops", secret or ""),
+            )
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        response = await http.post(f"/admin/accounts/{oid}/confirm-identity", json={"operator": "Иванова И.И."},
-                                   headers=headers)  # fmt: skip
+        response = await http.post(
+            f"/admin/accounts/{oid}/confirm-identity", json={"operator": "Иванова И.И."}, headers=headers
+        )
         assert response.status_code == 200 and response.json()["level"] == "confirmed"
-        assert (await http.post("/admin/accounts/1/confirm-identity", json={"operator": "x"},
-                                headers=headers)).status_code == 404  # fmt: skip
+        assert (
+            await http.post("/admin/accounts/1/confirm-identity", json={"operator": "x"}, headers=headers)
+        ).status_code == 404
         assert (await http.post(f"/admin/accounts/{oid}/unlock")).status_code == 401

@@ -66,13 +66,15 @@ async def test_resend_has_a_cooldown_and_can_switch_to_email(world: World) -> No
         location = first.headers["location"]
         page = await browser.get(location)
         token = csrf(page.text)
-        soon = await browser.post("/login/code/resend", data={"p": handle_of(location), "channel": "sms",
-                                                             "csrf_token": token})  # fmt: skip
+        soon = await browser.post(
+            "/login/code/resend", data={"p": handle_of(location), "channel": "sms", "csrf_token": token}
+        )
         retry = await browser.get(soon.headers["location"])
         assert "Отправить код ещё раз можно через" in retry.text or "через" in retry.text
         # R-LOG-2: the person may switch channel; a channel switch follows the same cooldown
-        switch = await browser.post("/login/code/resend", data={"p": handle_of(location), "channel": "email",
-                                                               "csrf_token": token})  # fmt: skip
+        switch = await browser.post(
+            "/login/code/resend", data={"p": handle_of(location), "channel": "email", "csrf_token": token}
+        )
         assert switch.status_code == 303
 
 
@@ -81,24 +83,49 @@ async def test_session_acr_and_amr_reach_the_tokens(world: World) -> None:
     from idp.clients.service import ClientSpec, register_client
 
     with world.idp_app.state.session_factory() as session:
-        _, secret = register_client(session, world.idp_app.state.secret_hasher, ClientSpec(
-            client_id="rp-mfa", name="RP", grant_types=["authorization_code"], scopes=["openid"],
-            redirect_uris=["https://rp.test/cb"]))  # fmt: skip
+        _, secret = register_client(
+            session,
+            world.idp_app.state.secret_hasher,
+            ClientSpec(
+                client_id="rp-mfa",
+                name="RP",
+                grant_types=["authorization_code"],
+                scopes=["openid"],
+                redirect_uris=["https://rp.test/cb"],
+            ),
+        )
         session.commit()
     world.make_account()
     async with world.client() as browser:
         first = await login(browser, EMAIL, PASSWORD)
         await submit_code(browser, first.headers["location"], await world.sms_code(PHONE))
-        auth = await browser.get("/authorize", params={"response_type": "code", "client_id": "rp-mfa",
-                                                       "redirect_uri": "https://rp.test/cb", "scope": "openid"})  # fmt: skip
+        auth = await browser.get(
+            "/authorize",
+            params={
+                "response_type": "code",
+                "client_id": "rp-mfa",
+                "redirect_uri": "https://rp.test/cb",
+                "scope": "openid",
+            },
+        )
         consent = await browser.get(auth.headers["location"])
-        back = await browser.post("/consent", data={"decision": "allow", "csrf_token": csrf(consent.text),
-                                                    "interaction": handle_of(auth.headers["location"], "i")})  # fmt: skip
+        back = await browser.post(
+            "/consent",
+            data={
+                "decision": "allow",
+                "csrf_token": csrf(consent.text),
+                "interaction": handle_of(auth.headers["location"], "i"),
+            },
+        )
         final = await browser.get(back.headers["location"])
         code = handle_of(final.headers["location"], "code")
-        tokens = (await browser.post("/token", data={"grant_type": "authorization_code", "code": code,
-                                                     "redirect_uri": "https://rp.test/cb"},
-                                     auth=("rp-mfa", secret or ""))).json()  # fmt: skip
+        tokens = (
+            await browser.post(
+                "/token",
+                data={"grant_type": "authorization_code", "code": code, "redirect_uri": "https://rp.test/cb"},
+                auth=("rp-mfa", secret or ""),
+            )
+        ).json()
     claims = jwt.get_unverified_claims(tokens["id_token"])
     assert claims["acr"] == "urn:idp:acr:mfa" and claims["amr"] == ["pwd", "sms", "mfa"]
 
@@ -180,14 +207,27 @@ async def test_recovery_sets_a_new_password_ends_other_sessions_and_unlocks(worl
             location = sent.headers["location"]
             code = await world.email_code(EMAIL, after=1)  # the first one was the login code
             page = await browser.get(location)
-            weak = await browser.post("/recover/code", data={"p": handle_of(location), "code": code,
-                                                             "new_password": "qwerty12345", "repeat_password": "qwerty12345",
-                                                             "csrf_token": csrf(page.text)})  # fmt: skip
+            weak = await browser.post(
+                "/recover/code",
+                data={
+                    "p": handle_of(location),
+                    "code": code,
+                    "new_password": "qwerty12345",
+                    "repeat_password": "qwerty12345",
+                    "csrf_token": csrf(page.text),
+                },
+            )
             assert weak.status_code == 400
-            done = await browser.post("/recover/code", data={"p": handle_of(location), "code": code,
-                                                             "new_password": "Brand-New-Pass-42",
-                                                             "repeat_password": "Brand-New-Pass-42",
-                                                             "csrf_token": csrf(page.text)})  # fmt: skip
+            done = await browser.post(
+                "/recover/code",
+                data={
+                    "p": handle_of(location),
+                    "code": code,
+                    "new_password": "Brand-New-Pass-42",
+                    "repeat_password": "Brand-New-Pass-42",
+                    "csrf_token": csrf(page.text),
+                },
+            )
             assert done.status_code == 200 and "Пароль изменён" in done.text
             # the lock is lifted and the new password works (a code follows: new device)
             relogin = await login(browser, EMAIL, "Brand-New-Pass-42")
@@ -197,5 +237,11 @@ async def test_recovery_sets_a_new_password_ends_other_sessions_and_unlocks(worl
         assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
     assert isinstance(other_device, httpx.AsyncClient)
     with world.idp_app.state.session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(SecurityEvent).where(
-            SecurityEvent.event_type == "password_changed")) == 1  # fmt: skip
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(SecurityEvent)
+                .where(SecurityEvent.event_type == "password_changed")
+            )
+            == 1
+        )

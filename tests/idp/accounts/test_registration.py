@@ -19,11 +19,15 @@ async def test_api_registration_confirmation_and_levels(world: World) -> None:
         assert body["level"] == "registered" and body["registry_status"] == "passed"
         assert body["phone_code_sent"] is True and body["email_link_sent"] is True
         code = await world.sms_code("+79165554433")
-        wrong = await http.post("/api/v1/accounts/phone-confirmation",
-                                json={"confirmation_token": body["confirmation_token"], "code": "000000"})  # fmt: skip
+        wrong = await http.post(
+            "/api/v1/accounts/phone-confirmation",
+            json={"confirmation_token": body["confirmation_token"], "code": "000000"},
+        )
         assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_code"
-        confirmed = await http.post("/api/v1/accounts/phone-confirmation",
-                                    json={"confirmation_token": body["confirmation_token"], "code": code})  # fmt: skip
+        confirmed = await http.post(
+            "/api/v1/accounts/phone-confirmation",
+            json={"confirmation_token": body["confirmation_token"], "code": code},
+        )
         assert confirmed.status_code == 200, confirmed.text
         # a confirmed contact and a passed registry check: standard at once
         assert confirmed.json()["level"] == "standard"
@@ -72,8 +76,13 @@ async def test_date_messages_are_the_ones_the_seeds_quote(world: World) -> None:
 
 
 async def test_contacts_and_documents_are_unique_without_saying_whose(world: World) -> None:
-    world.make_account(email="sidorov@example.test", phone="+79165554433", snils=None, passport_series=None,
-                       passport_number=None)  # fmt: skip
+    world.make_account(
+        email="sidorov@example.test",
+        phone="+79165554433",
+        snils=None,
+        passport_series=None,
+        passport_number=None,
+    )
     async with world.client() as http:
         response = await http.post("/api/v1/accounts", json=REGISTRATION)
     assert response.status_code == 409
@@ -94,8 +103,15 @@ async def test_page_registration_escapes_markup_and_lands_in_the_cabinet(world: 
         form = await http.get("/register")
         assert 'autocomplete="new-password"' in form.text and 'autocomplete="bday"' in form.text
         token = csrf(form.text)
-        bad = await http.post("/register", data={**REGISTRATION, "last_name": "<script>alert(1)</script>",
-                                                 "snils": "1' OR '1'='1", "csrf_token": token})  # fmt: skip
+        bad = await http.post(
+            "/register",
+            data={
+                **REGISTRATION,
+                "last_name": "<script>alert(1)</script>",
+                "snils": "1' OR '1'='1",
+                "csrf_token": token,
+            },
+        )
         assert bad.status_code == 422
         assert "<script>alert(1)</script>" not in bad.text and "&lt;script&gt;" in bad.text
         assert 'aria-invalid="true"' in bad.text
@@ -106,8 +122,9 @@ async def test_page_registration_escapes_markup_and_lands_in_the_cabinet(world: 
         assert "Сидоров" in cabinet.text and "Зарегистрирована" in cabinet.text
         code = await world.sms_code("+79165554433")
         page = await http.get("/account/contacts/phone")
-        confirmed = await http.post("/account/contacts/phone/confirm", data={"code": code,
-                                                                               "csrf_token": csrf(page.text)})  # fmt: skip
+        confirmed = await http.post(
+            "/account/contacts/phone/confirm", data={"code": code, "csrf_token": csrf(page.text)}
+        )
         assert confirmed.status_code == 303
         assert "Стандартная" in (await http.get("/account")).text
         assert isinstance(http, httpx.AsyncClient)
