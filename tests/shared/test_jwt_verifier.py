@@ -117,22 +117,24 @@ def test_hs256_signed_with_the_public_key_is_refused(setup: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("claims", "fragment"),
+    "claims",
     [
-        ({"iss": "http://evil.test"}, "Invalid claims"),
-        ({"aud": "egisz"}, "Invalid claims"),
-        ({"iss": None}, "Invalid claims"),
-        ({"aud": None}, "Invalid claims"),
-        ({"exp": int(time.time()) - 5}, "expired"),
-        ({"exp": None}, "Invalid claims"),
-        ({"nbf": int(time.time()) + 300}, "signature is invalid"),
+        {"iss": "http://evil.test"},
+        {"aud": "egisz"},
+        {"iss": None},
+        {"aud": None},
+        {"exp": -5},  # seconds from now, resolved when the test runs
+        {"exp": None},
+        {"nbf": 300},
     ],
     ids=["wrong-iss", "wrong-aud", "no-iss", "no-aud", "expired", "no-exp", "not-yet-valid"],
 )
-def test_claims_are_strict(setup: Any, claims: dict[str, Any], fragment: str) -> None:
+def test_claims_are_strict(setup: Any, claims: dict[str, Any]) -> None:
     issuer, _, verifier = setup
+    now = int(time.time())
+    resolved = {k: (now + v if k in ("exp", "nbf") and isinstance(v, int) else v) for k, v in claims.items()}
     with pytest.raises(InvalidTokenError):
-        verifier.verify(issuer.token(**claims))
+        verifier.verify(issuer.token(**resolved))
 
 
 def test_not_yet_valid_token_is_refused(setup: Any) -> None:

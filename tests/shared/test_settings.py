@@ -35,6 +35,7 @@ def test_production_accepts_real_secrets() -> None:
         client_secret_pepper=STRONG[::-1],
         personal_data_key=STRONG + "1",
         cookie_key=STRONG + "2",
+        code_hash_key=STRONG + "3",
     )
     assert settings.key_encryption_key.get_secret_value() == STRONG
     assert STRONG not in repr(settings)  # SecretStr never prints its value
@@ -44,7 +45,7 @@ def test_production_refuses_a_plain_http_issuer() -> None:
     secrets = {
         name: STRONG + str(i)
         for i, name in enumerate(
-            ("key_encryption_key", "client_secret_pepper", "personal_data_key", "cookie_key")
+            ("key_encryption_key", "client_secret_pepper", "personal_data_key", "cookie_key", "code_hash_key")
         )
     }
     with pytest.raises(ValidationError, match="IDP_ISSUER must be https"):
