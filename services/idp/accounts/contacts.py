@@ -20,13 +20,12 @@ from idp.accounts.models import Account
 from idp.accounts.registration import refuse_taken, taken_fields
 from idp.accounts.validation import email_key, validate_email, validate_phone
 from idp.audit import service as audit
-from idp.login import delivery
+from idp.login import delivery, one_time
 from idp.login import repository as login_repository
 from idp.login.models import PendingLogin
 from idp.notifications.errors import NotifierUnavailableError
-from idp.second_factor import codes
+from idp.second_factor.errors import SecondFactorError
 from shared.db import utcnow
-from shared.errors import AppError
 
 
 @dataclass(frozen=True)
@@ -51,50 +50,15 @@ def send_phone_code(
 ) -> None:
     """An SMS code confirming ``phone`` (the account's own by default). Raises the code errors
     (cooldown, hourly limit) and NotifierUnavailableError for the page to explain."""
-    settings = state.settings
-    now = utcnow()
-    code, row = codes.issue_code(
+    one_time.send(
+        state,
         session,
-        account_id=account.id,
+        account,
         purpose="phone_confirmation",
         channel="sms",
-        now=now,
-        code_key=settings.code_hash_key.get_secret_value(),
-        ttl=settings.code_ttl_seconds,
-        cooldown=settings.code_resend_cooldown_seconds,
-        max_per_hour=settings.code_max_sends_per_hour,
-    )
-    try:
-        delivery.send_code(
-            state.notifier,
-            account,
-            channel="sms",
-            code=code,
-            purpose="phone_confirmation",
-            expires_at=row.expires_at,
-            idempotency_key=f"code:{row.id}",
-            locale=locale,
-            address=phone,
-        )
-    except NotifierUnavailableError:
-        audit.record_event(
-            session,
-            event_type="code_failed",
-            result="failure",
-            actor=_actor(account),
-            account_id=account.id,
-            ip=ip,
-            details={"purpose": "phone_confirmation"},
-        )
-        raise
-    audit.record_event(
-        session,
-        event_type="code_sent",
-        result="success",
-        actor=_actor(account),
-        account_id=account.id,
+        locale=locale,
         ip=ip,
-        details={"purpose": "phone_confirmation", "channel": "sms"},
+        address=phone,
     )
 
 
@@ -103,60 +67,29 @@ def send_email_link(
 ) -> bool:
     """An e-mail with a signed confirmation link and, for those who read mail elsewhere, a code
     they can type in the cabinet, to the address waiting for confirmation (or the current one).
-    False when the notifier could not take it."""
+    False when it could not be sent (notifier down, cooldown)."""
     settings = state.settings
     address = account.pending_email or account.email
     if not address:
         return False
-    now = utcnow()
-    code, row = codes.issue_code(
-        session,
-        account_id=account.id,
-        purpose="email_confirmation",
-        channel="email",
-        now=now,
-        code_key=settings.code_hash_key.get_secret_value(),
-        ttl=settings.code_ttl_seconds,
-        cooldown=settings.code_resend_cooldown_seconds,
-        max_per_hour=settings.code_max_sends_per_hour,
-    )
     token = links.make_token(
         settings.cookie_key.get_secret_value(), account.id, address, settings.email_link_ttl_seconds
     )
-    link = f"{settings.issuer.rstrip('/')}/confirm-email?token={token}"
     try:
-        delivery.send_code(
-            state.notifier,
-            account,
-            channel="email",
-            code=code,
-            purpose="email_confirmation",
-            expires_at=now + dt.timedelta(seconds=settings.email_link_ttl_seconds),
-            idempotency_key=f"code:{row.id}",
-            locale=locale,
-            link=link,
-            address=address,
-        )
-    except NotifierUnavailableError:
-        audit.record_event(
+        one_time.send(
+            state,
             session,
-            event_type="code_failed",
-            result="failure",
-            actor=_actor(account),
-            account_id=account.id,
+            account,
+            purpose="email_confirmation",
+            channel="email",
+            locale=locale,
             ip=ip,
-            details={"purpose": "email_confirmation"},
+            address=address,
+            link=f"{settings.issuer.rstrip('/')}/confirm-email?token={token}",
+            message_ttl=settings.email_link_ttl_seconds,
         )
+    except (NotifierUnavailableError, SecondFactorError):
         return False
-    audit.record_event(
-        session,
-        event_type="code_sent",
-        result="success",
-        actor=_actor(account),
-        account_id=account.id,
-        ip=ip,
-        details={"purpose": "email_confirmation", "channel": "email"},
-    )
     return True
 
 
@@ -198,28 +131,7 @@ def confirm_phone(
     state: Any, session: Session, account: Account, code: str, *, ip: str | None, phone: str | None = None
 ) -> None:
     """Check the SMS code; on success the phone (or the new ``phone``) is confirmed."""
-    settings = state.settings
-    try:
-        codes.verify_code(
-            session,
-            account_id=account.id,
-            purpose="phone_confirmation",
-            code=code,
-            now=utcnow(),
-            code_key=settings.code_hash_key.get_secret_value(),
-            max_attempts=settings.code_max_attempts,
-        )
-    except AppError:
-        audit.record_event(
-            session,
-            event_type="code_failed",
-            result="failure",
-            actor=_actor(account),
-            account_id=account.id,
-            ip=ip,
-            details={"purpose": "phone_confirmation"},
-        )
-        raise
+    one_time.verify(state, session, account, purpose="phone_confirmation", code=code, ip=ip)
     if phone:
         account.phone = phone
     account.pending_phone = None
@@ -261,28 +173,7 @@ def confirm_email_link(state: Any, session: Session, token: str, *, ip: str | No
 
 
 def confirm_email_code(state: Any, session: Session, account: Account, code: str, *, ip: str | None) -> None:
-    settings = state.settings
-    try:
-        codes.verify_code(
-            session,
-            account_id=account.id,
-            purpose="email_confirmation",
-            code=code,
-            now=utcnow(),
-            code_key=settings.code_hash_key.get_secret_value(),
-            max_attempts=settings.code_max_attempts,
-        )
-    except AppError:
-        audit.record_event(
-            session,
-            event_type="code_failed",
-            result="failure",
-            actor=_actor(account),
-            account_id=account.id,
-            ip=ip,
-            details={"purpose": "email_confirmation"},
-        )
-        raise
+    one_time.verify(state, session, account, purpose="email_confirmation", code=code, ip=ip)
     address = account.pending_email or account.email
     if address:
         _email_confirmed(state, session, account, address, ip=ip)

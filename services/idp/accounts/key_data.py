@@ -20,11 +20,10 @@ from idp.accounts.registration import refuse_taken, run_registry_check, taken_fi
 from idp.accounts.sealing import seal_key_data
 from idp.accounts.validation import FieldError, validate_registration
 from idp.audit import service as audit
+from idp.login import one_time
 from idp.login import repository as login_repository
 from idp.login.models import PendingLogin
-from idp.second_factor import codes
 from shared.db import utcnow
-from shared.errors import AppError
 
 FIELDS = (
     "last_name",
@@ -96,28 +95,7 @@ def confirm(
     state: Any, session: Session, account: Account, pending: PendingLogin, code: str, *, ip: str | None
 ) -> None:
     """Check the code (raises the second-factor errors), then apply the proposal."""
-    settings = state.settings
-    try:
-        codes.verify_code(
-            session,
-            account_id=account.id,
-            purpose="key_data_change",
-            code=code,
-            now=utcnow(),
-            code_key=settings.code_hash_key.get_secret_value(),
-            max_attempts=settings.code_max_attempts,
-        )
-    except AppError:
-        audit.record_event(
-            session,
-            event_type="code_failed",
-            result="failure",
-            actor=f"account:{account.id}",
-            account_id=account.id,
-            ip=ip,
-            details={"purpose": "key_data_change"},
-        )
-        raise
+    one_time.verify(state, session, account, purpose="key_data_change", code=code, ip=ip)
     apply(state, session, account, pending, ip=ip)
 
 

@@ -12,8 +12,8 @@ from idp.accounts import contacts, key_data
 from idp.accounts.errors import ContactTakenError
 from idp.accounts.routes import FormDep
 from idp.accounts.validation import FieldError
-from idp.cabinet.routes import account_or_login, notice_from
-from idp.dependencies import BrowserSessionDep, CipherDep, SessionDep, SettingsDep
+from idp.cabinet.routes import notice_from, open_page, submit_form
+from idp.dependencies import BrowserSessionDep, CipherDep, SessionDep
 from idp.login import codes_ui, flow
 from idp.login.forms import PageKit
 from idp.notifications.errors import NotifierUnavailableError
@@ -71,13 +71,11 @@ def _kind(kind: str) -> str:
 
 
 @router.get("/contacts/{kind}")
-def contact_page(
-    kind: str, request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
-) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+def contact_page(kind: str, request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     return _contact_page(kit, account, _kind(kind), notice=notice_from(request, kit, ("contact_code_sent",)))
 
 
@@ -87,18 +85,15 @@ def contact_send(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     cipher: CipherDep,
     csrf_token: CsrfForm = "",
     value: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
     kind = _kind(kind)
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     state = request.app.state
     try:
         if value.strip():
@@ -126,17 +121,14 @@ def contact_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
     kind = _kind(kind)
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     try:
         if kind == "phone":
             contacts.confirm_phone(
@@ -163,13 +155,12 @@ def key_data_form(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     cipher: CipherDep,
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     return kit.page(
         "cabinet_key_data.html",
         title=kit.t("key_data"),
@@ -182,14 +173,12 @@ def key_data_form(
 
 @router.post("/key-data")
 def key_data_submit(
-    request: Request, form: FormDep, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
+    request: Request, form: FormDep, session: SessionDep, browser: BrowserSessionDep
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(form.get("csrf_token")):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, form.get("csrf_token"))
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     values = {k: v for k, v in form.items() if k in key_data.FIELDS}
 
     def again(errors: dict[str, str], status: int) -> Response:
@@ -231,14 +220,13 @@ def key_data_code_form(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     p: str = "",
     problem: str | None = None,
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     pending = flow.find_pending(session, p, "key_data")
     if pending is None or pending.account_id != account.id:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
@@ -257,15 +245,14 @@ def key_data_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     p: Annotated[str, Form(max_length=128)] = "",
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     pending = flow.find_pending(session, p, "key_data")
     if pending is None or pending.account_id != account.id:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)

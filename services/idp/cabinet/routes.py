@@ -14,7 +14,7 @@ from idp.accounts import service as accounts_service
 from idp.accounts.models import Account
 from idp.audit import service as audit
 from idp.cabinet import service
-from idp.dependencies import BackchannelDep, BrowserSessionDep, CipherDep, SessionDep, SettingsDep
+from idp.dependencies import BackchannelDep, BrowserSessionDep, CipherDep, SessionDep
 from idp.login.forms import PageKit
 from idp.login.i18n import event_text, scope_text
 
@@ -34,6 +34,26 @@ def account_or_login(request: Request, session: Any, browser: Any) -> Account | 
     return account
 
 
+def open_page(request: Request, session: Any, browser: Any) -> tuple[Account, PageKit] | Response:
+    """A cabinet page: the account and the page kit, or the redirect to the login page."""
+    account = account_or_login(request, session, browser)
+    if isinstance(account, Response):
+        return account
+    return account, PageKit(request, request.app.state.settings)
+
+
+def submit_form(
+    request: Request, session: Any, browser: Any, csrf_token: str | None
+) -> tuple[Account, PageKit] | Response:
+    """A cabinet form post: like :func:`open_page`, and the CSRF token must match the browser."""
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    if not opened[1].csrf_ok(csrf_token):
+        return opened[1].csrf_failed()
+    return opened
+
+
 def notice_from(request: Request, kit: PageKit, allowed: Iterable[str]) -> str | None:
     done = request.query_params.get("done")
     return kit.t(done) if done is not None and done in set(allowed) else None
@@ -45,12 +65,11 @@ def my_data(
     session: SessionDep,
     browser: BrowserSessionDep,
     cipher: CipherDep,
-    settings: SettingsDep,
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     return kit.page(
         "cabinet_data.html",
         title=kit.t("nav_data"),
@@ -66,16 +85,13 @@ def end_session(
     session_id: int,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     backchannel: BackchannelDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     try:
         service.end_my_session(session, account, session_id, backchannel.dispatch)
     except service.NothingToEndError:
@@ -93,13 +109,11 @@ def end_session(
 
 
 @router.get("/apps")
-def apps(
-    request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
-) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+def apps(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
 
     def scopes_text(scopes: list[str]) -> str:
         return "; ".join(scope_text(s, kit.locale) for s in scopes)
@@ -120,16 +134,13 @@ def revoke_app(
     client_id: str,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     backchannel: BackchannelDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     try:
         service.revoke_my_grant(session, account, client_id, backchannel.dispatch)
     except service.NothingToEndError:
@@ -147,24 +158,20 @@ def revoke_app(
 
 
 @router.get("/signatures")
-def signatures(
-    request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
-) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+def signatures(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    _, kit = opened
     return kit.page("cabinet_signatures.html", title=kit.t("nav_signatures"), current="/account/signatures")
 
 
 @router.get("/events")
-def events(
-    request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
-) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+def events(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     rows = audit.events_for_account(session, account.id, limit=100)
     return kit.page(
         "cabinet_events.html",

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from idp.accounts.validation import FieldError
 from idp.cabinet import security
 from idp.cabinet import service as cabinet
-from idp.cabinet.routes import account_or_login, notice_from
-from idp.dependencies import BackchannelDep, BrowserSessionDep, SessionDep, SettingsDep
+from idp.cabinet.routes import notice_from, open_page, submit_form
+from idp.dependencies import BackchannelDep, BrowserSessionDep, SessionDep
 from idp.login import flow
 from idp.login.forms import PageKit
 from idp.second_factor import totp
@@ -63,13 +63,11 @@ def _page(
 
 
 @router.get("/security")
-def security_page(
-    request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
-) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
+def security_page(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
+    opened = open_page(request, session, browser)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     return _page(kit, session, account, browser, notice=notice_from(request, kit, NOTICES))
 
 
@@ -78,19 +76,16 @@ def change_password(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     backchannel: BackchannelDep,
     csrf_token: CsrfForm = "",
     current_password: SecretForm = "",
     new_password: SecretForm = "",
     repeat_password: SecretForm = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     if new_password != repeat_password:
         return _page(kit, session, account, browser, error=kit.t("passwords_differ"), status=400)
     try:
@@ -116,16 +111,13 @@ def set_mfa(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     csrf_token: CsrfForm = "",
     method: Annotated[str, Form(max_length=8)] = "none",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     try:
         security.set_second_factor(session, account, method, _who(request))
     except security.MethodUnavailableError:
@@ -138,15 +130,12 @@ def totp_start(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     try:
         enrollment = security.start_totp(request.app.state, session, account)
     except SecondFactorError as exc:
@@ -165,16 +154,13 @@ def totp_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     try:
         codes = security.confirm_totp(request.app.state, session, account, code, _who(request))
     except SecondFactorError as exc:
@@ -189,15 +175,12 @@ def totp_disable(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     security.disable_totp(session, account, _who(request))
     return kit.see_other("/account/security?done=totp_disabled")
 
@@ -208,15 +191,12 @@ def revoke_device(
     device_id: int,
     session: SessionDep,
     browser: BrowserSessionDep,
-    settings: SettingsDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
-    account = account_or_login(request, session, browser)
-    if isinstance(account, Response):
-        return account
-    kit = PageKit(request, settings)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
     if not security.revoke_device(session, account, device_id, _who(request)):
         return kit.message(kit.t("no_devices"), status=404, error=True)
     return kit.see_other("/account/security?done=device_revoked")

@@ -23,10 +23,9 @@ from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
 from idp.accounts.protection import FieldCipher
 from idp.audit import service as audit
-from idp.login import delivery
+from idp.login import delivery, one_time
 from idp.login import repository as login_repository
 from idp.login.models import PendingLogin
-from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import codes, devices, totp
 from idp.second_factor import errors as sf_errors
 from idp.second_factor.assurance import assurance_after
@@ -187,96 +186,29 @@ def send_code(
     state: Any, session: Session, account: Account, *, purpose: str, channel: str, locale: str, who: Client
 ) -> codes.IssuedCode:
     """Issue and send a code; cooldown / hourly errors and NotifierUnavailableError propagate."""
-    settings = state.settings
-    issued = codes.issue_code(
-        session,
-        account_id=account.id,
-        purpose=purpose,
-        channel=channel,
-        now=utcnow(),
-        code_key=settings.code_hash_key.get_secret_value(),
-        ttl=settings.code_ttl_seconds,
-        cooldown=settings.code_resend_cooldown_seconds,
-        max_per_hour=settings.code_max_sends_per_hour,
-    )
-    code, row = issued
-    try:
-        delivery.send_code(
-            state.notifier,
-            account,
-            channel=channel,
-            code=code,
-            purpose=purpose,
-            expires_at=row.expires_at,
-            idempotency_key=f"code:{row.id}",
-            locale=locale,
-        )
-    except (sf_errors.SecondFactorError, NotifierUnavailableError):
-        audit.record_event(
-            session,
-            event_type="code_failed",
-            result="failure",
-            actor=f"account:{account.id}",
-            account_id=account.id,
-            ip=who.ip,
-            details={"purpose": purpose, "channel": channel},
-        )
-        raise
-    audit.record_event(
-        session,
-        event_type="code_sent",
-        result="success",
-        actor=f"account:{account.id}",
-        account_id=account.id,
-        ip=who.ip,
-        details={"purpose": purpose, "channel": channel},
-    )
-    return issued
+    return one_time.send(state, session, account, purpose=purpose, channel=channel, locale=locale, ip=who.ip)
 
 
 def check_second_factor(
     state: Any, session: Session, account: Account, *, method: str, code: str, who: Client
 ) -> str:
     """The method that succeeded (``sms``/``email``/``totp``/``recovery_code``); raises the code errors."""
+    if method != "totp":
+        one_time.verify(state, session, account, purpose="login", code=code, ip=who.ip)
+        return method
     settings = state.settings
     now = utcnow()
-    try:
-        if method == "totp":
-            if totp.verify_totp(session, account.id, code, state.field_cipher, now):
-                return "totp"
-            if totp.verify_recovery_code(session, account.id, code, now):
-                return "recovery_code"
-            # App and recovery codes have no per-code attempt limit: wrong ones count towards the
-            # account lockout like wrong passwords (R-LOG-6), which bounds the guessing.
-            lockout.register_failure(
-                session,
-                account.id,
-                now=now,
-                threshold=settings.lockout_threshold,
-                minutes=settings.lockout_minutes,
-            )
-            raise sf_errors.InvalidCodeError(attempts_left=None)
-        codes.verify_code(
-            session,
-            account_id=account.id,
-            purpose="login",
-            code=code,
-            now=now,
-            code_key=settings.code_hash_key.get_secret_value(),
-            max_attempts=settings.code_max_attempts,
-        )
-        return method
-    except (sf_errors.SecondFactorError, NotifierUnavailableError):
-        audit.record_event(
-            session,
-            event_type="code_failed",
-            result="failure",
-            actor=f"account:{account.id}",
-            account_id=account.id,
-            ip=who.ip,
-            details={"purpose": "login", "method": method},
-        )
-        raise
+    if totp.verify_totp(session, account.id, code, state.field_cipher, now):
+        return "totp"
+    if totp.verify_recovery_code(session, account.id, code, now):
+        return "recovery_code"
+    # App and recovery codes have no per-code attempt limit: wrong ones count towards the account
+    # lockout like wrong passwords (R-LOG-6), which bounds the guessing.
+    lockout.register_failure(
+        session, account.id, now=now, threshold=settings.lockout_threshold, minutes=settings.lockout_minutes
+    )
+    one_time.log_failure(session, account, purpose="login", ip=who.ip)
+    raise sf_errors.InvalidCodeError(attempts_left=None)
 
 
 def complete_login(

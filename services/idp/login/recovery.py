@@ -21,11 +21,10 @@ from idp.accounts.passwords import hash_password, verify_password
 from idp.accounts.protection import FieldCipher
 from idp.accounts.validation import login_variants, validate_password
 from idp.audit import service as audit
-from idp.login import delivery, flow
+from idp.login import delivery, flow, one_time
 from idp.login import repository as login_repository
 from idp.login.models import PendingLogin
 from idp.notifications.errors import NotifierUnavailableError
-from idp.second_factor import codes
 from idp.second_factor import errors as sf_errors
 from shared.db import utcnow
 
@@ -94,7 +93,6 @@ def complete_recovery(
     account = accounts_service.get_account(session, pending.account_id)
     if account is None:
         raise sf_errors.InvalidCodeError(attempts_left=None)
-    settings = state.settings
     cipher = state.field_cipher
     snils = cipher.open(account.snils_encrypted, "snils") if account.snils_encrypted else None
     validate_password(
@@ -102,27 +100,7 @@ def complete_recovery(
         logins=login_variants(email=account.email, phone=account.phone, snils=snils),
         field="new_password",
     )
-    try:
-        codes.verify_code(
-            session,
-            account_id=account.id,
-            purpose="recovery",
-            code=code,
-            now=utcnow(),
-            code_key=settings.code_hash_key.get_secret_value(),
-            max_attempts=settings.code_max_attempts,
-        )
-    except (sf_errors.SecondFactorError, NotifierUnavailableError):
-        audit.record_event(
-            session,
-            event_type="code_failed",
-            result="failure",
-            actor=f"account:{account.id}",
-            account_id=account.id,
-            ip=who.ip,
-            details={"purpose": "recovery"},
-        )
-        raise
+    one_time.verify(state, session, account, purpose="recovery", code=code, ip=who.ip)
     set_password(state, session, account, new_password, who=who, on_commit=on_commit, reason="recovered")
     return account
 
