@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,6 +14,8 @@ from notifier.settings import NotifierSettings
 from shared.db import request_session
 from shared.tokens import require_scopes, verified_claims
 
+_request_session = asynccontextmanager(request_session)
+
 
 def get_settings(request: Request) -> NotifierSettings:
     settings: NotifierSettings = request.app.state.settings
@@ -21,8 +24,13 @@ def get_settings(request: Request) -> NotifierSettings:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed *before* the response is sent (``scope="function"``):
-    a 202 must never be answered for a message whose commit then failed."""
-    async for session in request_session(request.app.state.session_factory):
+    a 202 must never be answered for a message whose commit then failed.
+
+    ``async with`` rather than ``async for``: FastAPI throws the handler's exception in here, and
+    only a context manager passes it on to ``request_session`` so that it rolls back and closes at
+    once (on SQLite an open session after a 422 would keep holding the write lock).
+    """
+    async with _request_session(request.app.state.session_factory) as session:
         yield session
 
 

@@ -48,7 +48,11 @@ def retry_policy(settings: NotifierSettings) -> RetryPolicy:
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
     configure_logging("notifier", level=settings.log_level, json_output=settings.log_json)
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=max(0, settings.threadpool_size + 8 - settings.db_pool_size),
+    )
     session_factory = make_sessionmaker(engine)
     jwks = JwksCache(settings.idp_jwks_url, min_refresh_interval=settings.jwks_min_refresh_seconds)
     sealer = Sealer(settings.data_key.get_secret_value())

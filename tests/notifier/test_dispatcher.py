@@ -47,10 +47,15 @@ async def test_a_claim_left_by_a_dead_process_is_retried_after_its_lease(
         with n.app.state.session_factory() as session:
             begin_immediate(session)
             claimed = delivery.claim_due(
-                session, now=dt.datetime.now(dt.UTC), limit=10, lease=dt.timedelta(seconds=0.3),
-                token="crashed-process", sealer=n.app.state.intake.sealer, policy=retry_policy(settings),
+                session,
+                now=dt.datetime.now(dt.UTC),
+                limit=10,
+                lease=dt.timedelta(seconds=0.3),
+                token="crashed-process",
+                sealer=n.app.state.intake.sealer,
+                policy=retry_policy(settings),
                 rng=random.Random(1),
-            )  # fmt: skip
+            )
             session.commit()
         assert [job.message_id for job in claimed.jobs] == [message_id]
         assert (await n.status(message_id))["status"] == "sending"
@@ -66,6 +71,8 @@ async def test_a_claim_left_by_a_dead_process_is_retried_after_its_lease(
 async def test_shutdown_voids_an_unfinished_attempt_and_requeues_the_message(
     start_notifier: Any, smtp: tuple[SmtpSink, int]
 ) -> None:
+    from notifier.messages.models import Message
+
     sink, port = smtp
     sink.delay = 30.0  # the SMTP server hangs in DATA
     # One slot, taken: stop() must not wait behind a full batch for the send timeout.
@@ -74,15 +81,14 @@ async def test_shutdown_voids_an_unfinished_attempt_and_requeues_the_message(
         message_id = (await n.send(otp())).json()["id"]
         await n.wait_status(message_id, "sending")
         dispatcher = n.app.state.dispatcher
-        session_factory = n.app.state.session_factory
-    assert not dispatcher.running
-    from notifier.messages.models import Message
-
-    with session_factory() as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        assert (message.status, message.attempts, message.claim_token) == ("failed", 0, None)
-        assert message.last_error == "interrupted by dispatcher shutdown"
+        await dispatcher.stop()  # what the lifespan does on shutdown
+        assert not dispatcher.running
+        with n.app.state.session_factory() as session:
+            message = session.get(Message, message_id)
+            assert message is not None
+            state = (message.status, message.attempts, message.claim_token, message.last_error)
+    assert state == ("failed", 0, None, "interrupted by dispatcher shutdown")
+    assert sink.received == []
 
 
 async def test_a_stopped_dispatcher_can_be_started_again_and_drains_the_queue(

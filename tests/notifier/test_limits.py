@@ -61,8 +61,12 @@ async def test_replicas_share_the_recipient_limit_through_redis(start_notifier: 
     import redis
 
     prefix = f"test-{uuid.uuid4().hex}"
-    settings = {"dev_outbox": True, "recipient_rate_limit": "2/minute", "rate_limit_key_prefix": prefix,
-                "redis_url": REDIS_URL}  # fmt: skip
+    settings = {
+        "dev_outbox": True,
+        "recipient_rate_limit": "2/minute",
+        "rate_limit_key_prefix": prefix,
+        "redis_url": REDIS_URL,
+    }
     async with start_notifier(**settings) as first, start_notifier(**settings) as second:
         assert (await first.send(otp())).status_code == 202
         assert (await second.send(otp())).status_code == 202

@@ -29,9 +29,13 @@ class DevOutboxSender:
         with self.session_factory() as session:
             begin_immediate(session)
             entry = store_entry(
-                session, message_id=envelope.message_id, channel=envelope.channel, address=envelope.address,
-                subject=subject, body=body,
-            )  # fmt: skip
+                session,
+                message_id=envelope.message_id,
+                channel=envelope.channel,
+                address=envelope.address,
+                subject=subject,
+                body=body,
+            )
             session.commit()
             return f"dev-outbox:{entry.id}"
 

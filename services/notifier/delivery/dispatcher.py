@@ -151,10 +151,16 @@ class Dispatcher:
     async def _claim_and_start(self, limit: int) -> int:
         result = await self._in_transaction(
             lambda s: delivery.claim_due(
-                s, now=self.clock(), limit=limit, lease=self.lease, token=self.token, sealer=self.sealer,
-                policy=self.policy, rng=self.rng,
+                s,
+                now=self.clock(),
+                limit=limit,
+                lease=self.lease,
+                token=self.token,
+                sealer=self.sealer,
+                policy=self.policy,
+                rng=self.rng,
             )
-        )  # fmt: skip
+        )
         self._count_claim(result)
         for job in result.jobs:
             task = asyncio.create_task(self._deliver(job), name=f"deliver-{job.message_id}")
@@ -244,9 +250,14 @@ class Dispatcher:
                 )
             logger.info(
                 "delivered",
-                extra={"message_id": job.message_id, "channel": job.channel, "attempt": job.number,
-                       "gateway": sender.name, "dispatcher": self.token},
-            )  # fmt: skip
+                extra={
+                    "message_id": job.message_id,
+                    "channel": job.channel,
+                    "attempt": job.number,
+                    "gateway": sender.name,
+                    "dispatcher": self.token,
+                },
+            )
         finally:
             self.metrics.send_duration.labels(job.channel).observe(time.perf_counter() - started)
 
@@ -270,9 +281,14 @@ class Dispatcher:
         self._count_outcome(job.channel, outcome)
         logger.warning(
             "delivery attempt failed",
-            extra={"message_id": job.message_id, "channel": job.channel, "attempt": job.number,
-                   "reason": reason, "outcome": outcome},
-        )  # fmt: skip
+            extra={
+                "message_id": job.message_id,
+                "channel": job.channel,
+                "attempt": job.number,
+                "reason": reason,
+                "outcome": outcome,
+            },
+        )
 
     # --- bookkeeping ----------------------------------------------------------------------------
 

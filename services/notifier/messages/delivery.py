@@ -189,10 +189,13 @@ def claim_due(
         attempt = repository.add_attempt(
             session,
             DeliveryAttempt(
-                message_id=message.id, channel=channel, number=message.channel_attempts, status="sending",
+                message_id=message.id,
+                channel=channel,
+                number=message.channel_attempts,
+                status="sending",
                 started_at=now,
             ),
-        )  # fmt: skip
+        )
         result.jobs.append(
             Job(
                 message_id=message.id,

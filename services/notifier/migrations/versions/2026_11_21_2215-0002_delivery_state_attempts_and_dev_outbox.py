@@ -112,11 +112,23 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("uq_messages_sender_idempotency_key"), type_="unique")
         batch_op.drop_index("ix_messages_status_next_attempt_at")
         for column in (
-            "updated_at", "last_error", "delivered_at", "delivered_channel", "claim_token",
-            "claimed_until", "next_attempt_at", "attempts", "channel_attempts", "channel_index",
-            "expires_at", "request_digest", "idempotency_key", "params_purged_at", "params_sealed",
+            "updated_at",
+            "last_error",
+            "delivered_at",
+            "delivered_channel",
+            "claim_token",
+            "claimed_until",
+            "next_attempt_at",
+            "attempts",
+            "channel_attempts",
+            "channel_index",
+            "expires_at",
+            "request_digest",
+            "idempotency_key",
+            "params_purged_at",
+            "params_sealed",
             "recipient_sealed",
-        ):  # fmt: skip
+        ):
             batch_op.drop_column(column)
 
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
