@@ -157,8 +157,9 @@ def main() -> None:
         "::1",
     ):
         raise SystemExit("bench: loopback only; --database-url-base must point at 127.0.0.1")
-    timer = threading.Timer(HARD_LIMIT_SECONDS, lambda: (print("bench: time limit", file=sys.stderr),
-                                                         __import__("os")._exit(2)))  # fmt: skip
+    timer = threading.Timer(
+        HARD_LIMIT_SECONDS, lambda: (print("bench: time limit", file=sys.stderr), __import__("os")._exit(2))
+    )
     timer.daemon = True
     timer.start()
 
@@ -170,8 +171,13 @@ def main() -> None:
     urls = {name: _database(args.database_url_base, tmp, name) for name in ("idp", "intake", "e2e")}
     idp_port = free_port()
     issuer = f"http://127.0.0.1:{idp_port}"
-    idp_settings = {"dev_mode": True, "database_url": urls["idp"], "issuer": issuer, "port": idp_port,
-                    "log_level": "WARNING"}  # fmt: skip
+    idp_settings = {
+        "dev_mode": True,
+        "database_url": urls["idp"],
+        "issuer": issuer,
+        "port": idp_port,
+        "log_level": "WARNING",
+    }
     run_cli("idp", idp_settings, "migrate")
     caller = run_cli(
         "idp", idp_settings, "add-client", "bench", "--scope", "notify:send", "--audience", "notifier"

@@ -85,16 +85,26 @@ def test_a_code_is_queued_and_delivered(client: NotifierClient, notifier_url: st
 
 def test_the_same_idempotency_key_sends_once(client: NotifierClient) -> None:
     email = Recipient(email="twice@example.test")
-    kwargs: dict[str, Any] = {"code": "111222", "recipient": email, "channels": ["email"],
-                              "expires_at": _expires(), "idempotency_key": "c-2"}  # fmt: skip
+    kwargs: dict[str, Any] = {
+        "code": "111222",
+        "recipient": email,
+        "channels": ["email"],
+        "expires_at": _expires(),
+        "idempotency_key": "c-2",
+    }
     assert service.send_code(client, **kwargs) == service.send_code(client, **kwargs)
 
 
 def test_a_security_alert_is_delivered(client: NotifierClient, notifier_url: str) -> None:
     message_id = service.send_security_alert(
-        client, kind="new_login", recipient=PHONE, channels=["sms"], idempotency_key="a-1",
-        at=dt.datetime(2026, 11, 21, 11, 5, tzinfo=dt.UTC), ip="203.0.113.7",
-    )  # fmt: skip
+        client,
+        kind="new_login",
+        recipient=PHONE,
+        channels=["sms"],
+        idempotency_key="a-1",
+        at=dt.datetime(2026, 11, 21, 11, 5, tzinfo=dt.UTC),
+        ip="203.0.113.7",
+    )
     deadline = time.monotonic() + 10
     while (status := client.status(message_id)).status != "delivered":
         assert time.monotonic() < deadline, f"not delivered: {status}"
@@ -108,11 +118,23 @@ def test_a_security_alert_is_delivered(client: NotifierClient, notifier_url: str
 def test_the_recipient_limit_is_a_rate_limited_error(client: NotifierClient) -> None:
     email = Recipient(email="limited@example.test")
     for i in range(3):
-        service.send_code(client, code="123456", recipient=email, channels=["email"], expires_at=_expires(),
-                          idempotency_key=f"rl-{i}")  # fmt: skip
+        service.send_code(
+            client,
+            code="123456",
+            recipient=email,
+            channels=["email"],
+            expires_at=_expires(),
+            idempotency_key=f"rl-{i}",
+        )
     with pytest.raises(NotificationRateLimitedError) as info:
-        service.send_code(client, code="123456", recipient=email, channels=["email"], expires_at=_expires(),
-                          idempotency_key="rl-3")  # fmt: skip
+        service.send_code(
+            client,
+            code="123456",
+            recipient=email,
+            channels=["email"],
+            expires_at=_expires(),
+            idempotency_key="rl-3",
+        )
     assert info.value.status_code == 429 and info.value.retry_after is not None
     assert isinstance(info.value, NotifierUnavailableError), "callers handling the outage also handle this"
 
@@ -128,8 +150,14 @@ def test_a_refused_message_is_unavailable_for_the_person(client: NotifierClient)
 def test_a_closed_port_is_notifier_unavailable_with_the_russian_message() -> None:
     client = NotifierClient(f"http://127.0.0.1:{free_port()}", lambda: "token", timeout=1, retry_pause=0)
     with client, pytest.raises(NotifierUnavailableError) as info:
-        service.send_code(client, code="123456", recipient=PHONE, channels=["sms"], expires_at=_expires(),
-                          idempotency_key="closed")  # fmt: skip
+        service.send_code(
+            client,
+            code="123456",
+            recipient=PHONE,
+            channels=["sms"],
+            expires_at=_expires(),
+            idempotency_key="closed",
+        )
     error = info.value
     assert (error.status_code, error.code) == (503, "notifier_unavailable")
     assert error.user_message("ru") == RU
@@ -204,8 +232,14 @@ def test_codes_are_not_logged_by_the_client(
     caplog.set_level("DEBUG")
     client = NotifierClient(f"http://127.0.0.1:{silent_port}", lambda: "t", timeout=0.2, retries=1)
     with client, pytest.raises(NotifierUnavailableError):
-        service.send_code(client, code="QZ7731", recipient=PHONE, channels=["sms"], expires_at=_expires(),
-                          idempotency_key="log")  # fmt: skip
+        service.send_code(
+            client,
+            code="QZ7731",
+            recipient=PHONE,
+            channels=["sms"],
+            expires_at=_expires(),
+            idempotency_key="log",
+        )
     logged = "\n".join(str(r.__dict__) for r in caplog.records)
     assert "notifier call failed" in logged
     assert "QZ7731" not in logged and "79161234567" not in logged

@@ -158,8 +158,16 @@ def test_a_killed_notifier_loses_no_message(tmp_path: Path, smtp: tuple[Counting
     notifier = ServiceProcess("notifier", notifier_settings, log)
     try:
         idp.start()
-        caller = run_cli("idp", idp_settings, "add-client", "crash-caller", "--scope", "notify:send",
-                         "--audience", "notifier")  # fmt: skip
+        caller = run_cli(
+            "idp",
+            idp_settings,
+            "add-client",
+            "crash-caller",
+            "--scope",
+            "notify:send",
+            "--audience",
+            "notifier",
+        )
         token = _token(issuer, caller)
 
         accepting.start()
