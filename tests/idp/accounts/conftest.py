@@ -69,9 +69,10 @@ class World:
         """The code in the newest SMS to ``phone`` beyond the first ``after`` ones."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            texts = self.sms_texts(phone)
-            if len(texts) > after and (match := CODE.search(texts[-1])):
-                return match.group(1)
+            # the newest message with a code: notices (new login, level) may arrive in between
+            for text in reversed(self.sms_texts(phone)[max(after, 0) :]):
+                if "код" in text.lower() and (match := CODE.search(text)):
+                    return match.group(1)
             await asyncio.sleep(0.05)
         raise AssertionError(f"no SMS code for {phone}")
 
