@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,11 @@ def _finisher() -> anyio.CapacityLimiter:
     if limiter is None:
         limiter = _finishers[loop] = anyio.CapacityLimiter(16)
     return limiter
+
+
+#: ``async with session_scope(factory) as session: yield session`` in a dependency: the context
+#: manager (not ``async for``) is what lets the handler's exception reach the rollback.
+session_scope = asynccontextmanager(request_session)
 
 
 async def _end(session: Session, *, ok: bool) -> None:

@@ -128,7 +128,7 @@ class LiveIdp:
             default_audience=audience,
             audiences=[audience],
         )
-        with self.app.state.session_factory() as session:
+        with self.app.state.write_session_factory() as session:
             _, secret = register_client(session, self.app.state.secret_hasher, spec)
             session.commit()
         assert secret

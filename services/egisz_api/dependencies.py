@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from egisz_api.settings import EgiszSettings
-from shared.db import request_session
+from shared.db import session_scope
 from shared.tokens import verified_claims
 
 
@@ -20,7 +20,7 @@ def get_settings(request: Request) -> EgiszSettings:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: committed before the response is sent, rolled back on error."""
-    async for session in request_session(request.app.state.session_factory):
+    async with session_scope(request.app.state.session_factory) as session:
         yield session
 
 

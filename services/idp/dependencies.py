@@ -19,7 +19,7 @@ from idp.sessions.backchannel import BackchannelNotifier
 from idp.settings import IdpSettings
 from idp.tokens.access import AccessTokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
-from shared.db import request_session
+from shared.db import session_scope
 from shared.tokens import InsufficientScopeError, InvalidTokenError, bearer_token
 
 SESSION_COOKIE = "idp_session"
@@ -49,7 +49,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: committed before the response is sent, rolled back on error."""
     state = request.app.state
     factory = state.session_factory if request.url.path in READ_ONLY_PATHS else state.write_session_factory
-    async for session in request_session(factory):
+    async with session_scope(factory) as session:
         yield session
 
 

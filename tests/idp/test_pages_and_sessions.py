@@ -155,3 +155,22 @@ async def test_expired_interaction_gets_a_clear_page(provider: Provider) -> None
     assert page.status_code == 400 and "Запрос на вход устарел" in page.text
     resume = await provider.http.get("/authorize/resume?i=does-not-exist")
     assert resume.status_code == 400 and "location" not in resume.headers
+
+
+async def test_an_error_response_releases_the_request_session(provider: Provider) -> None:
+    """A handler that fails after reading the database must roll back and return its connection
+    before the response (on SQLite a session left open would keep holding the write lock)."""
+    from idp.clients.service import ClientSpec
+
+    admin = provider.register(ClientSpec(client_id="admin-x", name="Admin", scopes=["admin"]))
+    token = (
+        await provider.http.post(
+            "/token", data={"grant_type": "client_credentials", "scope": "admin"}, auth=admin.basic()
+        )
+    ).json()["access_token"]
+    body = {"client_id": "rp-web", "name": "dup", "grant_types": ["client_credentials"], "scopes": []}
+    response = await provider.http.post(
+        "/admin/clients", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 409  # raised after the lookup, inside the request's transaction
+    assert provider.app.state.engine.pool.checkedout() == 0
