@@ -190,6 +190,7 @@ def main() -> None:
         "port": port,
         "log_level": "WARNING",
         "threadpool_size": int(os.environ.get("THREADS", "40")),
+        "login_rate_limit": "100000/minute",  # the refresh scenario logs in once per chain
     }
     run_cli("idp", settings, "migrate")
     svc = run_cli(
