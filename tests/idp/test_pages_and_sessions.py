@@ -174,3 +174,50 @@ async def test_an_error_response_releases_the_request_session(provider: Provider
     )
     assert response.status_code == 409  # raised after the lookup, inside the request's transaction
     assert provider.app.state.engine.pool.checkedout() == 0
+
+
+async def test_login_degrades_when_the_notifier_is_unreachable(provider: Provider) -> None:
+    """Issue 4 §8: no notifier (nothing listens on its port here): the code page explains, no 500."""
+    from idp.accounts.service import NewAccount, create_account
+
+    with provider.app.state.session_factory() as session:
+        create_account(
+            session,
+            provider.app.state.field_cipher,
+            NewAccount(
+                last_name="Орлова",
+                first_name="Вера",
+                email="vera@example.test",
+                phone="+79165550011",
+                password="Correct-Horse-9",
+                phone_verified=True,
+            ),
+        )
+        session.commit()
+    page = await provider.http.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    response = await provider.http.post(
+        "/login",
+        data={"login": "vera@example.test", "password": "Correct-Horse-9", "csrf_token": token.group(1)},
+    )
+    assert response.status_code == 303 and "problem=notifier" in response.headers["location"]
+    code_page = await provider.http.get(response.headers["location"])
+    assert code_page.status_code == 200
+    assert "Не удалось отправить код. Попробуйте позже или выберите другой способ" in code_page.text
+
+
+def test_the_login_rate_limit_is_shared_through_redis() -> None:
+    """IDP_REDIS_URL: two replicas count against one window (the Redis on 127.0.0.1:6379)."""
+    import uuid
+
+    from idp.login.throttle import LoginThrottle
+
+    ip = f"10.0.0.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
+    one = LoginThrottle("3/minute", "redis://127.0.0.1:6379/0")
+    two = LoginThrottle("3/minute", "redis://127.0.0.1:6379/0")
+    assert [one.allow(ip, "login"), two.allow(ip, "login"), one.allow(ip, "login")] == [True, True, True]
+    assert two.allow(ip, "login") is False and one.allow(ip, "login") is False
+    assert 1 <= one.retry_after(ip, "login") <= 60
+    alone = LoginThrottle("3/minute")  # memory: a third instance counts alone
+    assert alone.allow(ip, "login") is True
