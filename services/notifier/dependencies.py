@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -11,10 +10,8 @@ from sqlalchemy.orm import Session
 
 from notifier.messages.service import Intake
 from notifier.settings import NotifierSettings
-from shared.db import request_session
+from shared.db import session_scope
 from shared.tokens import require_scopes, verified_claims
-
-_request_session = asynccontextmanager(request_session)
 
 
 def get_settings(request: Request) -> NotifierSettings:
@@ -27,10 +24,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     a 202 must never be answered for a message whose commit then failed.
 
     ``async with`` rather than ``async for``: FastAPI throws the handler's exception in here, and
-    only a context manager passes it on to ``request_session`` so that it rolls back and closes at
+    only a context manager passes it on to ``shared.db.request_session`` so that it rolls back and closes at
     once (on SQLite an open session after a 422 would keep holding the write lock).
     """
-    async with _request_session(request.app.state.session_factory) as session:
+    async with session_scope(request.app.state.session_factory) as session:
         yield session
 
 
