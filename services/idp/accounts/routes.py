@@ -19,12 +19,13 @@ from idp.dependencies import (
     SessionDep,
     SettingsDep,
 )
-from idp.login import service as login_service
 from idp.login.forms import PageKit
+from idp.second_factor.assurance import assurance_after
 from idp.sessions import service as sessions_service
 from shared.db import utcnow
 
 router = APIRouter(tags=["accounts"])
+PASSWORD_AMR, PASSWORD_ACR = assurance_after("password")
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def register_submit(
         session,
         policy,
         account_id=account.id,
-        acr=login_service.PASSWORD_ACR,
-        amr=login_service.PASSWORD_AMR,
+        acr=PASSWORD_ACR,
+        amr=PASSWORD_AMR,
         ip=_ip(request),
         user_agent=request.headers.get("user-agent"),
     )

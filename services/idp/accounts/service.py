@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts import repository
 from idp.accounts.models import Account
-from idp.accounts.passwords import hash_password, verify_password
+from idp.accounts.passwords import hash_password
 from idp.accounts.protection import FieldCipher
 from idp.accounts.sealing import seal_key_data
 from shared.db import utcnow
@@ -115,13 +115,6 @@ def find_by_login(session: Session, cipher: FieldCipher, login: str) -> Account 
     if snils:
         return repository.by_snils_lookup(session, cipher.lookup_hash(snils, "snils"))
     return None
-
-
-def authenticate(session: Session, cipher: FieldCipher, login: str, password: str) -> Account | None:
-    """The account when login and password match, else None. One argon2 check either way."""
-    account = find_by_login(session, cipher, login)
-    ok = verify_password(password, account.password_hash if account else None)
-    return account if ok else None
 
 
 def get_account(session: Session, account_id: int) -> Account | None:

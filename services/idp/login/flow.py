@@ -33,9 +33,6 @@ from idp.sessions import service as sessions_service
 from idp.sessions.models import UserSession
 from shared.db import utcnow
 
-PASSWORD_ACR = "urn:idp:acr:pwd"
-PASSWORD_AMR = ["pwd"]
-
 
 @dataclass(frozen=True)
 class Client:
@@ -223,7 +220,7 @@ def complete_login(
     on_commit: Any,
 ) -> str:
     """Start (or refresh) the session; returns the session cookie value."""
-    amr, acr = assurance_after(method) if method else (PASSWORD_AMR, PASSWORD_ACR)
+    amr, acr = assurance_after(method or "password")
     if current is not None and current.account_id == account.id:
         cookie = sessions_service.reauthenticate(current, acr=acr, amr=amr)
     else:

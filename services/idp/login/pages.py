@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -39,8 +38,3 @@ def redirect(location: str, status: int = 302) -> RedirectResponse:
     return RedirectResponse(
         location, status_code=status, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     )
-
-
-def switch_url(path: str, params: dict[str, str], locale: str) -> str:
-    other = "en" if locale == "ru" else "ru"
-    return f"{path}?{urlencode({**params, 'lang': other})}"

@@ -9,16 +9,11 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import service as accounts_service
-from idp.accounts.models import Account
-from idp.accounts.protection import FieldCipher
 from idp.login import repository
 from idp.login.models import Interaction, PendingLogin
 from shared.db import utcnow
 
 #: what a password login proves (DESIGN.md, "Identity and assurance")
-PASSWORD_ACR = "urn:idp:acr:pwd"
-PASSWORD_AMR = ["pwd"]
 ACR_VALUES = ["urn:idp:acr:pwd", "urn:idp:acr:mfa", "urn:idp:acr:sig", "urn:idp:acr:qes"]
 
 
@@ -67,10 +62,6 @@ def csrf_valid(key: str, cookie: str | None, submitted: str | None) -> bool:
     if not cookie or not submitted:
         return False
     return hmac.compare_digest(csrf_token(key, cookie), submitted)
-
-
-def password_login(session: Session, cipher: FieldCipher, login: str, password: str) -> Account | None:
-    return accounts_service.authenticate(session, cipher, login, password)
 
 
 def finish_pending(session: Session, row: PendingLogin) -> None:
