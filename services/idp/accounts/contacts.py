@@ -21,7 +21,7 @@ from idp.accounts.registration import refuse_taken, taken_fields
 from idp.accounts.validation import email_key, validate_email, validate_phone
 from idp.audit import service as audit
 from idp.login import delivery, one_time
-from idp.login import repository as login_repository
+from idp.login import service as login_service
 from idp.login.models import PendingLogin
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor.errors import SecondFactorError
@@ -114,7 +114,7 @@ def after_registration(
         phone_sent = False
     email_sent = send_email_link(state, session, account, locale=locale, ip=ip)
     now = utcnow()
-    pending = login_repository.add_pending(
+    pending = login_service.park_pending(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -149,7 +149,7 @@ def confirm_phone(
 
 
 def confirm_phone_by_token(state: Any, session: Session, token: str, code: str, *, ip: str | None) -> Account:
-    pending = login_repository.pending_by_handle(session, token)
+    pending = login_service.pending_request(session, token)
     if pending is None or pending.purpose != "registration" or pending.expires_at <= utcnow():
         raise AccountNotFoundError("Unknown or expired confirmation token.")
     account = repository.get(session, pending.account_id or 0)

@@ -21,7 +21,7 @@ from idp.accounts.sealing import seal_key_data
 from idp.accounts.validation import FieldError, validate_registration
 from idp.audit import service as audit
 from idp.login import one_time
-from idp.login import repository as login_repository
+from idp.login import service as login_service
 from idp.login.models import PendingLogin
 from shared.db import utcnow
 
@@ -77,7 +77,7 @@ def propose(
         {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in clean.items() if k in FIELDS}
     )
     now = utcnow()
-    pending = login_repository.add_pending(
+    pending = login_service.park_pending(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -125,4 +125,4 @@ def apply(state: Any, session: Session, account: Account, pending: PendingLogin,
         details={"registry_status": account.registry_status},
     )
     contacts.note_level_change(state, session, account, ip=ip)
-    login_repository.delete_pending(session, pending)
+    login_service.finish_pending(session, pending)

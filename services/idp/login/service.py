@@ -66,3 +66,13 @@ def csrf_valid(key: str, cookie: str | None, submitted: str | None) -> bool:
 
 def finish_pending(session: Session, row: PendingLogin) -> None:
     repository.delete_pending(session, row)
+
+
+def park_pending(session: Session, row: PendingLogin) -> PendingLogin:
+    """Store a pending request (second factor, recovery, registration, key-data change)."""
+    repository.purge_expired_pending(session)
+    return repository.add_pending(session, row)
+
+
+def pending_request(session: Session, handle: str) -> PendingLogin | None:
+    return repository.pending_by_handle(session, handle)
