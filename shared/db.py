@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,12 @@ def begin_immediate(session: Session) -> None:
     if session.in_transaction():
         raise RuntimeError("begin_immediate() must come before the session's first statement")
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once this session's transaction has committed (never after a rollback):
+    notices and back-channel calls must not go out for changes that did not happen."""
+    event.listen(session, "after_commit", lambda _s: callback(), once=True)
 
 
 def make_sessionmaker(engine: Engine, *, write_lock: bool = False) -> sessionmaker[Session]:

@@ -21,6 +21,7 @@ from idp.consents import service as consents_service
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import LogoutDelivery
 from idp.tokens import service as tokens_service
+from shared.db import after_commit
 from shared.errors import NotFoundError
 
 
@@ -130,4 +131,4 @@ def revoke_my_grant(
     tokens_service.revoke_client_tokens(session, account.id, client_id)
     if deliveries and on_commit is not None:
         callback = on_commit
-        sessions_service.after_commit(session, lambda: callback(deliveries))
+        after_commit(session, lambda: callback(deliveries))

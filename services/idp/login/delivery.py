@@ -11,13 +11,13 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.notifications import service as notifications
 from idp.notifications.errors import NotifierUnavailableError
 from shared.contracts.notifier import Recipient
+from shared.db import after_commit
 
 logger = logging.getLogger("idp.delivery")
 
@@ -126,4 +126,4 @@ def alert_after_commit(state: Any, session: Session, account: Account, **kwargs:
     def send() -> None:
         executor.submit(alert, notifier, snapshot, **kwargs)
 
-    event.listen(session, "after_commit", lambda _s: send(), once=True)
+    after_commit(session, send)

@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from idp.clients import service as clients_service
@@ -16,7 +15,7 @@ from idp.sessions import repository
 from idp.sessions.backchannel import LogoutDelivery
 from idp.sessions.models import UserSession
 from idp.tokens import service as tokens_service
-from shared.db import utcnow
+from shared.db import after_commit, utcnow
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,3 @@ def deliveries_for_client(
         for row in repository.active_for_account(session, account_id)
         if client_id in repository.clients_of(session, row.id)
     ]
-
-
-def after_commit(session: Session, callback: Callable[[], object]) -> None:
-    event.listen(session, "after_commit", lambda _s: callback(), once=True)
