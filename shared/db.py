@@ -125,15 +125,19 @@ def after_commit(session: Session, callback: Callable[[], object]) -> None:
     event.listen(session, "after_commit", lambda _s: callback(), once=True)
 
 
-def make_sessionmaker(engine: Engine, *, write_lock: bool = False) -> sessionmaker[Session]:
+def make_sessionmaker(
+    engine: Engine, *, write_lock: bool = False, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
     """Sessions on ``engine``. ``write_lock=True``: on SQLite each transaction begins IMMEDIATE.
+    ``info`` is copied into every session's ``Session.info`` (collaborators a service's code reaches
+    through its session, such as the idp's revocation list).
 
     A deferred SQLite transaction that reads and then writes fails at once with "database is
     locked" when another writer is active (no busy wait), so request sessions that may write take
     the lock when they begin. On PostgreSQL the option is ignored (row locks do that job).
     """
     bind = engine.execution_options(sqlite_immediate=True) if write_lock else engine
-    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, info=info)
 
 
 def _finish(session: Session, ok: bool) -> None:

@@ -12,19 +12,21 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from shared.errors import PROBLEM_JSON, install_error_handlers, internal_error_response
+from shared.exact_routes import ExactRoutes
 from shared.logging import REQUEST_ID_HEADER, accept_request_id, request_id_var
 from shared.migrations import is_at_head
 
@@ -254,10 +256,16 @@ def install_plumbing(
     engine_getter: Callable[[], Engine],
     script_location: Path,
     max_body_bytes: int,
+    exact_routes: Sequence[APIRoute] = (),
 ) -> Metrics:
-    """Error handlers, request-id/size/metrics middleware and the three ops endpoints."""
+    """Error handlers, request-id/size/metrics middleware and the three ops endpoints.
+
+    ``exact_routes``: hot endpoints dispatched ahead of the router (:mod:`shared.exact_routes`),
+    inside the plumbing so they keep request ids, the body limit, metrics and logs."""
     metrics = Metrics(service)
     install_error_handlers(app)
+    if exact_routes:
+        app.add_middleware(ExactRoutes, routes=exact_routes)
     app.add_middleware(PlumbingMiddleware, metrics=metrics, max_body_bytes=max_body_bytes)
     app.include_router(ops_router(metrics, engine_getter, script_location))
     app.state.metrics = metrics

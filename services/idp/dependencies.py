@@ -72,11 +72,9 @@ BackchannelDep = Annotated[BackchannelNotifier, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 
 
-async def get_authorization_server(request: Request, session: SessionDep) -> IdpAuthorizationServer:
-    """The Authlib server for this request, around this request's session (which owns the
-    transaction). Reads its collaborators straight from app state: the token endpoint is hot and
-    every extra dependency costs a resolution step."""
-    state = request.app.state
+def authorization_server(state: Any, session: Session) -> IdpAuthorizationServer:
+    """The Authlib server for one request, around that request's session (which owns the
+    transaction), with its collaborators from app state."""
     return IdpAuthorizationServer(
         session,
         state.settings,
@@ -86,6 +84,10 @@ async def get_authorization_server(request: Request, session: SessionDep) -> Idp
         state.jwks_uri_cache,
         state.client_directory,
     )
+
+
+async def get_authorization_server(request: Request, session: SessionDep) -> IdpAuthorizationServer:
+    return authorization_server(request.app.state, session)
 
 
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,13 +32,17 @@ from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
 from idp.login.throttle import LoginThrottle
 from idp.notifications.client import NotifierClient
+from idp.oauth2.api_routes import hot_routes as oauth2_api_hot_routes
+from idp.oauth2.api_routes import router as oauth2_api_router
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.sessions.backchannel import BackchannelNotifier
 from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
+from idp.tokens import revocations as revocations_module
 from idp.tokens.access import AccessTokenIssuer, ServiceTokenSource
+from idp.tokens.revocations import RevocationList
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
@@ -54,7 +59,10 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         pool_size=settings.db_pool_size,
         max_overflow=max(0, settings.threadpool_size + 8 - settings.db_pool_size),
     )
-    session_factory = make_sessionmaker(engine)
+    revocations = RevocationList(make_sessionmaker(engine), settings.revocation_sync_seconds)
+    # Every session of the app carries the list, so whatever revokes a token can tell it.
+    session_info = {revocations_module.SESSION_INFO_KEY: revocations.changed}
+    session_factory = make_sessionmaker(engine, info=session_info)
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
     key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds)
     token_issuer = AccessTokenIssuer(
@@ -72,7 +80,9 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         set_threadpool_size(settings.threadpool_size)
         # First start: generate and store the signing keys (private parts sealed by the KEK).
         await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
+        revocation_reader = asyncio.create_task(revocations.run(), name="revocation-list")
         yield
+        revocation_reader.cancel()
         backchannel.close()
         app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
@@ -90,7 +100,8 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
-    app.state.write_session_factory = make_sessionmaker(engine, write_lock=True)
+    app.state.write_session_factory = make_sessionmaker(engine, write_lock=True, info=session_info)
+    app.state.revocations = revocations
     app.state.key_store = key_store
     app.state.key_encryptor = encryptor
     app.state.secret_hasher = SecretHasher(settings.client_secret_pepper.get_secret_value())
@@ -129,7 +140,9 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         engine_getter=lambda: engine,
         script_location=MIGRATIONS,
         max_body_bytes=settings.max_body_bytes,
+        exact_routes=oauth2_api_hot_routes(),
     )
+    app.include_router(oauth2_api_router)  # first: the hot paths match after the fewest routes
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(keys_router)
     app.include_router(oauth2_router)

@@ -144,6 +144,14 @@ class IdpSettings(ServiceSettings):
         ge=0,
         description="How long a process serves the discovery document before rebuilding it.",
     )
+    revocation_sync_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "How often a process re-reads revoked access tokens for introspection; a revocation made "
+            "by another replica shows within this time (0: ask the database on every introspection)."
+        ),
+    )
     key_cache_seconds: float = Field(
         default=30.0,
         ge=0,

@@ -8,13 +8,11 @@ token was issued to; anyone else learns only ``{"active": false}``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from idp.accounts import service as accounts_service
 from idp.keys.service import KeyStore
@@ -22,6 +20,7 @@ from idp.oauth2.grants import CONFIDENTIAL_AUTH_METHODS
 from idp.oauth2.requests import HttpPayload
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.tokens import service as tokens_service
+from idp.tokens.revocations import RevocationList
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
 from shared.db import utcnow
 
@@ -115,13 +114,10 @@ def _params(payload: HttpPayload) -> tuple[str, str | None]:
 
 
 async def introspect_from_memory(
-    server: IdpAuthorizationServer,
-    keys: KeyStore,
-    payload: HttpPayload,
-    revoked: Callable[[str], bool],
+    server: IdpAuthorizationServer, keys: KeyStore, payload: HttpPayload, revocations: RevocationList
 ) -> Response | None:
-    """Introspection of one of our JWT access tokens by a cached client, on the event loop; only
-    the revocation lookup goes to the threadpool (``revoked`` opens its own short session).
+    """Introspection of one of our JWT access tokens by a cached client, on the event loop: the
+    revocation list answers from memory (it asks the database only when it cannot vouch for itself).
     None when this path does not apply (refresh tokens, uncached clients): use :func:`introspect`."""
     form = dict(payload.form)
     token = form.get("token", "")
@@ -144,7 +140,7 @@ async def introspect_from_memory(
     if INTROSPECTION_SCOPE not in client.row.scopes and claims["client_id"] != client.client_id:
         body: dict[str, Any] = {"active": False}
     else:
-        body = _access_payload(claims, await run_in_threadpool(revoked, str(claims["jti"])))
+        body = _access_payload(claims, await revocations.is_revoked(str(claims["jti"])))
     return server.handle_response(200, body, [])
 
 

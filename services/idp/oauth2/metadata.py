@@ -77,9 +77,15 @@ class MetadataCache:
         self._value: dict[str, Any] | None = None
         self._at = 0.0
 
-    def get(self, session: Session, issuer: str) -> dict[str, Any]:
-        now = time.monotonic()
-        if self._value is None or now - self._at > self._ttl:
-            self._value = provider_metadata(session, issuer)
-            self._at = now
+    def peek(self) -> dict[str, Any] | None:
+        """The document if it is still fresh: served on the event loop, no database."""
+        if self._value is None or time.monotonic() - self._at > self._ttl:
+            return None
         return self._value
+
+    def get(self, session: Session, issuer: str) -> dict[str, Any]:
+        value = self.peek()
+        if value is None:
+            value = self._value = provider_metadata(session, issuer)
+            self._at = time.monotonic()
+        return value

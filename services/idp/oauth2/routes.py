@@ -1,12 +1,13 @@
-"""Protocol endpoints: authorization, token, userinfo, revocation, introspection, discovery, logout."""
+"""Browser-facing protocol endpoints: authorization (and its resumption after login), logout.
+
+The machine-to-machine endpoints are in :mod:`idp.oauth2.api_routes`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
 from idp.dependencies import (
@@ -15,7 +16,6 @@ from idp.dependencies import (
     AuthorizationServerDep,
     BackchannelDep,
     BrowserSessionDep,
-    CipherDep,
     KeyStoreDep,
     PayloadDep,
     SessionDep,
@@ -25,12 +25,9 @@ from idp.login import service as login_service
 from idp.login.i18n import pick_locale, text
 from idp.login.models import Interaction
 from idp.login.pages import redirect, render
-from idp.oauth2 import endpoints, logout
+from idp.oauth2 import logout
 from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
-from idp.oauth2.userinfo import userinfo as userinfo_claims
 from idp.sessions import service as sessions_service
-from idp.tokens import service as tokens_service
-from shared.tokens import InvalidRequestError, bearer_token
 
 router = APIRouter(tags=["openid-connect"])
 
@@ -122,62 +119,6 @@ def resume(
 
 def payload_locale(payload: Any) -> str | None:
     return dict(payload.query).get("lang")
-
-
-@router.post(
-    "/token",
-    summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
-    response_class=Response,
-)
-async def token(payload: PayloadDep, server: AuthorizationServerDep) -> Response:
-    if server.answers_from_memory(payload):
-        response: Response = server.create_token_response(payload)
-        return response
-    return await run_in_threadpool(server.create_token_response, payload)
-
-
-@router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
-def userinfo(
-    request: Request,
-    payload: PayloadDep,
-    session: SessionDep,
-    keys: KeyStoreDep,
-    cipher: CipherDep,
-    settings: SettingsDep,
-) -> JSONResponse:
-    form_token = dict(payload.form).get("access_token")
-    if form_token and request.headers.get("authorization"):
-        raise InvalidRequestError("Send the access token in one place only.", realm="userinfo")
-    token_value = form_token or bearer_token(request, realm="userinfo")  # RFC 6750 §2.1 / §2.2
-    claims = userinfo_claims(session, keys, cipher, settings.issuer, token_value)
-    return JSONResponse(claims, headers={"Cache-Control": "no-store"})
-
-
-@router.post(
-    "/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response
-)
-async def introspect(
-    request: Request, payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep
-) -> Response:
-    factory = request.app.state.session_factory
-    fast = await endpoints.introspect_from_memory(
-        server, keys, payload, lambda jti: tokens_service.access_token_revoked_in_own_session(factory, jti)
-    )
-    if fast is not None:
-        return fast
-    return await run_in_threadpool(endpoints.introspect, server, keys, payload)
-
-
-@router.post("/revoke", summary="Token revocation (RFC 7009)", response_class=Response)
-def revoke(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep) -> Response:
-    return endpoints.revoke(server, keys, payload)
-
-
-@router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata (OIDC Discovery §4)")
-@router.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)")
-def discovery(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    metadata = request.app.state.metadata_cache.get(session, settings.issuer)
-    return JSONResponse(metadata, headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.api_route(

@@ -84,7 +84,8 @@ class IssuedAccessToken(Base):
         ForeignKey("user_sessions.id", ondelete="SET NULL"), nullable=True, index=True
     )
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: indexed: every process reads the recent revocations each second (tokens.revocations)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     #: claims asked for individually with the ``claims`` parameter (OIDC Core §5.5) for UserInfo
     userinfo_claims: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 

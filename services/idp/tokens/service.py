@@ -14,9 +14,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from idp.tokens import repository
+from idp.tokens import repository, revocations
 from idp.tokens.errors import GrantRejectedError
 from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken
 from shared.db import utcnow
@@ -89,6 +89,7 @@ def redeem_code(session: Session, code: str, client_id: str) -> AuthorizationCod
         session.refresh(row)
         if row.family_id:
             repository.revoke_family(session, row.family_id, now)
+            revocations.announce(session)
         raise GrantRejectedError("The authorization code was already used.")
     if row.expires_at <= now:
         raise GrantRejectedError("The authorization code has expired.")
@@ -164,6 +165,7 @@ def spend_refresh_token(session: Session, value: str, client_id: str, grace_seco
         if grace_seconds and now - spent_at <= dt.timedelta(seconds=grace_seconds):
             return row  # a client retry within the grace period, not theft
         repository.revoke_family(session, row.family_id, now)
+        revocations.announce(session)
         raise GrantRejectedError("The refresh token was already used; its whole family is revoked.")
     return row
 
@@ -201,12 +203,6 @@ def access_token_revoked(session: Session, jti: str) -> bool:
     return row is not None and row.revoked_at is not None
 
 
-def access_token_revoked_in_own_session(factory: sessionmaker[Session], jti: str) -> bool:
-    """The revocation lookup on a short session of its own (read-only, closed at once)."""
-    with factory() as session:
-        return access_token_revoked(session, jti)
-
-
 def revoke_access_token(session: Session, claims: dict[str, Any]) -> None:
     row = repository.access_token_by_jti(session, claims["jti"])
     now = utcnow()
@@ -223,18 +219,22 @@ def revoke_access_token(session: Session, claims: dict[str, Any]) -> None:
         )
     elif row.revoked_at is None:
         row.revoked_at = now
+    revocations.announce(session)
 
 
 def revoke_refresh_family(session: Session, row: RefreshToken) -> None:
     repository.revoke_family(session, row.family_id, utcnow())
+    revocations.announce(session)
 
 
 def revoke_session_tokens(session: Session, session_id: int) -> None:
     repository.revoke_for_session(session, session_id, utcnow())
+    revocations.announce(session)
 
 
 def revoke_client_tokens(session: Session, account_id: int, client_id: str) -> None:
     repository.revoke_for_account_client(session, account_id, client_id, utcnow())
+    revocations.announce(session)
 
 
 def accept_client_assertion(session: Session, client_id: str, jti: str, exp: int) -> bool:

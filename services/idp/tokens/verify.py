@@ -6,7 +6,9 @@ introspection and admin call, and parsing a JWK per call would cost more than th
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from idp.keys import crypto
@@ -28,22 +30,9 @@ def verify_own_jwt(
     The audience is the caller's business (introspection, hints); ``alg`` must be one we sign
     with, so ``none`` and HMAC tricks are refused before any key is used.
     """
-    try:
-        header, claims, signing_input, signature = crypto.parse_compact(token)
-    except crypto.SignatureError as exc:
-        raise OwnTokenError("malformed") from exc
-    alg, kid = header.get("alg"), header.get("kid")
-    if alg not in _ALGS or not isinstance(kid, str):
-        raise OwnTokenError("algorithm or key id not accepted")
+    header, claims = _signed_by_us(token, keys)
     if typ is not None and str(header.get("typ", "")).lower() != typ:
         raise OwnTokenError("wrong token type")
-    key = keys.verification_key(kid)
-    if key is None:
-        raise OwnTokenError("unknown key")
-    try:
-        crypto.verify_signature(key, alg, signing_input, signature)
-    except crypto.SignatureError as exc:
-        raise OwnTokenError(str(exc)) from exc
     if claims.get("iss") != issuer:
         raise OwnTokenError("wrong issuer")
     now = time.time()
@@ -52,4 +41,63 @@ def verify_own_jwt(
         raise OwnTokenError("expired")
     if isinstance(nbf, int | float) and nbf - LEEWAY > now:
         raise OwnTokenError("not yet valid")
-    return claims
+    return dict(claims)
+
+
+class _Verified:
+    """Tokens whose signature checked out, keyed by the whole compact string.
+
+    A resource server introspects the same token many times; its ECDSA/RSA check costs more than
+    the rest of the request. The answer for an identical string cannot change while the key that
+    signed it is still published, so an entry is only used if the key store still holds the very
+    key object it was checked with (a retired or rotated key misses). Expiry and every other claim
+    check still run on each call. Bounded LRU; shared by the threads of a process.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[object, dict[str, Any], dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, keys: KeyStore) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            self._entries.move_to_end(token)
+        key, header, claims = entry
+        if keys.verification_key(str(header["kid"])) is not key:
+            return None
+        return header, claims
+
+    def put(self, token: str, key: object, header: dict[str, Any], claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries[token] = (key, header, claims)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+_verified = _Verified(size=4096)
+
+
+def _signed_by_us(token: str, keys: KeyStore) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims of a compact JWS signed with one of our published keys."""
+    known = _verified.get(token, keys)
+    if known is not None:
+        return known
+    try:
+        header, claims, signing_input, signature = crypto.parse_compact(token)
+    except crypto.SignatureError as exc:
+        raise OwnTokenError("malformed") from exc
+    alg, kid = header.get("alg"), header.get("kid")
+    if alg not in _ALGS or not isinstance(kid, str):
+        raise OwnTokenError("algorithm or key id not accepted")
+    key = keys.verification_key(kid)
+    if key is None:
+        raise OwnTokenError("unknown key")
+    try:
+        crypto.verify_signature(key, alg, signing_input, signature)
+    except crypto.SignatureError as exc:
+        raise OwnTokenError(str(exc)) from exc
+    _verified.put(token, key, header, claims)
+    return header, claims

@@ -1,0 +1,111 @@
+"""Machine-to-machine protocol endpoints: token, introspection, revocation, userinfo, discovery.
+
+Mounted before every other router (route matching is linear in Starlette), and the hottest of them
+(token, introspection, discovery) take no FastAPI dependencies: resolving them costs more than
+answering a cached client_credentials grant. They read the form and open their session themselves,
+with the same commit-before-respond rule as :func:`idp.dependencies.get_session`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from idp.dependencies import (
+    AuthorizationServerDep,
+    CipherDep,
+    KeyStoreDep,
+    PayloadDep,
+    SessionDep,
+    SettingsDep,
+    authorization_server,
+)
+from idp.keys.service import KeyStore
+from idp.oauth2 import endpoints
+from idp.oauth2.requests import read_payload
+from idp.oauth2.userinfo import userinfo as userinfo_claims
+from shared.db import session_scope
+from shared.tokens import InvalidRequestError, bearer_token
+
+router = APIRouter(tags=["openid-connect"])
+
+
+async def _keys_fresh(keys: KeyStore) -> None:
+    """Re-read the keys in a thread when their cache has lapsed, so the paths that answer on the
+    event loop never read the database there."""
+    if keys.stale():
+        await run_in_threadpool(keys.refresh)
+
+
+@router.post(
+    "/token",
+    summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
+    response_class=Response,
+)
+async def token(request: Request) -> Response:
+    payload = await read_payload(request)
+    state = request.app.state
+    await _keys_fresh(state.key_store)
+    async with session_scope(state.write_session_factory) as session:
+        server = authorization_server(state, session)
+        if server.answers_from_memory(payload):
+            response: Response = server.create_token_response(payload)
+        else:
+            response = await run_in_threadpool(server.create_token_response, payload)
+    return response
+
+
+@router.post(
+    "/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response
+)
+async def introspect(request: Request) -> Response:
+    payload = await read_payload(request)
+    state = request.app.state
+    await _keys_fresh(state.key_store)
+    async with session_scope(state.session_factory) as session:
+        server = authorization_server(state, session)
+        response = await endpoints.introspect_from_memory(server, state.key_store, payload, state.revocations)
+        if response is None:
+            response = await run_in_threadpool(endpoints.introspect, server, state.key_store, payload)
+    return response
+
+
+@router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata (OIDC Discovery §4)")
+@router.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)")
+async def discovery(request: Request) -> JSONResponse:
+    state = request.app.state
+    metadata = state.metadata_cache.peek()
+    if metadata is None:
+        async with session_scope(state.session_factory) as session:
+            metadata = await run_in_threadpool(state.metadata_cache.get, session, state.settings.issuer)
+    return JSONResponse(metadata, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
+def userinfo(
+    request: Request,
+    payload: PayloadDep,
+    session: SessionDep,
+    keys: KeyStoreDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    form_token = dict(payload.form).get("access_token")
+    if form_token and request.headers.get("authorization"):
+        raise InvalidRequestError("Send the access token in one place only.", realm="userinfo")
+    token_value = form_token or bearer_token(request, realm="userinfo")  # RFC 6750 §2.1 / §2.2
+    claims = userinfo_claims(session, keys, cipher, settings.issuer, token_value)
+    return JSONResponse(claims, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/revoke", summary="Token revocation (RFC 7009)", response_class=Response)
+def revoke(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep) -> Response:
+    return endpoints.revoke(server, keys, payload)
+
+
+def hot_routes() -> list[APIRoute]:
+    """Token, introspection and discovery: dispatched ahead of the router (shared.exact_routes)."""
+    hot = {token, introspect, discovery}
+    return [r for r in router.routes if isinstance(r, APIRoute) and r.endpoint in hot]
