@@ -33,7 +33,10 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def _qualifies(route: APIRoute) -> bool:
     params = list(inspect.signature(route.endpoint).parameters.values())
     return (
-        inspect.iscoroutinefunction(route.endpoint)
+        # router- or route-level dependencies (authentication!) would be skipped here: refuse them
+        not route.dependencies
+        and not route.dependant.dependencies
+        and inspect.iscoroutinefunction(route.endpoint)
         and len(params) == 1
         and params[0].annotation in (Request, "Request")
     )
@@ -45,14 +48,20 @@ class ExactRoutes:
         self.table: dict[tuple[str, str], tuple[APIRoute, Endpoint]] = {}
         for route in routes:
             if not _qualifies(route):
-                raise TypeError(f"{route.path}: only `async def endpoint(request: Request)` qualifies")
+                raise TypeError(
+                    f"{route.path}: only `async def endpoint(request: Request)` "
+                    "without dependencies qualifies"
+                )
             for method in route.methods or ():
                 self.table[(method, route.path)] = (route, route.endpoint)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         target = None
         if scope["type"] == "http":
-            target = self.table.get((scope["method"], scope["path"]))
+            path, root = scope["path"], scope.get("root_path", "")
+            if root and path.startswith(root):  # behind a path prefix (ASGI: path includes it)
+                path = path[len(root) :]
+            target = self.table.get((scope["method"], path))
         if target is None:
             await self.app(scope, receive, send)
             return

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client.parser import text_string_to_metric_families
@@ -309,3 +309,26 @@ def test_only_async_request_only_endpoints_qualify(endpoint: Callable[..., Any],
 def test_a_qualifying_endpoint_is_taken_for_each_of_its_methods() -> None:
     layer = ExactRoutes(_fallback, routes=[APIRoute("/ok", _qualifying, methods=["GET", "POST"])])
     assert set(layer.table) == {("GET", "/ok"), ("POST", "/ok")}
+
+
+def _deny() -> None:
+    raise HTTPException(status_code=401, detail="no")
+
+
+def test_a_route_with_dependencies_is_refused_rather_than_run_without_them() -> None:
+    """A router-level dependency (authentication) would be skipped by the exact dispatch."""
+    guarded = APIRouter(dependencies=[Depends(_deny)])
+    guarded.add_api_route("/guarded", _qualifying, methods=["POST"])
+    route = next(r for r in guarded.routes if isinstance(r, APIRoute))
+    with pytest.raises(TypeError, match="/guarded"):
+        ExactRoutes(_fallback, routes=[route])
+    with pytest.raises(TypeError, match="/guarded"):
+        ExactRoutes(_fallback, routes=[APIRoute("/guarded", _qualifying, dependencies=[Depends(_deny)])])
+
+
+async def test_behind_a_path_prefix_the_hot_route_is_still_taken(hot: Harness) -> None:
+    transport = httpx.ASGITransport(app=hot.app, root_path="/idp")
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/idp/hot")
+    assert response.status_code == 200 and response.json() == {"hello": "hot"}
+    assert hot.calls[-1] == ("hot", False)  # taken by ExactRoutes, not the router
