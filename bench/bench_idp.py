@@ -231,7 +231,7 @@ def refresh_loop(issuer: str, client_id: str, secret: str, start: str, count: in
 
     def chain(token: str) -> list[float]:
         latencies = []
-        with httpx.Client() as http:
+        with httpx.Client(timeout=30) as http:  # SQLite write-lock waits under load
             for _ in range(per_chain):
                 t0 = time.perf_counter()
                 r = http.post(

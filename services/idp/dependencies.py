@@ -33,16 +33,10 @@ async def get_settings(request: Request) -> IdpSettings:
     return settings
 
 
-#: Routes that only read; every other request may write and takes SQLite's write lock up front
-#: (see shared.db.make_sessionmaker).
-READ_ONLY_PATHS = frozenset(
-    {
-        "/.well-known/openid-configuration",
-        "/.well-known/oauth-authorization-server",
-        "/userinfo",
-        "/introspect",
-    }
-)
+#: Routes using this dependency that only read; every other request may write and takes SQLite's
+#: write lock up front (see shared.db.make_sessionmaker). Discovery and introspection open their
+#: read-only sessions themselves (idp.oauth2.api_routes).
+READ_ONLY_PATHS = frozenset({"/userinfo"})
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -15,17 +15,14 @@ from starlette.concurrency import run_in_threadpool
 
 from idp.dependencies import (
     AuthorizationServerDep,
-    CipherDep,
     KeyStoreDep,
     PayloadDep,
-    SessionDep,
-    SettingsDep,
     authorization_server,
 )
 from idp.keys.service import KeyStore
 from idp.oauth2 import endpoints
+from idp.oauth2 import userinfo as userinfo_module
 from idp.oauth2.requests import read_payload
-from idp.oauth2.userinfo import userinfo as userinfo_claims
 from shared.db import session_scope
 from shared.tokens import InvalidRequestError, bearer_token
 
@@ -84,19 +81,20 @@ async def discovery(request: Request) -> JSONResponse:
 
 
 @router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
-def userinfo(
-    request: Request,
-    payload: PayloadDep,
-    session: SessionDep,
-    keys: KeyStoreDep,
-    cipher: CipherDep,
-    settings: SettingsDep,
-) -> JSONResponse:
+async def userinfo(request: Request) -> JSONResponse:
+    payload = await read_payload(request)
     form_token = dict(payload.form).get("access_token")
     if form_token and request.headers.get("authorization"):
-        raise InvalidRequestError("Send the access token in one place only.", realm="userinfo")
-    token_value = form_token or bearer_token(request, realm="userinfo")  # RFC 6750 §2.1 / §2.2
-    claims = userinfo_claims(session, keys, cipher, settings.issuer, token_value)
+        raise InvalidRequestError("Send the access token in one place only.", realm=userinfo_module.REALM)
+    token_value = form_token or bearer_token(request, realm=userinfo_module.REALM)  # RFC 6750 §2.1, §2.2
+    state = request.app.state
+    await _keys_fresh(state.key_store)
+    access = await userinfo_module.check_access_token(
+        state.key_store, state.settings.issuer, state.revocations, token_value
+    )
+    claims = await run_in_threadpool(
+        userinfo_module.claims_of, state.session_factory, state.field_cipher, access
+    )
     return JSONResponse(claims, headers={"Cache-Control": "no-store"})
 
 
@@ -106,6 +104,7 @@ def revoke(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDe
 
 
 def hot_routes() -> list[APIRoute]:
-    """Token, introspection and discovery: dispatched ahead of the router (shared.exact_routes)."""
-    hot = {token, introspect, discovery}
+    """Token, introspection, discovery and userinfo: dispatched ahead of the router
+    (shared.exact_routes)."""
+    hot = {token, introspect, discovery, userinfo}
     return [r for r in router.routes if isinstance(r, APIRoute) and r.endpoint in hot]
