@@ -33,17 +33,13 @@ async def get_settings(request: Request) -> IdpSettings:
     return settings
 
 
-#: Routes using this dependency that only read; every other request may write and takes SQLite's
-#: write lock up front (see shared.db.make_sessionmaker). Discovery and introspection open their
-#: read-only sessions themselves (idp.oauth2.api_routes).
-READ_ONLY_PATHS = frozenset({"/userinfo"})
-
-
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request: committed before the response is sent, rolled back on error."""
-    state = request.app.state
-    factory = state.session_factory if request.url.path in READ_ONLY_PATHS else state.write_session_factory
-    async with session_scope(factory) as session:
+    """One session per request: committed before the response is sent, rolled back on error.
+
+    Any request through here may write, so on SQLite it takes the write lock up front (see
+    shared.db.make_sessionmaker); the read-only hot paths open their sessions themselves
+    (idp.oauth2.api_routes)."""
+    async with session_scope(request.app.state.write_session_factory) as session:
         yield session
 
 
