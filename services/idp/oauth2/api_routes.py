@@ -8,6 +8,9 @@ with the same commit-before-respond rule as :func:`idp.dependencies.get_session`
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -22,7 +25,8 @@ from idp.dependencies import (
 from idp.keys.service import KeyStore
 from idp.oauth2 import endpoints
 from idp.oauth2 import userinfo as userinfo_module
-from idp.oauth2.requests import read_payload
+from idp.oauth2.requests import HttpPayload, read_payload
+from idp.oauth2.server import IdpAuthorizationServer
 from shared.db import session_scope
 from shared.tokens import InvalidRequestError, bearer_token
 
@@ -36,17 +40,27 @@ async def _keys_fresh(keys: KeyStore) -> None:
         await run_in_threadpool(keys.refresh)
 
 
+@asynccontextmanager
+async def _protocol_request(
+    request: Request, *, write: bool
+) -> AsyncIterator[tuple[HttpPayload, IdpAuthorizationServer]]:
+    """The form, and the Authlib server around a session this block owns (committed on exit,
+    before the response goes out; on SQLite ``write`` takes the write lock up front)."""
+    payload = await read_payload(request)
+    state = request.app.state
+    await _keys_fresh(state.key_store)
+    factory = state.write_session_factory if write else state.session_factory
+    async with session_scope(factory) as session:
+        yield payload, authorization_server(state, session)
+
+
 @router.post(
     "/token",
     summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
     response_class=Response,
 )
 async def token(request: Request) -> Response:
-    payload = await read_payload(request)
-    state = request.app.state
-    await _keys_fresh(state.key_store)
-    async with session_scope(state.write_session_factory) as session:
-        server = authorization_server(state, session)
+    async with _protocol_request(request, write=True) as (payload, server):
         if server.answers_from_memory(payload):
             response: Response = server.create_token_response(payload)
         else:
@@ -58,14 +72,11 @@ async def token(request: Request) -> Response:
     "/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response
 )
 async def introspect(request: Request) -> Response:
-    payload = await read_payload(request)
-    state = request.app.state
-    await _keys_fresh(state.key_store)
-    async with session_scope(state.session_factory) as session:
-        server = authorization_server(state, session)
-        response = await endpoints.introspect_from_memory(server, state.key_store, payload, state.revocations)
+    keys, revocations = request.app.state.key_store, request.app.state.revocations
+    async with _protocol_request(request, write=False) as (payload, server):
+        response = await endpoints.introspect_from_memory(server, keys, payload, revocations)
         if response is None:
-            response = await run_in_threadpool(endpoints.introspect, server, state.key_store, payload)
+            response = await run_in_threadpool(endpoints.introspect, server, keys, payload)
     return response
 
 
