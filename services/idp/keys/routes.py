@@ -4,7 +4,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from idp.dependencies import KeyStoreDep
 
@@ -19,7 +18,6 @@ async def jwks(keys: KeyStoreDep) -> JSONResponse:
     # Served from memory on the event loop: resource servers fetch it while the idp may be busy
     # (a full threadpool, waiting on them, must not keep them from the keys). Only when the cache
     # (IDP_KEY_CACHE_SECONDS) has expired does the database read go to a thread.
-    if keys.stale():
-        await run_in_threadpool(keys.refresh)
+    await keys.ensure_fresh()
     body: dict[str, Any] = keys.jwks()
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=60"})

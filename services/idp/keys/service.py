@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -158,17 +159,19 @@ class KeyStore:
             self._signing = signing
             self._loaded_at = self._clock()
 
-    def _fresh(self) -> None:
-        with self._lock:
-            if self._loaded_at is None or self._clock() - self._loaded_at >= self._cache_seconds:
-                self._load()
-
-    def stale(self) -> bool:
+    def _stale(self) -> bool:
         return self._loaded_at is None or self._clock() - self._loaded_at >= self._cache_seconds
 
-    def refresh(self) -> None:
-        """Re-read the keys now if the cache is stale (call from a thread, it reads the database)."""
-        self._fresh()
+    def _fresh(self) -> None:
+        with self._lock:
+            if self._stale():
+                self._load()
+
+    async def ensure_fresh(self) -> None:
+        """For code on the event loop: when the cache has lapsed, re-read the keys in a thread, so
+        the key lookups that follow never read the database on the loop."""
+        if self._stale():
+            await anyio.to_thread.run_sync(self._fresh)
 
     def invalidate(self) -> None:
         with self._lock:

@@ -22,7 +22,6 @@ from idp.dependencies import (
     PayloadDep,
     authorization_server,
 )
-from idp.keys.service import KeyStore
 from idp.oauth2 import endpoints
 from idp.oauth2 import userinfo as userinfo_module
 from idp.oauth2.requests import HttpPayload, read_payload
@@ -33,13 +32,6 @@ from shared.tokens import InvalidRequestError, bearer_token
 router = APIRouter(tags=["openid-connect"])
 
 
-async def _keys_fresh(keys: KeyStore) -> None:
-    """Re-read the keys in a thread when their cache has lapsed, so the paths that answer on the
-    event loop never read the database there."""
-    if keys.stale():
-        await run_in_threadpool(keys.refresh)
-
-
 @asynccontextmanager
 async def _protocol_request(
     request: Request, *, write: bool
@@ -48,7 +40,7 @@ async def _protocol_request(
     before the response goes out; on SQLite ``write`` takes the write lock up front)."""
     payload = await read_payload(request)
     state = request.app.state
-    await _keys_fresh(state.key_store)
+    await state.key_store.ensure_fresh()
     factory = state.write_session_factory if write else state.session_factory
     async with session_scope(factory) as session:
         yield payload, authorization_server(state, session)
@@ -99,7 +91,7 @@ async def userinfo(request: Request) -> JSONResponse:
         raise InvalidRequestError("Send the access token in one place only.", realm=userinfo_module.REALM)
     token_value = form_token or bearer_token(request, realm=userinfo_module.REALM)  # RFC 6750 §2.1, §2.2
     state = request.app.state
-    await _keys_fresh(state.key_store)
+    await state.key_store.ensure_fresh()
     access = await userinfo_module.check_access_token(
         state.key_store, state.settings.issuer, state.revocations, token_value
     )

@@ -98,6 +98,18 @@ def access_token_by_jti(session: Session, jti: str) -> IssuedAccessToken | None:
     return session.scalar(select(IssuedAccessToken).where(IssuedAccessToken.jti == jti))
 
 
+def revoked_access_tokens(
+    session: Session, now: dt.datetime, since: dt.datetime | None
+) -> Sequence[tuple[str, dt.datetime]]:
+    """(jti, expires_at) of unexpired revoked access tokens, those revoked at or after ``since``."""
+    stmt = select(IssuedAccessToken.jti, IssuedAccessToken.expires_at).where(
+        IssuedAccessToken.revoked_at.is_not(None), IssuedAccessToken.expires_at > now
+    )
+    if since is not None:
+        stmt = stmt.where(IssuedAccessToken.revoked_at >= since)
+    return [(jti, expires_at) for jti, expires_at in session.execute(stmt)]
+
+
 # --- client assertions ---------------------------------------------------------------------
 def remember_assertion(
     session: Session, client_id: str, jti: str, expires_at: dt.datetime, now: dt.datetime

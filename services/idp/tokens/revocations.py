@@ -28,11 +28,10 @@ import logging
 import threading
 import time
 
-from sqlalchemy import select
+import anyio.to_thread
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
-from idp.tokens.models import IssuedAccessToken
+from idp.tokens import repository
 from shared.db import after_commit, utcnow
 
 log = logging.getLogger(__name__)
@@ -80,14 +79,12 @@ class RevocationList:
         known = self.answer(jti)
         if known is not None:
             return known
-        return await run_in_threadpool(self._ask_database, jti)
+        return await anyio.to_thread.run_sync(self._ask_database, jti)
 
     def _ask_database(self, jti: str) -> bool:
         with self._factory() as session:
-            revoked_at = session.scalar(
-                select(IssuedAccessToken.revoked_at).where(IssuedAccessToken.jti == jti)
-            )
-            return revoked_at is not None
+            row = repository.access_token_by_jti(session, jti)
+            return row is not None and row.revoked_at is not None
 
     # --- keeping it true ----------------------------------------------------------------
     def changed(self) -> None:
@@ -101,13 +98,9 @@ class RevocationList:
     def sync(self) -> None:
         """One read of the database (blocking: run it in a thread)."""
         started_mono, started = time.monotonic(), utcnow()
-        stmt = select(IssuedAccessToken.jti, IssuedAccessToken.expires_at).where(
-            IssuedAccessToken.revoked_at.is_not(None), IssuedAccessToken.expires_at > started
-        )
-        if self._read_until is not None:
-            stmt = stmt.where(IssuedAccessToken.revoked_at >= self._read_until - OVERLAP)
+        since = self._read_until - OVERLAP if self._read_until is not None else None
         with self._factory() as session:
-            rows = session.execute(stmt).all()
+            rows = repository.revoked_access_tokens(session, started, since)
         now = time.time()
         with self._lock:
             revoked = {jti: exp for jti, exp in self._revoked.items() if exp > now}
@@ -124,7 +117,7 @@ class RevocationList:
         while True:
             self._wake.clear()
             try:
-                await run_in_threadpool(self.sync)
+                await anyio.to_thread.run_sync(self.sync)
             except Exception:
                 log.exception("revocation list: reading the database failed; introspection asks it directly")
             with contextlib.suppress(TimeoutError):
