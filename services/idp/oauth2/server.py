@@ -24,8 +24,8 @@ from idp.clients.secrets import SecretHasher
 from idp.oauth2 import grants
 from idp.oauth2.client_auth import JwksUriCache, PrivateKeyJwt
 from idp.oauth2.clients import OAuthClient
-from idp.oauth2.errors import InvalidTargetError
 from idp.oauth2.requests import HttpPayload, StarletteJsonRequest, StarletteOAuth2Request
+from idp.oauth2.scopes import resolve_audience
 from idp.sessions import service as sessions_service
 from idp.settings import IdpSettings
 from idp.tokens import service as tokens_service
@@ -34,20 +34,6 @@ from idp.tokens.access import AccessTokenIssuer
 logger = logging.getLogger("idp.oauth2")
 
 OFFLINE_ACCESS = "offline_access"
-
-
-def resolve_audience(client: OAuthClient, resources: list[str], issuer: str) -> str:
-    """RFC 8707: one ``resource`` names the audience; none means the client's default."""
-    if len(resources) > 1:
-        raise InvalidTargetError("Only one resource per token request is supported.")
-    allowed = set(client.row.audiences)
-    if client.row.default_audience:
-        allowed.add(client.row.default_audience)
-    if resources:
-        if resources[0] not in allowed:
-            raise InvalidTargetError(f"The client may not request tokens for {resources[0]!r}.")
-        return resources[0]
-    return client.row.default_audience or issuer
 
 
 class IdpAuthorizationServer(AuthorizationServer):
@@ -61,7 +47,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         jwks_cache: JwksUriCache,
         directory: clients_service.ClientDirectory,
     ) -> None:
-        # Scopes are checked per client (refuse_unregistered_scopes, authorize._validate).
+        # Scopes are checked per client (oauth2/scopes.py, for /authorize and /token).
         super().__init__()
         self.session = session
         self.settings = settings
@@ -174,7 +160,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         if not scope:
             # RFC 6749 §3.3: no scope asked → the client's registered scopes are the default.
             scope = " ".join(client.row.scopes)
-        audience = resolve_audience(client, request.payload.datalist.get("resource", []), self.issuer)
+        audience = resolve_audience(client.row, request.payload.datalist.get("resource", []), self.issuer)
         access_token, claims = self.tokens.issue(
             client_id=client.client_id,
             alg=client.row.signing_alg,
@@ -219,7 +205,7 @@ class IdpAuthorizationServer(AuthorizationServer):
             refresh_expires = previous.expires_at  # rotation never extends the family's life
         assert family_id is not None
         requested = request.payload.datalist.get("resource", [])
-        audience = resolve_audience(client, requested or ([resource] if resource else []), self.issuer)
+        audience = resolve_audience(client.row, requested or ([resource] if resource else []), self.issuer)
         ctx = user.ctx
         auth_time = int(ctx.auth_time.timestamp())
         extra = {"acr": ctx.acr, "amr": ctx.amr, "auth_time": auth_time}
