@@ -22,7 +22,6 @@ from authlib.oauth2.rfc6749.errors import (
     AccessDeniedError,
     InvalidRequestError,
     UnauthorizedClientError,
-    UnsupportedResponseTypeError,
 )
 from authlib.oidc.core.errors import RequestNotSupportedError, RequestURINotSupportedError
 from sqlalchemy.orm import Session
@@ -31,7 +30,12 @@ from idp.clients import service as clients_service
 from idp.clients.models import Client
 from idp.keys.service import KeyStore
 from idp.oauth2 import acr, scopes
-from idp.oauth2.errors import ErrorPageError, UnknownClientPageError, UnmetAuthenticationRequirementsError
+from idp.oauth2.errors import (
+    ErrorPageError,
+    UnknownClientPageError,
+    UnmetAuthenticationRequirementsError,
+    UnsupportedResponseTypeError,
+)
 from idp.sessions.models import UserSession
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
 

@@ -25,6 +25,13 @@ class InvalidTargetError(OAuth2Error):
     error = "invalid_target"
 
 
+class UnsupportedResponseTypeError(OAuth2Error):
+    """RFC 6749 §4.1.2.1. Authlib's own class describes itself as ``response_type=<input> is not
+    supported`` whatever description it is given."""
+
+    error = "unsupported_response_type"
+
+
 class UnmetAuthenticationRequirementsError(OAuth2Error):
     """OpenID Connect Core Unmet Authentication Requirements 1.0 §2: an essential ``acr`` that the
     login could not reach (OIDC Core §5.5.1.1: "a failed authentication attempt")."""

@@ -1,4 +1,7 @@
-"""OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414), built from what is registered."""
+"""OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414), built from what is registered.
+
+Every advertised value has a behaviour test (tests/idp/oidc/test_discovery_honesty.py).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from sqlalchemy.orm import Session
 from idp.accounts.service import SCOPE_CLAIMS
 from idp.clients import service as clients_service
 from idp.keys.crypto import SUPPORTED_ALGS
-from idp.login.service import ACR_VALUES
+from idp.oauth2.acr import ACR_VALUES
+from idp.oauth2.checks import KNOWN_PROMPTS, RESPONSE_MODES
 from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS
 
 BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s != "openid"]]
@@ -39,7 +43,7 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
         "introspection_endpoint": f"{base}/introspect",
         "scopes_supported": supported_scopes(session),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": sorted(RESPONSE_MODES),
         "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
@@ -55,9 +59,10 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
         "request_uri_parameter_supported": False,
         "acr_values_supported": ACR_VALUES,
         "ui_locales_supported": ["ru", "en"],
-        "claims_locales_supported": ["ru", "en"],
-        "display_values_supported": ["page", "popup"],
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        # only what behaves (tests/idp/oidc/test_discovery_honesty.py): no claims_locales (claims
+        # have one language), display only as a full page
+        "display_values_supported": ["page"],
+        "prompt_values_supported": sorted(KNOWN_PROMPTS),
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,

@@ -13,7 +13,6 @@ from typing import Any
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,7 @@ from idp.accounts.protection import FieldCipher
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.oauth2 import grants
-from idp.oauth2.client_auth import JwksUriCache, PrivateKeyJwt
+from idp.oauth2.client_auth import ClientAuthenticator, JwksUriCache, PrivateKeyJwt, basic_client_id
 from idp.oauth2.clients import OAuthClient
 from idp.oauth2.requests import HttpPayload, StarletteJsonRequest, StarletteOAuth2Request
 from idp.oauth2.scopes import resolve_audience
@@ -58,6 +57,8 @@ class IdpAuthorizationServer(AuthorizationServer):
         self.issuer = settings.issuer
         self._request: StarletteOAuth2Request | None = None
         self.register_token_generator("default", self._generate_token)
+        # one-sentence invalid_client, the registered method only, safe Basic (oauth2/client_auth.py)
+        self._client_auth = ClientAuthenticator(self.query_client)
         self.register_client_auth_method(
             "private_key_jwt", PrivateKeyJwt(session, settings.issuer, jwks_cache)
         )
@@ -78,7 +79,7 @@ class IdpAuthorizationServer(AuthorizationServer):
             return False
         client_id = form.get("client_id")
         if client_id is None:
-            client_id, _ = extract_basic_authorization(payload.headers)
+            client_id = basic_client_id(payload.headers)
         if not client_id:
             return False
         hit, _ = self.directory.peek(client_id)
