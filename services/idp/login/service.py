@@ -13,6 +13,7 @@ from idp.login import repository
 from idp.login.models import Interaction, PendingLogin
 from shared.db import utcnow
 
+
 def park(session: Session, client_id: str, params: list[tuple[str, str]], ttl: int) -> Interaction:
     now = utcnow()
     repository.purge_expired(session)
