@@ -17,7 +17,9 @@ from idp.oauth2.acr import ACR_VALUES
 from idp.oauth2.checks import KNOWN_PROMPTS, RESPONSE_MODES
 from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS
 
-BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s != "openid"]]
+#: accounts hold no postal address: the ``address`` scope and claim would promise nothing
+NOT_COLLECTED = {"address"}
+BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s not in {"openid", *NOT_COLLECTED}]]
 
 
 def supported_scopes(session: Session) -> list[str]:
@@ -29,7 +31,7 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
     base = issuer.rstrip("/")
     grant_types = sorted(GRANT_TYPES)
     claims = sorted(
-        {c for names in SCOPE_CLAIMS.values() for c in names}
+        {c for names in SCOPE_CLAIMS.values() for c in names if c not in NOT_COLLECTED}
         | {"iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash"}
     )
     return {
@@ -49,7 +51,7 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
         "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],  # joserfc refuses PS256
         "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": [m for m in TOKEN_AUTH_METHODS if m != "none"],
         "code_challenge_methods_supported": ["S256"],
