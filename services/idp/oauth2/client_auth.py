@@ -120,15 +120,17 @@ class ClientAuthenticator(ClientAuthentication):
         self.register("client_secret_basic", _secret_basic)
 
     def authenticate(self, request: OAuth2Request, methods: list[str], endpoint: str) -> OAuthClient:
-        for method in methods:
-            client = self._methods[method](self.query_client, request)
-            if client is None or not client.check_endpoint_auth_method(method, endpoint):
-                continue
-            request.auth_method = method
-            return client
-        # RFC 6749 §5.2: 401 (with WWW-Authenticate) whenever HTTP Basic is a way in here
-        status = 401 if "client_secret_basic" in methods else 400
-        raise InvalidClientError(status_code=status, description=self._why(request, methods))
+        try:
+            for method in methods:
+                client = self._methods[method](self.query_client, request)
+                if client is None or not client.check_endpoint_auth_method(method, endpoint):
+                    continue
+                request.auth_method = method
+                return client
+        except InvalidClientError as error:
+            error.status_code = 401  # one status for every invalid_client (RFC 6749 §5.2 allows 401)
+            raise
+        raise InvalidClientError(status_code=401, description=self._why(request, methods))
 
     def _why(self, request: OAuth2Request, methods: list[str]) -> str:
         client_id = _claimed_client_id(request)

@@ -36,6 +36,8 @@ def check_resources(client: Client, resources: Sequence[str]) -> str | None:
         raise InvalidTargetError("Only one resource per request is supported.")
     if not resources:
         return None
+    if not resources[0]:
+        raise InvalidTargetError("The resource parameter is empty.")
     if resources[0] not in allowed_audiences(client):
         raise InvalidTargetError(f"The client may not request tokens for {printable(resources[0])}.")
     return resources[0]
