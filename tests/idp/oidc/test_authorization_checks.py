@@ -161,3 +161,30 @@ async def test_unknown_client_description_is_one_sentence(provider: Provider) ->
     response = await provider.http.get("/authorize", params=provider.auth_params(client_id="nobody"))
     assert response.status_code == 400
     assert "invalid_client: The client is unknown." in response.text
+
+
+@pytest.mark.parametrize(
+    ("form", "error", "description"),
+    [
+        ({"scope": "egisz:write \u00fc"}, "invalid_scope", "The client is not registered for the scope"),
+        ({"resource": "\u00fc"}, "invalid_target", "The client may not request tokens for ?."),
+        ({"resource": ""}, "invalid_target", "The resource parameter is empty."),
+    ],
+)
+async def test_token_endpoint_applies_the_same_scope_and_resource_rules(
+    provider: Provider, form: dict[str, str], error: str, description: str
+) -> None:
+    """oauth2/scopes.py serves /authorize and /token; non-ASCII input used to be a 500 at /token
+    (Authlib refuses to describe it)."""
+    from idp.clients.service import ClientSpec
+
+    rp = provider.register(
+        ClientSpec(client_id="svc-scoped", name="Service", scopes=["egisz:read"], audiences=["egisz"])
+    )
+    response = await provider.http.post(
+        "/token", data={"grant_type": "client_credentials", **form}, auth=(rp.client_id, rp.secret or "")
+    )
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == error and body["error_description"].startswith(description)
+    assert_one_sentence(body["error_description"])
