@@ -8,6 +8,7 @@ traceback so support can find it.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -143,14 +144,36 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """The methods the API documents for this path. Starlette's 405 names only the first route
+    matching the path, so a path served as two routes (GET and POST, each documented with its own
+    parameters) would say ``Allow: GET`` alone (RFC 9110 §15.5.6: Allow lists the methods the
+    resource supports). None for undocumented paths (Starlette's own header stands)."""
+    app = request.app
+    if not isinstance(app, FastAPI):
+        return None
+    path = request.scope.get("path", "")
+    for template, item in (app.openapi().get("paths") or {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            methods = {m.upper() for m in item if m in _HTTP_METHODS}
+            if "GET" in methods:
+                methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+            return ", ".join(sorted(methods)) or None
+    return None
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     title = code.replace("_", " ").capitalize()
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem_response(
-        exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = allowed
+    return problem_response(exc.status_code, code, title, detail, instance=request.url.path, headers=headers)
 
 
 def internal_error_response(exc: BaseException, path: str) -> JSONResponse:

@@ -48,15 +48,18 @@ class PageKit:
         response.set_cookie(
             CSRF_COOKIE, self.csrf_cookie, httponly=True, samesite="lax", secure=secure, path="/"
         )
-        response.set_cookie(
-            LANG_COOKIE,
-            self.locale,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-            path="/",
-            max_age=365 * 86400,
-        )
+        if self.request.query_params.get("lang") == self.locale:
+            # remembered only when the person chose it: a cookie written on every page would
+            # outrank every later relying party's ui_locales (OIDC Core §3.1.2.1)
+            response.set_cookie(
+                LANG_COOKIE,
+                self.locale,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+                path="/",
+                max_age=365 * 86400,
+            )
         return response
 
     def message(

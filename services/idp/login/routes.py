@@ -24,6 +24,7 @@ from idp.login import codes_ui, flow, service
 from idp.login.forms import PageKit, safe_next
 from idp.login.i18n import scope_text
 from idp.login.models import Interaction
+from idp.oauth2 import acr
 from idp.oauth2.authorize import ui_locale
 
 router = APIRouter(include_in_schema=False)
@@ -170,7 +171,9 @@ def login_submit(
     account = check.account
     options = flow.second_factor_options(session, account)
     trusted = flow.is_trusted(state, session, account, request.cookies.get(DEVICE_COOKIE))
-    if not flow.needs_second_factor(account, options, trusted):
+    # a relying party asking for urn:idp:acr:mfa gets the code even on a trusted device (step up)
+    step_up = parked is not None and acr.wants_second_factor(service.params_of(parked))
+    if not flow.needs_second_factor(account, options, trusted and not step_up):
         cookie = flow.complete_login(
             state,
             session,

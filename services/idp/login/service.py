@@ -13,9 +13,6 @@ from idp.login import repository
 from idp.login.models import Interaction, PendingLogin
 from shared.db import utcnow
 
-#: what a password login proves (DESIGN.md, "Identity and assurance")
-ACR_VALUES = ["urn:idp:acr:pwd", "urn:idp:acr:mfa", "urn:idp:acr:sig", "urn:idp:acr:qes"]
-
 
 def park(session: Session, client_id: str, params: list[tuple[str, str]], ttl: int) -> Interaction:
     now = utcnow()

@@ -26,6 +26,7 @@ from idp.login.i18n import pick_locale, text
 from idp.login.models import Interaction
 from idp.login.pages import redirect, render
 from idp.oauth2 import logout
+from idp.oauth2 import openapi as docs
 from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
 from idp.sessions import service as sessions_service
 
@@ -63,11 +64,23 @@ def _respond(
     return redirect(f"{page}?i={interaction.handle}", status)
 
 
-@router.api_route(
+@router.get(
     "/authorize",
-    methods=["GET", "POST"],
     summary="Authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): code flow with PKCE S256",
     response_class=Response,
+    operation_id="authorize_get",
+    status_code=302,
+    openapi_extra=docs.query(docs.AUTHORIZE_FIELDS),
+    responses=docs.AUTHORIZE_RESPONSES,
+)
+@router.post(
+    "/authorize",
+    summary="Authorization endpoint, parameters as a form (OIDC Core §3.1.2.1)",
+    response_class=Response,
+    operation_id="authorize_post",
+    status_code=303,
+    openapi_extra=docs.form(docs.AUTHORIZE_FIELDS),
+    responses=docs.AUTHORIZE_RESPONSES,
 )
 def authorize(
     request: Request,
@@ -121,11 +134,21 @@ def payload_locale(payload: Any) -> str | None:
     return dict(payload.query).get("lang")
 
 
-@router.api_route(
+@router.get(
     "/logout",
-    methods=["GET", "POST"],
     summary="End session endpoint (OIDC RP-Initiated Logout §2)",
     response_class=Response,
+    operation_id="logout_get",
+    openapi_extra=docs.query(docs.LOGOUT_FIELDS),
+    responses=docs.LOGOUT_RESPONSES,
+)
+@router.post(
+    "/logout",
+    summary="End session endpoint, parameters as a form (OIDC RP-Initiated Logout §2)",
+    response_class=Response,
+    operation_id="logout_post",
+    openapi_extra=docs.form(docs.LOGOUT_FIELDS),
+    responses=docs.LOGOUT_RESPONSES,
 )
 def end_session(
     request: Request,
