@@ -15,7 +15,7 @@ from idp.keys.service import KeyStore
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.sessions import service as sessions_service
-from idp.sessions.backchannel import BackchannelNotifier
+from idp.sessions.backchannel import BackchannelDispatcher
 from idp.settings import IdpSettings
 from idp.tokens.access import AccessTokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
@@ -58,7 +58,7 @@ CipherDep = Annotated[FieldCipher, Depends(_state("field_cipher"))]
 DirectoryDep = Annotated[clients_service.ClientDirectory, Depends(_state("client_directory"))]
 TokensDep = Annotated[AccessTokenIssuer, Depends(_state("token_issuer"))]
 PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_policy"))]
-BackchannelDep = Annotated[BackchannelNotifier, Depends(_state("backchannel"))]
+BackchannelDep = Annotated[BackchannelDispatcher, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 
 
