@@ -68,8 +68,8 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     token_issuer = AccessTokenIssuer(
         key_store, settings.issuer, settings.access_token_ttl, settings.id_token_ttl
     )
-    write_session_factory = make_sessionmaker(engine, write_lock=True, info=session_info)
-    backchannel = build_dispatcher(settings, write_session_factory, token_issuer)
+    # Its claims take the write lock themselves (BEGIN IMMEDIATE), its idle reads take none.
+    backchannel = build_dispatcher(settings, session_factory, token_issuer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,7 +99,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
-    app.state.write_session_factory = write_session_factory
+    app.state.write_session_factory = make_sessionmaker(engine, write_lock=True, info=session_info)
     app.state.revocations = revocations
     app.state.key_store = key_store
     app.state.key_encryptor = encryptor

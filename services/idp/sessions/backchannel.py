@@ -22,6 +22,7 @@ import random
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +35,8 @@ from shared.db import utcnow
 from shared.outbox import PollLoop, in_write_transaction
 
 logger = logging.getLogger("idp.backchannel")
+
+T = TypeVar("T")
 
 #: OIDC Back-Channel Logout 1.0 §2.8: success is 200 (some frameworks answer 204).
 DELIVERED_STATUSES = frozenset({200, 204})
@@ -96,8 +99,8 @@ class BackchannelDispatcher:
         self.token = uuid.uuid4().hex
         self._loop = PollLoop("backchannel-dispatcher", self._pass, poll_seconds, logger)
         self._last_sweep: dt.datetime | None = None
-        #: the earliest retry this process scheduled: the loop wakes for it instead of polling
-        self._next_retry: dt.datetime | None = None
+        #: when the earliest row becomes due, as last read: the loop wakes for it instead of polling
+        self._next_due: dt.datetime | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -127,30 +130,41 @@ class BackchannelDispatcher:
     async def run_once(self) -> int:
         """Claim one batch of due deliveries, POST them, record the outcomes; the number claimed.
 
-        The loop calls this; so do tests and operators (with the loop off), to drive it by hand."""
+        The loop calls this; so do tests and operators (with the loop off), to drive it by hand.
+        A read comes first: an idle pass takes no write lock (SQLite has one for the whole file)."""
         now = self.clock()
-        jobs = await in_write_transaction(
-            self.session_factory,
-            lambda s: outbox.claim_due(
-                s, now=now, limit=self.batch_size, token=self.token, policy=self.policy, rng=self.rng
-            ),
-        )
-        if jobs:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
-                attempts = await asyncio.gather(*(self._attempt(client, job) for job in jobs))
-            await in_write_transaction(self.session_factory, lambda s: self._record(s, attempts))
+        self._next_due = await self._read(outbox.next_due_at)
+        claimed = 0
+        if self._next_due is not None and self._next_due <= now:
+            jobs = await in_write_transaction(
+                self.session_factory,
+                lambda s: outbox.claim_due(
+                    s, now=now, limit=self.batch_size, token=self.token, policy=self.policy, rng=self.rng
+                ),
+            )
+            if jobs:
+                async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+                    attempts = await asyncio.gather(*(self._attempt(client, job) for job in jobs))
+                await in_write_transaction(self.session_factory, lambda s: self._record(s, attempts))
+            claimed = len(jobs)
+            self._next_due = await self._read(outbox.next_due_at)
         await self._maybe_sweep()
-        return len(jobs)
+        return claimed
 
     async def _pass(self) -> float | None:
         claimed = await self.run_once()
         if claimed == self.batch_size:
             return 0.0  # a full batch: more may be due
-        if self._next_retry is None:
+        if self._next_due is None:
             return None
-        wait = (self._next_retry - self.clock()).total_seconds()
-        self._next_retry = None
-        return max(wait, 0.0)
+        return max((self._next_due - self.clock()).total_seconds(), 0.0)
+
+    async def _read(self, work: Callable[[Session], T]) -> T:
+        def read() -> T:
+            with self.session_factory() as session:
+                return work(session)
+
+        return await asyncio.to_thread(read)
 
     async def _attempt(self, client: httpx.AsyncClient, job: LogoutJob) -> Attempt:
         try:
@@ -176,7 +190,7 @@ class BackchannelDispatcher:
                 outbox.record_success(session, job, now=now)
                 logger.info("back-channel logout delivered", extra=extra)
                 continue
-            outcome, next_at = outbox.record_failure(
+            outcome, _ = outbox.record_failure(
                 session,
                 job,
                 now=now,
@@ -189,17 +203,16 @@ class BackchannelDispatcher:
                 "back-channel logout failed",
                 extra={**extra, "reason": attempt.reason, "outcome": outcome},
             )
-            if next_at is not None and (self._next_retry is None or next_at < self._next_retry):
-                self._next_retry = next_at
 
     async def _maybe_sweep(self) -> None:
         now = self.clock()
         if self._last_sweep is not None and now - self._last_sweep < SWEEP_INTERVAL:
             return
         self._last_sweep = now
-        await in_write_transaction(
-            self.session_factory, lambda s: outbox.sweep(s, now=now, retention=self.retention)
-        )
+        if await self._read(lambda s: outbox.anything_to_forget(s, now=now, retention=self.retention)):
+            await in_write_transaction(
+                self.session_factory, lambda s: outbox.sweep(s, now=now, retention=self.retention)
+            )
 
 
 def build_dispatcher(

@@ -113,6 +113,11 @@ def _after_failure(
     return "retry"
 
 
+def next_due_at(session: Session) -> dt.datetime | None:
+    """A read, no lock: lets an idle dispatcher skip the write transaction of a claim."""
+    return repository.next_logout_due_at(session)
+
+
 def claim_due(
     session: Session,
     *,
@@ -191,7 +196,11 @@ def record_failure(
     return _after_failure(row, policy, now, rng, reason=reason, permanent=permanent), row.next_attempt_at
 
 
-def sweep(session: Session, *, now: dt.datetime, retention: dt.timedelta) -> dict[str, int]:
-    """Forget delivered and dead rows after ``retention``; count the outbox by status."""
-    repository.delete_finished_logouts_before(session, now - retention)
-    return repository.logouts_by_status(session)
+def anything_to_forget(session: Session, *, now: dt.datetime, retention: dt.timedelta) -> bool:
+    """A read, no lock: whether :func:`sweep` has work (so an idle process takes no write lock)."""
+    return repository.has_finished_logouts_before(session, now - retention)
+
+
+def sweep(session: Session, *, now: dt.datetime, retention: dt.timedelta) -> int:
+    """Forget delivered and dead rows after ``retention``; how many."""
+    return repository.delete_finished_logouts_before(session, now - retention)

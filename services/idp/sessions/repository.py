@@ -78,15 +78,25 @@ def lock_due_logouts(session: Session, now: dt.datetime, limit: int) -> Sequence
     return session.scalars(stmt).all()
 
 
+def next_logout_due_at(session: Session) -> dt.datetime | None:
+    """When the earliest waiting or leased row becomes due (None: nothing to deliver)."""
+    waiting = select(func.min(BackchannelLogout.next_attempt_at)).where(
+        BackchannelLogout.status.in_(("queued", "failed"))
+    )
+    leased = select(func.min(BackchannelLogout.claimed_until)).where(BackchannelLogout.status == "sending")
+    times = [t for t in (session.scalar(waiting), session.scalar(leased)) if t is not None]
+    return min(times) if times else None
+
+
 def get_logout(session: Session, logout_id: int) -> BackchannelLogout | None:
     return session.get(BackchannelLogout, logout_id)
 
 
-def logouts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(BackchannelLogout.status, func.count()).group_by(BackchannelLogout.status)
-    ).all()
-    return {status: int(count) for status, count in rows}
+def has_finished_logouts_before(session: Session, cutoff: dt.datetime) -> bool:
+    stmt = select(BackchannelLogout.id).where(
+        BackchannelLogout.status.in_(("delivered", "dead")), BackchannelLogout.updated_at < cutoff
+    )
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def delete_finished_logouts_before(session: Session, cutoff: dt.datetime) -> int:

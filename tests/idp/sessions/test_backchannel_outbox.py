@@ -73,7 +73,7 @@ class World:
     def dispatcher(self, clock: Clock) -> BackchannelDispatcher:
         state = self.app.state
         return build_dispatcher(
-            state.settings, state.write_session_factory, state.token_issuer, clock=clock, rng=random.Random(7)
+            state.settings, state.session_factory, state.token_issuer, clock=clock, rng=random.Random(7)
         )
 
     def end_a_session(self) -> str:
@@ -306,3 +306,17 @@ async def test_a_revoked_grant_queues_a_logout_for_that_client_only(world: World
         session.commit()
     assert [d.client_id for d in deliveries] == ["rp-bc"]
     assert [(r.client_id, r.sid) for r in world.rows()] == [("rp-bc", row.sid)]
+
+
+async def test_finished_logouts_are_forgotten_after_the_retention(world: World) -> None:
+    world.end_a_session()
+    clock = Clock(utcnow())
+    receiver = Receiver()
+    with receiver.serving(world.port):
+        assert await world.dispatcher(clock).run_once() == 1
+    clock.advance(6 * 86400)
+    assert await world.dispatcher(clock).run_once() == 0
+    assert [r.status for r in world.rows()] == ["delivered"], "kept for seven days"
+    clock.advance(2 * 86400)
+    assert await world.dispatcher(clock).run_once() == 0
+    assert world.rows() == []
