@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from idp.accounts import admin
 from idp.dependencies import AdminDep, SessionDep
+from shared.path_ids import RowId
 
 router = APIRouter(prefix="/admin/accounts", tags=["admin"])
 
@@ -25,7 +26,7 @@ class IdentityConfirmation(BaseModel):
 
 
 @router.get("/{oid}", response_model=AccountSummary, summary="An account's level and lock state")
-def read_account(oid: int, claims: AdminDep, session: SessionDep) -> AccountSummary:
+def read_account(oid: RowId, claims: AdminDep, session: SessionDep) -> AccountSummary:
     return AccountSummary(**admin.summary(session, oid))
 
 
@@ -35,13 +36,13 @@ def read_account(oid: int, claims: AdminDep, session: SessionDep) -> AccountSumm
     summary="Confirm a person's identity checked in person (level → confirmed, R-ACC-4)",
 )
 def confirm_identity(
-    oid: int, body: IdentityConfirmation, claims: AdminDep, session: SessionDep
+    oid: RowId, body: IdentityConfirmation, claims: AdminDep, session: SessionDep
 ) -> AccountSummary:
     admin.confirm_identity(session, oid, operator=body.operator, admin_client=str(claims.get("client_id")))
     return AccountSummary(**admin.summary(session, oid))
 
 
 @router.post("/{oid}/unlock", response_model=AccountSummary, summary="Lift a lockout")
-def unlock(oid: int, claims: AdminDep, session: SessionDep) -> AccountSummary:
+def unlock(oid: RowId, claims: AdminDep, session: SessionDep) -> AccountSummary:
     admin.unlock(session, oid, admin_client=str(claims.get("client_id")))
     return AccountSummary(**admin.summary(session, oid))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from idp.clients import service
@@ -9,8 +11,12 @@ from idp.clients.models import Client
 from idp.clients.schemas import ClientCreated, ClientIn, ClientOut, SecretRotated
 from idp.clients.service import ClientSpec
 from idp.dependencies import AdminDep, DirectoryDep, HasherDep, SessionDep
+from shared.path_ids import text_id
 
 router = APIRouter(prefix="/admin/clients", tags=["admin"])
+
+#: As stored (``clients.client_id`` is 128 characters); a NUL byte would be a 500 on PostgreSQL.
+ClientIdPath = Annotated[str, text_id(128, "The client's client_id.")]
 
 
 def _out(client: Client) -> ClientOut:
@@ -41,13 +47,13 @@ def create_client(
 
 
 @router.get("/{client_id}", response_model=ClientOut, summary="Read a client")
-def read_client(client_id: str, _: AdminDep, session: SessionDep) -> ClientOut:
+def read_client(client_id: ClientIdPath, _: AdminDep, session: SessionDep) -> ClientOut:
     return _out(service.get_client(session, client_id))
 
 
 @router.put("/{client_id}", response_model=ClientOut, summary="Replace a client's metadata")
 def update_client(
-    client_id: str, body: ClientIn, _: AdminDep, session: SessionDep, directory: DirectoryDep
+    client_id: ClientIdPath, body: ClientIn, _: AdminDep, session: SessionDep, directory: DirectoryDep
 ) -> ClientOut:
     client = service.update_client(session, client_id, _spec(body))
     directory.invalidate(client_id)
@@ -56,7 +62,7 @@ def update_client(
 
 @router.post("/{client_id}/secret", response_model=SecretRotated, summary="Rotate the client secret")
 def rotate_secret(
-    client_id: str, _: AdminDep, session: SessionDep, hasher: HasherDep, directory: DirectoryDep
+    client_id: ClientIdPath, _: AdminDep, session: SessionDep, hasher: HasherDep, directory: DirectoryDep
 ) -> SecretRotated:
     secret = service.rotate_secret(session, hasher, client_id)
     directory.invalidate(client_id)
@@ -64,7 +70,9 @@ def rotate_secret(
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a client")
-def delete_client(client_id: str, _: AdminDep, session: SessionDep, directory: DirectoryDep) -> Response:
+def delete_client(
+    client_id: ClientIdPath, _: AdminDep, session: SessionDep, directory: DirectoryDep
+) -> Response:
     service.delete_client(session, client_id)
     directory.invalidate(client_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
