@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from idp.accounts.protection import FieldCipher
+from idp.audit.service import AdminCaller
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
@@ -109,3 +110,15 @@ def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) ->
 
 
 AdminDep = Annotated[dict[str, Any], Depends(require_admin)]
+
+
+def get_admin_caller(request: Request, claims: AdminDep) -> AdminCaller:
+    """The admin client behind the token, for the security log (every admin action is audited)."""
+    return AdminCaller(
+        client_id=str(claims.get("client_id") or claims.get("sub")),
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+AdminCallerDep = Annotated[AdminCaller, Depends(get_admin_caller)]
