@@ -157,7 +157,11 @@ class BackchannelDispatcher:
             return 0.0  # a full batch: more may be due
         if self._next_due is None:
             return None
-        return max((self._next_due - self.clock()).total_seconds(), 0.0)
+        wait = max((self._next_due - self.clock()).total_seconds(), 0.0)
+        if wait == 0.0 and claimed == 0:
+            # Due but not claimable: another replica holds it right now. Do not spin on it.
+            return 1.0
+        return wait
 
     async def _read(self, work: Callable[[Session], T]) -> T:
         def read() -> T:
