@@ -5,8 +5,10 @@ HTTP servers on loopback ports."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ class Receiver:
     def __init__(self) -> None:
         self.tokens: list[str] = []
         self.answers: list[int] = []
+        self.received = threading.Event()
         self.app = FastAPI()
 
         @self.app.post("/bc")
@@ -55,6 +58,7 @@ class Receiver:
             status = self.answers.pop(0) if self.answers else 200
             if status == 200:
                 self.tokens.append(logout_token)
+                self.received.set()
             return Response(status_code=status, headers={"Cache-Control": "no-store"})
 
     @contextmanager
@@ -76,7 +80,7 @@ class World:
             state.settings, state.session_factory, state.token_issuer, clock=clock, rng=random.Random(7)
         )
 
-    def end_a_session(self) -> str:
+    def end_a_session(self, on_commit: Callable[..., object] | None = None) -> str:
         """A session in which rp-bc got tokens, ended (as by logout); its sid."""
         state = self.app.state
         with state.write_session_factory() as session:
@@ -91,7 +95,7 @@ class World:
             )
             sessions_service.remember_client(session, row, "rp-bc")
             sessions_service.remember_client(session, row, "rp-quiet")  # no back-channel URI
-            sessions_service.end_session(session, row, "logout", subject=self.sub, on_commit=None)
+            sessions_service.end_session(session, row, "logout", subject=self.sub, on_commit=on_commit)
             session.commit()
             return row.sid
 
@@ -320,3 +324,20 @@ async def test_finished_logouts_are_forgotten_after_the_retention(world: World) 
     clock.advance(2 * 86400)
     assert await world.dispatcher(clock).run_once() == 0
     assert world.rows() == []
+
+
+async def test_the_dispatcher_started_with_the_app_delivers_when_woken_by_the_commit(
+    make_db: Callable[..., str],
+) -> None:
+    """The wiring: the lifespan starts the loop, the commit wakes it (no poll needed: 60 s)."""
+    port = free_port()
+    async with idp_app(
+        make_db("idp"), backchannel_dispatcher_enabled=True, backchannel_dispatcher_poll_seconds=60
+    ) as app:
+        world = _seed(app, port)
+        assert app.state.backchannel.running
+        receiver = Receiver()
+        with receiver.serving(port):
+            world.end_a_session(on_commit=app.state.backchannel.dispatch)
+            assert await asyncio.to_thread(receiver.received.wait, 30), "not delivered"
+        assert len(receiver.tokens) == 1
