@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.protection import FieldCipher
 from idp.audit.service import AdminCaller
+from idp.clients import admin as clients_admin
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
@@ -93,8 +94,12 @@ def get_browser_session(
 BrowserSessionDep = Annotated[sessions_service.SessionLookup, Depends(get_browser_session)]
 
 
-def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) -> dict[str, Any]:
-    """An admin credential: our own access token with scope ``admin`` and the idp as audience."""
+def require_admin(
+    request: Request, keys: KeyStoreDep, settings: SettingsDep, session: SessionDep, directory: DirectoryDep
+) -> dict[str, Any]:
+    """An admin credential: our own access token with scope ``admin`` and the idp as audience,
+    whose client still exists and is still an admin client (a deleted or demoted admin's token is
+    refused at once in this process, within IDP_CLIENT_CACHE_SECONDS in the others)."""
     token = bearer_token(request, realm="admin")
     try:
         claims = verify_own_jwt(token, keys, settings.issuer, typ="at+jwt")
@@ -106,6 +111,9 @@ def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) ->
         raise InvalidTokenError("The token is not meant for the idp.", realm="admin")
     if "admin" not in str(claims.get("scope", "")).split():
         raise InsufficientScopeError("The admin scope is required.", realm="admin", scope="admin")
+    client = directory.get(session, str(claims.get("client_id")))
+    if client is None or not clients_admin.is_admin_client(client):
+        raise InvalidTokenError("The token's client is no longer an admin client.", realm="admin")
     return claims
 
 

@@ -128,3 +128,22 @@ async def test_two_admins_deleting_the_last_two_admin_clients_at_once_leave_one(
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes.values()) == ["deleted", "refused"]
+
+
+@pytest.mark.parametrize("how", ["deleted", "demoted"])
+async def test_a_removed_admin_clients_token_stops_working_at_once(admin: Admin, how: str) -> None:
+    http = admin.provider.http
+    created = await http.post(
+        "/admin/clients", json={**OPS, "client_id": "ops-backup"}, headers=admin.headers
+    )
+    backup = await _token_of(admin, "ops-backup", created.json()["client_secret"])
+    if how == "deleted":
+        assert (await http.delete("/admin/clients/ops-console", headers=backup)).status_code == 204
+    else:
+        demoted = await http.put(
+            "/admin/clients/ops-console", json={**OPS, "scopes": ["openid"]}, headers=backup
+        )
+        assert demoted.status_code == 200, demoted.text
+    refused = await http.get("/admin/clients", headers=admin.headers)  # ops-console's token, still unexpired
+    assert refused.status_code == 401 and refused.json()["code"] == "invalid_token"
+    assert (await http.get("/admin/clients", headers=backup)).status_code == 200
