@@ -341,3 +341,18 @@ async def test_the_dispatcher_started_with_the_app_delivers_when_woken_by_the_co
             world.end_a_session(on_commit=app.state.backchannel.dispatch)
             assert await asyncio.to_thread(receiver.received.wait, 30), "not delivered"
         assert len(receiver.tokens) == 1
+
+
+async def test_two_dispatchers_at_once_deliver_each_logout_once(world: World) -> None:
+    """Replicas: claims are row locks with SKIP LOCKED (PostgreSQL) or serialised (SQLite)."""
+    sids = {world.end_a_session() for _ in range(6)}
+    clock = Clock(utcnow())
+    receiver = Receiver()
+    with receiver.serving(world.port):
+        first, second = world.dispatcher(clock), world.dispatcher(clock)
+        claimed = await asyncio.gather(first.run_once(), second.run_once())
+    assert sum(claimed) == 6
+    jwks = await _jwks(world.app)
+    assert {decode(t, jwks, audience="rp-bc")["sid"] for t in receiver.tokens} == sids
+    assert len(receiver.tokens) == 6
+    assert {(r.status, r.attempts) for r in world.rows()} == {("delivered", 1)}
