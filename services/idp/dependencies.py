@@ -9,13 +9,15 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from idp.accounts.protection import FieldCipher
+from idp.audit.service import AdminCaller
+from idp.clients import admin as clients_admin
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.sessions import service as sessions_service
-from idp.sessions.backchannel import BackchannelNotifier
+from idp.sessions.backchannel import BackchannelDispatcher
 from idp.settings import IdpSettings
 from idp.tokens.access import AccessTokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
@@ -58,7 +60,7 @@ CipherDep = Annotated[FieldCipher, Depends(_state("field_cipher"))]
 DirectoryDep = Annotated[clients_service.ClientDirectory, Depends(_state("client_directory"))]
 TokensDep = Annotated[AccessTokenIssuer, Depends(_state("token_issuer"))]
 PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_policy"))]
-BackchannelDep = Annotated[BackchannelNotifier, Depends(_state("backchannel"))]
+BackchannelDep = Annotated[BackchannelDispatcher, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 
 
@@ -92,8 +94,12 @@ def get_browser_session(
 BrowserSessionDep = Annotated[sessions_service.SessionLookup, Depends(get_browser_session)]
 
 
-def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) -> dict[str, Any]:
-    """An admin credential: our own access token with scope ``admin`` and the idp as audience."""
+def require_admin(
+    request: Request, keys: KeyStoreDep, settings: SettingsDep, session: SessionDep, directory: DirectoryDep
+) -> dict[str, Any]:
+    """An admin credential: our own access token with scope ``admin`` and the idp as audience,
+    whose client still exists and is still an admin client (a deleted or demoted admin's token is
+    refused at once in this process, within IDP_CLIENT_CACHE_SECONDS in the others)."""
     token = bearer_token(request, realm="admin")
     try:
         claims = verify_own_jwt(token, keys, settings.issuer, typ="at+jwt")
@@ -105,7 +111,22 @@ def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) ->
         raise InvalidTokenError("The token is not meant for the idp.", realm="admin")
     if "admin" not in str(claims.get("scope", "")).split():
         raise InsufficientScopeError("The admin scope is required.", realm="admin", scope="admin")
+    client = directory.get(session, str(claims.get("client_id")))
+    if client is None or not clients_admin.is_admin_client(client):
+        raise InvalidTokenError("The token's client is no longer an admin client.", realm="admin")
     return claims
 
 
 AdminDep = Annotated[dict[str, Any], Depends(require_admin)]
+
+
+def get_admin_caller(request: Request, claims: AdminDep) -> AdminCaller:
+    """The admin client behind the token, for the security log (every admin action is audited)."""
+    return AdminCaller(
+        client_id=str(claims.get("client_id") or claims.get("sub")),
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+AdminCallerDep = Annotated[AdminCaller, Depends(get_admin_caller)]

@@ -37,7 +37,7 @@ from idp.oauth2.api_routes import router as oauth2_api_router
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
-from idp.sessions.backchannel import BackchannelNotifier
+from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
 from idp.tokens import revocations as revocations_module
@@ -68,12 +68,8 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     token_issuer = AccessTokenIssuer(
         key_store, settings.issuer, settings.access_token_ttl, settings.id_token_ttl
     )
-    backchannel = BackchannelNotifier(
-        token_issuer,
-        settings.backchannel_logout_attempts,
-        settings.backchannel_logout_timeout,
-        settings.backchannel_logout_backoff,
-    )
+    # Its claims take the write lock themselves (BEGIN IMMEDIATE), its idle reads take none.
+    backchannel = build_dispatcher(settings, session_factory, token_issuer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,9 +77,12 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         # First start: generate and store the signing keys (private parts sealed by the KEK).
         await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
         revocation_reader = asyncio.create_task(revocations.run(), name="revocation-list")
+        if settings.backchannel_dispatcher_enabled:
+            # Durable back-channel logout: drains the outbox, including rows left by a stopped process.
+            await backchannel.start()
         yield
         revocation_reader.cancel()
-        backchannel.close()
+        await backchannel.stop()
         app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
         engine.dispose()

@@ -21,7 +21,6 @@ from idp.consents import service as consents_service
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import LogoutDelivery
 from idp.tokens import service as tokens_service
-from shared.db import after_commit
 from shared.errors import NotFoundError
 
 
@@ -125,10 +124,7 @@ def revoke_my_grant(
     on_commit: Callable[[list[LogoutDelivery]], object] | None,
 ) -> None:
     """R-CON-2: revoking ends the client's tokens and tells it by back-channel logout."""
-    deliveries = sessions_service.deliveries_for_client(session, account.id, client_id, account.sub)
     if consents_service.revoke(session, account.id, client_id) is None:
         raise NothingToEndError("No such grant.")
     tokens_service.revoke_client_tokens(session, account.id, client_id)
-    if deliveries and on_commit is not None:
-        callback = on_commit
-        after_commit(session, lambda: callback(deliveries))
+    sessions_service.log_client_out(session, account.id, client_id, account.sub, on_commit)
