@@ -218,8 +218,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "revoke": {"ru": "Отозвать доступ", "en": "Revoke access"},
     "granted_at": {"ru": "Разрешено", "en": "Granted"},
     "no_signatures": {
-        "ru": "Привязанных сертификатов электронной подписи нет. Вход по электронной подписи пока не поддерживается.",
-        "en": "No electronic signature certificates are bound. Signing in with an electronic signature is not available yet.",
+        "ru": (
+            "Привязанных сертификатов электронной подписи нет. "
+            "Вход по электронной подписи пока не поддерживается."
+        ),
+        "en": (
+            "No electronic signature certificates are bound. "
+            "Signing in with an electronic signature is not available yet."
+        ),
     },
     "no_events": {"ru": "Событий пока нет.", "en": "No events yet."},
     "ended": {"ru": "Сеанс завершён.", "en": "The session has ended."},
