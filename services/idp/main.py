@@ -24,6 +24,7 @@ from idp.cabinet.security_routes import router as security_router
 from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientDirectory
+from idp.consents.routes import router as consents_router
 from idp.demo_rp.routes import router as demo_rp_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
@@ -147,6 +148,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(login_router)
+    app.include_router(consents_router)
     app.include_router(cabinet_router)
     app.include_router(security_router)
     app.include_router(contacts_router)

@@ -20,11 +20,12 @@ from idp.accounts.models import Account
 from idp.accounts.registration import refuse_taken, taken_fields
 from idp.accounts.validation import email_key, validate_email, validate_phone
 from idp.audit import service as audit
-from idp.login import delivery, one_time
-from idp.login import service as login_service
-from idp.login.models import PendingLogin
+from idp.notifications import delivery
 from idp.notifications.errors import NotifierUnavailableError
+from idp.second_factor import one_time
+from idp.second_factor import pending as pending_requests
 from idp.second_factor.errors import SecondFactorError
+from idp.second_factor.models import PendingLogin
 from shared.db import utcnow
 
 
@@ -114,7 +115,7 @@ def after_registration(
         phone_sent = False
     email_sent = send_email_link(state, session, account, locale=locale, ip=ip)
     now = utcnow()
-    pending = login_service.park_pending(
+    pending = pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -123,6 +124,7 @@ def after_registration(
             created_at=now,
             expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
         ),
+        now,
     )
     return ConfirmationSent(pending.handle, phone_sent, email_sent)
 
@@ -149,8 +151,8 @@ def confirm_phone(
 
 
 def confirm_phone_by_token(state: Any, session: Session, token: str, code: str, *, ip: str | None) -> Account:
-    pending = login_service.pending_request(session, token)
-    if pending is None or pending.purpose != "registration" or pending.expires_at <= utcnow():
+    pending = pending_requests.find(session, token, "registration", utcnow())
+    if pending is None:
         raise AccountNotFoundError("Unknown or expired confirmation token.")
     account = repository.get(session, pending.account_id or 0)
     if account is None:

@@ -20,9 +20,9 @@ from idp.accounts.registration import refuse_taken, run_registry_check, taken_fi
 from idp.accounts.sealing import seal_key_data
 from idp.accounts.validation import FieldError, validate_registration
 from idp.audit import service as audit
-from idp.login import one_time
-from idp.login import service as login_service
-from idp.login.models import PendingLogin
+from idp.second_factor import one_time
+from idp.second_factor import pending as pending_requests
+from idp.second_factor.models import PendingLogin
 from shared.db import utcnow
 
 FIELDS = (
@@ -77,7 +77,7 @@ def propose(
         {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in clean.items() if k in FIELDS}
     )
     now = utcnow()
-    pending = login_service.park_pending(
+    pending = pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -87,6 +87,7 @@ def propose(
             created_at=now,
             expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
         ),
+        now,
     )
     return pending, []
 
@@ -125,4 +126,4 @@ def apply(state: Any, session: Session, account: Account, pending: PendingLogin,
         details={"registry_status": account.registry_status},
     )
     contacts.note_level_change(state, session, account, ip=ip)
-    login_service.finish_pending(session, pending)
+    pending_requests.finish(session, pending)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from idp.accounts.models import Account
 from idp.login import flow
 from idp.login.forms import PageKit
-from idp.login.models import PendingLogin
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import errors as codes
+from idp.second_factor.models import PendingLogin
 
 #: what a wrong, spent or late code raises
 CODE_ERRORS = (

@@ -23,12 +23,12 @@ from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
 from idp.accounts.protection import FieldCipher
 from idp.audit import service as audit
-from idp.login import delivery, one_time
-from idp.login import repository as login_repository
-from idp.login.models import PendingLogin
-from idp.second_factor import codes, devices, totp
+from idp.notifications import delivery
+from idp.second_factor import codes, devices, one_time, totp
 from idp.second_factor import errors as sf_errors
+from idp.second_factor import pending as pending_requests
 from idp.second_factor.assurance import assurance_after
+from idp.second_factor.models import PendingLogin
 from idp.sessions import service as sessions_service
 from idp.sessions.models import UserSession
 from shared.db import utcnow
@@ -153,8 +153,7 @@ def begin_second_factor(
     new_device: bool,
 ) -> PendingLogin:
     now = utcnow()
-    login_repository.purge_expired_pending(session)
-    return login_repository.add_pending(
+    return pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -167,16 +166,12 @@ def begin_second_factor(
             created_at=now,
             expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
         ),
+        now,
     )
 
 
 def find_pending(session: Session, handle: str | None, purpose: str) -> PendingLogin | None:
-    if not handle:
-        return None
-    row = login_repository.pending_by_handle(session, handle)
-    if row is None or row.purpose != purpose or row.expires_at <= utcnow():
-        return None
-    return row
+    return pending_requests.find(session, handle, purpose, utcnow())
 
 
 def send_code(

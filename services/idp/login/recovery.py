@@ -21,11 +21,13 @@ from idp.accounts.passwords import hash_password, verify_password
 from idp.accounts.protection import FieldCipher
 from idp.accounts.validation import login_variants, validate_password
 from idp.audit import service as audit
-from idp.login import delivery, flow, one_time
-from idp.login import repository as login_repository
-from idp.login.models import PendingLogin
+from idp.login import flow
+from idp.notifications import delivery
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import errors as sf_errors
+from idp.second_factor import one_time
+from idp.second_factor import pending as pending_requests
+from idp.second_factor.models import PendingLogin
 from shared.db import utcnow
 
 
@@ -43,9 +45,8 @@ def request_recovery(
     account = accounts_service.find_by_login(session, cipher, login)
     verify_password("recovery timing equaliser", None)  # same cost whether or not the account exists
     now = utcnow()
-    login_repository.purge_expired_pending(session)
     channel = recovery_channel(account) if account else None
-    pending = login_repository.add_pending(
+    pending = pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -55,6 +56,7 @@ def request_recovery(
             created_at=now,
             expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
         ),
+        now,
     )
     if account is None:
         return pending

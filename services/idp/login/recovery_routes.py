@@ -10,9 +10,10 @@ from fastapi.responses import Response
 
 from idp.accounts.validation import FieldError
 from idp.dependencies import BackchannelDep, CipherDep, SessionDep, SettingsDep
-from idp.login import codes_ui, flow, recovery, service
+from idp.login import codes_ui, flow, recovery
 from idp.login.forms import PageKit
 from idp.login.routes import _throttled, _who
+from idp.second_factor import pending as pending_requests
 
 router = APIRouter(include_in_schema=False)
 TokenForm = Annotated[str, Form(max_length=128)]
@@ -102,5 +103,5 @@ def recover_code_submit(
     except codes_ui.CODE_ERRORS:
         # the same words whether the code was wrong or no account stands behind the request
         return _page(kit, p, error=kit.t("code_invalid_plain"), status=400)
-    service.finish_pending(session, pending)
+    pending_requests.finish(session, pending)
     return kit.message(kit.t("password_changed"), title_key="title_recover")

@@ -1,4 +1,4 @@
-"""The pages a person sees to get in: login, second factor, consent, and the home page."""
+"""The pages a person sees to get in: login, second factor, and the home page."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
-from idp.audit import service as audit
 from idp.clients import service as clients_service
-from idp.consents import service as consents_service
 from idp.dependencies import (
     SESSION_COOKIE,
     BackchannelDep,
@@ -20,11 +18,11 @@ from idp.dependencies import (
     SessionDep,
     SettingsDep,
 )
-from idp.login import codes_ui, flow, service
+from idp.login import codes_ui, flow, interactions
 from idp.login.forms import PageKit, safe_next
-from idp.login.i18n import scope_text
 from idp.login.models import Interaction
 from idp.oauth2.authorize import ui_locale
+from idp.second_factor import pending as pending_requests
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +33,7 @@ TokenForm = Annotated[str, Form(max_length=128)]
 
 
 def _kit(request: Request, settings: Any, interaction: Interaction | None = None) -> PageKit:
-    hinted = ui_locale(dict(service.params_of(interaction))) if interaction else None
+    hinted = ui_locale(dict(interactions.params_of(interaction))) if interaction else None
     return PageKit(request, settings, hinted)
 
 
@@ -57,7 +55,7 @@ def _login_page(
     if interaction is not None:
         client = clients_service.find_client(session, interaction.client_id)
         client_name = client.name if client else None
-        login_value = login_value or dict(service.params_of(interaction)).get("login_hint")
+        login_value = login_value or dict(interactions.params_of(interaction)).get("login_hint")
     return kit.page(
         "login.html",
         status,
@@ -121,7 +119,7 @@ def login_form(
     i: str | None = None,
     next: str | None = None,
 ) -> Response:
-    interaction = service.find_interaction(session, i)
+    interaction = interactions.find_interaction(session, i)
     kit = _kit(request, settings, interaction)
     if i and interaction is None:
         return _expired(kit)
@@ -143,7 +141,7 @@ def login_submit(
     interaction: TokenForm = "",
     next_path: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    parked = service.find_interaction(session, interaction or None)
+    parked = interactions.find_interaction(session, interaction or None)
     kit = _kit(request, settings, parked)
     if interaction and parked is None:
         return _expired(kit)
@@ -267,7 +265,7 @@ def code_submit(
     )
     device = flow.trust_this_device(state, session, account, who) if trust == "yes" else None
     target = _continue_to(pending.interaction_handle, pending.next_path)
-    service.finish_pending(session, pending)
+    pending_requests.finish(session, pending)
     return _signed_in(kit, settings, cookie, target, device)
 
 
@@ -299,59 +297,6 @@ def code_resend(
     )
     query = {"p": pending.handle, **({"problem": problem} if problem else {"sent": channel})}
     return kit.see_other(f"/login/code?{urlencode(query)}")
-
-
-@router.get("/consent")
-def consent_form(
-    request: Request, settings: SettingsDep, session: SessionDep, browser: BrowserSessionDep, i: str = ""
-) -> Response:
-    interaction = service.find_interaction(session, i)
-    kit = _kit(request, settings, interaction)
-    if interaction is None or browser.session is None:
-        return _expired(kit)
-    client = clients_service.find_client(session, interaction.client_id)
-    scopes = dict(service.params_of(interaction)).get("scope", "").split()
-    return kit.page(
-        "consent.html",
-        title=kit.t("title_consent"),
-        client_name=client.name if client else interaction.client_id,
-        scopes=[scope_text(s, kit.locale) for s in scopes],
-        action="/consent",
-        interaction=interaction.handle,
-    )
-
-
-@router.post("/consent")
-def consent_submit(
-    request: Request,
-    settings: SettingsDep,
-    session: SessionDep,
-    browser: BrowserSessionDep,
-    decision: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: TokenForm = "",
-    interaction: TokenForm = "",
-) -> Response:
-    parked = service.find_interaction(session, interaction)
-    kit = _kit(request, settings, parked)
-    if parked is None or browser.session is None:
-        return _expired(kit)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
-    query = {"i": parked.handle}
-    if decision != "allow":
-        return kit.see_other(f"/authorize/resume?{urlencode({**query, 'deny': 'true'})}")
-    scopes = set(dict(service.params_of(parked)).get("scope", "").split())
-    consents_service.grant(session, browser.session.account_id, parked.client_id, scopes)
-    audit.record_event(
-        session,
-        event_type="grant_given",
-        result="success",
-        actor=f"account:{browser.session.account_id}",
-        account_id=browser.session.account_id,
-        ip=_who(request).ip,
-        details={"client_id": parked.client_id, "scopes": sorted(scopes)},
-    )
-    return kit.see_other(f"/authorize/resume?{urlencode(query)}")
 
 
 @router.get("/")

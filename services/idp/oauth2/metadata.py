@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from idp.accounts.service import SCOPE_CLAIMS
 from idp.clients import service as clients_service
 from idp.keys.crypto import SUPPORTED_ALGS
-from idp.login.service import ACR_VALUES
+from idp.login.interactions import ACR_VALUES
 from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS
 
 BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s != "openid"]]

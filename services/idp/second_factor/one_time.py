@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.audit import service as audit
-from idp.login import delivery
+from idp.notifications import delivery
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import codes
 from idp.second_factor.errors import SecondFactorError
