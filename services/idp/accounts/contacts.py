@@ -10,23 +10,39 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from idp.accounts import levels, links, repository
 from idp.accounts.errors import AccountNotFoundError
 from idp.accounts.models import Account
+from idp.accounts.protection import FieldCipher
 from idp.accounts.registration import refuse_taken, taken_fields
+from idp.accounts.registry import IdentityRegistry
 from idp.accounts.validation import email_key, validate_email, validate_phone
 from idp.audit import service as audit
 from idp.notifications import delivery
+from idp.notifications.delivery import Notices
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import one_time
 from idp.second_factor import pending as pending_requests
 from idp.second_factor.errors import SecondFactorError
 from idp.second_factor.models import PendingLogin
-from shared.db import utcnow
+from idp.second_factor.one_time import OneTimeCodes
+from idp.settings import IdpSettings
+from shared.clock import Clock
+
+
+@dataclass(frozen=True)
+class AccountsContext:
+    """What confirming contacts and changing key data need, built once in main.py."""
+
+    settings: IdpSettings
+    field_cipher: FieldCipher
+    registry: IdentityRegistry
+    codes: OneTimeCodes
+    notices: Notices
+    clock: Clock
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,7 @@ def _actor(account: Account) -> str:
 
 
 def send_phone_code(
-    state: Any,
+    ctx: AccountsContext,
     session: Session,
     account: Account,
     *,
@@ -52,7 +68,7 @@ def send_phone_code(
     """An SMS code confirming ``phone`` (the account's own by default). Raises the code errors
     (cooldown, hourly limit) and NotifierUnavailableError for the page to explain."""
     one_time.send(
-        state,
+        ctx.codes,
         session,
         account,
         purpose="phone_confirmation",
@@ -64,12 +80,12 @@ def send_phone_code(
 
 
 def send_email_link(
-    state: Any, session: Session, account: Account, *, locale: str = "ru", ip: str | None = None
+    ctx: AccountsContext, session: Session, account: Account, *, locale: str = "ru", ip: str | None = None
 ) -> bool:
     """An e-mail with a signed confirmation link and, for those who read mail elsewhere, a code
     they can type in the cabinet, to the address waiting for confirmation (or the current one).
     False when it could not be sent (notifier down, cooldown)."""
-    settings = state.settings
+    settings = ctx.settings
     address = account.pending_email or account.email
     if not address:
         return False
@@ -78,7 +94,7 @@ def send_email_link(
     )
     try:
         one_time.send(
-            state,
+            ctx.codes,
             session,
             account,
             purpose="email_confirmation",
@@ -95,7 +111,7 @@ def send_email_link(
 
 
 def after_registration(
-    state: Any, session: Session, account: Account, *, ip: str | None, locale: str
+    ctx: AccountsContext, session: Session, account: Account, *, ip: str | None, locale: str
 ) -> ConfirmationSent:
     """Record the registration and send both confirmations; a notifier outage does not undo the
     registration (the person can ask again from the cabinet)."""
@@ -110,11 +126,11 @@ def after_registration(
     )
     phone_sent = True
     try:
-        send_phone_code(state, session, account, locale=locale, ip=ip)
+        send_phone_code(ctx, session, account, locale=locale, ip=ip)
     except NotifierUnavailableError:
         phone_sent = False
-    email_sent = send_email_link(state, session, account, locale=locale, ip=ip)
-    now = utcnow()
+    email_sent = send_email_link(ctx, session, account, locale=locale, ip=ip)
+    now = ctx.clock()
     pending = pending_requests.park(
         session,
         PendingLogin(
@@ -122,7 +138,7 @@ def after_registration(
             purpose="registration",
             account_id=account.id,
             created_at=now,
-            expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
+            expires_at=now + dt.timedelta(seconds=ctx.settings.interaction_ttl),
         ),
         now,
     )
@@ -130,10 +146,16 @@ def after_registration(
 
 
 def confirm_phone(
-    state: Any, session: Session, account: Account, code: str, *, ip: str | None, phone: str | None = None
+    ctx: AccountsContext,
+    session: Session,
+    account: Account,
+    code: str,
+    *,
+    ip: str | None,
+    phone: str | None = None,
 ) -> None:
     """Check the SMS code; on success the phone (or the new ``phone``) is confirmed."""
-    one_time.verify(state, session, account, purpose="phone_confirmation", code=code, ip=ip)
+    one_time.verify(ctx.codes, session, account, purpose="phone_confirmation", code=code, ip=ip)
     if phone:
         account.phone = phone
     account.pending_phone = None
@@ -147,41 +169,47 @@ def confirm_phone(
         ip=ip,
         details={"contact": "phone"},
     )
-    note_level_change(state, session, account, ip=ip)
+    note_level_change(ctx, session, account, ip=ip)
 
 
-def confirm_phone_by_token(state: Any, session: Session, token: str, code: str, *, ip: str | None) -> Account:
-    pending = pending_requests.find(session, token, "registration", utcnow())
+def confirm_phone_by_token(
+    ctx: AccountsContext, session: Session, token: str, code: str, *, ip: str | None
+) -> Account:
+    pending = pending_requests.find(session, token, "registration", ctx.clock())
     if pending is None:
         raise AccountNotFoundError("Unknown or expired confirmation token.")
     account = repository.get(session, pending.account_id or 0)
     if account is None:
         raise AccountNotFoundError("Unknown or expired confirmation token.")
-    confirm_phone(state, session, account, code, ip=ip)
+    confirm_phone(ctx, session, account, code, ip=ip)
     return account
 
 
-def confirm_email_link(state: Any, session: Session, token: str, *, ip: str | None) -> str:
+def confirm_email_link(ctx: AccountsContext, session: Session, token: str, *, ip: str | None) -> str:
     """'confirmed', or why not: 'expired' / 'invalid' (also when the address changed since)."""
     try:
-        account_id, email = links.read_token(state.settings.cookie_key.get_secret_value(), token)
+        account_id, email = links.read_token(ctx.settings.cookie_key.get_secret_value(), token)
     except links.LinkError as exc:
         return exc.reason
     account = repository.get(session, account_id)
     if account is None or email not in (account.email, account.pending_email):
         return "invalid"
-    _email_confirmed(state, session, account, email, ip=ip)
+    _email_confirmed(ctx, session, account, email, ip=ip)
     return "confirmed"
 
 
-def confirm_email_code(state: Any, session: Session, account: Account, code: str, *, ip: str | None) -> None:
-    one_time.verify(state, session, account, purpose="email_confirmation", code=code, ip=ip)
+def confirm_email_code(
+    ctx: AccountsContext, session: Session, account: Account, code: str, *, ip: str | None
+) -> None:
+    one_time.verify(ctx.codes, session, account, purpose="email_confirmation", code=code, ip=ip)
     address = account.pending_email or account.email
     if address:
-        _email_confirmed(state, session, account, address, ip=ip)
+        _email_confirmed(ctx, session, account, address, ip=ip)
 
 
-def _email_confirmed(state: Any, session: Session, account: Account, email: str, *, ip: str | None) -> None:
+def _email_confirmed(
+    ctx: AccountsContext, session: Session, account: Account, email: str, *, ip: str | None
+) -> None:
     changed = email != account.email
     if changed or not account.email_verified:
         account.email = email
@@ -196,10 +224,10 @@ def _email_confirmed(state: Any, session: Session, account: Account, email: str,
             ip=ip,
             details={"contact": "email", "changed": changed},
         )
-        note_level_change(state, session, account, ip=ip)
+        note_level_change(ctx, session, account, ip=ip)
 
 
-def note_level_change(state: Any, session: Session, account: Account, *, ip: str | None) -> None:
+def note_level_change(ctx: AccountsContext, session: Session, account: Account, *, ip: str | None) -> None:
     change = levels.refresh_level(account)
     if change is None:
         return
@@ -214,16 +242,16 @@ def note_level_change(state: Any, session: Session, account: Account, *, ip: str
         details={"from": old, "to": new},
     )
     delivery.alert_after_commit(
-        state,
+        ctx.notices,
         session,
         account,
         kind="level_changed",
         level=new,
-        idempotency_key=f"level:{account.id}:{new}:{int(utcnow().timestamp())}",
+        idempotency_key=f"level:{account.id}:{new}:{int(ctx.clock().timestamp())}",
     )
 
 
-def propose_contact(session: Session, cipher: Any, account: Account, kind: str, value: str) -> None:
+def propose_contact(session: Session, cipher: FieldCipher, account: Account, kind: str, value: str) -> None:
     """A new phone or e-mail to confirm; validated, and refused when another account uses it.
     Raises validation's FieldError or ContactTakenError."""
     if kind == "phone":

@@ -13,7 +13,7 @@ from idp.accounts.errors import ContactTakenError
 from idp.accounts.routes import FormDep
 from idp.accounts.validation import FieldError
 from idp.cabinet.routes import notice_from, open_page, submit_form
-from idp.dependencies import BrowserSessionDep, CipherDep, SessionDep
+from idp.dependencies import AccountsContextDep, BrowserSessionDep, CipherDep, LoginContextDep, SessionDep
 from idp.login import codes_ui, flow
 from idp.login.forms import PageKit
 from idp.notifications.errors import NotifierUnavailableError
@@ -85,6 +85,7 @@ def contact_send(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    accounts: AccountsContextDep,
     cipher: CipherDep,
     csrf_token: CsrfForm = "",
     value: Annotated[str, Form(max_length=320)] = "",
@@ -94,15 +95,14 @@ def contact_send(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    state = request.app.state
     try:
         if value.strip():
             contacts.propose_contact(session, cipher, account, kind, value)
         if kind == "phone":
             contacts.send_phone_code(
-                state, session, account, phone=account.pending_phone, locale=kit.locale, ip=_ip(request)
+                accounts, session, account, phone=account.pending_phone, locale=kit.locale, ip=_ip(request)
             )
-        elif not contacts.send_email_link(state, session, account, locale=kit.locale, ip=_ip(request)):
+        elif not contacts.send_email_link(accounts, session, account, locale=kit.locale, ip=_ip(request)):
             raise NotifierUnavailableError("e-mail not queued")
     except FieldError as exc:
         return _contact_page(kit, account, kind, error=exc.message(kit.locale), status=400)
@@ -121,6 +121,7 @@ def contact_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    accounts: AccountsContextDep,
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
@@ -132,7 +133,7 @@ def contact_confirm(
     try:
         if kind == "phone":
             contacts.confirm_phone(
-                request.app.state,
+                accounts,
                 session,
                 account,
                 code.strip(),
@@ -140,7 +141,7 @@ def contact_confirm(
                 phone=account.pending_phone,
             )
         else:
-            contacts.confirm_email_code(request.app.state, session, account, code.strip(), ip=_ip(request))
+            contacts.confirm_email_code(accounts, session, account, code.strip(), ip=_ip(request))
     except sf_errors.SecondFactorError as exc:
         return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=400)
     return kit.see_other("/account?done=contact_confirmed")
@@ -173,7 +174,12 @@ def key_data_form(
 
 @router.post("/key-data")
 def key_data_submit(
-    request: Request, form: FormDep, session: SessionDep, browser: BrowserSessionDep
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    ctx: LoginContextDep,
+    accounts: AccountsContextDep,
 ) -> Response:
     opened = submit_form(request, session, browser, form.get("csrf_token"))
     if isinstance(opened, Response):
@@ -193,7 +199,7 @@ def key_data_submit(
         )
 
     try:
-        pending, problems = key_data.propose(request.app.state, session, account, form)
+        pending, problems = key_data.propose(accounts, session, account, form)
     except ContactTakenError as exc:
         return again({e["field"]: kit.t("contact_taken") for e in exc.extra["errors"]}, 409)
     if problems:
@@ -204,7 +210,7 @@ def key_data_submit(
     pending.method = options[0]
     problem = codes_ui.send_for(
         kit,
-        request.app.state,
+        ctx,
         session,
         account,
         pending,
@@ -220,6 +226,7 @@ def key_data_code_form(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     p: str = "",
     problem: str | None = None,
 ) -> Response:
@@ -227,7 +234,7 @@ def key_data_code_form(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    pending = flow.find_pending(session, p, "key_data")
+    pending = flow.find_pending(ctx, session, p, "key_data")
     if pending is None or pending.account_id != account.id:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     return kit.page(
@@ -245,6 +252,8 @@ def key_data_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
+    accounts: AccountsContextDep,
     p: Annotated[str, Form(max_length=128)] = "",
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
@@ -253,13 +262,13 @@ def key_data_confirm(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    pending = flow.find_pending(session, p, "key_data")
+    pending = flow.find_pending(ctx, session, p, "key_data")
     if pending is None or pending.account_id != account.id:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
     try:
-        key_data.confirm(request.app.state, session, account, pending, code.strip(), ip=_ip(request))
+        key_data.confirm(accounts, session, account, pending, code.strip(), ip=_ip(request))
     except sf_errors.SecondFactorError as exc:
         return kit.page(
             "login_code.html",

@@ -15,6 +15,7 @@ from idp.dependencies import (
     BackchannelDep,
     BrowserSessionDep,
     CipherDep,
+    LoginContextDep,
     SessionDep,
     SettingsDep,
 )
@@ -135,6 +136,7 @@ def login_submit(
     cipher: CipherDep,
     browser: BrowserSessionDep,
     backchannel: BackchannelDep,
+    ctx: LoginContextDep,
     login: TextForm = "",
     password: SecretForm = "",
     csrf_token: TokenForm = "",
@@ -153,8 +155,8 @@ def login_submit(
         return _login_page(
             kit, session, parked, status=400, error=kit.t("fields_required"), login_value=login
         )
-    state, who = request.app.state, _who(request)
-    check = flow.check_password(state, session, cipher, login, password, who)
+    who = _who(request)
+    check = flow.check_password(ctx, session, cipher, login, password, who)
     if check.outcome == "locked":
         until = check.locked_until.strftime("%d.%m.%Y %H:%M") if check.locked_until else ""
         return kit.message(
@@ -167,10 +169,10 @@ def login_submit(
         )
     account = check.account
     options = flow.second_factor_options(session, account)
-    trusted = flow.is_trusted(state, session, account, request.cookies.get(DEVICE_COOKIE))
+    trusted = flow.is_trusted(ctx, session, account, request.cookies.get(DEVICE_COOKIE))
     if not flow.needs_second_factor(account, options, trusted):
         cookie = flow.complete_login(
-            state,
+            ctx,
             session,
             account,
             method=None,
@@ -182,7 +184,7 @@ def login_submit(
         return _signed_in(kit, settings, cookie, _continue_to(parked.handle if parked else None, next_path))
     method = flow.preferred_method(account, options)
     pending = flow.begin_second_factor(
-        state,
+        ctx,
         session,
         account,
         method=method,
@@ -191,7 +193,7 @@ def login_submit(
         new_device=not trusted,
     )
     problem = (
-        codes_ui.send_for(kit, state, session, account, pending, method, who) if method != "totp" else None
+        codes_ui.send_for(kit, ctx, session, account, pending, method, who) if method != "totp" else None
     )
     query = {"p": pending.handle, **({"problem": problem} if problem else {})}
     return kit.see_other(f"/login/code?{urlencode(query)}")
@@ -202,11 +204,12 @@ def code_form(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
+    ctx: LoginContextDep,
     p: str = "",
     problem: str | None = None,
     sent: str | None = None,
 ) -> Response:
-    pending = flow.find_pending(session, p, "login")
+    pending = flow.find_pending(ctx, session, p, "login")
     kit = _kit(request, settings)
     if pending is None:
         return _expired(kit)
@@ -229,12 +232,13 @@ def code_submit(
     session: SessionDep,
     browser: BrowserSessionDep,
     backchannel: BackchannelDep,
+    ctx: LoginContextDep,
     p: TokenForm = "",
     code: Annotated[str, Form(max_length=32)] = "",
     csrf_token: TokenForm = "",
     trust: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    pending = flow.find_pending(session, p, "login")
+    pending = flow.find_pending(ctx, session, p, "login")
     kit = _kit(request, settings)
     if pending is None:
         return _expired(kit)
@@ -244,17 +248,17 @@ def code_submit(
         return limited
     account = accounts_service.get_account(session, pending.account_id or 0)
     assert account is not None
-    state, who = request.app.state, _who(request)
+    who = _who(request)
     try:
         method = flow.check_second_factor(
-            state, session, account, method=pending.method or "sms", code=code.strip(), who=who
+            ctx, session, account, method=pending.method or "sms", code=code.strip(), who=who
         )
     except codes_ui.CODE_ERRORS as exc:
         return codes_ui.code_page(
             kit, session, account, pending, error=codes_ui.error_text(kit, exc), status=400
         )
     cookie = flow.complete_login(
-        state,
+        ctx,
         session,
         account,
         method=method,
@@ -263,7 +267,7 @@ def code_submit(
         new_device=pending.new_device,
         on_commit=backchannel.dispatch,
     )
-    device = flow.trust_this_device(state, session, account, who) if trust == "yes" else None
+    device = flow.trust_this_device(ctx, session, account, who) if trust == "yes" else None
     target = _continue_to(pending.interaction_handle, pending.next_path)
     pending_requests.finish(session, pending)
     return _signed_in(kit, settings, cookie, target, device)
@@ -274,11 +278,12 @@ def code_resend(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
+    ctx: LoginContextDep,
     p: TokenForm = "",
     channel: Annotated[str, Form(max_length=8)] = "",
     csrf_token: TokenForm = "",
 ) -> Response:
-    pending = flow.find_pending(session, p, "login")
+    pending = flow.find_pending(ctx, session, p, "login")
     kit = _kit(request, settings)
     if pending is None:
         return _expired(kit)
@@ -291,7 +296,7 @@ def code_resend(
         return codes_ui.code_page(kit, session, account, pending, status=400)
     pending.method = channel
     problem = (
-        codes_ui.send_for(kit, request.app.state, session, account, pending, channel, _who(request))
+        codes_ui.send_for(kit, ctx, session, account, pending, channel, _who(request))
         if channel != "totp"
         else None
     )
