@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import levels, links, repository
+from idp.accounts import levels, links, registration, repository
 from idp.accounts.errors import AccountNotFoundError
 from idp.accounts.models import Account
 from idp.accounts.protection import FieldCipher
@@ -108,6 +109,15 @@ def send_email_link(
     except (NotifierUnavailableError, SecondFactorError):
         return False
     return True
+
+
+def register(
+    ctx: AccountsContext, session: Session, clean: dict[str, Any], *, ip: str | None, locale: str
+) -> tuple[Account, ConfirmationSent]:
+    """Create the account from validated fields (the registry check included) and send both
+    confirmations. Raises ContactTakenError."""
+    account = registration.register(session, ctx.field_cipher, ctx.registry, clean, now=ctx.clock())
+    return account, after_registration(ctx, session, account, ip=ip, locale=locale)
 
 
 def after_registration(
@@ -262,3 +272,34 @@ def propose_contact(session: Session, cipher: FieldCipher, account: Account, kin
         email = email_key(validate_email(value, allow_test_domains=True))
         refuse_taken(taken_fields(session, cipher, {"email": email}, except_id=account.id))
         account.pending_email = None if email == account.email else email
+
+
+def change_contact(
+    ctx: AccountsContext,
+    session: Session,
+    account: Account,
+    kind: str,
+    value: str,
+    *,
+    locale: str,
+    ip: str | None,
+) -> None:
+    """The cabinet's «Изменить» / «Отправить код»: propose ``value`` when given, then send the
+    confirmation (an SMS code, or an e-mail link). Raises validation's FieldError,
+    ContactTakenError, the code errors and NotifierUnavailableError."""
+    if value.strip():
+        propose_contact(session, ctx.field_cipher, account, kind, value)
+    if kind == "phone":
+        send_phone_code(ctx, session, account, phone=account.pending_phone, locale=locale, ip=ip)
+    elif not send_email_link(ctx, session, account, locale=locale, ip=ip):
+        raise NotifierUnavailableError("e-mail not queued")
+
+
+def confirm_contact(
+    ctx: AccountsContext, session: Session, account: Account, kind: str, code: str, *, ip: str | None
+) -> None:
+    """The code the person typed for a phone (the new one when pending) or an e-mail."""
+    if kind == "phone":
+        confirm_phone(ctx, session, account, code, ip=ip, phone=account.pending_phone)
+    else:
+        confirm_email_code(ctx, session, account, code, ip=ip)

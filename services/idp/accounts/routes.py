@@ -9,13 +9,12 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from idp.accounts import contacts, registration
+from idp.accounts import contacts
 from idp.accounts.errors import ContactTakenError
 from idp.accounts.validation import InvalidFieldsError, validate_registration
 from idp.dependencies import (
     SESSION_COOKIE,
     AccountsContextDep,
-    CipherDep,
     PolicyDep,
     SessionDep,
     SettingsDep,
@@ -93,7 +92,6 @@ def register_submit(
     form: FormDep,
     session: SessionDep,
     settings: SettingsDep,
-    cipher: CipherDep,
     policy: PolicyDep,
     accounts: AccountsContextDep,
 ) -> Response:
@@ -107,13 +105,12 @@ def register_submit(
     if problems:
         return _form_page(kit, values, {e.field: e.message(kit.locale) for e in problems}, 422)
     try:
-        account = registration.register(session, cipher, accounts.registry, clean, now=accounts.clock())
+        account, _ = contacts.register(accounts, session, clean, ip=_ip(request), locale=kit.locale)
     except ContactTakenError as exc:
         taken = {
             e["field"]: e["message"] if kit.locale == "ru" else e["message_en"] for e in exc.extra["errors"]
         }
         return _form_page(kit, values, taken, 409)
-    contacts.after_registration(accounts, session, account, ip=_ip(request), locale=kit.locale)
     _, cookie = sessions_service.start_session(
         session,
         policy,
@@ -190,7 +187,6 @@ def register_api(
     request: Request,
     body: RegistrationIn,
     session: SessionDep,
-    cipher: CipherDep,
     settings: SettingsDep,
     accounts: AccountsContextDep,
 ) -> RegistrationOut:
@@ -200,8 +196,7 @@ def register_api(
     )
     if problems:
         raise InvalidFieldsError(problems, body.locale)
-    account = registration.register(session, cipher, accounts.registry, clean, now=accounts.clock())
-    sent = contacts.after_registration(accounts, session, account, ip=_ip(request), locale=body.locale)
+    account, sent = contacts.register(accounts, session, clean, ip=_ip(request), locale=body.locale)
     return RegistrationOut(
         oid=account.oid,
         level=account.level,

@@ -86,7 +86,6 @@ def contact_send(
     session: SessionDep,
     browser: BrowserSessionDep,
     accounts: AccountsContextDep,
-    cipher: CipherDep,
     csrf_token: CsrfForm = "",
     value: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
@@ -96,14 +95,7 @@ def contact_send(
         return opened
     account, kit = opened
     try:
-        if value.strip():
-            contacts.propose_contact(session, cipher, account, kind, value)
-        if kind == "phone":
-            contacts.send_phone_code(
-                accounts, session, account, phone=account.pending_phone, locale=kit.locale, ip=_ip(request)
-            )
-        elif not contacts.send_email_link(accounts, session, account, locale=kit.locale, ip=_ip(request)):
-            raise NotifierUnavailableError("e-mail not queued")
+        contacts.change_contact(accounts, session, account, kind, value, locale=kit.locale, ip=_ip(request))
     except FieldError as exc:
         return _contact_page(kit, account, kind, error=exc.message(kit.locale), status=400)
     except ContactTakenError:
@@ -131,17 +123,7 @@ def contact_confirm(
         return opened
     account, kit = opened
     try:
-        if kind == "phone":
-            contacts.confirm_phone(
-                accounts,
-                session,
-                account,
-                code.strip(),
-                ip=_ip(request),
-                phone=account.pending_phone,
-            )
-        else:
-            contacts.confirm_email_code(accounts, session, account, code.strip(), ip=_ip(request))
+        contacts.confirm_contact(accounts, session, account, kind, code.strip(), ip=_ip(request))
     except sf_errors.SecondFactorError as exc:
         return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=400)
     return kit.see_other("/account?done=contact_confirmed")
