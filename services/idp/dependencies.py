@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
 from idp.audit.service import AdminCaller
 from idp.clients import admin as clients_admin
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
+from idp.login.flow import LoginContext
+from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.sessions import service as sessions_service
@@ -62,24 +66,38 @@ TokensDep = Annotated[AccessTokenIssuer, Depends(_state("token_issuer"))]
 PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_policy"))]
 BackchannelDep = Annotated[BackchannelDispatcher, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
+LoginContextDep = Annotated[LoginContext, Depends(_state("login_context"))]
+AccountsContextDep = Annotated[AccountsContext, Depends(_state("accounts_context"))]
 
 
-def authorization_server(state: Any, session: Session) -> IdpAuthorizationServer:
+@dataclass(frozen=True)
+class OAuthCollaborators:
+    """What the Authlib server needs besides the request's session, built once in main.py."""
+
+    settings: IdpSettings
+    secret_hasher: SecretHasher
+    token_issuer: AccessTokenIssuer
+    field_cipher: FieldCipher
+    jwks_uri_cache: JwksUriCache
+    client_directory: clients_service.ClientDirectory
+
+
+def authorization_server(oauth: OAuthCollaborators, session: Session) -> IdpAuthorizationServer:
     """The Authlib server for one request, around that request's session (which owns the
-    transaction), with its collaborators from app state."""
+    transaction)."""
     return IdpAuthorizationServer(
         session,
-        state.settings,
-        state.secret_hasher,
-        state.token_issuer,
-        state.field_cipher,
-        state.jwks_uri_cache,
-        state.client_directory,
+        oauth.settings,
+        oauth.secret_hasher,
+        oauth.token_issuer,
+        oauth.field_cipher,
+        oauth.jwks_uri_cache,
+        oauth.client_directory,
     )
 
 
 async def get_authorization_server(request: Request, session: SessionDep) -> IdpAuthorizationServer:
-    return authorization_server(request.app.state, session)
+    return authorization_server(request.app.state.oauth, session)
 
 
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]

@@ -44,7 +44,7 @@ async def _protocol_request(
     await state.key_store.ensure_fresh()
     factory = state.write_session_factory if write else state.session_factory
     async with session_scope(factory) as session:
-        yield payload, authorization_server(state, session)
+        yield payload, authorization_server(state.oauth, session)
 
 
 @router.post(

@@ -21,7 +21,7 @@ from idp.dependencies import (
     SessionDep,
     SettingsDep,
 )
-from idp.login import service as login_service
+from idp.login import interactions
 from idp.login.i18n import pick_locale, text
 from idp.login.models import Interaction
 from idp.login.pages import redirect, render
@@ -44,7 +44,7 @@ def _respond(
     locale = pick_locale(outcome.locale)
     if outcome.kind == "redirect":
         if interaction is not None:
-            login_service.finish_interaction(session, interaction)
+            interactions.finish_interaction(session, interaction)
         assert outcome.location
         return redirect(outcome.location, status)
     if outcome.kind == "error_page":
@@ -59,7 +59,7 @@ def _respond(
         )
     if interaction is None:
         client_id = dict(params).get("client_id", "")
-        interaction = login_service.park(session, client_id, params, settings.interaction_ttl)
+        interaction = interactions.park(session, client_id, params, settings.interaction_ttl)
     page = "/login" if outcome.kind == "login" else "/consent"
     return redirect(f"{page}?i={interaction.handle}", status)
 
@@ -112,7 +112,7 @@ def resume(
     settings: SettingsDep,
     deny: bool = False,
 ) -> Response:
-    interaction = login_service.find_interaction(session, i)
+    interaction = interactions.find_interaction(session, i)
     if interaction is None:
         locale = pick_locale(payload_locale(payload))
         return render(
@@ -123,7 +123,7 @@ def resume(
             is_error=True,
             message=text("interaction_expired", locale),
         )
-    params = login_service.params_of(interaction)
+    params = interactions.params_of(interaction)
     outcome = AuthorizationEndpoint(server, keys).handle(
         payload, params, browser.session, fresh_since=interaction.created_at, denied=deny
     )

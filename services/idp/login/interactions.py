@@ -1,4 +1,5 @@
-"""Login interactions: parking an authorization request, CSRF binding, password login."""
+"""Login interactions: parking an authorization request while the person logs in or consents, and
+the CSRF binding of the forms."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import secrets
 from sqlalchemy.orm import Session
 
 from idp.login import repository
-from idp.login.models import Interaction, PendingLogin
+from idp.login.models import Interaction
 from shared.db import utcnow
 
 
@@ -59,17 +60,3 @@ def csrf_valid(key: str, cookie: str | None, submitted: str | None) -> bool:
     if not cookie or not submitted:
         return False
     return hmac.compare_digest(csrf_token(key, cookie), submitted)
-
-
-def finish_pending(session: Session, row: PendingLogin) -> None:
-    repository.delete_pending(session, row)
-
-
-def park_pending(session: Session, row: PendingLogin) -> PendingLogin:
-    """Store a pending request (second factor, recovery, registration, key-data change)."""
-    repository.purge_expired_pending(session)
-    return repository.add_pending(session, row)
-
-
-def pending_request(session: Session, handle: str) -> PendingLogin | None:
-    return repository.pending_by_handle(session, handle)
