@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from idp.tokens.access import AccessTokenIssuer
+from idp.tokens.logout_tokens import LogoutTokens
 
 logger = logging.getLogger("idp.backchannel")
 
@@ -28,9 +28,7 @@ class LogoutDelivery:
 
 
 class BackchannelNotifier:
-    def __init__(
-        self, tokens: AccessTokenIssuer, attempts: int, timeout: float, backoff: float = 0.5
-    ) -> None:
+    def __init__(self, tokens: LogoutTokens, attempts: int, timeout: float, backoff: float = 0.5) -> None:
         self._tokens = tokens
         self._attempts = attempts
         self._timeout = timeout
