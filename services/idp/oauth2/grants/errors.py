@@ -44,7 +44,7 @@ class VerifierWithoutChallengeError(InvalidRequestError):
 
 
 class VerifierMalformedError(InvalidRequestError):
-    description = "The code_verifier must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~."
+    description = "The code_verifier must be 43 to 128 unreserved characters (RFC 7636 section 4.1)."
 
 
 class VerifierMismatchError(InvalidGrantError):
