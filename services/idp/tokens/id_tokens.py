@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 
@@ -21,7 +22,9 @@ class IdTokens:
         """The signed ID token; ``at_hash`` binds it to the access token issued with it (§3.1.3.6),
         hashed with the hash of the client's algorithm."""
         now = int(self.clock())
-        stamp = Stamp(issuer=self.issuer, issued_at=now, expires_at=now + self.ttl, jti="")
+        stamp = Stamp(
+            issuer=self.issuer, issued_at=now, expires_at=now + self.ttl, jti=secrets.token_urlsafe(16)
+        )
         at_hash = self.keys.algorithms.half_hash(access_token, issuance.alg) if access_token else None
         shaped = profile.id_token(issuance, stamp, at_hash)
         return self.keys.sign(shaped.claims, issuance.alg, shaped.header)

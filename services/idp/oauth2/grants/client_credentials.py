@@ -16,7 +16,7 @@ from authlib.oauth2.rfc6749.grants import BaseGrant, TokenEndpointMixin
 from idp.oauth2.clients import OAuthClient
 from idp.oauth2.grants.common import (
     CONFIDENTIAL_AUTH_METHODS,
-    Response,
+    GrantResponse,
     authenticate_client,
     refuse_unregistered_scopes,
     resolve_audience,
@@ -39,7 +39,7 @@ class ClientCredentialsGrant(BaseGrant, TokenEndpointMixin):
     def validate_token_request(self) -> None:
         self.request.client = authenticate_client(self, GRANT_TYPE)
 
-    def create_token_response(self) -> Response:
+    def create_token_response(self) -> GrantResponse:
         client: OAuthClient = self.request.client
         scope = granted_scope(client, self.request.payload.scope)
         audience = resolve_audience(

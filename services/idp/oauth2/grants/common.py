@@ -31,7 +31,7 @@ TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 OFFLINE_ACCESS = "offline_access"
-Response = tuple[int, dict[str, Any], list[tuple[str, str]]]
+GrantResponse = tuple[int, dict[str, Any], list[tuple[str, str]]]
 
 
 @dataclass
@@ -102,7 +102,7 @@ def issue_for_person(
     client: OAuthClient,
     user: AuthorizedUser,
     grant: PersonGrant,
-) -> Response:
+) -> GrantResponse:
     """The last step of a person's grant: build the issuance and hand it to the core."""
     requested = request.payload.datalist.get("resource", [])
     audience = resolve_audience(
@@ -136,7 +136,7 @@ def issue_for_person(
     return token_response(server.tokens.issue(server.session, issuance), always_scope=True)
 
 
-def token_response(issued: IssuedTokens, *, always_scope: bool) -> Response:
+def token_response(issued: IssuedTokens, *, always_scope: bool) -> GrantResponse:
     """RFC 6749 §5.1 successful response (OIDC Core §3.1.3.3 adds ``id_token``)."""
     body: dict[str, Any] = {
         "access_token": issued.access_token,

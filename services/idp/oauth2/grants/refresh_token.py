@@ -24,8 +24,8 @@ from idp.oauth2.grants import errors
 from idp.oauth2.grants.common import (
     TOKEN_AUTH_METHODS,
     AuthorizedUser,
+    GrantResponse,
     PersonGrant,
-    Response,
     authenticate_client,
     issue_for_person,
     required,
@@ -48,7 +48,7 @@ class RefreshGrant(BaseGrant, TokenEndpointMixin):
     def validate_token_request(self) -> None:
         self.request.client = authenticate_client(self, GRANT_TYPE)
 
-    def create_token_response(self) -> Response:
+    def create_token_response(self) -> GrantResponse:
         client: OAuthClient = self.request.client
         form = self.request.form
         session = self.server.session
