@@ -26,7 +26,7 @@ from idp.tokens.access import AccessTokens
 from idp.tokens.schemas import Issuance
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
 
-CUSTOM = "X-ECDSA-P384-TEST"  # a stand-in for GOST3410_2012_256 (ESIA.md §5.3)
+CUSTOM = "X-ES384-TEST"  # a stand-in for GOST3410_2012_256 (ESIA.md §5.3); fits String(16)
 
 
 class CustomEcdsa(JWSAlgModel):
