@@ -25,6 +25,7 @@ from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientSpec, register_client
 from idp.keys import crypto
 from idp.keys import service as keys_service
+from idp.keys.jose import SUPPORTED_ALGS
 from idp.settings import IdpSettings
 from shared.cli import Handler
 from shared.db import is_sqlite, make_engine, make_sessionmaker
@@ -175,7 +176,7 @@ def _reencrypt(settings: ServiceSettings, args: argparse.Namespace) -> Any:
 def register(sub: Any) -> dict[str, Handler]:
     keys = sub.add_parser("keys", help="signing keys: list, add-next, promote, retire, rotate")
     keys.add_argument("action", choices=["list", "add-next", "promote", "retire", "rotate"])
-    keys.add_argument("--alg", default="RS256", choices=list(crypto.SUPPORTED_ALGS))
+    keys.add_argument("--alg", default="RS256", choices=list(SUPPORTED_ALGS))
     client = sub.add_parser("add-client", help="register a client and print its secret once")
     client.add_argument("client_id")
     client.add_argument("--name")

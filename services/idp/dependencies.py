@@ -23,7 +23,7 @@ from idp.oauth2.server import IdpAuthorizationServer
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import BackchannelDispatcher
 from idp.settings import IdpSettings
-from idp.tokens.access import AccessTokenIssuer
+from idp.tokens.issuance import TokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
 from shared.db import session_scope
 from shared.tokens import InsufficientScopeError, InvalidTokenError, bearer_token
@@ -62,7 +62,7 @@ KeyStoreDep = Annotated[KeyStore, Depends(_state("key_store"))]
 HasherDep = Annotated[SecretHasher, Depends(_state("secret_hasher"))]
 CipherDep = Annotated[FieldCipher, Depends(_state("field_cipher"))]
 DirectoryDep = Annotated[clients_service.ClientDirectory, Depends(_state("client_directory"))]
-TokensDep = Annotated[AccessTokenIssuer, Depends(_state("token_issuer"))]
+TokensDep = Annotated[TokenIssuer, Depends(_state("token_issuer"))]
 PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_policy"))]
 BackchannelDep = Annotated[BackchannelDispatcher, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
@@ -76,7 +76,7 @@ class OAuthCollaborators:
 
     settings: IdpSettings
     secret_hasher: SecretHasher
-    token_issuer: AccessTokenIssuer
+    token_issuer: TokenIssuer
     field_cipher: FieldCipher
     jwks_uri_cache: JwksUriCache
     client_directory: clients_service.ClientDirectory

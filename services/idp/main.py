@@ -47,7 +47,10 @@ from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
 from idp.tokens import revocations as revocations_module
-from idp.tokens.access import AccessTokenIssuer, ServiceTokenSource
+from idp.tokens.access import AccessTokens, ServiceTokenSource
+from idp.tokens.id_tokens import IdTokens
+from idp.tokens.issuance import TokenIssuer
+from idp.tokens.logout_tokens import LogoutTokens
 from idp.tokens.revocations import RevocationList
 from shared.clock import Clock, system_clock
 from shared.db import make_engine, make_sessionmaker
@@ -72,17 +75,20 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     session_factory = make_sessionmaker(engine, info=session_info)
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
     key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds)
-    token_issuer = AccessTokenIssuer(
-        key_store, settings.issuer, settings.access_token_ttl, settings.id_token_ttl
+    access_tokens = AccessTokens(key_store, settings.issuer, settings.access_token_ttl)
+    # The one token-issuing core every protocol face calls (idp.tokens.issuance).
+    token_issuer = TokenIssuer(
+        access_tokens, IdTokens(key_store, settings.issuer, settings.id_token_ttl), settings.refresh_token_ttl
     )
     # Its claims take the write lock themselves (BEGIN IMMEDIATE), its idle reads take none.
-    backchannel = build_dispatcher(settings, session_factory, token_issuer)
+    logout_tokens = LogoutTokens(key_store, settings.issuer)
+    backchannel = build_dispatcher(settings, session_factory, logout_tokens)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         set_threadpool_size(settings.threadpool_size)
         # First start: generate and store the signing keys (private parts sealed by the KEK).
-        await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
+        await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, key_store.algorithms)
         revocation_reader = asyncio.create_task(revocations.run(), name="revocation-list")
         if settings.backchannel_dispatcher_enabled:
             # Durable back-channel logout: drains the outbox, including rows left by a stopped process.
@@ -117,10 +123,11 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         tuple(k for k in (previous_keys.get_secret_value() if previous_keys else "").split(",") if k),
     )
     app.state.token_issuer = token_issuer
+    app.state.logout_tokens = logout_tokens
     app.state.backchannel = backchannel
     app.state.notifier = NotifierClient(
         settings.notifier_url,
-        ServiceTokenSource(token_issuer, audience="notifier", scope="notify:send"),
+        ServiceTokenSource(access_tokens, audience="notifier", scope="notify:send"),
         timeout=settings.notifier_timeout,
     )
     app.state.outbound = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notices")

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
+from joserfc.jwk import Key
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from idp.keys import crypto, repository
 from idp.keys.errors import NoNextKeyError, NoSigningKeyError
+from idp.keys.jose import DEFAULT_ALGORITHMS, Algorithms
 from idp.keys.models import SigningKey
 from shared.db import utcnow
 
@@ -28,25 +30,30 @@ from shared.db import utcnow
 class ActiveKey:
     kid: str
     alg: str
-    private: crypto.PrivateKey
+    private: Key  # a joserfc key, imported once per kid
 
 
 def _context(kid: str, alg: str) -> bytes:
     return f"{kid}|{alg}".encode()
 
 
-def create_key(session: Session, encryptor: crypto.KeyEncryptor, alg: str, state: str) -> SigningKey:
-    private = crypto.generate_private_key(alg)
-    jwk = crypto.public_jwk(private, alg, kid="")
-    kid = crypto.jwk_thumbprint(jwk)
-    jwk["kid"] = kid
+def create_key(
+    session: Session,
+    encryptor: crypto.KeyEncryptor,
+    alg: str,
+    state: str,
+    algorithms: Algorithms = DEFAULT_ALGORITHMS,
+) -> SigningKey:
+    private = algorithms.generate(alg)
+    jwk = algorithms.public_jwk(private, alg)
+    kid = jwk["kid"]
     now = utcnow()
     key = SigningKey(
         kid=kid,
         alg=alg,
         state=state,
         public_jwk=jwk,
-        private_key_encrypted=encryptor.seal(crypto.private_to_der(private), _context(kid, alg)),
+        private_key_encrypted=encryptor.seal(algorithms.export_private(private), _context(kid, alg)),
         kek_id=encryptor.kek_id,
         created_at=now,
         promoted_at=now if state == "current" else None,
@@ -55,25 +62,29 @@ def create_key(session: Session, encryptor: crypto.KeyEncryptor, alg: str, state
 
 
 def ensure_signing_keys(
-    session_factory: sessionmaker[Session], encryptor: crypto.KeyEncryptor, algs: tuple[str, ...]
+    session_factory: sessionmaker[Session],
+    encryptor: crypto.KeyEncryptor,
+    algorithms: Algorithms = DEFAULT_ALGORITHMS,
 ) -> None:
     """First start: create a current key per algorithm. Safe when replicas race (unique index)."""
-    for alg in algs:
+    for alg in algorithms.names:
         with session_factory() as session:
             if repository.keys_in_state(session, alg, "current"):
                 continue
             try:
-                create_key(session, encryptor, alg, "current")
+                create_key(session, encryptor, alg, "current", algorithms)
                 session.commit()
             except IntegrityError:
                 session.rollback()
 
 
-def add_next_key(session: Session, encryptor: crypto.KeyEncryptor, alg: str) -> SigningKey:
+def add_next_key(
+    session: Session, encryptor: crypto.KeyEncryptor, alg: str, algorithms: Algorithms = DEFAULT_ALGORITHMS
+) -> SigningKey:
     existing = repository.keys_in_state(session, alg, "next")
     if existing:
         return existing[0]
-    return create_key(session, encryptor, alg, "next")
+    return create_key(session, encryptor, alg, "next", algorithms)
 
 
 def promote_next_key(session: Session, alg: str) -> SigningKey:
@@ -117,6 +128,7 @@ class KeyStore:
 
     Replicas re-read the table after the cache window, so a rotation done by the CLI reaches every
     process within that window (the next key was already published, so nothing breaks meanwhile).
+    Each key becomes a joserfc key object once per process and ``kid``; re-reads reuse it.
     """
 
     def __init__(
@@ -125,7 +137,9 @@ class KeyStore:
         encryptor: crypto.KeyEncryptor,
         cache_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        algorithms: Algorithms = DEFAULT_ALGORITHMS,
     ) -> None:
+        self.algorithms = algorithms
         self._session_factory = session_factory
         self._encryptor = encryptor
         self._cache_seconds = cache_seconds
@@ -135,26 +149,30 @@ class KeyStore:
         self._jwks: dict[str, Any] = {"keys": []}
         self._signing: dict[str, ActiveKey] = {}
         self._public_by_kid: dict[str, dict[str, Any]] = {}
-        self._verifiers: dict[str, crypto.PublicKey] = {}
+        self._verifiers: dict[str, Key] = {}
 
     def _load(self) -> None:
         with self._session_factory() as session:
             rows = repository.published_keys(session)
             signing: dict[str, ActiveKey] = {}
             for row in rows:
-                if row.state == "current":
+                if row.state == "current" and row.alg in self.algorithms:
                     cached = self._signing.get(row.alg)
                     if cached is not None and cached.kid == row.kid:
                         signing[row.alg] = cached
                         continue
                     der = self._encryptor.open(row.private_key_encrypted, _context(row.kid, row.alg))
-                    signing[row.alg] = ActiveKey(row.kid, row.alg, crypto.private_from_der(der))
+                    signing[row.alg] = ActiveKey(
+                        row.kid, row.alg, self.algorithms.import_private(row.alg, der)
+                    )
             order = {"current": 0, "next": 1, "previous": 2}
             ordered = sorted(rows, key=lambda r: (order[r.state], r.alg))
             self._jwks = {"keys": [dict(r.public_jwk) for r in ordered]}
             self._public_by_kid = {r.kid: dict(r.public_jwk) for r in rows}
             self._verifiers = {
-                r.kid: self._verifiers.get(r.kid) or crypto.public_key_from_jwk(r.public_jwk) for r in rows
+                r.kid: self._verifiers.get(r.kid) or self.algorithms.import_public(r.public_jwk)
+                for r in rows
+                if r.alg in self.algorithms
             }
             self._signing = signing
             self._loaded_at = self._clock()
@@ -185,7 +203,7 @@ class KeyStore:
         self._fresh()
         return self._public_by_kid.get(kid)
 
-    def verification_key(self, kid: str) -> crypto.PublicKey | None:
+    def verification_key(self, kid: str) -> Key | None:
         """A published key as a ready-to-use public key object (parsed once per process)."""
         self._fresh()
         return self._verifiers.get(kid)
@@ -197,6 +215,14 @@ class KeyStore:
             raise NoSigningKeyError(f"No current {alg} signing key.")
         return key
 
-    def sign(self, claims: dict[str, Any], alg: str, typ: str = "JWT") -> str:
+    def sign(self, claims: dict[str, Any], alg: str, header: dict[str, Any] | None = None) -> str:
+        """A compact JWS of ``claims`` with the current key for ``alg``; ``header`` adds ``typ``
+        and whatever else a token shape puts in the JOSE header."""
         key = self.signing_key(alg)
-        return crypto.sign_compact(key.private, key.alg, key.kid, claims, typ=typ)
+        return self.algorithms.sign(claims, key.private, key.alg, key.kid, header)
+
+    def verify(self, token: str) -> tuple[dict[str, Any], dict[str, Any], Key]:
+        """Header, claims and key of a token signed with one of our published keys; raises
+        :class:`idp.keys.jose.SignatureError`."""
+        self._fresh()
+        return self.algorithms.verify(token, self._verifiers.get)

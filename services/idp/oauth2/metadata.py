@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.service import SCOPE_CLAIMS
 from idp.clients import service as clients_service
-from idp.keys.crypto import SUPPORTED_ALGS
+from idp.keys.jose import SUPPORTED_ALGS
 from idp.oauth2.acr import ACR_VALUES
 from idp.oauth2.checks import KNOWN_PROMPTS, RESPONSE_MODES
 from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS

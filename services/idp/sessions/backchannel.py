@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from idp.sessions import outbox
 from idp.sessions.outbox import LogoutJob, LogoutPolicy
 from idp.settings import IdpSettings
-from idp.tokens.access import AccessTokenIssuer
+from idp.tokens.logout_tokens import LogoutTokens
 from shared.db import utcnow
 from shared.outbox import PollLoop, in_write_transaction
 
@@ -58,7 +58,7 @@ class LogoutDelivery:
 LogoutSigner = Callable[[LogoutJob], str]
 
 
-def sign_logout_token(issuer: AccessTokenIssuer, job: LogoutJob) -> str:
+def sign_logout_token(issuer: LogoutTokens, job: LogoutJob) -> str:
     """The one call into token issuance: a logout token for ``job`` (§2.4)."""
     return issuer.logout_token(client_id=job.client_id, alg=job.alg, subject=job.subject, sid=job.sid)
 
@@ -222,7 +222,7 @@ class BackchannelDispatcher:
 def build_dispatcher(
     settings: IdpSettings,
     session_factory: sessionmaker[Session],
-    issuer: AccessTokenIssuer,
+    issuer: LogoutTokens,
     *,
     clock: Callable[[], dt.datetime] = utcnow,
     rng: random.Random | None = None,

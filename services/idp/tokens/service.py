@@ -1,9 +1,10 @@
-"""Rules for codes and refresh tokens: single use, short life, rotation with reuse detection.
+"""Codes, refresh tokens and revocation: the storage steps the grants take, one job each.
 
-- A code is claimed atomically; a second use answers ``invalid_grant`` and revokes every token its
-  first use issued (RFC 6749 §4.1.2, RFC 9700 §4.5).
-- A refresh token is spent when exchanged; presenting a spent one again (outside an optional,
-  bounded grace period) revokes its whole family, the live successor included (RFC 9700 §4.14).
+The grants (``idp.oauth2.grants``) apply the rules in order; these functions are their database
+steps. A code is claimed atomically and a used code that comes back revokes what its first
+exchange issued (RFC 6749 §4.1.2, RFC 9700 §4.5); a refresh token is spent atomically when rotated
+and a spent one that comes back revokes its whole family (RFC 9700 §4.14). Issuing tokens and
+writing their records is :mod:`idp.tokens.issuance`'s job alone.
 """
 
 from __future__ import annotations
@@ -11,31 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from idp.tokens import repository, revocations
-from idp.tokens.errors import GrantRejectedError
 from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken
+from idp.tokens.schemas import AuthContext as AuthContext  # codes and the authorize endpoint use it
 from shared.db import utcnow
 
 
 def token_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class AuthContext:
-    """What a login proved, carried from the session into codes, tokens and refresh tokens."""
-
-    account_id: int
-    session_id: int | None
-    sid: str | None
-    auth_time: dt.datetime
-    acr: str
-    amr: list[str]
 
 
 def issue_code(
@@ -79,22 +67,25 @@ def issue_code(
     return code
 
 
-def redeem_code(session: Session, code: str, client_id: str) -> AuthorizationCode:
-    row = repository.code_by_hash(session, token_hash(code))
-    if row is None or row.client_id != client_id:
-        raise GrantRejectedError("Invalid authorization code.")
-    now = utcnow()
+def find_code(session: Session, code: str) -> AuthorizationCode | None:
+    return repository.code_by_hash(session, token_hash(code))
+
+
+def consume_code(session: Session, row: AuthorizationCode, now: dt.datetime) -> bool:
+    """Claim the code for this exchange and start its token family. Atomic: of parallel exchanges
+    exactly one wins; False when the code was already used."""
     if row.used_at is not None or not repository.claim_code(session, row.id, now):
-        # Replay: revoke what the first exchange issued.
-        session.refresh(row)
-        if row.family_id:
-            repository.revoke_family(session, row.family_id, now)
-            revocations.announce(session)
-        raise GrantRejectedError("The authorization code was already used.")
-    if row.expires_at <= now:
-        raise GrantRejectedError("The authorization code has expired.")
+        return False
     row.family_id = secrets.token_urlsafe(16)
-    return row
+    return True
+
+
+def revoke_code_tokens(session: Session, row: AuthorizationCode) -> None:
+    """A used code came back: revoke every token its first exchange issued (RFC 6749 §4.1.2)."""
+    session.refresh(row)  # a parallel exchange may have claimed it after we read it
+    if row.family_id:
+        repository.revoke_family(session, row.family_id, utcnow())
+        revocations.announce(session)
 
 
 def context_of(row: AuthorizationCode | RefreshToken) -> AuthContext:
@@ -108,89 +99,20 @@ def context_of(row: AuthorizationCode | RefreshToken) -> AuthContext:
     )
 
 
-def issue_refresh_token(
-    session: Session,
-    ttl: int,
-    ctx: AuthContext,
-    *,
-    family_id: str,
-    client_id: str,
-    scope: str,
-    resource: str | None,
-    claims_request: dict[str, Any] | None,
-    expires_at: dt.datetime | None = None,
-) -> str:
-    value = secrets.token_urlsafe(32)
-    now = utcnow()
-    repository.add(
-        session,
-        RefreshToken(
-            token_hash=token_hash(value),
-            family_id=family_id,
-            client_id=client_id,
-            account_id=ctx.account_id,
-            session_id=ctx.session_id,
-            sid=ctx.sid,
-            scope=scope,
-            resource=resource,
-            claims_request=claims_request,
-            auth_time=ctx.auth_time,
-            acr=ctx.acr,
-            amr=list(ctx.amr),
-            issued_at=now,
-            expires_at=expires_at or now + dt.timedelta(seconds=ttl),
-        ),
-    )
-    return value
-
-
 def find_refresh_token(session: Session, value: str) -> RefreshToken | None:
     return repository.refresh_by_hash(session, token_hash(value))
 
 
-def spend_refresh_token(session: Session, value: str, client_id: str, grace_seconds: int) -> RefreshToken:
-    """The refresh token, now spent; a reused spent token revokes its family."""
-    row = find_refresh_token(session, value)
-    # RFC 6749 §6: bound to the client it was issued to.
-    if row is None or row.client_id != client_id:
-        raise GrantRejectedError("Invalid refresh token.")
-    now = utcnow()
-    if row.revoked_at is not None:
-        raise GrantRejectedError("The refresh token was revoked.")
-    if row.expires_at <= now:
-        raise GrantRejectedError("The refresh token has expired.")
-    if row.spent_at is not None or not repository.spend_refresh(session, row.id, now):
-        session.refresh(row)
-        spent_at = row.spent_at or now
-        if grace_seconds and now - spent_at <= dt.timedelta(seconds=grace_seconds):
-            return row  # a client retry within the grace period, not theft
-        repository.revoke_family(session, row.family_id, now)
-        revocations.announce(session)
-        raise GrantRejectedError("The refresh token was already used; its whole family is revoked.")
-    return row
+def spend_refresh_token(session: Session, row: RefreshToken, now: dt.datetime) -> bool:
+    """Mark the refresh token spent by this rotation. Atomic: of parallel rotations exactly one
+    wins; False when it was already spent."""
+    return row.spent_at is None and repository.spend_refresh(session, row.id, now)
 
 
-def record_access_token(
-    session: Session,
-    claims: dict[str, Any],
-    *,
-    account_id: int | None,
-    family_id: str | None,
-    session_id: int | None,
-    userinfo_claims: list[str] | None = None,
-) -> None:
-    repository.add(
-        session,
-        IssuedAccessToken(
-            jti=claims["jti"],
-            client_id=claims["client_id"],
-            account_id=account_id,
-            family_id=family_id,
-            session_id=session_id,
-            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
-            userinfo_claims=userinfo_claims,
-        ),
-    )
+def spent_at(session: Session, row: RefreshToken) -> dt.datetime | None:
+    """When the token was spent, read again (a parallel rotation may have spent it meanwhile)."""
+    session.refresh(row)
+    return row.spent_at
 
 
 def userinfo_claims_of(session: Session, jti: str) -> set[str]:

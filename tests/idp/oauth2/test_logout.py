@@ -152,7 +152,7 @@ def _hand_driven_dispatcher(provider: Provider) -> tuple[BackchannelDispatcher, 
     """A dispatcher driven pass by pass, with a clock that starts now (the rows queued so far are due)."""
     state = provider.app.state
     clock = Clock(utcnow())
-    return build_dispatcher(state.settings, state.session_factory, state.token_issuer, clock=clock), clock
+    return build_dispatcher(state.settings, state.session_factory, state.logout_tokens, clock=clock), clock
 
 
 def _logout_rows(provider: Provider) -> list[tuple[str, str, int, str | None]]:

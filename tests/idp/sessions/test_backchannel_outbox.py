@@ -77,7 +77,7 @@ class World:
     def dispatcher(self, clock: Clock) -> BackchannelDispatcher:
         state = self.app.state
         return build_dispatcher(
-            state.settings, state.session_factory, state.token_issuer, clock=clock, rng=random.Random(7)
+            state.settings, state.session_factory, state.logout_tokens, clock=clock, rng=random.Random(7)
         )
 
     def end_a_session(self, on_commit: Callable[..., object] | None = None) -> str:

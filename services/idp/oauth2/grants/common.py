@@ -1,0 +1,129 @@
+"""What the grants share: client authentication at the token endpoint, the audience and scope rules,
+and the last step of every person's grant, a call to the token-issuing core."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from authlib.consts import default_json_headers
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.errors import UnauthorizedClientError
+from authlib.oauth2.rfc6749.grants import BaseGrant
+
+from idp.accounts import service as accounts_service
+from idp.accounts.models import Account
+from idp.oauth2.clients import OAuthClient
+from idp.oauth2.grants.errors import MissingParameterError
+from idp.oauth2.scopes import resolve_audience
+from idp.tokens.issuance import IssuedTokens
+from idp.tokens.schemas import AuthContext, Issuance, RefreshPlan
+
+if TYPE_CHECKING:
+    from idp.oauth2.server import IdpAuthorizationServer
+
+#: Client authentication methods at the token endpoint (RFC 6749 §2.3, OIDC Core §9).
+TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+#: the grants IdpAuthorizationServer registers (and discovery advertises)
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+OFFLINE_ACCESS = "offline_access"
+GrantResponse = tuple[int, dict[str, Any], list[tuple[str, str]]]
+
+
+@dataclass
+class AuthorizedUser:
+    """The person a grant is for, with what their login proved."""
+
+    account: Account
+    ctx: AuthContext
+
+    def get_user_id(self) -> str:
+        return self.account.sub
+
+
+def authenticate_client(grant: BaseGrant, grant_type: str) -> OAuthClient:
+    """RFC 6749 §3.2.1: the client, authenticated by Authlib with one of the grant's methods, and
+    registered for this grant type (§5.2 ``unauthorized_client``)."""
+    client: OAuthClient = grant.authenticate_token_endpoint_client()
+    if not client.check_grant_type(grant_type):
+        raise UnauthorizedClientError(f"The client is not registered for the {grant_type} grant.")
+    return client
+
+
+def required(form: dict[str, str], name: str) -> str:
+    value = form.get(name)
+    if not value:
+        raise MissingParameterError(name)
+    return value
+
+
+@dataclass(frozen=True)
+class PersonGrant:
+    """What a code or a refresh token carries into the tokens issued for it."""
+
+    grant_type: str
+    scope: str
+    family_id: str
+    resource: str | None
+    claims_request: dict[str, Any] | None
+    nonce: str | None = None
+    #: the family's end (rotation never extends it); None for a new family
+    refresh_expires: dt.datetime | None = None
+
+
+def issue_for_person(
+    server: IdpAuthorizationServer,
+    request: OAuth2Request,
+    client: OAuthClient,
+    user: AuthorizedUser,
+    grant: PersonGrant,
+) -> GrantResponse:
+    """The last step of a person's grant: build the issuance and hand it to the core."""
+    requested = request.payload.datalist.get("resource", [])
+    audience = resolve_audience(
+        client.row, requested or ([grant.resource] if grant.resource else []), server.issuer
+    )
+    scopes = set(grant.scope.split())
+    claims_request = grant.claims_request or {}
+    wanted_in_id_token = set(claims_request.get("id_token", {}) or {})
+    id_token = "openid" in scopes
+    issuance = Issuance(
+        grant_type=grant.grant_type,
+        client_id=client.client_id,
+        alg=client.row.signing_alg,
+        subject=user.account.sub,
+        audience=audience,
+        scope=grant.scope,
+        person=user.ctx,
+        nonce=grant.nonce,
+        family_id=grant.family_id,
+        id_token=id_token,
+        # OIDC Core §5.5: claims asked for by name, in the ID token and at UserInfo
+        id_token_claims=accounts_service.claims_for(user.account, server.cipher, set(), wanted_in_id_token)
+        if id_token and wanted_in_id_token
+        else {},
+        userinfo_claims=tuple(sorted(claims_request.get("userinfo", {}) or {})) or None,
+        # OIDC Core §11: refresh tokens for offline_access, to clients registered for them
+        refresh=RefreshPlan(grant.resource, grant.claims_request, grant.refresh_expires)
+        if OFFLINE_ACCESS in scopes and client.check_grant_type("refresh_token")
+        else None,
+    )
+    return token_response(server.tokens.issue(server.session, issuance), always_scope=True)
+
+
+def token_response(issued: IssuedTokens, *, always_scope: bool) -> GrantResponse:
+    """RFC 6749 §5.1 successful response (OIDC Core §3.1.3.3 adds ``id_token``)."""
+    body: dict[str, Any] = {
+        "access_token": issued.access_token,
+        "token_type": issued.token_type,
+        "expires_in": issued.expires_in,
+    }
+    if issued.scope or always_scope:
+        body["scope"] = issued.scope
+    if issued.refresh_token is not None:
+        body["refresh_token"] = issued.refresh_token
+    if issued.id_token is not None:
+        body["id_token"] = issued.id_token
+    return 200, body, default_json_headers

@@ -1,0 +1,72 @@
+"""The input of the token-issuing core and what it fixes for every token (leaf types)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """What a login proved, carried from the session into codes, tokens and refresh tokens."""
+
+    account_id: int
+    session_id: int | None
+    sid: str | None
+    auth_time: dt.datetime
+    acr: str
+    amr: list[str]
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    """A refresh token to issue with the access token (RFC 6749 §6), in the issuance's family."""
+
+    resource: str | None = None
+    claims_request: dict[str, Any] | None = None
+    #: the family's end; None starts a new family (``now + refresh_token_ttl``). Rotation passes
+    #: the old token's, so rotating never extends a family's life.
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Issuance:
+    """The input of the one token-issuing core: who gets which tokens, for whom, proving what.
+
+    Any face builds one (the OAuth grants in :mod:`idp.oauth2.grants`, the ESIA face later) and
+    passes it to :meth:`idp.tokens.issuance.TokenIssuer.issue`.
+    """
+
+    grant_type: str
+    client_id: str
+    #: the client's registered signing algorithm (a name in the key store's algorithm table)
+    alg: str
+    subject: str
+    audience: str
+    scope: str
+    #: what the person's login proved (acr, amr, auth_time, sid); None for a client acting for itself
+    person: AuthContext | None = None
+    nonce: str | None = None
+    #: the token family (code exchange and its refreshes), recorded with the access token
+    family_id: str | None = None
+    #: issue an ID token (the ``openid`` scope was granted, OIDC Core §3.1.3.3)
+    id_token: bool = False
+    #: person claims asked for in the ID token (OIDC Core §5.5)
+    id_token_claims: Mapping[str, Any] = field(default_factory=dict)
+    #: person claims asked for at UserInfo (OIDC Core §5.5), remembered with the access token
+    userinfo_claims: tuple[str, ...] | None = None
+    refresh: RefreshPlan | None = None
+    #: access token lifetime in seconds; None: the configured one
+    expires_in: int | None = None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the core fixes for one token before the profile lays it out."""
+
+    issuer: str
+    issued_at: int
+    expires_at: int
+    jti: str
