@@ -35,6 +35,7 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -348,6 +349,7 @@ async def drive(base: str, notifier: FakeNotifier) -> dict[str, Any]:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop the idp
     if TWO_CORES:
         os.sched_setaffinity(0, {1})  # the load and the fake notifier stay off the idp's core
     tmp = Path(tempfile.mkdtemp(prefix="bench-login-"))

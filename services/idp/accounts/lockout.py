@@ -1,7 +1,9 @@
 """Lockout after consecutive wrong passwords (R-LOG-6), correct under concurrency.
 
 Counting and locking are single conditional UPDATE statements, so 50 parallel wrong passwords
-count exactly ``threshold`` failures and lock once; the rest find the account locked.
+count exactly ``threshold`` failures and lock once; the rest find the account locked. They run after
+the password hash, in a short transaction of their own (see ``login.flow.check_password``), so
+each re-checks the lock in its own statement instead of trusting what was read before the hash.
 """
 
 from __future__ import annotations
@@ -51,13 +53,24 @@ def register_failure(
     return FailureOutcome(True, won == 1, locked_until)
 
 
-def clear_failures(session: Session, account_id: int) -> None:
-    session.execute(
+def clear_failures(session: Session, account_id: int, *, now: dt.datetime) -> dt.datetime | None:
+    """A right password: reset the count, unless the account is locked by now. Returns None when
+    the count was reset, else the end of the lock that refused it.
+
+    The password was checked outside any transaction, so parallel wrong passwords may have locked
+    the account meanwhile; the lock is re-checked in the same statement that resets the count (on
+    PostgreSQL the UPDATE waits for a concurrent failure's row lock and re-evaluates its WHERE)."""
+    reset = session.execute(
         update(Account)
-        .where(Account.id == account_id, Account.failed_logins != 0)
+        .where(Account.id == account_id, or_(Account.locked_until.is_(None), Account.locked_until <= now))
         .values(failed_logins=0)
+        .returning(Account.id)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar_one_or_none()
+    if reset is not None:
+        return None
+    locked = session.get(Account, account_id, populate_existing=True)
+    return locked.locked_until if locked is not None and locked.locked_until is not None else now
 
 
 def unlock(account: Account) -> None:

@@ -17,7 +17,7 @@ from idp.login import delivery
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import codes
 from idp.second_factor.errors import SecondFactorError
-from shared.db import utcnow
+from shared.db import end_transaction, utcnow
 
 
 def _log(
@@ -64,6 +64,9 @@ def send(
     )
     code, row = issued
     expires = now + dt.timedelta(seconds=message_ttl) if message_ttl else row.expires_at
+    # The code row (and what the request wrote before it) is committed before the notifier is
+    # called: no lock waits on an HTTP call, and the idempotency key names a row that exists.
+    end_transaction(session)
     try:
         delivery.send_code(
             state.notifier,
