@@ -81,6 +81,9 @@ def send(
             link=link,
         )
     except NotifierUnavailableError:
+        # The person is told the code was not sent, so it must not work if it arrives after all
+        # (a timeout after the notifier queued it). It still counts towards the send limits.
+        row.invalidated_at = utcnow()
         _log(session, account, "code_failed", "failure", ip, purpose=purpose, channel=channel)
         raise
     _log(session, account, "code_sent", "success", ip, purpose=purpose, channel=channel)
