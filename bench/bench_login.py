@@ -233,14 +233,18 @@ class Recorder:
 async def probes(base: str, home_cookie: str, stop: asyncio.Event) -> dict[str, Recorder]:
     """Two steady streams of cheap requests beside the logins (open loop: one task per request)."""
     out = {"discovery": Recorder(), "home": Recorder()}
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    # one client each: a stuck home page must not hold the discovery probe's connections
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=60) as http,
+        httpx.AsyncClient(base_url=base, timeout=60, cookies={"idp_session": home_cookie}) as signed,
+    ):
 
         async def discovery() -> None:
             r = await http.get("/.well-known/openid-configuration")
             assert r.status_code == 200, r.status_code
 
         async def home() -> None:
-            r = await http.get("/", cookies={"idp_session": home_cookie})
+            r = await signed.get("/")
             assert r.status_code == 200 and "P0" in r.text, r.status_code
 
         tasks: set[asyncio.Task[None]] = set()

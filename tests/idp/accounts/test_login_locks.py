@@ -8,11 +8,13 @@ PostgreSQL. Either fails at once if the login holds the lock, instead of waiting
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from sqlalchemy import create_engine, event, text, update
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
@@ -24,6 +26,7 @@ from idp.accounts.models import Account
 from idp.notifications.client import NotifierClient
 from idp.second_factor.repository import _LOCK_NAMESPACE
 from shared.db import is_sqlite
+from tests.conftest import idp_settings
 from tests.idp.accounts.conftest import PASSWORD, World, csrf, login
 from tests.live import serve_in_thread
 
@@ -130,3 +133,28 @@ async def test_the_notifier_is_called_with_no_lock_held_and_the_code_committed(w
     # a lock held during the call makes the probe fail (500): the page would report the notifier
     assert first.status_code == 303 and "problem" not in first.headers["location"], first.headers
     assert probe.seen == ["code row committed"]
+
+
+async def test_signed_in_pages_do_not_deadlock_a_full_threadpool(make_db: Callable[..., str]) -> None:
+    """The browser-session dependency writes (last seen) and so takes the write lock; the page
+    handler then needs another worker thread. With the lock still held, a full threadpool whose
+    workers all wait for that lock is a deadlock until SQLite's busy timeout (30 s) answers 500:
+    what made the issue's trivial GETs slow under load. One worker thread, four signed-in pages
+    at once: every one answers 200."""
+    from idp.accounts.service import NewAccount, create_account
+    from idp.main import create_app
+
+    app = create_app(idp_settings(make_db("idp"), threadpool_size=1, login_rate_limit="1000/minute"))
+    with serve_in_thread(app) as base:
+        with app.state.session_factory() as session:
+            create_account(
+                session,
+                app.state.field_cipher,
+                NewAccount(last_name="Орлова", first_name="Вера", email=EMAIL, password=PASSWORD),
+            )
+            session.commit()
+        async with httpx.AsyncClient(base_url=base, timeout=120) as browser:
+            signed = await login(browser, EMAIL, PASSWORD)  # no confirmed contact: no code
+            assert signed.status_code == 303 and signed.headers["location"] == "/account"
+            pages = await asyncio.gather(*(browser.get("/") for _ in range(4)))
+    assert [p.status_code for p in pages] == [200] * 4
