@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,44 @@ def begin_immediate(session: Session) -> None:
     if session.in_transaction():
         raise RuntimeError("begin_immediate() must come before the session's first statement")
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+def end_transaction(session: Session) -> None:
+    """Commit what this session has done so far and so release every lock it holds (SQLite's
+    write lock, PostgreSQL's row and advisory locks) before slow work that needs none: a password
+    hash, a call to another service. A request's session is committed by its dependency; this is
+    the one deliberate exception, for a request that has finished one unit of work.
+
+    The next statement begins a new transaction (``BEGIN IMMEDIATE`` again on a write-lock
+    session). What was read before may be stale by then: a write that depends on it re-checks it
+    in its own statement (a conditional ``UPDATE``). Loaded objects stay usable: the session
+    factories set ``expire_on_commit=False``.
+    """
+    if session.in_transaction():
+        session.commit()
+
+
+@contextmanager
+def read_only(session: Session) -> Iterator[None]:
+    """Statements in the block run in a transaction of their own that only reads: on SQLite a
+    deferred ``BEGIN`` even on a write-lock session, i.e. a WAL snapshot that neither waits for the
+    writer nor blocks it. What the session did before is committed first (``end_transaction``), and
+    the block's transaction ends on exit, so the next write begins a transaction that takes the lock.
+
+    Nothing may be written inside: a deferred SQLite transaction that tries to write after another
+    connection committed fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT).
+    """
+    end_transaction(session)
+    session.connection(execution_options={"sqlite_immediate": False})
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
+        raise RuntimeError("read_only(): the block changed objects; write after it instead")
+    end_transaction(session)
 
 
 def after_commit(session: Session, callback: Callable[[], object]) -> None:

@@ -25,7 +25,7 @@ from idp.sessions.backchannel import BackchannelDispatcher
 from idp.settings import IdpSettings
 from idp.tokens.issuance import TokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
-from shared.db import session_scope
+from shared.db import end_transaction, session_scope
 from shared.tokens import InsufficientScopeError, InvalidTokenError, bearer_token
 
 SESSION_COOKIE = "idp_session"
@@ -106,7 +106,13 @@ AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authoriza
 def get_browser_session(
     request: Request, session: SessionDep, policy: PolicyDep
 ) -> sessions_service.SessionLookup:
-    return sessions_service.resolve_session(session, policy, request.cookies.get(SESSION_COOKIE))
+    lookup = sessions_service.resolve_session(session, policy, request.cookies.get(SESSION_COOKIE))
+    # The lookup writes (last seen, or the end of a timed-out session), so it holds the write
+    # lock; the handler runs in another worker thread. Held across that hop, a threadpool full of
+    # workers waiting for the lock would keep the handler from ever running (a deadlock until
+    # SQLite's busy timeout). Commit the lookup's own small write here.
+    end_transaction(session)
+    return lookup
 
 
 BrowserSessionDep = Annotated[sessions_service.SessionLookup, Depends(get_browser_session)]

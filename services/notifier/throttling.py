@@ -3,7 +3,9 @@
 Counters live in process memory, or in Redis when ``redis_url`` is set so that every replica counts
 against the same windows. Keys never hold an address: the caller passes keyed digests. When Redis
 cannot be reached the limits fail open (a warning is logged and counted): a citizen waiting for a
-code is better served by a missing limit than by an error.
+code is better served by a missing limit than by an error. The idp's login throttle follows the
+same rule (``idp/login/throttle.py`` argues it); short socket timeouts keep a Redis that does not
+answer from holding intake.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from limits.strategies import MovingWindowRateLimiter
 
 logger = logging.getLogger("notifier.throttling")
 
+#: seconds to connect to Redis and to wait for one answer before the limits fail open
+REDIS_TIMEOUT = 0.5
+
 
 class RateLimits:
     def __init__(
@@ -31,7 +36,13 @@ class RateLimits:
     ) -> None:
         self.storage: Storage
         if redis_url:
-            self.storage = RedisStorage(redis_url, key_prefix=key_prefix, wrap_exceptions=True)
+            self.storage = RedisStorage(
+                redis_url,
+                key_prefix=key_prefix,
+                wrap_exceptions=True,
+                socket_connect_timeout=REDIS_TIMEOUT,
+                socket_timeout=REDIS_TIMEOUT,
+            )
         else:
             self.storage = MemoryStorage()
         self.limiter = MovingWindowRateLimiter(self.storage)

@@ -204,7 +204,8 @@ async def test_login_degrades_when_the_notifier_is_unreachable(provider: Provide
     assert response.status_code == 303 and "problem=notifier" in response.headers["location"]
     code_page = await provider.http.get(response.headers["location"])
     assert code_page.status_code == 200
-    assert "Не удалось отправить код. Попробуйте позже или выберите другой способ" in code_page.text
+    assert "Код не отправлен: служба доставки сообщений не ответила." in code_page.text
+    assert "Код отправлен" not in code_page.text  # issue 9: never both
 
 
 def test_the_login_rate_limit_is_shared_through_redis() -> None:

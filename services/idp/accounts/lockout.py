@@ -1,7 +1,9 @@
 """Lockout after consecutive wrong passwords (R-LOG-6), correct under concurrency.
 
 Counting and locking are single conditional UPDATE statements, so 50 parallel wrong passwords
-count exactly ``threshold`` failures and lock once; the rest find the account locked.
+count exactly ``threshold`` failures and lock once; the rest find the account locked. They run after
+the password hash, in a short transaction of their own (see ``login.flow.check_password``), so
+each re-checks the lock in its own statement instead of trusting what was read before the hash.
 """
 
 from __future__ import annotations
@@ -40,8 +42,16 @@ def register_failure(
     return FailureOutcome(True, won, locked_until)
 
 
-def clear_failures(session: Session, account_id: int) -> None:
-    repository.clear_failed_logins(session, account_id)
+def clear_failures(session: Session, account_id: int, *, now: dt.datetime) -> dt.datetime | None:
+    """A right password: reset the count, unless the account is locked by now. Returns None when
+    the count was reset, else the end of the lock that refused it.
+
+    The password was checked outside any transaction, so parallel wrong passwords may have locked
+    the account meanwhile; the lock is re-checked in the same statement that resets the count."""
+    if repository.clear_failed_logins_unless_locked(session, account_id, now):
+        return None
+    locked = repository.reload(session, account_id)
+    return locked.locked_until if locked is not None and locked.locked_until is not None else now
 
 
 def unlock(account: Account) -> None:

@@ -76,13 +76,19 @@ def lock_if_failed(session: Session, account_id: int, *, threshold: int, until: 
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
-def clear_failed_logins(session: Session, account_id: int) -> None:
-    session.execute(
+def clear_failed_logins_unless_locked(session: Session, account_id: int, now: dt.datetime) -> bool:
+    """Reset the failure count unless the account is locked at ``now``; True when it was reset.
+
+    One statement: on PostgreSQL the UPDATE waits for a concurrent failure's row lock and
+    re-evaluates its WHERE, so a lock taken meanwhile is seen."""
+    reset = session.execute(
         update(Account)
-        .where(Account.id == account_id, Account.failed_logins != 0)
+        .where(Account.id == account_id, or_(Account.locked_until.is_(None), Account.locked_until <= now))
         .values(failed_logins=0)
+        .returning(Account.id)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar_one_or_none()
+    return reset is not None
 
 
 # --- re-encryption of personal data (accounts.reencrypt walks any table with sealed columns) ---

@@ -3,6 +3,8 @@ second-factor page itself (shared by the login and recovery flows)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,9 +13,11 @@ from idp.accounts.models import Account
 from idp.login import flow
 from idp.login.flow import LoginContext
 from idp.login.forms import PageKit
-from idp.notifications.errors import NotifierUnavailableError
+from idp.notifications.errors import NotificationRateLimitedError, NotifierUnavailableError
+from idp.second_factor import codes as code_rules
 from idp.second_factor import errors as codes
-from idp.second_factor.models import PendingLogin
+from idp.second_factor.models import OneTimeCode, PendingLogin
+from shared.db import utcnow
 
 #: what a wrong, spent or late code raises
 CODE_ERRORS = (
@@ -55,33 +59,55 @@ def send_for(
         return f"cooldown:{exc.retry_after}"
     except codes.TooManyCodesError:
         return "hourly"
+    except NotificationRateLimitedError:
+        return "recipient"
     except NotifierUnavailableError:
         return "notifier"
     return None
 
 
-def problem_text(kit: PageKit, problem: str | None) -> str | None:
+def problem_text(kit: PageKit, problem: str | None, wait: int | None = None) -> str | None:
+    """Why no code was sent and what the person can do. ``wait``: seconds until a new code can be
+    sent, when the page knows it (else the figure in ``cooldown:N``, or "later")."""
     if not problem:
         return None
-    if problem.startswith("cooldown:"):
-        return kit.t("cooldown", seconds=problem.split(":", 1)[1])
-    if problem == "hourly":
-        return kit.t("code_hourly")
-    if problem == "notifier":
-        return NotifierUnavailableError().user_message(kit.locale)
+    kind, _, seconds = problem.partition(":")
+    if wait is None and seconds.isdigit():
+        wait = int(seconds)
+    if kind == "cooldown":
+        cooldown = str(kit.settings.code_resend_cooldown_seconds)
+        return _then(kit, kit.t("code_not_sent_cooldown", cooldown=cooldown), wait, "code_retry_later")
+    if kind == "hourly":
+        return _then(kit, kit.t("code_not_sent_hourly"), wait, "code_retry_later")
+    if kind == "recipient":
+        return f"{kit.t('code_not_sent_recipient')} {kit.t('code_retry_later')}"
+    if kind == "notifier":
+        return _then(kit, kit.t("code_not_sent_notifier"), wait, "code_retry_now")
     return None
 
 
-def sent_text(kit: PageKit, account: Account, channel: str | None) -> str | None:
-    if channel in ("sms", "email"):
-        return kit.t(f"code_sent_{channel}", to=mask(account, channel))
-    return None
+def _then(kit: PageKit, what: str, wait: int | None, otherwise: str) -> str:
+    if not wait:
+        return f"{what} {kit.t(otherwise)}"
+    if wait >= 120:
+        return f"{what} {kit.t('code_retry_in_minutes', minutes=str(math.ceil(wait / 60)))}"
+    return f"{what} {kit.t('code_retry_in', seconds=str(wait))}"
 
 
 def error_text(kit: PageKit, exc: Exception) -> str:
     if isinstance(exc, codes.SecondFactorError):
         return exc.user_message(kit.locale)
     return kit.t("code_invalid_plain")
+
+
+def code_prompt(kit: PageKit, account: Account, live: OneTimeCode | None, *, earlier: bool) -> str:
+    """What the person can type now: the code that was sent (named by where it went and until
+    when it works), or nothing to type yet. ``earlier``: the last request sent no new code."""
+    if live is None:
+        return kit.t("code_none")
+    until = live.expires_at.astimezone(dt.UTC).strftime("%H:%M")
+    key = f"code_earlier_{live.channel}" if earlier else f"code_live_{live.channel}"
+    return kit.t(key, to=mask(account, live.channel), until=until)
 
 
 def code_page(
@@ -93,11 +119,37 @@ def code_page(
     error: str | None = None,
     notice: str | None = None,
     status: int = 200,
+    problem: str | None = None,
+    sent: str | None = None,
 ) -> Any:
+    """The code page. ``problem`` (a key from ``send_for``) or ``sent`` (a channel) say what the
+    last request for a code did; the page reads the code itself from the database, so it never
+    claims a code was sent when none was (issue 9)."""
     method = pending.method or "sms"
-    prompt = (
-        kit.t("code_totp") if method == "totp" else kit.t(f"code_sent_{method}", to=mask(account, method))
-    )
+    settings = kit.settings
+    wait = 0
+    if method == "totp":
+        prompt = kit.t("code_totp")
+    else:
+        purpose = CODE_PURPOSE.get(pending.purpose, pending.purpose)
+        now = utcnow()
+        live = code_rules.live_code(
+            session, account_id=account.id, purpose=purpose, now=now, max_attempts=settings.code_max_attempts
+        )
+        wait = code_rules.seconds_until_next_code(
+            session,
+            account_id=account.id,
+            purpose=purpose,
+            now=now,
+            cooldown=settings.code_resend_cooldown_seconds,
+            max_per_hour=settings.code_max_sends_per_hour,
+        )
+        earlier = (problem or "").partition(":")[0] in ("cooldown", "hourly")
+        prompt = code_prompt(kit, account, live, earlier=earlier)
+        if notice is None and sent in ("sms", "email") and live is not None and not problem:
+            notice = kit.t("code_resent")
+    if error is None:
+        error = problem_text(kit, problem, wait)
     options = flow.second_factor_options(session, account)
     labels = {"sms": "resend_sms", "email": "resend_email", "totp": "use_totp"}
     channels = [{"value": o, "label": kit.t(labels[o])} for o in options]
@@ -113,5 +165,6 @@ def code_page(
         offer_trust=True,
         resend_action="/login/code/resend",
         channels=channels,
-        cooldown=None,
+        # when nothing went wrong, when the resend buttons will send again
+        cooldown=kit.t("cooldown", seconds=str(wait)) if wait and not problem else None,
     )

@@ -1,8 +1,12 @@
 """The login rules after the form is submitted (R-LOG-1/2/6, R-SEC-3):
 
 1. a locked account is refused before its password is even checked (with the unlock time);
-2. the password is checked (one argon2 verification whether or not the login exists);
-3. a wrong password counts towards the lockout; the failure that locks sends the owner a notice;
+2. the password is checked (one argon2 verification whether or not the login exists), outside any
+   transaction: ~17 ms of hashing must not hold the database's write lock (SQLite) or the
+   account's row lock (PostgreSQL) while every other login waits for it;
+3. a wrong password counts towards the lockout; the failure that locks sends the owner a notice.
+   Counting, and a right password's reset, are conditional UPDATEs that re-check the lock
+   (``accounts.lockout``): the account may have been locked while the password was being hashed;
 4. a right one asks for a second factor when the account requires it, or when the browser is not
    a trusted device and the person has a way to receive a code;
 5. success: a session whose ``acr``/``amr`` say what was proven, and a notice for a new device.
@@ -35,6 +39,7 @@ from idp.sessions import service as sessions_service
 from idp.sessions.models import UserSession
 from idp.settings import IdpSettings
 from shared.clock import Clock
+from shared.db import read_only
 
 
 @dataclass(frozen=True)
@@ -64,27 +69,37 @@ class PasswordCheck:
     locked_until: dt.datetime | None = None
 
 
+def _log_refused_locked(session: Session, account: Account, who: Client) -> None:
+    audit.record_event(
+        session,
+        event_type="login_failed",
+        result="failure",
+        actor=f"account:{account.id}",
+        account_id=account.id,
+        ip=who.ip,
+        user_agent=who.user_agent,
+        details={"reason": "locked"},
+    )
+
+
 def check_password(
     ctx: LoginContext, session: Session, cipher: FieldCipher, login: str, password: str, who: Client
 ) -> PasswordCheck:
     settings = ctx.settings
     now = ctx.clock()
-    account = accounts_service.find_by_login(session, cipher, login)
+    with read_only(session):
+        account = accounts_service.find_by_login(session, cipher, login)
     if account is not None and lockout.is_locked(account, now):
-        audit.record_event(
-            session,
-            event_type="login_failed",
-            result="failure",
-            actor=f"account:{account.id}",
-            account_id=account.id,
-            ip=who.ip,
-            user_agent=who.user_agent,
-            details={"reason": "locked"},
-        )
+        _log_refused_locked(session, account, who)
         return PasswordCheck("locked", account, account.locked_until)
+    # No transaction is open here (read_only ended its own): the hash holds no lock.
     if verify_password(password, account.password_hash if account else None) and account is not None:
-        lockout.clear_failures(session, account.id)
-        return PasswordCheck("ok", account)
+        until = lockout.clear_failures(session, account.id, now=now)
+        if until is None:
+            return PasswordCheck("ok", account)
+        # locked by parallel wrong passwords while this one was being hashed: refused like step 1
+        _log_refused_locked(session, account, who)
+        return PasswordCheck("locked", account, until)
     if account is None:
         audit.record_event(
             session,

@@ -73,6 +73,61 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Отправить код ещё раз можно через {seconds} сек.",
         "en": "You can ask for a new code in {seconds} s.",
     },
+    # The code page says what happened to the last request for a code and what the person can do
+    # next, one state at a time (issue 9: it once said "not sent" and "we sent" together).
+    "code_live_sms": {
+        "ru": "Код отправлен в SMS на номер {to}. Он действует до {until} UTC.",
+        "en": "The code was sent by SMS to {to}. It works until {until} UTC.",
+    },
+    "code_live_email": {
+        "ru": "Код отправлен на почту {to}. Он действует до {until} UTC.",
+        "en": "The code was sent to {to}. It works until {until} UTC.",
+    },
+    "code_earlier_sms": {
+        "ru": "Прежний код, отправленный в SMS на номер {to}, действует до {until} UTC.",
+        "en": "The earlier code, sent by SMS to {to}, still works until {until} UTC.",
+    },
+    "code_earlier_email": {
+        "ru": "Прежний код, отправленный на почту {to}, действует до {until} UTC.",
+        "en": "The earlier code, sent to {to}, still works until {until} UTC.",
+    },
+    "code_none": {
+        "ru": "Действующего кода сейчас нет: запросите новый.",
+        "en": "There is no valid code now: ask for a new one.",
+    },
+    "code_resent": {"ru": "Мы отправили новый код.", "en": "We sent a new code."},
+    "code_not_sent_notifier": {
+        "ru": "Код не отправлен: служба доставки сообщений не ответила.",
+        "en": "The code was not sent: the message service did not answer.",
+    },
+    "code_not_sent_recipient": {
+        "ru": "Код не отправлен: на этот адрес недавно ушло слишком много сообщений.",
+        "en": "The code was not sent: too many messages went to this address lately.",
+    },
+    "code_not_sent_cooldown": {
+        "ru": "Новый код не отправлен: код запрашивали меньше {cooldown} сек. назад.",
+        "en": "No new code was sent: a code was asked for less than {cooldown} s ago.",
+    },
+    "code_not_sent_hourly": {
+        "ru": "Новый код не отправлен: за последний час отправлено слишком много кодов.",
+        "en": "No new code was sent: too many codes were sent in the last hour.",
+    },
+    "code_retry_now": {
+        "ru": "Попробуйте ещё раз или выберите другой способ.",
+        "en": "Try again, or choose another way.",
+    },
+    "code_retry_later": {
+        "ru": "Попробуйте позже или выберите другой способ.",
+        "en": "Try again later, or choose another way.",
+    },
+    "code_retry_in": {
+        "ru": "Запросить код снова можно через {seconds} сек.",
+        "en": "You can ask for a code again in {seconds} s.",
+    },
+    "code_retry_in_minutes": {
+        "ru": "Запросить код снова можно через {minutes} мин.",
+        "en": "You can ask for a code again in {minutes} min.",
+    },
     "code_invalid": {
         "ru": "Неверный код. Осталось попыток: {left}.",
         "en": "Wrong code. Attempts left: {left}.",

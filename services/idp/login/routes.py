@@ -218,14 +218,7 @@ def code_form(
         return _expired(kit)
     account = accounts_service.get_account(session, pending.account_id or 0)
     assert account is not None
-    return codes_ui.code_page(
-        kit,
-        session,
-        account,
-        pending,
-        error=codes_ui.problem_text(kit, problem),
-        notice=codes_ui.sent_text(kit, account, sent),
-    )
+    return codes_ui.code_page(kit, session, account, pending, problem=problem, sent=sent)
 
 
 @router.post("/login/code")

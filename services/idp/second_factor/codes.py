@@ -57,7 +57,9 @@ __all__ = [
     "TooManyCodesError",
     "code_hash",
     "issue_code",
+    "live_code",
     "purge_codes",
+    "seconds_until_next_code",
     "verify_code",
 ]
 
@@ -192,6 +194,36 @@ def verify_code(
     # Another request used, exhausted or replaced the code between our read and our write.
     _refuse_dead(repository.reload_code(session, row.id), now, max_attempts)
     raise NoCodeError()
+
+
+def live_code(
+    session: Session, *, account_id: int, purpose: str, now: dt.datetime, max_attempts: int = 3
+) -> OneTimeCode | None:
+    """The code the person can still type for ``purpose`` (newest, unused, not replaced or
+    withdrawn, unexpired, attempts left), or None: what a code page may say was sent."""
+    row = repository.latest_code(session, account_id, purpose)
+    if row is None or row.consumed_at is not None or row.invalidated_at is not None:
+        return None
+    if row.expires_at <= now or row.attempts >= max_attempts:
+        return None
+    return row
+
+
+def seconds_until_next_code(
+    session: Session,
+    *,
+    account_id: int,
+    purpose: str,
+    now: dt.datetime,
+    cooldown: int = 60,
+    max_per_hour: int = 5,
+) -> int:
+    """How long until ``issue_code`` would send a new code (0: now), by the same limits."""
+    try:
+        _check_send_limits(session, account_id, purpose, now, cooldown, max_per_hour)
+    except (CodeCooldownError, TooManyCodesError) as exc:
+        return exc.retry_after
+    return 0
 
 
 def purge_codes(session: Session, *, now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=1)) -> int:

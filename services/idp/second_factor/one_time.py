@@ -20,6 +20,7 @@ from idp.second_factor import codes
 from idp.second_factor.errors import SecondFactorError
 from idp.settings import IdpSettings
 from shared.clock import Clock
+from shared.db import end_transaction
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ def send(
     )
     code, row = issued
     expires = now + dt.timedelta(seconds=message_ttl) if message_ttl else row.expires_at
+    # The code row (and what the request wrote before it) is committed before the notifier is
+    # called: no lock waits on an HTTP call, and the idempotency key names a row that exists.
+    end_transaction(session)
     try:
         delivery.send_code(
             ctx.notifier,
@@ -90,6 +94,9 @@ def send(
             link=link,
         )
     except NotifierUnavailableError:
+        # The person is told the code was not sent, so it must not work if it arrives after all
+        # (a timeout after the notifier queued it). It still counts towards the send limits.
+        row.invalidated_at = ctx.clock()
         _log(session, account, "code_failed", "failure", ip, purpose=purpose, channel=channel)
         raise
     _log(session, account, "code_sent", "success", ip, purpose=purpose, channel=channel)
