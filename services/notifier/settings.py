@@ -62,9 +62,12 @@ class NotifierSettings(ResourceServerSettings):
         default=16, ge=1, le=256, description="Most messages one dispatcher sends at the same time."
     )
     claim_lease_seconds: float = Field(
-        default=60.0,
+        default=15.0,
         gt=0,
-        description="How long a claim lasts; a message claimed by a crashed process is retried after it.",
+        description=(
+            "How long a claim lasts unless renewed (a heartbeat renews it every third while the send"
+            " runs); a message claimed by a killed process is retried after it."
+        ),
     )
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, description="On shutdown, how long in-flight sends may finish before being cut."
