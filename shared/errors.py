@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -143,14 +144,33 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the request's path answers to (RFC 9110 §15.5.6 ``Allow``).
+
+    Starlette's 405 names only the methods of the first route whose path matched, so a path served
+    by several routes (``GET`` and ``POST /admin/clients``) would deny a method it accepts. Asking
+    every route whether it takes the path with each method finds them all."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed) or None
+
+
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     title = code.replace("_", " ").capitalize()
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem_response(
-        exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = allowed
+    return problem_response(exc.status_code, code, title, detail, instance=request.url.path, headers=headers)
 
 
 def internal_error_response(exc: BaseException, path: str) -> JSONResponse:

@@ -14,7 +14,6 @@ from egisz_api.settings import EgiszSettings
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
-from shared.openapi import install_problem_schema
 from shared.tokens import JwksCache, JwtVerifier
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,5 +56,4 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
     )
     app.include_router(audit_router)
-    install_problem_schema(app)
     return app

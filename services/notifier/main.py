@@ -28,7 +28,7 @@ from notifier.throttling import RateLimits
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
-from shared.openapi import install_problem_schema
+from shared.openapi import amend_openapi
 from shared.tokens import JwksCache, JwtVerifier
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -152,5 +152,5 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.include_router(messages_router)
     if settings.dev_outbox_enabled:
         app.include_router(dev_outbox_router)
-    install_problem_schema(app, document_templates)
+    amend_openapi(app, document_templates)
     return app
