@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from schemathesis.python.asgi import shutdown_lifespans
+from schemathesis.python.asgi import get_client, shutdown_lifespans
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import LiveIdp
 
@@ -43,6 +45,16 @@ FUZZ = settings(
 )
 #: the schema is read from an app built only for that; its database is never opened
 SCHEMA_ONLY_DB = f"sqlite:///{Path(tempfile.gettempdir()) / 'openapi-only-never-opened.db'}"
+
+
+def asgi_schema(app: FastAPI) -> Any:
+    """``app``'s OpenAPI document, called through schemathesis's ASGI transport.
+
+    Each test passes its own app (on a fresh database) to every call, so this one only supplies the
+    document and its lifespan never starts: read at collection, it must not touch a database."""
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    schema.app = app  # what from_asgi sets: the calls go in process, not over the network
+    return schema
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +91,7 @@ def notifier_app(database_url: str, **overrides: Any) -> FastAPI:
     )
 
 
-notifier_schema = schemathesis.openapi.from_asgi("/openapi.json", notifier_app(SCHEMA_ONLY_DB))
+notifier_schema = asgi_schema(notifier_app(SCHEMA_ONLY_DB))
 
 
 @pytest.fixture
@@ -123,7 +135,7 @@ def egisz_app(database_url: str, **overrides: Any) -> FastAPI:
     return create_app(EgiszSettings(database_url=database_url, dev_mode=True, **overrides))
 
 
-egisz_schema = schemathesis.openapi.from_asgi("/openapi.json", egisz_app(SCHEMA_ONLY_DB))
+egisz_schema = asgi_schema(egisz_app(SCHEMA_ONLY_DB))
 
 
 @pytest.fixture
@@ -144,3 +156,79 @@ def egisz_token(live_idp: LiveIdp) -> str:
 @FUZZ
 def test_egisz_api_answers_as_documented(case: Any, egisz: FastAPI, egisz_token: str) -> None:
     case.call_and_validate(app=egisz, headers=_bearer(egisz_token))
+
+
+# --- idp ------------------------------------------------------------------------------------------
+
+
+def idp_app(database_url: str) -> FastAPI:
+    from idp.main import create_app
+    from tests.conftest import idp_settings
+
+    return create_app(idp_settings(database_url))
+
+
+#: Operations that still fail because of other parts of issue 9, done concurrently on other
+#: branches. Each is left out by name, with the item that fixes it; remove the entry when that
+#: part has landed, and the run must then pass on the operation.
+IDP_PENDING = {
+    # "The protocol endpoints' OpenAPI describes no request body and only 200": forms and every
+    # status they answer are being documented in oauth2/ (issue 9, protocol-endpoint OpenAPI).
+    "POST /token": "protocol OpenAPI: 400/401 undocumented, form body not described",
+    "POST /introspect": "protocol OpenAPI: 401 undocumented",
+    "GET /userinfo": "protocol OpenAPI: 401 undocumented",
+    "POST /userinfo": "protocol OpenAPI: 401 undocumented",
+    "POST /revoke": "protocol OpenAPI: 401 undocumented",
+    "GET /authorize": "protocol OpenAPI: 302/400 undocumented, parameters not described",
+    "POST /authorize": "protocol OpenAPI: 302/400 undocumented, form not described",
+    # "500 with an admin token: /admin/accounts/9223372036854775808 (and /unlock,
+    # /confirm-identity)": an id beyond 64 bits is a 500 until that defect's fix lands.
+    "GET /admin/accounts/{oid}": "id beyond 64 bits answers 500",
+    "POST /admin/accounts/{oid}/confirm-identity": "id beyond 64 bits answers 500",
+    "POST /admin/accounts/{oid}/unlock": "id beyond 64 bits answers 500",
+}
+
+#: Operations whose schema cannot state every rule the service checks, so a request the schema
+#: allows may rightly be refused: only schemathesis's positive_data_acceptance check is left out
+#: for them; every other check (no 5xx, documented statuses, content types, bodies) still runs.
+SCHEMA_CANNOT_STATE = {
+    # SNILS and INN checksums, passport dates against the birth date, a password policy
+    "POST /api/v1/accounts",
+    # ClientIn's validators: http(s) redirect URIs, authorization_code needs a redirect_uri
+    "POST /admin/clients",
+    "PUT /admin/clients/{client_id}",
+}
+
+with warnings.catch_warnings():
+    # FastAPI warns of duplicate operation ids (GET and POST of /authorize, /userinfo, /logout share
+    # a function): part of the same protocol-endpoint OpenAPI item, being fixed in oauth2/.
+    warnings.filterwarnings("ignore", "Duplicate Operation ID", UserWarning)
+    idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB)).exclude(name=list(IDP_PENDING))
+
+
+@pytest.fixture
+def idp(make_db: Callable[..., str]) -> FastAPI:
+    return idp_app(make_db("idp"))
+
+
+@pytest.fixture
+def idp_admin_token(idp: FastAPI) -> str:
+    """A real admin token: an admin client registered in the idp, then client_credentials at /token."""
+    admin = LiveIdp(idp, "http://testserver")
+    admin.register("fuzz-admin", scopes=["admin"], audience="http://127.0.0.1:8000")
+    with get_client(idp) as client:
+        response = client.post(
+            "http://testserver/token",
+            data={"grant_type": "client_credentials", "scope": "admin"},
+            auth=("fuzz-admin", admin.secrets["fuzz-admin"]),
+        )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+@idp_schema.parametrize()
+@FUZZ
+def test_idp_answers_as_documented(case: Any, idp: FastAPI, idp_admin_token: str) -> None:
+    excluded = [positive_data_acceptance] if case.operation.label in SCHEMA_CANNOT_STATE else []
+    case.call_and_validate(app=idp, headers=_bearer(idp_admin_token), excluded_checks=excluded)
