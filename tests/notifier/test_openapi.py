@@ -67,3 +67,10 @@ async def test_ttl_minutes_282_0_is_the_integer_282(start_notifier: Any, smtp: A
         assert response.status_code == 202, response.text
         status = await n.status(response.json()["id"])
     assert status["params"]["ttl_minutes"] == 282 and isinstance(status["params"]["ttl_minutes"], int)
+
+
+async def test_message_id_00_is_404(start_notifier: Any) -> None:
+    """Found by schemathesis on PostgreSQL, which refuses NUL in a query parameter: was a 500."""
+    async with start_notifier(dispatcher_enabled=False) as n:
+        response = await n.client.get("/v1/messages/%00", headers=n.headers)
+    assert response.status_code == 404 and response.json()["code"] == "message_not_found"

@@ -242,8 +242,17 @@ def describe(message: Message, sealer: Sealer) -> MessageStatus:
     )
 
 
+def _is_message_id(value: str) -> bool:
+    """Ids are UUIDs; anything else names no message, and is not sent to the database (PostgreSQL
+    refuses a NUL character in a query parameter: ``/v1/messages/%00`` was a 500)."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def get_status(session: Session, message_id: str, *, sender: str, sealer: Sealer) -> MessageStatus:
-    message = repository.get(session, message_id, with_attempts=True)
+    message = repository.get(session, message_id, with_attempts=True) if _is_message_id(message_id) else None
     # A caller sees only its own messages; others' ids answer exactly like unknown ones.
     if message is None or message.sender != sender:
         raise MessageNotFoundError(f"No message {message_id}.")
