@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -173,30 +172,19 @@ def idp_app(database_url: str) -> FastAPI:
     return create_app(idp_settings(database_url))
 
 
-#: Operations that still fail because of other parts of issue 9, done concurrently on other
-#: branches. Each is left out by name, with the item that fixes it; remove the entry when that
-#: part has landed, and the run must then pass on the operation.
-IDP_PENDING = {
-    # "The protocol endpoints' OpenAPI describes no request body and only 200": forms and every
-    # status they answer are being documented in oauth2/ (issue 9, protocol-endpoint OpenAPI).
-    "POST /token": "protocol OpenAPI: 400/401 undocumented, form body not described",
-    "POST /introspect": "protocol OpenAPI: 401 undocumented",
-    "GET /userinfo": "protocol OpenAPI: 401 undocumented",
-    "POST /userinfo": "protocol OpenAPI: 401 undocumented",
-    "POST /revoke": "protocol OpenAPI: 401 undocumented",
-    "GET /authorize": "protocol OpenAPI: 302/400 undocumented, parameters not described",
-    "POST /authorize": "protocol OpenAPI: 302/400 undocumented, form not described",
-    # "500 with an admin token: /admin/accounts/9223372036854775808 (and /unlock,
-    # /confirm-identity)": an id beyond 64 bits is a 500 until that defect's fix lands.
-    "GET /admin/accounts/{oid}": "id beyond 64 bits answers 500",
-    "POST /admin/accounts/{oid}/confirm-identity": "id beyond 64 bits answers 500",
-    "POST /admin/accounts/{oid}/unlock": "id beyond 64 bits answers 500",
-}
-
 #: Operations whose schema cannot state every rule the service checks, so a request the schema
 #: allows may rightly be refused: only schemathesis's positive_data_acceptance check is left out
 #: for them; every other check (no 5xx, documented statuses, content types, bodies) still runs.
 SCHEMA_CANNOT_STATE = {
+    # OAuth 2.0 / OpenID Connect: a well-formed request may name an unregistered client, a
+    # redirect_uri or id_token_hint that does not belong to it, or carry the token twice (header
+    # and body, RFC 6750 §2); the protocol answers 400 (RFC 6749 §4.1.2.1, OIDC RP-Initiated
+    # Logout §2), as documented
+    "GET /authorize",
+    "POST /authorize",
+    "GET /logout",
+    "POST /logout",
+    "POST /userinfo",
     # SNILS and INN checksums, passport dates against the birth date, a password policy
     "POST /api/v1/accounts",
     # ClientIn's validators: http(s) redirect URIs, authorization_code needs a redirect_uri
@@ -204,11 +192,7 @@ SCHEMA_CANNOT_STATE = {
     "PUT /admin/clients/{client_id}",
 }
 
-with warnings.catch_warnings():
-    # FastAPI warns of duplicate operation ids (GET and POST of /authorize, /userinfo, /logout share
-    # a function): part of the same protocol-endpoint OpenAPI item, being fixed in oauth2/.
-    warnings.filterwarnings("ignore", "Duplicate Operation ID", UserWarning)
-    idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB)).exclude(name=list(IDP_PENDING))
+idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB))
 
 
 @pytest.fixture

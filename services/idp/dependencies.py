@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
+from idp.audit.service import AdminCaller
+from idp.clients import admin as clients_admin
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
+from idp.login.flow import LoginContext
+from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.sessions import service as sessions_service
-from idp.sessions.backchannel import BackchannelNotifier
+from idp.sessions.backchannel import BackchannelDispatcher
 from idp.settings import IdpSettings
 from idp.tokens.access import AccessTokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
@@ -58,26 +64,40 @@ CipherDep = Annotated[FieldCipher, Depends(_state("field_cipher"))]
 DirectoryDep = Annotated[clients_service.ClientDirectory, Depends(_state("client_directory"))]
 TokensDep = Annotated[AccessTokenIssuer, Depends(_state("token_issuer"))]
 PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_policy"))]
-BackchannelDep = Annotated[BackchannelNotifier, Depends(_state("backchannel"))]
+BackchannelDep = Annotated[BackchannelDispatcher, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
+LoginContextDep = Annotated[LoginContext, Depends(_state("login_context"))]
+AccountsContextDep = Annotated[AccountsContext, Depends(_state("accounts_context"))]
 
 
-def authorization_server(state: Any, session: Session) -> IdpAuthorizationServer:
+@dataclass(frozen=True)
+class OAuthCollaborators:
+    """What the Authlib server needs besides the request's session, built once in main.py."""
+
+    settings: IdpSettings
+    secret_hasher: SecretHasher
+    token_issuer: AccessTokenIssuer
+    field_cipher: FieldCipher
+    jwks_uri_cache: JwksUriCache
+    client_directory: clients_service.ClientDirectory
+
+
+def authorization_server(oauth: OAuthCollaborators, session: Session) -> IdpAuthorizationServer:
     """The Authlib server for one request, around that request's session (which owns the
-    transaction), with its collaborators from app state."""
+    transaction)."""
     return IdpAuthorizationServer(
         session,
-        state.settings,
-        state.secret_hasher,
-        state.token_issuer,
-        state.field_cipher,
-        state.jwks_uri_cache,
-        state.client_directory,
+        oauth.settings,
+        oauth.secret_hasher,
+        oauth.token_issuer,
+        oauth.field_cipher,
+        oauth.jwks_uri_cache,
+        oauth.client_directory,
     )
 
 
 async def get_authorization_server(request: Request, session: SessionDep) -> IdpAuthorizationServer:
-    return authorization_server(request.app.state, session)
+    return authorization_server(request.app.state.oauth, session)
 
 
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]
@@ -92,8 +112,12 @@ def get_browser_session(
 BrowserSessionDep = Annotated[sessions_service.SessionLookup, Depends(get_browser_session)]
 
 
-def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) -> dict[str, Any]:
-    """An admin credential: our own access token with scope ``admin`` and the idp as audience."""
+def require_admin(
+    request: Request, keys: KeyStoreDep, settings: SettingsDep, session: SessionDep, directory: DirectoryDep
+) -> dict[str, Any]:
+    """An admin credential: our own access token with scope ``admin`` and the idp as audience,
+    whose client still exists and is still an admin client (a deleted or demoted admin's token is
+    refused at once in this process, within IDP_CLIENT_CACHE_SECONDS in the others)."""
     token = bearer_token(request, realm="admin")
     try:
         claims = verify_own_jwt(token, keys, settings.issuer, typ="at+jwt")
@@ -105,7 +129,22 @@ def require_admin(request: Request, keys: KeyStoreDep, settings: SettingsDep) ->
         raise InvalidTokenError("The token is not meant for the idp.", realm="admin")
     if "admin" not in str(claims.get("scope", "")).split():
         raise InsufficientScopeError("The admin scope is required.", realm="admin", scope="admin")
+    client = directory.get(session, str(claims.get("client_id")))
+    if client is None or not clients_admin.is_admin_client(client):
+        raise InvalidTokenError("The token's client is no longer an admin client.", realm="admin")
     return claims
 
 
 AdminDep = Annotated[dict[str, Any], Depends(require_admin)]
+
+
+def get_admin_caller(request: Request, claims: AdminDep) -> AdminCaller:
+    """The admin client behind the token, for the security log (every admin action is audited)."""
+    return AdminCaller(
+        client_id=str(claims.get("client_id") or claims.get("sub")),
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+AdminCallerDep = Annotated[AdminCaller, Depends(get_admin_caller)]

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.admin_routes import router as accounts_admin_router
+from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
 from idp.accounts.registry import BuiltinRegistry, HttpRegistry
 from idp.accounts.routes import router as accounts_router
@@ -24,25 +25,31 @@ from idp.cabinet.security_routes import router as security_router
 from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientDirectory
+from idp.consents.routes import router as consents_router
 from idp.demo_rp.routes import router as demo_rp_router
+from idp.dependencies import OAuthCollaborators
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
+from idp.login.flow import LoginContext
 from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
 from idp.login.throttle import LoginThrottle
 from idp.notifications.client import NotifierClient
+from idp.notifications.delivery import Notices
 from idp.oauth2.api_routes import hot_routes as oauth2_api_hot_routes
 from idp.oauth2.api_routes import router as oauth2_api_router
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
-from idp.sessions.backchannel import BackchannelNotifier
+from idp.second_factor.one_time import OneTimeCodes
+from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
 from idp.tokens import revocations as revocations_module
 from idp.tokens.access import AccessTokenIssuer, ServiceTokenSource
 from idp.tokens.revocations import RevocationList
+from shared.clock import Clock, system_clock
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
@@ -51,7 +58,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: IdpSettings | None = None) -> FastAPI:
+def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock) -> FastAPI:
     settings = settings or IdpSettings()
     configure_logging("idp", level=settings.log_level, json_output=settings.log_json)
     engine = make_engine(
@@ -68,12 +75,8 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     token_issuer = AccessTokenIssuer(
         key_store, settings.issuer, settings.access_token_ttl, settings.id_token_ttl
     )
-    backchannel = BackchannelNotifier(
-        token_issuer,
-        settings.backchannel_logout_attempts,
-        settings.backchannel_logout_timeout,
-        settings.backchannel_logout_backoff,
-    )
+    # Its claims take the write lock themselves (BEGIN IMMEDIATE), its idle reads take none.
+    backchannel = build_dispatcher(settings, session_factory, token_issuer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,9 +84,12 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         # First start: generate and store the signing keys (private parts sealed by the KEK).
         await run_in_threadpool(ensure_signing_keys, session_factory, encryptor, crypto.SUPPORTED_ALGS)
         revocation_reader = asyncio.create_task(revocations.run(), name="revocation-list")
+        if settings.backchannel_dispatcher_enabled:
+            # Durable back-channel logout: drains the outbox, including rows left by a stopped process.
+            await backchannel.start()
         yield
         revocation_reader.cancel()
-        backchannel.close()
+        await backchannel.stop()
         app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
         engine.dispose()
@@ -134,6 +140,24 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
         idle_timeout=dt.timedelta(seconds=settings.session_idle_timeout),
         absolute_timeout=dt.timedelta(seconds=settings.session_absolute_timeout),
     )
+    # The typed contexts services take instead of app.state (CONVENTIONS "Collaborators as typed
+    # arguments"): built once here, handed to routes by the dependencies in dependencies.py.
+    notices = Notices(app.state.notifier, app.state.outbound)
+    codes = OneTimeCodes(settings, app.state.notifier, clock)
+    app.state.login_context = LoginContext(
+        settings, app.state.field_cipher, app.state.session_policy, codes, notices, clock
+    )
+    app.state.accounts_context = AccountsContext(
+        settings, app.state.field_cipher, app.state.registry, codes, notices, clock
+    )
+    app.state.oauth = OAuthCollaborators(
+        settings,
+        app.state.secret_hasher,
+        token_issuer,
+        app.state.field_cipher,
+        app.state.jwks_uri_cache,
+        app.state.client_directory,
+    )
     install_plumbing(
         app,
         service="idp",
@@ -147,6 +171,7 @@ def create_app(settings: IdpSettings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(login_router)
+    app.include_router(consents_router)
     app.include_router(cabinet_router)
     app.include_router(security_router)
     app.include_router(contacts_router)

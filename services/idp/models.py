@@ -8,14 +8,15 @@ from idp.clients.models import Client
 from idp.consents.models import Consent
 from idp.database import Base
 from idp.keys.models import SigningKey
-from idp.login.models import Interaction, PendingLogin
-from idp.second_factor.models import OneTimeCode, RecoveryCode, TotpCredential, TrustedDevice
-from idp.sessions.models import SessionClient, UserSession
+from idp.login.models import Interaction
+from idp.second_factor.models import OneTimeCode, PendingLogin, RecoveryCode, TotpCredential, TrustedDevice
+from idp.sessions.models import BackchannelLogout, SessionClient, UserSession
 from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken, UsedClientAssertion
 
 __all__ = [
     "Account",
     "AuthorizationCode",
+    "BackchannelLogout",
     "Base",
     "Client",
     "Consent",

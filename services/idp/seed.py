@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pyotp
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.accounts import service as accounts_service
@@ -16,7 +15,6 @@ from idp.clients.service import ClientSpec, ensure_client
 from idp.demo_rp.routes import CLIENT_ID as DEMO_RP_ID
 from idp.demo_rp.routes import CLIENT_SECRET as DEMO_RP_SECRET
 from idp.second_factor import totp
-from idp.second_factor.models import TotpCredential
 from idp.settings import IdpSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
 
@@ -184,9 +182,9 @@ def _demo_account(
 
 def _demo_totp(session: Session, cipher: FieldCipher, account_id: int, now: dt.datetime) -> str:
     """The demo authenticator secret: the existing one, or a new one confirmed on the spot."""
-    credential = session.scalar(select(TotpCredential).where(TotpCredential.account_id == account_id))
-    if credential is not None and credential.confirmed_at is not None:
-        return cipher.open(credential.secret_encrypted, "totp_secret")
+    secret = totp.confirmed_secret(session, account_id, cipher)
+    if secret is not None:
+        return secret
     enrollment = totp.begin_totp_enrollment(session, account_id, cipher, "IdP demo", TOTP_ACCOUNT, now)
     code = pyotp.TOTP(enrollment.secret).at(now - dt.timedelta(seconds=30))
     totp.confirm_totp_enrollment(session, account_id, code, cipher, now)

@@ -66,16 +66,36 @@ class IdpSettings(ServiceSettings):
         default=1800, ge=60, description="How long a pending login/consent interaction stays usable, seconds."
     )
     backchannel_logout_attempts: int = Field(
-        default=3, ge=1, le=10, description="Delivery attempts of a back-channel logout token per client."
+        default=3, ge=1, le=20, description="Delivery attempts of a back-channel logout token per client."
     )
     backchannel_logout_backoff: float = Field(
         default=1.0,
         ge=0,
-        description="First retry delay of back-channel logout, seconds (doubles per attempt).",
+        description="First retry delay of back-channel logout, seconds (doubles per attempt, with jitter).",
     )
     backchannel_logout_timeout: float = Field(
         default=5.0, gt=0, description="Timeout of one back-channel logout POST, seconds."
     )
+    backchannel_logout_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A claimed back-channel logout whose dispatcher died is retried after this long (s).",
+    )
+    backchannel_logout_retention_days: int = Field(
+        default=7,
+        ge=1,
+        description="Delivered and dead back-channel logouts are forgotten after this many days.",
+    )
+    backchannel_dispatcher_enabled: bool = Field(
+        default=True,
+        description="Deliver back-channel logouts from this process (off: only queue them in the outbox).",
+    )
+    backchannel_dispatcher_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often an idle back-channel dispatcher looks for due logouts, seconds.",
+    )
+
     # --- accounts: notifier, codes, lockout, recovery (R-ACC-*, R-LOG-2/6/7, R-SEC-*) -----------
     notifier_url: str = Field(
         default="http://127.0.0.1:8002",
@@ -171,6 +191,14 @@ class IdpSettings(ServiceSettings):
             and host not in ("127.0.0.1", "localhost", "::1")
         ):
             raise ValueError("IDP_ISSUER must be https outside dev mode (loopback excepted)")
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_post(self) -> IdpSettings:
+        if self.backchannel_logout_lease_seconds <= self.backchannel_logout_timeout:
+            raise ValueError(
+                "IDP_BACKCHANNEL_LOGOUT_LEASE_SECONDS must exceed IDP_BACKCHANNEL_LOGOUT_TIMEOUT"
+            )
         return self
 
     @model_validator(mode="after")

@@ -1,4 +1,5 @@
-"""Operator actions on accounts; every one is written to the security log."""
+"""Operator actions on accounts through the admin API; every one is an ``admin_action`` event in
+the security log with the admin client's id (R-SEC-1), written here, in the action's transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Session
 from idp.accounts import levels, lockout, repository
 from idp.accounts.errors import AccountNotFoundError
 from idp.accounts.models import Account
+from idp.audit import service as audit
+from idp.audit.service import AdminCaller
 from shared.db import utcnow
 
 
@@ -19,8 +22,7 @@ def _get(session: Session, oid: int) -> Account:
     return account
 
 
-def summary(session: Session, oid: int) -> dict[str, Any]:
-    account = _get(session, oid)
+def _summary(account: Account) -> dict[str, Any]:
     return {
         "oid": account.oid,
         "level": account.level,
@@ -30,15 +32,45 @@ def summary(session: Session, oid: int) -> dict[str, Any]:
     }
 
 
-def confirm_identity(
-    session: Session, oid: int, *, operator: str, admin_client: str
-) -> tuple[str, str] | None:
+def view_account(session: Session, oid: int, *, caller: AdminCaller) -> dict[str, Any]:
+    """An account's level and lock state. Reading about a person is logged too."""
     account = _get(session, oid)
-    change = levels.confirm_identity(account, by=f"{admin_client}:{operator}", now=utcnow())
-    session.flush()
-    return change
+    audit.record_admin_action(session, caller, "account_viewed", account_id=account.id)
+    return _summary(account)
 
 
-def unlock(session: Session, oid: int, *, admin_client: str) -> None:
-    lockout.unlock(_get(session, oid))
+def confirm_identity(
+    session: Session, oid: int, *, operator: str, office: str | None, caller: AdminCaller
+) -> dict[str, Any]:
+    """Identity checked in person (R-ACC-4): the level moves to confirmed."""
+    account = _get(session, oid)
+    change = levels.confirm_identity(account, by=f"{caller.client_id}:{operator}", now=utcnow())
     session.flush()
+    # The operator's name stays on the account (identity_confirmed_by); the log holds ids only.
+    audit.record_admin_action(
+        session, caller, "identity_confirmed", account_id=account.id, details={"office": office}
+    )
+    if change is not None:
+        audit.record_event(
+            session,
+            event_type="level_changed",
+            result="success",
+            actor=caller.actor,
+            account_id=account.id,
+            ip=caller.ip,
+            user_agent=caller.user_agent,
+            details={"from": change[0], "to": change[1]},
+        )
+    return _summary(account)
+
+
+def unlock(session: Session, oid: int, *, caller: AdminCaller) -> dict[str, Any]:
+    """Lift a lockout (R-LOG-6)."""
+    account = _get(session, oid)
+    was_locked = lockout.is_locked(account, utcnow())
+    lockout.unlock(account)
+    session.flush()
+    audit.record_admin_action(
+        session, caller, "account_unlocked", account_id=account.id, details={"was_locked": was_locked}
+    )
+    return _summary(account)

@@ -1,4 +1,4 @@
-"""Operator actions on accounts (admin token): confirm identity in person, unlock."""
+"""Operator actions on accounts (admin token): read, confirm identity in person, unlock."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from fastapi import APIRouter, Security
 from pydantic import BaseModel, Field
 
 from idp.accounts import admin
-from idp.dependencies import AdminDep, SessionDep
+from idp.dependencies import AdminCallerDep, SessionDep
 from shared.openapi import BEARER_ERRORS, bearer_scheme, problem_responses
+from shared.path_ids import RowId
 
 router = APIRouter(
     prefix="/admin/accounts",
     tags=["admin"],
-    # documents the admin token and its errors on every route (AdminDep checks the token)
+    # documents the admin token and its errors on every route (AdminCallerDep checks the token)
     dependencies=[Security(bearer_scheme)],
     responses=problem_responses({**BEARER_ERRORS, 404: "No account with this id (`account_not_found`)"}),
 )
@@ -32,8 +33,8 @@ class IdentityConfirmation(BaseModel):
 
 
 @router.get("/{oid}", response_model=AccountSummary, summary="An account's level and lock state")
-def read_account(oid: int, claims: AdminDep, session: SessionDep) -> AccountSummary:
-    return AccountSummary(**admin.summary(session, oid))
+def read_account(oid: RowId, caller: AdminCallerDep, session: SessionDep) -> AccountSummary:
+    return AccountSummary(**admin.view_account(session, oid, caller=caller))
 
 
 @router.post(
@@ -42,13 +43,12 @@ def read_account(oid: int, claims: AdminDep, session: SessionDep) -> AccountSumm
     summary="Confirm a person's identity checked in person (level → confirmed, R-ACC-4)",
 )
 def confirm_identity(
-    oid: int, body: IdentityConfirmation, claims: AdminDep, session: SessionDep
+    oid: RowId, body: IdentityConfirmation, caller: AdminCallerDep, session: SessionDep
 ) -> AccountSummary:
-    admin.confirm_identity(session, oid, operator=body.operator, admin_client=str(claims.get("client_id")))
-    return AccountSummary(**admin.summary(session, oid))
+    summary = admin.confirm_identity(session, oid, operator=body.operator, office=body.office, caller=caller)
+    return AccountSummary(**summary)
 
 
 @router.post("/{oid}/unlock", response_model=AccountSummary, summary="Lift a lockout")
-def unlock(oid: int, claims: AdminDep, session: SessionDep) -> AccountSummary:
-    admin.unlock(session, oid, admin_client=str(claims.get("client_id")))
-    return AccountSummary(**admin.summary(session, oid))
+def unlock(oid: RowId, caller: AdminCallerDep, session: SessionDep) -> AccountSummary:
+    return AccountSummary(**admin.unlock(session, oid, caller=caller))

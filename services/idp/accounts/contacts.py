@@ -14,18 +14,36 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import levels, links, repository
+from idp.accounts import levels, links, registration, repository
 from idp.accounts.errors import AccountNotFoundError
 from idp.accounts.models import Account
+from idp.accounts.protection import FieldCipher
 from idp.accounts.registration import refuse_taken, taken_fields
+from idp.accounts.registry import IdentityRegistry
 from idp.accounts.validation import email_key, validate_email, validate_phone
 from idp.audit import service as audit
-from idp.login import delivery, one_time
-from idp.login import service as login_service
-from idp.login.models import PendingLogin
+from idp.notifications import delivery
+from idp.notifications.delivery import Notices
 from idp.notifications.errors import NotifierUnavailableError
+from idp.second_factor import one_time
+from idp.second_factor import pending as pending_requests
 from idp.second_factor.errors import SecondFactorError
-from shared.db import utcnow
+from idp.second_factor.models import PendingLogin
+from idp.second_factor.one_time import OneTimeCodes
+from idp.settings import IdpSettings
+from shared.clock import Clock
+
+
+@dataclass(frozen=True)
+class AccountsContext:
+    """What confirming contacts and changing key data need, built once in main.py."""
+
+    settings: IdpSettings
+    field_cipher: FieldCipher
+    registry: IdentityRegistry
+    codes: OneTimeCodes
+    notices: Notices
+    clock: Clock
 
 
 @dataclass(frozen=True)
@@ -40,7 +58,7 @@ def _actor(account: Account) -> str:
 
 
 def send_phone_code(
-    state: Any,
+    ctx: AccountsContext,
     session: Session,
     account: Account,
     *,
@@ -51,7 +69,7 @@ def send_phone_code(
     """An SMS code confirming ``phone`` (the account's own by default). Raises the code errors
     (cooldown, hourly limit) and NotifierUnavailableError for the page to explain."""
     one_time.send(
-        state,
+        ctx.codes,
         session,
         account,
         purpose="phone_confirmation",
@@ -63,12 +81,12 @@ def send_phone_code(
 
 
 def send_email_link(
-    state: Any, session: Session, account: Account, *, locale: str = "ru", ip: str | None = None
+    ctx: AccountsContext, session: Session, account: Account, *, locale: str = "ru", ip: str | None = None
 ) -> bool:
     """An e-mail with a signed confirmation link and, for those who read mail elsewhere, a code
     they can type in the cabinet, to the address waiting for confirmation (or the current one).
     False when it could not be sent (notifier down, cooldown)."""
-    settings = state.settings
+    settings = ctx.settings
     address = account.pending_email or account.email
     if not address:
         return False
@@ -77,7 +95,7 @@ def send_email_link(
     )
     try:
         one_time.send(
-            state,
+            ctx.codes,
             session,
             account,
             purpose="email_confirmation",
@@ -93,8 +111,17 @@ def send_email_link(
     return True
 
 
+def register(
+    ctx: AccountsContext, session: Session, clean: dict[str, Any], *, ip: str | None, locale: str
+) -> tuple[Account, ConfirmationSent]:
+    """Create the account from validated fields (the registry check included) and send both
+    confirmations. Raises ContactTakenError."""
+    account = registration.register(session, ctx.field_cipher, ctx.registry, clean, now=ctx.clock())
+    return account, after_registration(ctx, session, account, ip=ip, locale=locale)
+
+
 def after_registration(
-    state: Any, session: Session, account: Account, *, ip: str | None, locale: str
+    ctx: AccountsContext, session: Session, account: Account, *, ip: str | None, locale: str
 ) -> ConfirmationSent:
     """Record the registration and send both confirmations; a notifier outage does not undo the
     registration (the person can ask again from the cabinet)."""
@@ -109,29 +136,36 @@ def after_registration(
     )
     phone_sent = True
     try:
-        send_phone_code(state, session, account, locale=locale, ip=ip)
+        send_phone_code(ctx, session, account, locale=locale, ip=ip)
     except NotifierUnavailableError:
         phone_sent = False
-    email_sent = send_email_link(state, session, account, locale=locale, ip=ip)
-    now = utcnow()
-    pending = login_service.park_pending(
+    email_sent = send_email_link(ctx, session, account, locale=locale, ip=ip)
+    now = ctx.clock()
+    pending = pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
             purpose="registration",
             account_id=account.id,
             created_at=now,
-            expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
+            expires_at=now + dt.timedelta(seconds=ctx.settings.interaction_ttl),
         ),
+        now,
     )
     return ConfirmationSent(pending.handle, phone_sent, email_sent)
 
 
 def confirm_phone(
-    state: Any, session: Session, account: Account, code: str, *, ip: str | None, phone: str | None = None
+    ctx: AccountsContext,
+    session: Session,
+    account: Account,
+    code: str,
+    *,
+    ip: str | None,
+    phone: str | None = None,
 ) -> None:
     """Check the SMS code; on success the phone (or the new ``phone``) is confirmed."""
-    one_time.verify(state, session, account, purpose="phone_confirmation", code=code, ip=ip)
+    one_time.verify(ctx.codes, session, account, purpose="phone_confirmation", code=code, ip=ip)
     if phone:
         account.phone = phone
     account.pending_phone = None
@@ -145,41 +179,47 @@ def confirm_phone(
         ip=ip,
         details={"contact": "phone"},
     )
-    note_level_change(state, session, account, ip=ip)
+    note_level_change(ctx, session, account, ip=ip)
 
 
-def confirm_phone_by_token(state: Any, session: Session, token: str, code: str, *, ip: str | None) -> Account:
-    pending = login_service.pending_request(session, token)
-    if pending is None or pending.purpose != "registration" or pending.expires_at <= utcnow():
+def confirm_phone_by_token(
+    ctx: AccountsContext, session: Session, token: str, code: str, *, ip: str | None
+) -> Account:
+    pending = pending_requests.find(session, token, "registration", ctx.clock())
+    if pending is None:
         raise AccountNotFoundError("Unknown or expired confirmation token.")
     account = repository.get(session, pending.account_id or 0)
     if account is None:
         raise AccountNotFoundError("Unknown or expired confirmation token.")
-    confirm_phone(state, session, account, code, ip=ip)
+    confirm_phone(ctx, session, account, code, ip=ip)
     return account
 
 
-def confirm_email_link(state: Any, session: Session, token: str, *, ip: str | None) -> str:
+def confirm_email_link(ctx: AccountsContext, session: Session, token: str, *, ip: str | None) -> str:
     """'confirmed', or why not: 'expired' / 'invalid' (also when the address changed since)."""
     try:
-        account_id, email = links.read_token(state.settings.cookie_key.get_secret_value(), token)
+        account_id, email = links.read_token(ctx.settings.cookie_key.get_secret_value(), token)
     except links.LinkError as exc:
         return exc.reason
     account = repository.get(session, account_id)
     if account is None or email not in (account.email, account.pending_email):
         return "invalid"
-    _email_confirmed(state, session, account, email, ip=ip)
+    _email_confirmed(ctx, session, account, email, ip=ip)
     return "confirmed"
 
 
-def confirm_email_code(state: Any, session: Session, account: Account, code: str, *, ip: str | None) -> None:
-    one_time.verify(state, session, account, purpose="email_confirmation", code=code, ip=ip)
+def confirm_email_code(
+    ctx: AccountsContext, session: Session, account: Account, code: str, *, ip: str | None
+) -> None:
+    one_time.verify(ctx.codes, session, account, purpose="email_confirmation", code=code, ip=ip)
     address = account.pending_email or account.email
     if address:
-        _email_confirmed(state, session, account, address, ip=ip)
+        _email_confirmed(ctx, session, account, address, ip=ip)
 
 
-def _email_confirmed(state: Any, session: Session, account: Account, email: str, *, ip: str | None) -> None:
+def _email_confirmed(
+    ctx: AccountsContext, session: Session, account: Account, email: str, *, ip: str | None
+) -> None:
     changed = email != account.email
     if changed or not account.email_verified:
         account.email = email
@@ -194,10 +234,10 @@ def _email_confirmed(state: Any, session: Session, account: Account, email: str,
             ip=ip,
             details={"contact": "email", "changed": changed},
         )
-        note_level_change(state, session, account, ip=ip)
+        note_level_change(ctx, session, account, ip=ip)
 
 
-def note_level_change(state: Any, session: Session, account: Account, *, ip: str | None) -> None:
+def note_level_change(ctx: AccountsContext, session: Session, account: Account, *, ip: str | None) -> None:
     change = levels.refresh_level(account)
     if change is None:
         return
@@ -212,16 +252,16 @@ def note_level_change(state: Any, session: Session, account: Account, *, ip: str
         details={"from": old, "to": new},
     )
     delivery.alert_after_commit(
-        state,
+        ctx.notices,
         session,
         account,
         kind="level_changed",
         level=new,
-        idempotency_key=f"level:{account.id}:{new}:{int(utcnow().timestamp())}",
+        idempotency_key=f"level:{account.id}:{new}:{int(ctx.clock().timestamp())}",
     )
 
 
-def propose_contact(session: Session, cipher: Any, account: Account, kind: str, value: str) -> None:
+def propose_contact(session: Session, cipher: FieldCipher, account: Account, kind: str, value: str) -> None:
     """A new phone or e-mail to confirm; validated, and refused when another account uses it.
     Raises validation's FieldError or ContactTakenError."""
     if kind == "phone":
@@ -232,3 +272,34 @@ def propose_contact(session: Session, cipher: Any, account: Account, kind: str, 
         email = email_key(validate_email(value, allow_test_domains=True))
         refuse_taken(taken_fields(session, cipher, {"email": email}, except_id=account.id))
         account.pending_email = None if email == account.email else email
+
+
+def change_contact(
+    ctx: AccountsContext,
+    session: Session,
+    account: Account,
+    kind: str,
+    value: str,
+    *,
+    locale: str,
+    ip: str | None,
+) -> None:
+    """The cabinet's «Изменить» / «Отправить код»: propose ``value`` when given, then send the
+    confirmation (an SMS code, or an e-mail link). Raises validation's FieldError,
+    ContactTakenError, the code errors and NotifierUnavailableError."""
+    if value.strip():
+        propose_contact(session, ctx.field_cipher, account, kind, value)
+    if kind == "phone":
+        send_phone_code(ctx, session, account, phone=account.pending_phone, locale=locale, ip=ip)
+    elif not send_email_link(ctx, session, account, locale=locale, ip=ip):
+        raise NotifierUnavailableError("e-mail not queued")
+
+
+def confirm_contact(
+    ctx: AccountsContext, session: Session, account: Account, kind: str, code: str, *, ip: str | None
+) -> None:
+    """The code the person typed for a phone (the new one when pending) or an e-mail."""
+    if kind == "phone":
+        confirm_phone(ctx, session, account, code, ip=ip, phone=account.pending_phone)
+    else:
+        confirm_email_code(ctx, session, account, code, ip=ip)

@@ -14,16 +14,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp.accounts import contacts
+from idp.accounts.contacts import AccountsContext
 from idp.accounts.models import Account
 from idp.accounts.protection import FieldCipher
 from idp.accounts.registration import refuse_taken, run_registry_check, taken_fields
 from idp.accounts.sealing import seal_key_data
 from idp.accounts.validation import FieldError, validate_registration
 from idp.audit import service as audit
-from idp.login import one_time
-from idp.login import service as login_service
-from idp.login.models import PendingLogin
-from shared.db import utcnow
+from idp.second_factor import one_time
+from idp.second_factor import pending as pending_requests
+from idp.second_factor.models import PendingLogin
 
 FIELDS = (
     "last_name",
@@ -62,47 +62,56 @@ def current_values(account: Account, cipher: FieldCipher) -> dict[str, str]:
 
 
 def propose(
-    state: Any, session: Session, account: Account, form: dict[str, str]
+    ctx: AccountsContext, session: Session, account: Account, form: dict[str, str]
 ) -> tuple[PendingLogin, list[FieldError]]:
     """Validate; on success park the sealed proposal and return it (the caller sends the code)."""
     required = frozenset(FIELDS) - OPTIONAL
     clean, problems = validate_registration(
-        {k: form.get(k) for k in FIELDS}, today=utcnow().date(), required=required
+        {k: form.get(k) for k in FIELDS}, today=ctx.clock().date(), required=required
     )
     problems = [p for p in problems if p.field in FIELDS]
     if problems:
         return PendingLogin(), problems
-    refuse_taken(taken_fields(session, state.field_cipher, clean, except_id=account.id))
+    refuse_taken(taken_fields(session, ctx.field_cipher, clean, except_id=account.id))
     payload = json.dumps(
         {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in clean.items() if k in FIELDS}
     )
-    now = utcnow()
-    pending = login_service.park_pending(
+    now = ctx.clock()
+    pending = pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
             purpose="key_data",
             account_id=account.id,
-            payload_encrypted=state.field_cipher.seal(payload, "key_data_proposal"),
+            payload_encrypted=ctx.field_cipher.seal(payload, "key_data_proposal"),
             created_at=now,
-            expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
+            expires_at=now + dt.timedelta(seconds=ctx.settings.interaction_ttl),
         ),
+        now,
     )
     return pending, []
 
 
 def confirm(
-    state: Any, session: Session, account: Account, pending: PendingLogin, code: str, *, ip: str | None
+    ctx: AccountsContext,
+    session: Session,
+    account: Account,
+    pending: PendingLogin,
+    code: str,
+    *,
+    ip: str | None,
 ) -> None:
     """Check the code (raises the second-factor errors), then apply the proposal."""
-    one_time.verify(state, session, account, purpose="key_data_change", code=code, ip=ip)
-    apply(state, session, account, pending, ip=ip)
+    one_time.verify(ctx.codes, session, account, purpose="key_data_change", code=code, ip=ip)
+    apply(ctx, session, account, pending, ip=ip)
 
 
-def apply(state: Any, session: Session, account: Account, pending: PendingLogin, *, ip: str | None) -> None:
+def apply(
+    ctx: AccountsContext, session: Session, account: Account, pending: PendingLogin, *, ip: str | None
+) -> None:
     """After the code: write the new data, re-check the registry, log it and the level change."""
     data: dict[str, Any] = json.loads(
-        state.field_cipher.open(pending.payload_encrypted or "", "key_data_proposal")
+        ctx.field_cipher.open(pending.payload_encrypted or "", "key_data_proposal")
     )
     for date_field in ("birth_date", "passport_issue_date"):
         if data.get(date_field):
@@ -111,10 +120,10 @@ def apply(state: Any, session: Session, account: Account, pending: PendingLogin,
     account.first_name = data["first_name"]
     account.middle_name = data.get("middle_name")
     account.birth_date = data["birth_date"]
-    seal_key_data(account, state.field_cipher, data)
+    seal_key_data(account, ctx.field_cipher, data)
     account.identity_confirmed_at = None  # a confirmed identity was of the old data
     account.identity_confirmed_by = None
-    run_registry_check(account, data, state.registry, utcnow())
+    run_registry_check(account, data, ctx.registry, ctx.clock())
     audit.record_event(
         session,
         event_type="key_data_changed",
@@ -124,5 +133,5 @@ def apply(state: Any, session: Session, account: Account, pending: PendingLogin,
         ip=ip,
         details={"registry_status": account.registry_status},
     )
-    contacts.note_level_change(state, session, account, ip=ip)
-    login_service.finish_pending(session, pending)
+    contacts.note_level_change(ctx, session, account, ip=ip)
+    pending_requests.finish(session, pending)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
+from idp.accounts import repository
 from idp.accounts.models import Account
 
 
@@ -29,35 +29,19 @@ def is_locked(account: Account, now: dt.datetime) -> bool:
 def register_failure(
     session: Session, account_id: int, *, now: dt.datetime, threshold: int, minutes: int
 ) -> FailureOutcome:
-    count = session.execute(
-        update(Account)
-        .where(Account.id == account_id, or_(Account.locked_until.is_(None), Account.locked_until <= now))
-        .values(failed_logins=Account.failed_logins + 1)
-        .returning(Account.failed_logins)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    count = repository.count_failed_login(session, account_id, now)
     if count is None:
-        until = session.get(Account, account_id, populate_existing=True)
+        until = repository.reload(session, account_id)
         return FailureOutcome(False, False, until.locked_until if until else None)
     if count < threshold:
         return FailureOutcome(True, False, None)
     locked_until = now + dt.timedelta(minutes=minutes)
-    won = session.execute(  # type: ignore[attr-defined]
-        update(Account)
-        .where(Account.id == account_id, Account.failed_logins >= threshold)
-        .values(locked_until=locked_until, failed_logins=0)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return FailureOutcome(True, won == 1, locked_until)
+    won = repository.lock_if_failed(session, account_id, threshold=threshold, until=locked_until)
+    return FailureOutcome(True, won, locked_until)
 
 
 def clear_failures(session: Session, account_id: int) -> None:
-    session.execute(
-        update(Account)
-        .where(Account.id == account_id, Account.failed_logins != 0)
-        .values(failed_logins=0)
-        .execution_options(synchronize_session=False)
-    )
+    repository.clear_failed_logins(session, account_id)
 
 
 def unlock(account: Account) -> None:

@@ -26,10 +26,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, or_, select, update
+from sqlalchemy import RowMapping, Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from idp.accounts import repository
 from idp.accounts.models import Account
 from idp.accounts.protection import (
     COMBINED_LOOKUPS,
@@ -141,18 +142,16 @@ def reencrypt_personal_data(
         report.columns[field + ENCRYPTED_SUFFIX] = ColumnCounts()
     for name in lookups:
         report.lookups[name + LOOKUP_SUFFIX] = 0
-    wanted = [table.c.id, *(table.c[f + ENCRYPTED_SUFFIX] for f in fields)]
-    wanted += [table.c[name + LOOKUP_SUFFIX] for name in lookups]
-    any_value = or_(*(table.c[f + ENCRYPTED_SUFFIX].is_not(None) for f in fields))
+    sealed = [f + ENCRYPTED_SUFFIX for f in fields]
+    wanted = [*sealed, *(name + LOOKUP_SUFFIX for name in lookups)]
     after = start_after_id
     while max_rows is None or report.rows < max_rows:
         limit = BATCH_SIZE if max_rows is None else min(BATCH_SIZE, max_rows - report.rows)
-        stmt = select(*wanted).where(table.c.id > after, any_value).order_by(table.c.id).limit(limit)
-        rows = session.execute(stmt).all()
+        rows = repository.sealed_rows_after(session, table, wanted, sealed, after, limit)
         for row in rows:
-            _reencrypt_row(session, cipher, table, fields, lookups, row._mapping, report)
+            _reencrypt_row(session, cipher, table, fields, lookups, row, report)
         if rows:
-            after = report.last_id = rows[-1].id
+            after = report.last_id = int(rows[-1]["id"])
             report.rows += len(rows)
         if len(rows) < limit:
             break
@@ -204,7 +203,7 @@ def _reencrypt_row(
         return
     try:
         with session.begin_nested():
-            session.execute(update(table).where(table.c.id == row_id).values(changes))
+            repository.update_row(session, table, row_id, changes)
     except IntegrityError:
         # Another account already holds this lookup: the same SNILS/INN/passport was stored again
         # under the new key while this row still had the old one.

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import RowMapping, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
@@ -42,3 +45,60 @@ def by_oid(session: Session, oid: int) -> Account | None:
 
 def by_lookup(session: Session, column: str, value: str) -> Account | None:
     return session.scalar(select(Account).where(getattr(Account, column) == value))
+
+
+def reload(session: Session, account_id: int) -> Account | None:
+    """The account as the database has it now (another transaction may have changed it)."""
+    return session.get(Account, account_id, populate_existing=True)
+
+
+# --- lockout (R-LOG-6): each change one conditional UPDATE, so parallel failures count exactly ---
+def count_failed_login(session: Session, account_id: int, now: dt.datetime) -> int | None:
+    """Add one failure unless the account is locked; the new count, or None when locked."""
+    count: int | None = session.execute(
+        update(Account)
+        .where(Account.id == account_id, or_(Account.locked_until.is_(None), Account.locked_until <= now))
+        .values(failed_logins=Account.failed_logins + 1)
+        .returning(Account.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return count
+
+
+def lock_if_failed(session: Session, account_id: int, *, threshold: int, until: dt.datetime) -> bool:
+    """Lock the account when it reached ``threshold`` failures; True for the one caller that locked."""
+    result = session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.failed_logins >= threshold)
+        .values(locked_until=until, failed_logins=0)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def clear_failed_logins(session: Session, account_id: int) -> None:
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.failed_logins != 0)
+        .values(failed_logins=0)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- re-encryption of personal data (accounts.reencrypt walks any table with sealed columns) ---
+def sealed_rows_after(
+    session: Session, table: Table, columns: Sequence[str], sealed: Sequence[str], after: int, limit: int
+) -> list[RowMapping]:
+    """Up to ``limit`` rows of ``table`` with an id above ``after`` and at least one ``sealed`` column
+    set, by id: their id and ``columns``."""
+    stmt = (
+        select(table.c.id, *(table.c[c] for c in columns))
+        .where(table.c.id > after, or_(*(table.c[c].is_not(None) for c in sealed)))
+        .order_by(table.c.id)
+        .limit(limit)
+    )
+    return [row._mapping for row in session.execute(stmt)]
+
+
+def update_row(session: Session, table: Table, row_id: int, changes: dict[str, str]) -> None:
+    session.execute(update(table).where(table.c.id == row_id).values(changes))

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from idp.accounts import contacts, registration
+from idp.accounts import contacts
 from idp.accounts.errors import ContactTakenError
 from idp.accounts.validation import InvalidFieldsError, validate_registration
 from idp.dependencies import (
     SESSION_COOKIE,
-    CipherDep,
+    AccountsContextDep,
     PolicyDep,
     SessionDep,
     SettingsDep,
@@ -22,7 +22,6 @@ from idp.dependencies import (
 from idp.login.forms import PageKit
 from idp.second_factor.assurance import assurance_after
 from idp.sessions import service as sessions_service
-from shared.db import utcnow
 from shared.openapi import problem_responses
 
 router = APIRouter(tags=["accounts"])
@@ -94,24 +93,25 @@ def register_submit(
     form: FormDep,
     session: SessionDep,
     settings: SettingsDep,
-    cipher: CipherDep,
     policy: PolicyDep,
+    accounts: AccountsContextDep,
 ) -> Response:
     kit = PageKit(request, settings)
     if not kit.csrf_ok(form.get("csrf_token")):
         return kit.csrf_failed()
     values = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
-    clean, problems = validate_registration(form, today=utcnow().date(), allow_test_domains=settings.dev_mode)
+    clean, problems = validate_registration(
+        form, today=accounts.clock().date(), allow_test_domains=settings.dev_mode
+    )
     if problems:
         return _form_page(kit, values, {e.field: e.message(kit.locale) for e in problems}, 422)
     try:
-        account = registration.register(session, cipher, request.app.state.registry, clean, now=utcnow())
+        account, _ = contacts.register(accounts, session, clean, ip=_ip(request), locale=kit.locale)
     except ContactTakenError as exc:
         taken = {
             e["field"]: e["message"] if kit.locale == "ru" else e["message_en"] for e in exc.extra["errors"]
         }
         return _form_page(kit, values, taken, 409)
-    contacts.after_registration(request.app.state, session, account, ip=_ip(request), locale=kit.locale)
     _, cookie = sessions_service.start_session(
         session,
         policy,
@@ -187,16 +187,19 @@ class LevelOut(BaseModel):
     ),
 )
 def register_api(
-    request: Request, body: RegistrationIn, session: SessionDep, cipher: CipherDep, settings: SettingsDep
+    request: Request,
+    body: RegistrationIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    accounts: AccountsContextDep,
 ) -> RegistrationOut:
     data = body.model_dump(exclude={"locale"})
-    clean, problems = validate_registration(data, today=utcnow().date(), allow_test_domains=settings.dev_mode)
+    clean, problems = validate_registration(
+        data, today=accounts.clock().date(), allow_test_domains=settings.dev_mode
+    )
     if problems:
         raise InvalidFieldsError(problems, body.locale)
-    account = registration.register(session, cipher, request.app.state.registry, clean, now=utcnow())
-    sent = contacts.after_registration(
-        request.app.state, session, account, ip=_ip(request), locale=body.locale
-    )
+    account, sent = contacts.register(accounts, session, clean, ip=_ip(request), locale=body.locale)
     return RegistrationOut(
         oid=account.oid,
         level=account.level,
@@ -221,17 +224,21 @@ def register_api(
         }
     ),
 )
-def confirm_phone_api(body: PhoneConfirmationIn, request: Request, session: SessionDep) -> LevelOut:
+def confirm_phone_api(
+    body: PhoneConfirmationIn, request: Request, session: SessionDep, accounts: AccountsContextDep
+) -> LevelOut:
     account = contacts.confirm_phone_by_token(
-        request.app.state, session, body.confirmation_token, body.code, ip=_ip(request)
+        accounts, session, body.confirmation_token, body.code, ip=_ip(request)
     )
     return LevelOut(oid=account.oid, level=account.level)
 
 
 @router.get("/confirm-email", include_in_schema=False)
-def confirm_email(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
+def confirm_email(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, accounts: AccountsContextDep
+) -> Response:
     kit = PageKit(request, settings)
-    outcome = contacts.confirm_email_link(request.app.state, session, token, ip=_ip(request))
+    outcome = contacts.confirm_email_link(accounts, session, token, ip=_ip(request))
     if outcome == "confirmed":
         return kit.message(kit.t("email_confirmed"))
     return kit.message(kit.t(f"email_link_{outcome}"), status=400, error=True)

@@ -132,6 +132,42 @@ def record_event(
     return event
 
 
+@dataclasses.dataclass(frozen=True)
+class AdminCaller:
+    """Who performs an admin API action: the admin client named by its token, and from where."""
+
+    client_id: str
+    ip: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"admin:{self.client_id}"
+
+
+def record_admin_action(
+    session: Session,
+    caller: AdminCaller,
+    action: str,
+    *,
+    result: str = "success",
+    account_id: int | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> SecurityEvent:
+    """One admin action (R-SEC-1): ``admin_action`` by ``admin:<client_id>``, the action and the
+    admin client's id in ``details``. Written by the service that acts, in its transaction."""
+    return record_event(
+        session,
+        event_type="admin_action",
+        result=result,
+        actor=caller.actor,
+        account_id=account_id,
+        ip=caller.ip,
+        user_agent=caller.user_agent,
+        details={"action": action, "admin_client_id": caller.client_id, **(details or {})},
+    )
+
+
 def _content(event: SecurityEvent) -> dict[str, Any]:
     return {
         "occurred_at": event.occurred_at,

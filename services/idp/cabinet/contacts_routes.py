@@ -13,7 +13,7 @@ from idp.accounts.errors import ContactTakenError
 from idp.accounts.routes import FormDep
 from idp.accounts.validation import FieldError
 from idp.cabinet.routes import notice_from, open_page, submit_form
-from idp.dependencies import BrowserSessionDep, CipherDep, SessionDep
+from idp.dependencies import AccountsContextDep, BrowserSessionDep, CipherDep, LoginContextDep, SessionDep
 from idp.login import codes_ui, flow
 from idp.login.forms import PageKit
 from idp.notifications.errors import NotifierUnavailableError
@@ -85,7 +85,7 @@ def contact_send(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
-    cipher: CipherDep,
+    accounts: AccountsContextDep,
     csrf_token: CsrfForm = "",
     value: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
@@ -94,16 +94,8 @@ def contact_send(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    state = request.app.state
     try:
-        if value.strip():
-            contacts.propose_contact(session, cipher, account, kind, value)
-        if kind == "phone":
-            contacts.send_phone_code(
-                state, session, account, phone=account.pending_phone, locale=kit.locale, ip=_ip(request)
-            )
-        elif not contacts.send_email_link(state, session, account, locale=kit.locale, ip=_ip(request)):
-            raise NotifierUnavailableError("e-mail not queued")
+        contacts.change_contact(accounts, session, account, kind, value, locale=kit.locale, ip=_ip(request))
     except FieldError as exc:
         return _contact_page(kit, account, kind, error=exc.message(kit.locale), status=400)
     except ContactTakenError:
@@ -121,6 +113,7 @@ def contact_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    accounts: AccountsContextDep,
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
@@ -130,17 +123,7 @@ def contact_confirm(
         return opened
     account, kit = opened
     try:
-        if kind == "phone":
-            contacts.confirm_phone(
-                request.app.state,
-                session,
-                account,
-                code.strip(),
-                ip=_ip(request),
-                phone=account.pending_phone,
-            )
-        else:
-            contacts.confirm_email_code(request.app.state, session, account, code.strip(), ip=_ip(request))
+        contacts.confirm_contact(accounts, session, account, kind, code.strip(), ip=_ip(request))
     except sf_errors.SecondFactorError as exc:
         return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=400)
     return kit.see_other("/account?done=contact_confirmed")
@@ -173,7 +156,12 @@ def key_data_form(
 
 @router.post("/key-data")
 def key_data_submit(
-    request: Request, form: FormDep, session: SessionDep, browser: BrowserSessionDep
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    ctx: LoginContextDep,
+    accounts: AccountsContextDep,
 ) -> Response:
     opened = submit_form(request, session, browser, form.get("csrf_token"))
     if isinstance(opened, Response):
@@ -193,7 +181,7 @@ def key_data_submit(
         )
 
     try:
-        pending, problems = key_data.propose(request.app.state, session, account, form)
+        pending, problems = key_data.propose(accounts, session, account, form)
     except ContactTakenError as exc:
         return again({e["field"]: kit.t("contact_taken") for e in exc.extra["errors"]}, 409)
     if problems:
@@ -204,7 +192,7 @@ def key_data_submit(
     pending.method = options[0]
     problem = codes_ui.send_for(
         kit,
-        request.app.state,
+        ctx,
         session,
         account,
         pending,
@@ -220,6 +208,7 @@ def key_data_code_form(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     p: str = "",
     problem: str | None = None,
 ) -> Response:
@@ -227,7 +216,7 @@ def key_data_code_form(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    pending = flow.find_pending(session, p, "key_data")
+    pending = flow.find_pending(ctx, session, p, "key_data")
     if pending is None or pending.account_id != account.id:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     return kit.page(
@@ -245,6 +234,8 @@ def key_data_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
+    accounts: AccountsContextDep,
     p: Annotated[str, Form(max_length=128)] = "",
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
@@ -253,13 +244,13 @@ def key_data_confirm(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    pending = flow.find_pending(session, p, "key_data")
+    pending = flow.find_pending(ctx, session, p, "key_data")
     if pending is None or pending.account_id != account.id:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
     try:
-        key_data.confirm(request.app.state, session, account, pending, code.strip(), ip=_ip(request))
+        key_data.confirm(accounts, session, account, pending, code.strip(), ip=_ip(request))
     except sf_errors.SecondFactorError as exc:
         return kit.page(
             "login_code.html",

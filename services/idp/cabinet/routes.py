@@ -12,7 +12,6 @@ from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
 from idp.accounts.models import Account
-from idp.audit import service as audit
 from idp.cabinet import service
 from idp.dependencies import BackchannelDep, BrowserSessionDep, CipherDep, SessionDep
 from idp.login.forms import PageKit
@@ -54,6 +53,10 @@ def submit_form(
     return opened
 
 
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def notice_from(request: Request, kit: PageKit, allowed: Iterable[str]) -> str | None:
     done = request.query_params.get("done")
     return kit.t(done) if done is not None and done in set(allowed) else None
@@ -93,18 +96,9 @@ def end_session(
         return opened
     account, kit = opened
     try:
-        service.end_my_session(session, account, session_id, backchannel.dispatch)
+        service.end_my_session(session, account, session_id, backchannel.dispatch, ip=_ip(request))
     except service.NothingToEndError:
         return kit.message(kit.t("interaction_expired"), status=404, error=True)
-    audit.record_event(
-        session,
-        event_type="session_ended",
-        result="success",
-        actor=f"account:{account.id}",
-        account_id=account.id,
-        ip=request.client.host if request.client else None,
-        details={"session_id": session_id, "by": "owner"},
-    )
     return kit.see_other("/account/security?done=ended")
 
 
@@ -142,18 +136,9 @@ def revoke_app(
         return opened
     account, kit = opened
     try:
-        service.revoke_my_grant(session, account, client_id, backchannel.dispatch)
+        service.revoke_my_grant(session, account, client_id, backchannel.dispatch, ip=_ip(request))
     except service.NothingToEndError:
         return kit.message(kit.t("no_grants"), status=404, error=True)
-    audit.record_event(
-        session,
-        event_type="grant_revoked",
-        result="success",
-        actor=f"account:{account.id}",
-        account_id=account.id,
-        ip=request.client.host if request.client else None,
-        details={"client_id": client_id},
-    )
     return kit.see_other("/account/apps?done=revoked")
 
 
@@ -172,7 +157,7 @@ def events(request: Request, session: SessionDep, browser: BrowserSessionDep) ->
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    rows = audit.events_for_account(session, account.id, limit=100)
+    rows = service.my_events(session, account.id)
     return kit.page(
         "cabinet_events.html",
         title=kit.t("nav_events"),

@@ -12,10 +12,10 @@ from idp.accounts.passwords import verify_password
 from idp.accounts.validation import login_variants, validate_password
 from idp.audit import service as audit
 from idp.login import flow, recovery
+from idp.login.flow import LoginContext
 from idp.second_factor import devices, totp
 from idp.second_factor.errors import TrustedDeviceNotFoundError
 from idp.second_factor.models import TrustedDevice
-from shared.db import utcnow
 from shared.errors import AppError
 
 
@@ -32,7 +32,7 @@ class MethodUnavailableError(AppError):
 
 
 def change_password(
-    state: Any,
+    ctx: LoginContext,
     session: Session,
     account: Account,
     current: str,
@@ -53,7 +53,7 @@ def change_password(
             ip=who.ip,
         )
         raise WrongCurrentPasswordError("The current password is wrong.")
-    cipher = state.field_cipher
+    cipher = ctx.field_cipher
     snils = cipher.open(account.snils_encrypted, "snils") if account.snils_encrypted else None
     validate_password(
         new,
@@ -61,7 +61,7 @@ def change_password(
         field="new_password",
     )
     recovery.set_password(
-        state, session, account, new, who=who, on_commit=on_commit, reason="changed", keep_sid=keep_sid
+        ctx, session, account, new, who=who, on_commit=on_commit, reason="changed", keep_sid=keep_sid
     )
 
 
@@ -84,13 +84,15 @@ def set_second_factor(session: Session, account: Account, method: str, who: flow
     )
 
 
-def start_totp(state: Any, session: Session, account: Account) -> totp.TotpEnrollment:
+def start_totp(ctx: LoginContext, session: Session, account: Account) -> totp.TotpEnrollment:
     label = account.email or account.phone or str(account.oid)
-    return totp.begin_totp_enrollment(session, account.id, state.field_cipher, "IdP", label, utcnow())
+    return totp.begin_totp_enrollment(session, account.id, ctx.field_cipher, "IdP", label, ctx.clock())
 
 
-def confirm_totp(state: Any, session: Session, account: Account, code: str, who: flow.Client) -> list[str]:
-    recovery_codes = totp.confirm_totp_enrollment(session, account.id, code, state.field_cipher, utcnow())
+def confirm_totp(
+    ctx: LoginContext, session: Session, account: Account, code: str, who: flow.Client
+) -> list[str]:
+    recovery_codes = totp.confirm_totp_enrollment(session, account.id, code, ctx.field_cipher, ctx.clock())
     audit.record_event(
         session,
         event_type="second_factor_changed",
@@ -118,13 +120,15 @@ def disable_totp(session: Session, account: Account, who: flow.Client) -> None:
         )
 
 
-def my_devices(session: Session, account: Account) -> list[TrustedDevice]:
-    return list(devices.list_trusted_devices(session, account.id, utcnow()))
+def my_devices(ctx: LoginContext, session: Session, account: Account) -> list[TrustedDevice]:
+    return list(devices.list_trusted_devices(session, account.id, ctx.clock()))
 
 
-def revoke_device(session: Session, account: Account, device_id: int, who: flow.Client) -> bool:
+def revoke_device(
+    ctx: LoginContext, session: Session, account: Account, device_id: int, who: flow.Client
+) -> bool:
     try:
-        devices.revoke_trusted_device(session, account.id, device_id, utcnow())
+        devices.revoke_trusted_device(session, account.id, device_id, ctx.clock())
     except TrustedDeviceNotFoundError:
         return False
     audit.record_event(

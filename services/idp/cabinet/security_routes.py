@@ -11,8 +11,9 @@ from idp.accounts.validation import FieldError
 from idp.cabinet import security
 from idp.cabinet import service as cabinet
 from idp.cabinet.routes import notice_from, open_page, submit_form
-from idp.dependencies import BackchannelDep, BrowserSessionDep, SessionDep
+from idp.dependencies import BackchannelDep, BrowserSessionDep, LoginContextDep, SessionDep
 from idp.login import flow
+from idp.login.flow import LoginContext
 from idp.login.forms import PageKit
 from idp.second_factor import totp
 from idp.second_factor.errors import SecondFactorError
@@ -29,6 +30,7 @@ def _who(request: Request) -> flow.Client:
 
 def _page(
     kit: PageKit,
+    ctx: LoginContext,
     session: Any,
     account: Any,
     browser: Any,
@@ -54,7 +56,7 @@ def _page(
         title=kit.t("nav_security"),
         current="/account/security",
         sessions=cabinet.my_sessions(session, account.id, browser.session.sid),
-        devices=security.my_devices(session, account),
+        devices=security.my_devices(ctx, session, account),
         mfa_options=mfa_options,
         totp_enabled=totp.totp_enabled(session, account.id),
         error=error,
@@ -63,12 +65,14 @@ def _page(
 
 
 @router.get("/security")
-def security_page(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
+def security_page(
+    request: Request, session: SessionDep, browser: BrowserSessionDep, ctx: LoginContextDep
+) -> Response:
     opened = open_page(request, session, browser)
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    return _page(kit, session, account, browser, notice=notice_from(request, kit, NOTICES))
+    return _page(kit, ctx, session, account, browser, notice=notice_from(request, kit, NOTICES))
 
 
 @router.post("/password")
@@ -76,6 +80,7 @@ def change_password(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     backchannel: BackchannelDep,
     csrf_token: CsrfForm = "",
     current_password: SecretForm = "",
@@ -87,10 +92,10 @@ def change_password(
         return opened
     account, kit = opened
     if new_password != repeat_password:
-        return _page(kit, session, account, browser, error=kit.t("passwords_differ"), status=400)
+        return _page(kit, ctx, session, account, browser, error=kit.t("passwords_differ"), status=400)
     try:
         security.change_password(
-            request.app.state,
+            ctx,
             session,
             account,
             current_password,
@@ -100,9 +105,9 @@ def change_password(
             on_commit=backchannel.dispatch,
         )
     except security.WrongCurrentPasswordError:
-        return _page(kit, session, account, browser, error=kit.t("wrong_current_password"), status=400)
+        return _page(kit, ctx, session, account, browser, error=kit.t("wrong_current_password"), status=400)
     except FieldError as exc:
-        return _page(kit, session, account, browser, error=exc.message(kit.locale), status=400)
+        return _page(kit, ctx, session, account, browser, error=exc.message(kit.locale), status=400)
     return kit.see_other("/account/security?done=password_saved")
 
 
@@ -111,6 +116,7 @@ def set_mfa(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     csrf_token: CsrfForm = "",
     method: Annotated[str, Form(max_length=8)] = "none",
 ) -> Response:
@@ -121,7 +127,7 @@ def set_mfa(
     try:
         security.set_second_factor(session, account, method, _who(request))
     except security.MethodUnavailableError:
-        return _page(kit, session, account, browser, error=kit.t("mfa_unavailable"), status=400)
+        return _page(kit, ctx, session, account, browser, error=kit.t("mfa_unavailable"), status=400)
     return kit.see_other("/account/security?done=mfa_saved")
 
 
@@ -130,6 +136,7 @@ def totp_start(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
     opened = submit_form(request, session, browser, csrf_token)
@@ -137,9 +144,9 @@ def totp_start(
         return opened
     account, kit = opened
     try:
-        enrollment = security.start_totp(request.app.state, session, account)
+        enrollment = security.start_totp(ctx, session, account)
     except SecondFactorError as exc:
-        return _page(kit, session, account, browser, error=exc.user_message(kit.locale), status=409)
+        return _page(kit, ctx, session, account, browser, error=exc.user_message(kit.locale), status=409)
     return kit.page(
         "cabinet_totp.html",
         title=kit.t("totp_enable"),
@@ -154,6 +161,7 @@ def totp_confirm(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     csrf_token: CsrfForm = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
@@ -162,9 +170,9 @@ def totp_confirm(
         return opened
     account, kit = opened
     try:
-        codes = security.confirm_totp(request.app.state, session, account, code, _who(request))
+        codes = security.confirm_totp(ctx, session, account, code, _who(request))
     except SecondFactorError as exc:
-        return _page(kit, session, account, browser, error=exc.user_message(kit.locale), status=400)
+        return _page(kit, ctx, session, account, browser, error=exc.user_message(kit.locale), status=400)
     return kit.page(
         "cabinet_totp.html", title=kit.t("recovery_codes"), current="/account/security", recovery_codes=codes
     )
@@ -175,6 +183,7 @@ def totp_disable(
     request: Request,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
     opened = submit_form(request, session, browser, csrf_token)
@@ -191,12 +200,13 @@ def revoke_device(
     device_id: int,
     session: SessionDep,
     browser: BrowserSessionDep,
+    ctx: LoginContextDep,
     csrf_token: CsrfForm = "",
 ) -> Response:
     opened = submit_form(request, session, browser, csrf_token)
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    if not security.revoke_device(session, account, device_id, _who(request)):
+    if not security.revoke_device(ctx, session, account, device_id, _who(request)):
         return kit.message(kit.t("no_devices"), status=404, error=True)
     return kit.see_other("/account/security?done=device_revoked")

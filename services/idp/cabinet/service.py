@@ -16,12 +16,13 @@ from idp.accounts import levels
 from idp.accounts.models import Account
 from idp.accounts.protection import FieldCipher
 from idp.accounts.service import format_snils
+from idp.audit import service as audit
+from idp.audit.models import SecurityEvent
 from idp.clients import service as clients_service
 from idp.consents import service as consents_service
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import LogoutDelivery
 from idp.tokens import service as tokens_service
-from shared.db import after_commit
 from shared.errors import NotFoundError
 
 
@@ -85,11 +86,22 @@ def end_my_session(
     account: Account,
     session_id: int,
     on_commit: Callable[[list[LogoutDelivery]], object] | None,
+    *,
+    ip: str | None = None,
 ) -> None:
     for row in sessions_service.active_sessions(session, account.id):
         if row.id == session_id:
             sessions_service.end_session(
                 session, row, "ended_by_owner", subject=account.sub, on_commit=on_commit
+            )
+            audit.record_event(
+                session,
+                event_type="session_ended",
+                result="success",
+                actor=f"account:{account.id}",
+                account_id=account.id,
+                ip=ip,
+                details={"session_id": session_id, "by": "owner"},
             )
             return
     raise NothingToEndError("No such session.")
@@ -123,12 +135,25 @@ def revoke_my_grant(
     account: Account,
     client_id: str,
     on_commit: Callable[[list[LogoutDelivery]], object] | None,
+    *,
+    ip: str | None = None,
 ) -> None:
     """R-CON-2: revoking ends the client's tokens and tells it by back-channel logout."""
-    deliveries = sessions_service.deliveries_for_client(session, account.id, client_id, account.sub)
     if consents_service.revoke(session, account.id, client_id) is None:
         raise NothingToEndError("No such grant.")
     tokens_service.revoke_client_tokens(session, account.id, client_id)
-    if deliveries and on_commit is not None:
-        callback = on_commit
-        after_commit(session, lambda: callback(deliveries))
+    audit.record_event(
+        session,
+        event_type="grant_revoked",
+        result="success",
+        actor=f"account:{account.id}",
+        account_id=account.id,
+        ip=ip,
+        details={"client_id": client_id},
+    )
+    sessions_service.log_client_out(session, account.id, client_id, account.sub, on_commit)
+
+
+def my_events(session: Session, account_id: int) -> list[SecurityEvent]:
+    """«Журнал событий»: the account's latest security-log entries (R-SEC-1)."""
+    return list(audit.events_for_account(session, account_id, limit=100))

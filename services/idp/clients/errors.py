@@ -17,3 +17,11 @@ class InvalidClientMetadataError(AppError):
     status_code = 422
     code = "invalid_client_metadata"
     title = "Invalid client metadata"
+
+
+class LastAdminClientError(ConflictError):
+    """The change would leave no client that can get an admin token: the admin API would lock out
+    every operator (a schemathesis run once deleted every client, the admin among them)."""
+
+    code = "last_admin_client"
+    title = "Last admin client"

@@ -25,3 +25,10 @@ def add(session: Session, client: Client) -> Client:
 def delete(session: Session, client: Client) -> None:
     session.delete(client)
     session.flush()
+
+
+def lock_all(session: Session) -> Sequence[Client]:
+    """Every client, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL; SQLite's
+    ``BEGIN IMMEDIATE`` already serialises writers): two admins removing the last two admin clients
+    at once must not both succeed."""
+    return session.scalars(select(Client).order_by(Client.id).with_for_update()).all()

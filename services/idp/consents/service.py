@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from idp.audit import service as audit
 from idp.consents import repository
 from idp.consents.models import Consent
 from shared.db import utcnow
@@ -18,19 +19,32 @@ def covering_consent(session: Session, account_id: int, client_id: str, scopes: 
     return consent if scopes <= set(consent.scopes) else None
 
 
-def grant(session: Session, account_id: int, client_id: str, scopes: set[str]) -> Consent:
+def grant(
+    session: Session, account_id: int, client_id: str, scopes: set[str], *, ip: str | None = None
+) -> Consent:
+    """Remember the person's consent (widening an earlier one) and write it to the security log."""
     consent = repository.find(session, account_id, client_id)
     now = utcnow()
     if consent is None:
-        return repository.add(
+        consent = repository.add(
             session,
             Consent(account_id=account_id, client_id=client_id, scopes=sorted(scopes), granted_at=now),
         )
-    previous = set(consent.scopes) if consent.revoked_at is None else set()
-    consent.scopes = sorted(previous | scopes)
-    consent.granted_at = now
-    consent.revoked_at = None
-    session.flush()
+    else:
+        previous = set(consent.scopes) if consent.revoked_at is None else set()
+        consent.scopes = sorted(previous | scopes)
+        consent.granted_at = now
+        consent.revoked_at = None
+        session.flush()
+    audit.record_event(
+        session,
+        event_type="grant_given",
+        result="success",
+        actor=f"account:{account_id}",
+        account_id=account_id,
+        ip=ip,
+        details={"client_id": client_id, "scopes": sorted(scopes)},
+    )
     return consent
 
 

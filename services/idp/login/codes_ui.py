@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.login import flow
+from idp.login.flow import LoginContext
 from idp.login.forms import PageKit
-from idp.login.models import PendingLogin
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import errors as codes
+from idp.second_factor.models import PendingLogin
 
 #: what a wrong, spent or late code raises
 CODE_ERRORS = (
@@ -39,7 +40,7 @@ def mask(account: Account, channel: str) -> str:
 
 def send_for(
     kit: PageKit,
-    state: Any,
+    ctx: LoginContext,
     session: Session,
     account: Account,
     pending: PendingLogin,
@@ -49,7 +50,7 @@ def send_for(
     """Send a login code; returns a problem key for the page instead of raising."""
     purpose = CODE_PURPOSE.get(pending.purpose, pending.purpose)
     try:
-        flow.send_code(state, session, account, purpose=purpose, channel=channel, locale=kit.locale, who=who)
+        flow.send_code(ctx, session, account, purpose=purpose, channel=channel, locale=kit.locale, who=who)
     except codes.CodeCooldownError as exc:
         return f"cooldown:{exc.retry_after}"
     except codes.TooManyCodesError:

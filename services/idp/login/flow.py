@@ -23,15 +23,30 @@ from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
 from idp.accounts.protection import FieldCipher
 from idp.audit import service as audit
-from idp.login import delivery, one_time
-from idp.login import repository as login_repository
-from idp.login.models import PendingLogin
-from idp.second_factor import codes, devices, totp
+from idp.notifications import delivery
+from idp.notifications.delivery import Notices
+from idp.second_factor import codes, devices, one_time, totp
 from idp.second_factor import errors as sf_errors
+from idp.second_factor import pending as pending_requests
 from idp.second_factor.assurance import assurance_after
+from idp.second_factor.models import PendingLogin
+from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions import service as sessions_service
 from idp.sessions.models import UserSession
-from shared.db import utcnow
+from idp.settings import IdpSettings
+from shared.clock import Clock
+
+
+@dataclass(frozen=True)
+class LoginContext:
+    """What the login, second-factor, recovery and password flows need, built once in main.py."""
+
+    settings: IdpSettings
+    field_cipher: FieldCipher
+    session_policy: sessions_service.SessionPolicy
+    codes: OneTimeCodes
+    notices: Notices
+    clock: Clock
 
 
 @dataclass(frozen=True)
@@ -50,10 +65,10 @@ class PasswordCheck:
 
 
 def check_password(
-    state: Any, session: Session, cipher: FieldCipher, login: str, password: str, who: Client
+    ctx: LoginContext, session: Session, cipher: FieldCipher, login: str, password: str, who: Client
 ) -> PasswordCheck:
-    settings = state.settings
-    now = utcnow()
+    settings = ctx.settings
+    now = ctx.clock()
     account = accounts_service.find_by_login(session, cipher, login)
     if account is not None and lockout.is_locked(account, now):
         audit.record_event(
@@ -105,7 +120,7 @@ def check_password(
             details={"minutes": settings.lockout_minutes},
         )
         delivery.alert_after_commit(
-            state,
+            ctx.notices,
             session,
             account,
             kind="lockout",
@@ -143,7 +158,7 @@ def preferred_method(account: Account, options: list[str]) -> str:
 
 
 def begin_second_factor(
-    state: Any,
+    ctx: LoginContext,
     session: Session,
     account: Account,
     *,
@@ -152,9 +167,8 @@ def begin_second_factor(
     next_path: str | None,
     new_device: bool,
 ) -> PendingLogin:
-    now = utcnow()
-    login_repository.purge_expired_pending(session)
-    return login_repository.add_pending(
+    now = ctx.clock()
+    return pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -165,37 +179,44 @@ def begin_second_factor(
             method=method,
             new_device=new_device,
             created_at=now,
-            expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
+            expires_at=now + dt.timedelta(seconds=ctx.settings.interaction_ttl),
         ),
+        now,
     )
 
 
-def find_pending(session: Session, handle: str | None, purpose: str) -> PendingLogin | None:
-    if not handle:
-        return None
-    row = login_repository.pending_by_handle(session, handle)
-    if row is None or row.purpose != purpose or row.expires_at <= utcnow():
-        return None
-    return row
+def find_pending(
+    ctx: LoginContext, session: Session, handle: str | None, purpose: str
+) -> PendingLogin | None:
+    return pending_requests.find(session, handle, purpose, ctx.clock())
 
 
 def send_code(
-    state: Any, session: Session, account: Account, *, purpose: str, channel: str, locale: str, who: Client
+    ctx: LoginContext,
+    session: Session,
+    account: Account,
+    *,
+    purpose: str,
+    channel: str,
+    locale: str,
+    who: Client,
 ) -> codes.IssuedCode:
     """Issue and send a code; cooldown / hourly errors and NotifierUnavailableError propagate."""
-    return one_time.send(state, session, account, purpose=purpose, channel=channel, locale=locale, ip=who.ip)
+    return one_time.send(
+        ctx.codes, session, account, purpose=purpose, channel=channel, locale=locale, ip=who.ip
+    )
 
 
 def check_second_factor(
-    state: Any, session: Session, account: Account, *, method: str, code: str, who: Client
+    ctx: LoginContext, session: Session, account: Account, *, method: str, code: str, who: Client
 ) -> str:
     """The method that succeeded (``sms``/``email``/``totp``/``recovery_code``); raises the code errors."""
     if method != "totp":
-        one_time.verify(state, session, account, purpose="login", code=code, ip=who.ip)
+        one_time.verify(ctx.codes, session, account, purpose="login", code=code, ip=who.ip)
         return method
-    settings = state.settings
-    now = utcnow()
-    if totp.verify_totp(session, account.id, code, state.field_cipher, now):
+    settings = ctx.settings
+    now = ctx.clock()
+    if totp.verify_totp(session, account.id, code, ctx.field_cipher, now):
         return "totp"
     if totp.verify_recovery_code(session, account.id, code, now):
         return "recovery_code"
@@ -209,7 +230,7 @@ def check_second_factor(
 
 
 def complete_login(
-    state: Any,
+    ctx: LoginContext,
     session: Session,
     account: Account,
     *,
@@ -231,7 +252,7 @@ def complete_login(
             )
         _, cookie = sessions_service.start_session(
             session,
-            state.session_policy,
+            ctx.session_policy,
             account_id=account.id,
             acr=acr,
             amr=amr,
@@ -250,26 +271,26 @@ def complete_login(
     )
     if new_device:
         delivery.alert_after_commit(
-            state,
+            ctx.notices,
             session,
             account,
             kind="new_login",
             ip=who.ip,
             device=(who.user_agent or "")[:120] or None,
-            at=utcnow(),
+            at=ctx.clock(),
             idempotency_key=f"new-login:{account.id}:{secrets.token_hex(8)}",
         )
     return cookie
 
 
-def trust_this_device(state: Any, session: Session, account: Account, who: Client) -> str:
+def trust_this_device(ctx: LoginContext, session: Session, account: Account, who: Client) -> str:
     return devices.trust_device(
-        session, account.id, who.user_agent, utcnow(), days=state.settings.trusted_device_days
+        session, account.id, who.user_agent, ctx.clock(), days=ctx.settings.trusted_device_days
     )
 
 
-def is_trusted(state: Any, session: Session, account: Account, cookie: str | None) -> bool:
-    return bool(cookie) and devices.is_trusted_device(session, account.id, cookie or "", utcnow())
+def is_trusted(ctx: LoginContext, session: Session, account: Account, cookie: str | None) -> bool:
+    return bool(cookie) and devices.is_trusted_device(session, account.id, cookie or "", ctx.clock())
 
 
 def end_everything(

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from idp.dependencies import CSRF_COOKIE
-from idp.login import service
+from idp.login import interactions
 from idp.login.i18n import pick_locale, text
 from idp.login.pages import redirect, render
 from idp.settings import IdpSettings
@@ -26,15 +26,15 @@ class PageKit:
         self.locale = pick_locale(
             request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), hinted_locale
         )
-        self.csrf_cookie = request.cookies.get(CSRF_COOKIE) or service.new_csrf_cookie()
-        self.csrf_token = service.csrf_token(settings.cookie_key.get_secret_value(), self.csrf_cookie)
+        self.csrf_cookie = request.cookies.get(CSRF_COOKIE) or interactions.new_csrf_cookie()
+        self.csrf_token = interactions.csrf_token(settings.cookie_key.get_secret_value(), self.csrf_cookie)
 
     def t(self, key: str, **params: str) -> str:
         return text(key, self.locale, **params)
 
     def csrf_ok(self, submitted: str | None) -> bool:
         key = self.settings.cookie_key.get_secret_value()
-        return service.csrf_valid(key, self.request.cookies.get(CSRF_COOKIE), submitted)
+        return interactions.csrf_valid(key, self.request.cookies.get(CSRF_COOKIE), submitted)
 
     def switch_url(self) -> str:
         params = dict(self.request.query_params)
@@ -48,15 +48,18 @@ class PageKit:
         response.set_cookie(
             CSRF_COOKIE, self.csrf_cookie, httponly=True, samesite="lax", secure=secure, path="/"
         )
-        response.set_cookie(
-            LANG_COOKIE,
-            self.locale,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-            path="/",
-            max_age=365 * 86400,
-        )
+        if self.request.query_params.get("lang") == self.locale:
+            # remembered only when the person chose it: a cookie written on every page would
+            # outrank every later relying party's ui_locales (OIDC Core §3.1.2.1)
+            response.set_cookie(
+                LANG_COOKIE,
+                self.locale,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+                path="/",
+                max_age=365 * 86400,
+            )
         return response
 
     def message(

@@ -189,8 +189,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The SNILS and passport check failed. Correct the data and submit it again.",
     },
     "next_confirm_identity": {
-        "ru": "Подтвердите личность в центре обслуживания или квалифицированной электронной подписью.",
-        "en": "Confirm your identity at a service centre or with a qualified electronic signature.",
+        "ru": "Подтвердите личность в центре обслуживания, предъявив паспорт.",
+        "en": "Confirm your identity in person at a service centre, with your passport.",
     },
     "reason_names_differ": {
         "ru": "ФИО не совпадает с данными паспорта",
@@ -218,8 +218,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "revoke": {"ru": "Отозвать доступ", "en": "Revoke access"},
     "granted_at": {"ru": "Разрешено", "en": "Granted"},
     "no_signatures": {
-        "ru": "Привязанных сертификатов электронной подписи нет.",
-        "en": "No electronic signature certificates are bound.",
+        "ru": (
+            "Привязанных сертификатов электронной подписи нет. "
+            "Вход по электронной подписи пока не поддерживается."
+        ),
+        "en": (
+            "No electronic signature certificates are bound. "
+            "Signing in with an electronic signature is not available yet."
+        ),
     },
     "no_events": {"ru": "Событий пока нет.", "en": "No events yet."},
     "ended": {"ru": "Сеанс завершён.", "en": "The session has ended."},

@@ -21,12 +21,14 @@ from idp.accounts.passwords import hash_password, verify_password
 from idp.accounts.protection import FieldCipher
 from idp.accounts.validation import login_variants, validate_password
 from idp.audit import service as audit
-from idp.login import delivery, flow, one_time
-from idp.login import repository as login_repository
-from idp.login.models import PendingLogin
+from idp.login import flow
+from idp.login.flow import LoginContext
+from idp.notifications import delivery
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import errors as sf_errors
-from shared.db import utcnow
+from idp.second_factor import one_time
+from idp.second_factor import pending as pending_requests
+from idp.second_factor.models import PendingLogin
 
 
 def recovery_channel(account: Account) -> str | None:
@@ -38,14 +40,13 @@ def recovery_channel(account: Account) -> str | None:
 
 
 def request_recovery(
-    state: Any, session: Session, cipher: FieldCipher, login: str, who: flow.Client, locale: str
+    ctx: LoginContext, session: Session, cipher: FieldCipher, login: str, who: flow.Client, locale: str
 ) -> PendingLogin:
     account = accounts_service.find_by_login(session, cipher, login)
     verify_password("recovery timing equaliser", None)  # same cost whether or not the account exists
-    now = utcnow()
-    login_repository.purge_expired_pending(session)
+    now = ctx.clock()
     channel = recovery_channel(account) if account else None
-    pending = login_repository.add_pending(
+    pending = pending_requests.park(
         session,
         PendingLogin(
             handle=secrets.token_urlsafe(24),
@@ -53,8 +54,9 @@ def request_recovery(
             account_id=account.id if account and channel else None,
             method=channel,
             created_at=now,
-            expires_at=now + dt.timedelta(seconds=state.settings.interaction_ttl),
+            expires_at=now + dt.timedelta(seconds=ctx.settings.interaction_ttl),
         ),
+        now,
     )
     if account is None:
         return pending
@@ -72,14 +74,12 @@ def request_recovery(
         with contextlib.suppress(
             sf_errors.CodeCooldownError, sf_errors.TooManyCodesError, NotifierUnavailableError
         ):
-            flow.send_code(
-                state, session, account, purpose="recovery", channel=channel, locale=locale, who=who
-            )
+            flow.send_code(ctx, session, account, purpose="recovery", channel=channel, locale=locale, who=who)
     return pending
 
 
 def complete_recovery(
-    state: Any,
+    ctx: LoginContext,
     session: Session,
     pending: PendingLogin,
     code: str,
@@ -93,20 +93,20 @@ def complete_recovery(
     account = accounts_service.get_account(session, pending.account_id)
     if account is None:
         raise sf_errors.InvalidCodeError(attempts_left=None)
-    cipher = state.field_cipher
+    cipher = ctx.field_cipher
     snils = cipher.open(account.snils_encrypted, "snils") if account.snils_encrypted else None
     validate_password(
         new_password,
         logins=login_variants(email=account.email, phone=account.phone, snils=snils),
         field="new_password",
     )
-    one_time.verify(state, session, account, purpose="recovery", code=code, ip=who.ip)
-    set_password(state, session, account, new_password, who=who, on_commit=on_commit, reason="recovered")
+    one_time.verify(ctx.codes, session, account, purpose="recovery", code=code, ip=who.ip)
+    set_password(ctx, session, account, new_password, who=who, on_commit=on_commit, reason="recovered")
     return account
 
 
 def set_password(
-    state: Any,
+    ctx: LoginContext,
     session: Session,
     account: Account,
     new_password: str,
@@ -117,7 +117,7 @@ def set_password(
     keep_sid: str | None = None,
 ) -> None:
     account.password_hash = hash_password(new_password)
-    account.password_changed_at = utcnow()
+    account.password_changed_at = ctx.clock()
     lockout.unlock(account)
     ended = flow.end_everything(session, account, "password_changed", on_commit, keep_sid=keep_sid)
     audit.record_event(
@@ -131,11 +131,11 @@ def set_password(
         details={"how": reason, "sessions_ended": ended},
     )
     delivery.alert_after_commit(
-        state,
+        ctx.notices,
         session,
         account,
         kind="password_changed",
         ip=who.ip,
-        at=utcnow(),
-        idempotency_key=f"password:{account.id}:{int(utcnow().timestamp())}",
+        at=ctx.clock(),
+        idempotency_key=f"password:{account.id}:{int(ctx.clock().timestamp())}",
     )

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from idp.accounts.validation import FieldError
-from idp.dependencies import BackchannelDep, CipherDep, SessionDep, SettingsDep
-from idp.login import codes_ui, flow, recovery, service
+from idp.dependencies import BackchannelDep, CipherDep, LoginContextDep, SessionDep, SettingsDep
+from idp.login import codes_ui, flow, recovery
 from idp.login.forms import PageKit
 from idp.login.routes import _throttled, _who
+from idp.second_factor import pending as pending_requests
 
 router = APIRouter(include_in_schema=False)
 TokenForm = Annotated[str, Form(max_length=128)]
@@ -30,6 +31,7 @@ def recover_submit(
     settings: SettingsDep,
     session: SessionDep,
     cipher: CipherDep,
+    ctx: LoginContextDep,
     login: Annotated[str, Form(max_length=254)] = "",
     csrf_token: TokenForm = "",
 ) -> Response:
@@ -40,7 +42,7 @@ def recover_submit(
         return limited
     if not login.strip():
         return kit.page("recover.html", 400, title=kit.t("title_recover"), error=kit.t("fields_required"))
-    pending = recovery.request_recovery(request.app.state, session, cipher, login, _who(request), kit.locale)
+    pending = recovery.request_recovery(ctx, session, cipher, login, _who(request), kit.locale)
     return kit.see_other(f"/recover/code?{urlencode({'p': pending.handle})}")
 
 
@@ -58,9 +60,11 @@ def _page(kit: PageKit, handle: str, *, error: str | None = None, status: int = 
 
 
 @router.get("/recover/code")
-def recover_code_form(request: Request, settings: SettingsDep, session: SessionDep, p: str = "") -> Response:
+def recover_code_form(
+    request: Request, settings: SettingsDep, session: SessionDep, ctx: LoginContextDep, p: str = ""
+) -> Response:
     kit = PageKit(request, settings)
-    if flow.find_pending(session, p, "recovery") is None:
+    if flow.find_pending(ctx, session, p, "recovery") is None:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     return _page(kit, p)
 
@@ -71,6 +75,7 @@ def recover_code_submit(
     settings: SettingsDep,
     session: SessionDep,
     backchannel: BackchannelDep,
+    ctx: LoginContextDep,
     p: TokenForm = "",
     code: Annotated[str, Form(max_length=32)] = "",
     csrf_token: TokenForm = "",
@@ -78,7 +83,7 @@ def recover_code_submit(
     repeat_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     kit = PageKit(request, settings)
-    pending = flow.find_pending(session, p, "recovery")
+    pending = flow.find_pending(ctx, session, p, "recovery")
     if pending is None:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     if not kit.csrf_ok(csrf_token):
@@ -89,7 +94,7 @@ def recover_code_submit(
         return _page(kit, p, error=kit.t("passwords_differ"), status=400)
     try:
         recovery.complete_recovery(
-            request.app.state,
+            ctx,
             session,
             pending,
             code.strip(),
@@ -102,5 +107,5 @@ def recover_code_submit(
     except codes_ui.CODE_ERRORS:
         # the same words whether the code was wrong or no account stands behind the request
         return _page(kit, p, error=kit.t("code_invalid_plain"), status=400)
-    service.finish_pending(session, pending)
+    pending_requests.finish(session, pending)
     return kit.message(kit.t("password_changed"), title_key="title_recover")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from idp.login.models import Interaction, PendingLogin
+from idp.login.models import Interaction
 from shared.db import utcnow
 
 
@@ -24,22 +24,3 @@ def delete_interaction(session: Session, row: Interaction) -> None:
 
 def purge_expired(session: Session) -> None:
     session.execute(delete(Interaction).where(Interaction.expires_at < utcnow()))
-
-
-def add_pending(session: Session, row: PendingLogin) -> PendingLogin:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def pending_by_handle(session: Session, handle: str) -> PendingLogin | None:
-    return session.scalar(select(PendingLogin).where(PendingLogin.handle == handle))
-
-
-def delete_pending(session: Session, row: PendingLogin) -> None:
-    session.delete(row)
-    session.flush()
-
-
-def purge_expired_pending(session: Session) -> None:
-    session.execute(delete(PendingLogin).where(PendingLogin.expires_at < utcnow()))

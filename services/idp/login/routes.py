@@ -1,4 +1,4 @@
-"""The pages a person sees to get in: login, second factor, consent, and the home page."""
+"""The pages a person sees to get in: login, second factor, and the home page."""
 
 from __future__ import annotations
 
@@ -9,22 +9,22 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
-from idp.audit import service as audit
 from idp.clients import service as clients_service
-from idp.consents import service as consents_service
 from idp.dependencies import (
     SESSION_COOKIE,
     BackchannelDep,
     BrowserSessionDep,
     CipherDep,
+    LoginContextDep,
     SessionDep,
     SettingsDep,
 )
-from idp.login import codes_ui, flow, service
+from idp.login import codes_ui, flow, interactions
 from idp.login.forms import PageKit, safe_next
-from idp.login.i18n import scope_text
 from idp.login.models import Interaction
+from idp.oauth2 import acr
 from idp.oauth2.authorize import ui_locale
+from idp.second_factor import pending as pending_requests
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +35,7 @@ TokenForm = Annotated[str, Form(max_length=128)]
 
 
 def _kit(request: Request, settings: Any, interaction: Interaction | None = None) -> PageKit:
-    hinted = ui_locale(dict(service.params_of(interaction))) if interaction else None
+    hinted = ui_locale(dict(interactions.params_of(interaction))) if interaction else None
     return PageKit(request, settings, hinted)
 
 
@@ -57,7 +57,7 @@ def _login_page(
     if interaction is not None:
         client = clients_service.find_client(session, interaction.client_id)
         client_name = client.name if client else None
-        login_value = login_value or dict(service.params_of(interaction)).get("login_hint")
+        login_value = login_value or dict(interactions.params_of(interaction)).get("login_hint")
     return kit.page(
         "login.html",
         status,
@@ -121,7 +121,7 @@ def login_form(
     i: str | None = None,
     next: str | None = None,
 ) -> Response:
-    interaction = service.find_interaction(session, i)
+    interaction = interactions.find_interaction(session, i)
     kit = _kit(request, settings, interaction)
     if i and interaction is None:
         return _expired(kit)
@@ -137,13 +137,14 @@ def login_submit(
     cipher: CipherDep,
     browser: BrowserSessionDep,
     backchannel: BackchannelDep,
+    ctx: LoginContextDep,
     login: TextForm = "",
     password: SecretForm = "",
     csrf_token: TokenForm = "",
     interaction: TokenForm = "",
     next_path: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    parked = service.find_interaction(session, interaction or None)
+    parked = interactions.find_interaction(session, interaction or None)
     kit = _kit(request, settings, parked)
     if interaction and parked is None:
         return _expired(kit)
@@ -155,8 +156,8 @@ def login_submit(
         return _login_page(
             kit, session, parked, status=400, error=kit.t("fields_required"), login_value=login
         )
-    state, who = request.app.state, _who(request)
-    check = flow.check_password(state, session, cipher, login, password, who)
+    who = _who(request)
+    check = flow.check_password(ctx, session, cipher, login, password, who)
     if check.outcome == "locked":
         until = check.locked_until.strftime("%d.%m.%Y %H:%M") if check.locked_until else ""
         return kit.message(
@@ -169,10 +170,12 @@ def login_submit(
         )
     account = check.account
     options = flow.second_factor_options(session, account)
-    trusted = flow.is_trusted(state, session, account, request.cookies.get(DEVICE_COOKIE))
-    if not flow.needs_second_factor(account, options, trusted):
+    trusted = flow.is_trusted(ctx, session, account, request.cookies.get(DEVICE_COOKIE))
+    # a relying party asking for urn:idp:acr:mfa gets the code even on a trusted device (step up)
+    step_up = parked is not None and acr.wants_second_factor(interactions.params_of(parked))
+    if not flow.needs_second_factor(account, options, trusted and not step_up):
         cookie = flow.complete_login(
-            state,
+            ctx,
             session,
             account,
             method=None,
@@ -184,7 +187,7 @@ def login_submit(
         return _signed_in(kit, settings, cookie, _continue_to(parked.handle if parked else None, next_path))
     method = flow.preferred_method(account, options)
     pending = flow.begin_second_factor(
-        state,
+        ctx,
         session,
         account,
         method=method,
@@ -193,7 +196,7 @@ def login_submit(
         new_device=not trusted,
     )
     problem = (
-        codes_ui.send_for(kit, state, session, account, pending, method, who) if method != "totp" else None
+        codes_ui.send_for(kit, ctx, session, account, pending, method, who) if method != "totp" else None
     )
     query = {"p": pending.handle, **({"problem": problem} if problem else {})}
     return kit.see_other(f"/login/code?{urlencode(query)}")
@@ -204,11 +207,12 @@ def code_form(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
+    ctx: LoginContextDep,
     p: str = "",
     problem: str | None = None,
     sent: str | None = None,
 ) -> Response:
-    pending = flow.find_pending(session, p, "login")
+    pending = flow.find_pending(ctx, session, p, "login")
     kit = _kit(request, settings)
     if pending is None:
         return _expired(kit)
@@ -231,12 +235,13 @@ def code_submit(
     session: SessionDep,
     browser: BrowserSessionDep,
     backchannel: BackchannelDep,
+    ctx: LoginContextDep,
     p: TokenForm = "",
     code: Annotated[str, Form(max_length=32)] = "",
     csrf_token: TokenForm = "",
     trust: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    pending = flow.find_pending(session, p, "login")
+    pending = flow.find_pending(ctx, session, p, "login")
     kit = _kit(request, settings)
     if pending is None:
         return _expired(kit)
@@ -246,17 +251,17 @@ def code_submit(
         return limited
     account = accounts_service.get_account(session, pending.account_id or 0)
     assert account is not None
-    state, who = request.app.state, _who(request)
+    who = _who(request)
     try:
         method = flow.check_second_factor(
-            state, session, account, method=pending.method or "sms", code=code.strip(), who=who
+            ctx, session, account, method=pending.method or "sms", code=code.strip(), who=who
         )
     except codes_ui.CODE_ERRORS as exc:
         return codes_ui.code_page(
             kit, session, account, pending, error=codes_ui.error_text(kit, exc), status=400
         )
     cookie = flow.complete_login(
-        state,
+        ctx,
         session,
         account,
         method=method,
@@ -265,9 +270,9 @@ def code_submit(
         new_device=pending.new_device,
         on_commit=backchannel.dispatch,
     )
-    device = flow.trust_this_device(state, session, account, who) if trust == "yes" else None
+    device = flow.trust_this_device(ctx, session, account, who) if trust == "yes" else None
     target = _continue_to(pending.interaction_handle, pending.next_path)
-    service.finish_pending(session, pending)
+    pending_requests.finish(session, pending)
     return _signed_in(kit, settings, cookie, target, device)
 
 
@@ -276,11 +281,12 @@ def code_resend(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
+    ctx: LoginContextDep,
     p: TokenForm = "",
     channel: Annotated[str, Form(max_length=8)] = "",
     csrf_token: TokenForm = "",
 ) -> Response:
-    pending = flow.find_pending(session, p, "login")
+    pending = flow.find_pending(ctx, session, p, "login")
     kit = _kit(request, settings)
     if pending is None:
         return _expired(kit)
@@ -293,65 +299,12 @@ def code_resend(
         return codes_ui.code_page(kit, session, account, pending, status=400)
     pending.method = channel
     problem = (
-        codes_ui.send_for(kit, request.app.state, session, account, pending, channel, _who(request))
+        codes_ui.send_for(kit, ctx, session, account, pending, channel, _who(request))
         if channel != "totp"
         else None
     )
     query = {"p": pending.handle, **({"problem": problem} if problem else {"sent": channel})}
     return kit.see_other(f"/login/code?{urlencode(query)}")
-
-
-@router.get("/consent")
-def consent_form(
-    request: Request, settings: SettingsDep, session: SessionDep, browser: BrowserSessionDep, i: str = ""
-) -> Response:
-    interaction = service.find_interaction(session, i)
-    kit = _kit(request, settings, interaction)
-    if interaction is None or browser.session is None:
-        return _expired(kit)
-    client = clients_service.find_client(session, interaction.client_id)
-    scopes = dict(service.params_of(interaction)).get("scope", "").split()
-    return kit.page(
-        "consent.html",
-        title=kit.t("title_consent"),
-        client_name=client.name if client else interaction.client_id,
-        scopes=[scope_text(s, kit.locale) for s in scopes],
-        action="/consent",
-        interaction=interaction.handle,
-    )
-
-
-@router.post("/consent")
-def consent_submit(
-    request: Request,
-    settings: SettingsDep,
-    session: SessionDep,
-    browser: BrowserSessionDep,
-    decision: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: TokenForm = "",
-    interaction: TokenForm = "",
-) -> Response:
-    parked = service.find_interaction(session, interaction)
-    kit = _kit(request, settings, parked)
-    if parked is None or browser.session is None:
-        return _expired(kit)
-    if not kit.csrf_ok(csrf_token):
-        return kit.csrf_failed()
-    query = {"i": parked.handle}
-    if decision != "allow":
-        return kit.see_other(f"/authorize/resume?{urlencode({**query, 'deny': 'true'})}")
-    scopes = set(dict(service.params_of(parked)).get("scope", "").split())
-    consents_service.grant(session, browser.session.account_id, parked.client_id, scopes)
-    audit.record_event(
-        session,
-        event_type="grant_given",
-        result="success",
-        actor=f"account:{browser.session.account_id}",
-        account_id=browser.session.account_id,
-        ip=_who(request).ip,
-        details={"client_id": parked.client_id, "scopes": sorted(scopes)},
-    )
-    return kit.see_other(f"/authorize/resume?{urlencode(query)}")
 
 
 @router.get("/")

@@ -23,6 +23,7 @@ from idp.dependencies import (
     authorization_server,
 )
 from idp.oauth2 import endpoints
+from idp.oauth2 import openapi as docs
 from idp.oauth2 import userinfo as userinfo_module
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
@@ -43,13 +44,15 @@ async def _protocol_request(
     await state.key_store.ensure_fresh()
     factory = state.write_session_factory if write else state.session_factory
     async with session_scope(factory) as session:
-        yield payload, authorization_server(state, session)
+        yield payload, authorization_server(state.oauth, session)
 
 
 @router.post(
     "/token",
     summary="Token endpoint (RFC 6749 §3.2): authorization_code, refresh_token, client_credentials",
     response_class=Response,
+    openapi_extra=docs.TOKEN_FORM,
+    responses=docs.TOKEN_RESPONSES,
 )
 async def token(request: Request) -> Response:
     async with _protocol_request(request, write=True) as (payload, server):
@@ -61,7 +64,11 @@ async def token(request: Request) -> Response:
 
 
 @router.post(
-    "/introspect", summary="Token introspection (RFC 7662), for resource servers", response_class=Response
+    "/introspect",
+    summary="Token introspection (RFC 7662), for resource servers",
+    response_class=Response,
+    openapi_extra=docs.INTROSPECT_FORM,
+    responses=docs.INTROSPECT_RESPONSES,
 )
 async def introspect(request: Request) -> Response:
     keys, revocations = request.app.state.key_store, request.app.state.revocations
@@ -83,7 +90,19 @@ async def discovery(request: Request) -> JSONResponse:
     return JSONResponse(metadata, headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.api_route("/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint (OIDC Core §5.3)")
+@router.get(
+    "/userinfo",
+    summary="UserInfo endpoint (OIDC Core §5.3)",
+    operation_id="userinfo_get",
+    responses=docs.USERINFO_RESPONSES,
+)
+@router.post(
+    "/userinfo",
+    summary="UserInfo endpoint (OIDC Core §5.3), token in the form",
+    operation_id="userinfo_post",
+    openapi_extra=docs.USERINFO_FORM,
+    responses=docs.USERINFO_RESPONSES,
+)
 async def userinfo(request: Request) -> JSONResponse:
     payload = await read_payload(request)
     form_token = dict(payload.form).get("access_token")
@@ -101,7 +120,13 @@ async def userinfo(request: Request) -> JSONResponse:
     return JSONResponse(claims, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/revoke", summary="Token revocation (RFC 7009)", response_class=Response)
+@router.post(
+    "/revoke",
+    summary="Token revocation (RFC 7009)",
+    response_class=Response,
+    openapi_extra=docs.REVOKE_FORM,
+    responses=docs.REVOKE_RESPONSES,
+)
 def revoke(payload: PayloadDep, server: AuthorizationServerDep, keys: KeyStoreDep) -> Response:
     return endpoints.revoke(server, keys, payload)
 

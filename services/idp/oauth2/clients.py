@@ -38,12 +38,9 @@ class OAuthClient(ClientMixin):
         return self._hasher.verify(client_secret, self.row.secret_hash)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        registered = self.row.token_endpoint_auth_method
-        if method == registered:
-            return True
-        # a client registered for client_secret_basic may also use client_secret_post (and back)
-        both_secret = method.startswith("client_secret") and registered.startswith("client_secret")
-        return both_secret and self.row.secret_hash is not None
+        # OIDC Core §9: the client MUST use the method it registered, at every endpoint that
+        # authenticates clients (token, introspection, revocation); nothing else is accepted.
+        return method == self.row.token_endpoint_auth_method
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code" and "authorization_code" in self.row.grant_types

@@ -11,11 +11,11 @@ import time
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
 from idp.keys.service import KeyStore
+from idp.oauth2.client_auth import basic_client_id
 from idp.oauth2.grants import CONFIDENTIAL_AUTH_METHODS
 from idp.oauth2.requests import HttpPayload
 from idp.oauth2.server import IdpAuthorizationServer
@@ -123,7 +123,7 @@ async def introspect_from_memory(
     token = form.get("token", "")
     if form.get("token_type_hint") == "refresh_token" or token.count(".") != 2 or "client_assertion" in form:
         return None
-    client_id = form.get("client_id") or extract_basic_authorization(payload.headers)[0]
+    client_id = form.get("client_id") or basic_client_id(payload.headers)
     if not client_id or not server.directory.peek(client_id)[0]:
         return None
     request = server.create_oauth2_request(payload)

@@ -11,12 +11,12 @@ from authlib.oauth2.rfc6749.errors import (
     AccessDeniedError,
     InvalidGrantError,
     InvalidRequestError,
-    InvalidScopeError,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from idp.accounts import service as accounts_service
 from idp.accounts.models import Account
+from idp.oauth2 import scopes
 from idp.oauth2.clients import OAuthClient
 from idp.tokens import service as tokens_service
 from idp.tokens.errors import GrantRejectedError
@@ -77,13 +77,6 @@ class RefreshView:
 
     def is_revoked(self) -> bool:
         return False
-
-
-def refuse_unregistered_scopes(client: OAuthClient, scope: str | None) -> None:
-    """RFC 6749 §5.2 ``invalid_scope``: asking for a scope the client is not registered for."""
-    extra = set((scope or "").split()) - set(client.row.scopes)
-    if extra:
-        raise InvalidScopeError(f"Scope not allowed for this client: {' '.join(sorted(extra))}")
 
 
 class S256Only(CodeChallenge):
@@ -162,5 +155,5 @@ class ServiceClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
 
     def validate_requested_scope(self) -> None:
-        refuse_unregistered_scopes(self.request.client, self.request.payload.scope)
+        scopes.refuse_unregistered_scopes(self.request.client.row.scopes, self.request.payload.scope)
         super().validate_requested_scope()

@@ -1,4 +1,7 @@
-"""OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414), built from what is registered."""
+"""OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414), built from what is registered.
+
+Every advertised value has a behaviour test (tests/idp/oidc/test_discovery_honesty.py).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,13 @@ from sqlalchemy.orm import Session
 from idp.accounts.service import SCOPE_CLAIMS
 from idp.clients import service as clients_service
 from idp.keys.crypto import SUPPORTED_ALGS
-from idp.login.service import ACR_VALUES
+from idp.oauth2.acr import ACR_VALUES
+from idp.oauth2.checks import KNOWN_PROMPTS, RESPONSE_MODES
 from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS
 
-BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s != "openid"]]
+#: accounts hold no postal address: the ``address`` scope and claim would promise nothing
+NOT_COLLECTED = {"address"}
+BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s not in {"openid", *NOT_COLLECTED}]]
 
 
 def supported_scopes(session: Session) -> list[str]:
@@ -25,7 +31,7 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
     base = issuer.rstrip("/")
     grant_types = sorted(GRANT_TYPES)
     claims = sorted(
-        {c for names in SCOPE_CLAIMS.values() for c in names}
+        {c for names in SCOPE_CLAIMS.values() for c in names if c not in NOT_COLLECTED}
         | {"iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash"}
     )
     return {
@@ -39,13 +45,13 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
         "introspection_endpoint": f"{base}/introspect",
         "scopes_supported": supported_scopes(session),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": sorted(RESPONSE_MODES),
         "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
         "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],  # joserfc refuses PS256
         "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": [m for m in TOKEN_AUTH_METHODS if m != "none"],
         "code_challenge_methods_supported": ["S256"],
@@ -55,9 +61,10 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
         "request_uri_parameter_supported": False,
         "acr_values_supported": ACR_VALUES,
         "ui_locales_supported": ["ru", "en"],
-        "claims_locales_supported": ["ru", "en"],
-        "display_values_supported": ["page", "popup"],
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        # only what behaves (tests/idp/oidc/test_discovery_honesty.py): no claims_locales (claims
+        # have one language), display only as a full page
+        "display_values_supported": ["page"],
+        "prompt_values_supported": sorted(KNOWN_PROMPTS),
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,

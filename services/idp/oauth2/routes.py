@@ -21,11 +21,12 @@ from idp.dependencies import (
     SessionDep,
     SettingsDep,
 )
-from idp.login import service as login_service
+from idp.login import interactions
 from idp.login.i18n import pick_locale, text
 from idp.login.models import Interaction
 from idp.login.pages import redirect, render
 from idp.oauth2 import logout
+from idp.oauth2 import openapi as docs
 from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
 from idp.sessions import service as sessions_service
 
@@ -43,7 +44,7 @@ def _respond(
     locale = pick_locale(outcome.locale)
     if outcome.kind == "redirect":
         if interaction is not None:
-            login_service.finish_interaction(session, interaction)
+            interactions.finish_interaction(session, interaction)
         assert outcome.location
         return redirect(outcome.location, status)
     if outcome.kind == "error_page":
@@ -58,16 +59,28 @@ def _respond(
         )
     if interaction is None:
         client_id = dict(params).get("client_id", "")
-        interaction = login_service.park(session, client_id, params, settings.interaction_ttl)
+        interaction = interactions.park(session, client_id, params, settings.interaction_ttl)
     page = "/login" if outcome.kind == "login" else "/consent"
     return redirect(f"{page}?i={interaction.handle}", status)
 
 
-@router.api_route(
+@router.get(
     "/authorize",
-    methods=["GET", "POST"],
     summary="Authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): code flow with PKCE S256",
     response_class=Response,
+    operation_id="authorize_get",
+    status_code=302,
+    openapi_extra=docs.query(docs.AUTHORIZE_FIELDS),
+    responses=docs.AUTHORIZE_RESPONSES,
+)
+@router.post(
+    "/authorize",
+    summary="Authorization endpoint, parameters as a form (OIDC Core §3.1.2.1)",
+    response_class=Response,
+    operation_id="authorize_post",
+    status_code=303,
+    openapi_extra=docs.form(docs.AUTHORIZE_FIELDS),
+    responses=docs.AUTHORIZE_RESPONSES,
 )
 def authorize(
     request: Request,
@@ -99,7 +112,7 @@ def resume(
     settings: SettingsDep,
     deny: bool = False,
 ) -> Response:
-    interaction = login_service.find_interaction(session, i)
+    interaction = interactions.find_interaction(session, i)
     if interaction is None:
         locale = pick_locale(payload_locale(payload))
         return render(
@@ -110,7 +123,7 @@ def resume(
             is_error=True,
             message=text("interaction_expired", locale),
         )
-    params = login_service.params_of(interaction)
+    params = interactions.params_of(interaction)
     outcome = AuthorizationEndpoint(server, keys).handle(
         payload, params, browser.session, fresh_since=interaction.created_at, denied=deny
     )
@@ -121,11 +134,21 @@ def payload_locale(payload: Any) -> str | None:
     return dict(payload.query).get("lang")
 
 
-@router.api_route(
+@router.get(
     "/logout",
-    methods=["GET", "POST"],
     summary="End session endpoint (OIDC RP-Initiated Logout §2)",
     response_class=Response,
+    operation_id="logout_get",
+    openapi_extra=docs.query(docs.LOGOUT_FIELDS),
+    responses=docs.LOGOUT_RESPONSES,
+)
+@router.post(
+    "/logout",
+    summary="End session endpoint, parameters as a form (OIDC RP-Initiated Logout §2)",
+    response_class=Response,
+    operation_id="logout_post",
+    openapi_extra=docs.form(docs.LOGOUT_FIELDS),
+    responses=docs.LOGOUT_RESPONSES,
 )
 def end_session(
     request: Request,

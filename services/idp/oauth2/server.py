@@ -13,7 +13,6 @@ from typing import Any
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -22,10 +21,10 @@ from idp.accounts.protection import FieldCipher
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.oauth2 import grants
-from idp.oauth2.client_auth import JwksUriCache, PrivateKeyJwt
+from idp.oauth2.client_auth import ClientAuthenticator, JwksUriCache, PrivateKeyJwt, basic_client_id
 from idp.oauth2.clients import OAuthClient
-from idp.oauth2.errors import InvalidTargetError
 from idp.oauth2.requests import HttpPayload, StarletteJsonRequest, StarletteOAuth2Request
+from idp.oauth2.scopes import resolve_audience
 from idp.sessions import service as sessions_service
 from idp.settings import IdpSettings
 from idp.tokens import service as tokens_service
@@ -34,20 +33,6 @@ from idp.tokens.access import AccessTokenIssuer
 logger = logging.getLogger("idp.oauth2")
 
 OFFLINE_ACCESS = "offline_access"
-
-
-def resolve_audience(client: OAuthClient, resources: list[str], issuer: str) -> str:
-    """RFC 8707: one ``resource`` names the audience; none means the client's default."""
-    if len(resources) > 1:
-        raise InvalidTargetError("Only one resource per token request is supported.")
-    allowed = set(client.row.audiences)
-    if client.row.default_audience:
-        allowed.add(client.row.default_audience)
-    if resources:
-        if resources[0] not in allowed:
-            raise InvalidTargetError(f"The client may not request tokens for {resources[0]!r}.")
-        return resources[0]
-    return client.row.default_audience or issuer
 
 
 class IdpAuthorizationServer(AuthorizationServer):
@@ -61,7 +46,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         jwks_cache: JwksUriCache,
         directory: clients_service.ClientDirectory,
     ) -> None:
-        # Scopes are checked per client (refuse_unregistered_scopes, authorize._validate).
+        # Scopes are checked per client (oauth2/scopes.py, for /authorize and /token).
         super().__init__()
         self.session = session
         self.settings = settings
@@ -72,6 +57,8 @@ class IdpAuthorizationServer(AuthorizationServer):
         self.issuer = settings.issuer
         self._request: StarletteOAuth2Request | None = None
         self.register_token_generator("default", self._generate_token)
+        # one-sentence invalid_client, the registered method only, safe Basic (oauth2/client_auth.py)
+        self._client_auth = ClientAuthenticator(self.query_client)
         self.register_client_auth_method(
             "private_key_jwt", PrivateKeyJwt(session, settings.issuer, jwks_cache)
         )
@@ -92,7 +79,7 @@ class IdpAuthorizationServer(AuthorizationServer):
             return False
         client_id = form.get("client_id")
         if client_id is None:
-            client_id, _ = extract_basic_authorization(payload.headers)
+            client_id = basic_client_id(payload.headers)
         if not client_id:
             return False
         hit, _ = self.directory.peek(client_id)
@@ -174,7 +161,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         if not scope:
             # RFC 6749 §3.3: no scope asked → the client's registered scopes are the default.
             scope = " ".join(client.row.scopes)
-        audience = resolve_audience(client, request.payload.datalist.get("resource", []), self.issuer)
+        audience = resolve_audience(client.row, request.payload.datalist.get("resource", []), self.issuer)
         access_token, claims = self.tokens.issue(
             client_id=client.client_id,
             alg=client.row.signing_alg,
@@ -219,7 +206,7 @@ class IdpAuthorizationServer(AuthorizationServer):
             refresh_expires = previous.expires_at  # rotation never extends the family's life
         assert family_id is not None
         requested = request.payload.datalist.get("resource", [])
-        audience = resolve_audience(client, requested or ([resource] if resource else []), self.issuer)
+        audience = resolve_audience(client.row, requested or ([resource] if resource else []), self.issuer)
         ctx = user.ctx
         auth_time = int(ctx.auth_time.timestamp())
         extra = {"acr": ctx.acr, "amr": ctx.amr, "auth_time": auth_time}

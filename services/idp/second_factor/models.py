@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.database import Base
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, utcnow
 
 CODE_PURPOSES = ("login", "phone_confirmation", "email_confirmation", "recovery", "key_data_change")
 CODE_CHANNELS = ("sms", "email")
@@ -86,3 +86,26 @@ class TrustedDevice(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PendingLogin(Base):
+    """A request waiting for its one-time code: a login whose password was right, a recovery, a
+    registration's phone confirmation, a key-data change (its proposal sealed)."""
+
+    __tablename__ = "pending_logins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    #: login | recovery | registration | key_data
+    purpose: Mapped[str] = mapped_column(String(16), default="login")
+    #: None for a recovery request naming no account (the flow looks the same either way)
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    interaction_handle: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    next_path: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    #: sms | email | totp
+    method: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    new_device: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: proposed key data waiting for its confirmation code, sealed (personal data)
+    payload_encrypted: Mapped[str | None] = mapped_column(String(4000), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

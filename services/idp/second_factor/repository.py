@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from idp.second_factor.models import OneTimeCode, RecoveryCode, TotpCredential, TrustedDevice
+from idp.second_factor.models import OneTimeCode, PendingLogin, RecoveryCode, TotpCredential, TrustedDevice
 
 #: first key of the PostgreSQL advisory locks taken here (the second is the account id)
 _LOCK_NAMESPACE = 0x2FAC
@@ -210,3 +210,23 @@ def revoke_devices(session: Session, account_id: int, now: dt.datetime, device_i
     # "evaluate": devices already loaded in this session see their revocation too
     result = session.execute(stmt.values(revoked_at=now).execution_options(synchronize_session="evaluate"))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- requests waiting for a code ------------------------------------------------------------------
+def add_pending(session: Session, row: PendingLogin) -> PendingLogin:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def pending_by_handle(session: Session, handle: str) -> PendingLogin | None:
+    return session.scalar(select(PendingLogin).where(PendingLogin.handle == handle))
+
+
+def delete_pending(session: Session, row: PendingLogin) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def purge_expired_pending(session: Session, now: dt.datetime) -> None:
+    session.execute(delete(PendingLogin).where(PendingLogin.expires_at < now))

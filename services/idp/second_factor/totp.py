@@ -60,6 +60,14 @@ def totp_enabled(session: Session, account_id: int) -> bool:
     return credential is not None and credential.confirmed_at is not None
 
 
+def confirmed_secret(session: Session, account_id: int, cipher: FieldCipher) -> str | None:
+    """The authenticator secret of a confirmed enrollment (the demo seed prints it), else None."""
+    credential = repository.totp_of(session, account_id)
+    if credential is None or credential.confirmed_at is None:
+        return None
+    return cipher.open(credential.secret_encrypted, "totp_secret")
+
+
 def begin_totp_enrollment(
     session: Session,
     account_id: int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.database import Base
@@ -40,3 +40,32 @@ class SessionClient(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True)
     client_id: Mapped[str] = mapped_column(String(128))
+
+
+class BackchannelLogout(Base):
+    """The back-channel logout outbox: one row per client to tell that a session ended.
+
+    Written in the transaction that ends the session, so a logout that commits is always delivered
+    (or ends here as ``dead``) even if the process stops right after; a dispatcher claims due rows
+    with a lease. No token is stored: it is signed at each attempt (OIDC Back-Channel Logout 1.0
+    §2.4: a short ``exp``), so the row holds ids only.
+    """
+
+    __tablename__ = "backchannel_logouts"
+    __table_args__ = (Index("ix_backchannel_logouts_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(128))
+    #: the ``sub`` and ``sid`` of the logout token (§2.4); pseudonymous ids, no personal data
+    subject: Mapped[str] = mapped_column(String(64))
+    sid: Mapped[str] = mapped_column(String(64))
+    #: queued | sending | failed (waiting for a retry) | delivered | dead
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from idp.clients import service as clients_service
-from idp.sessions import repository
+from idp.sessions import outbox, repository
 from idp.sessions.backchannel import LogoutDelivery
 from idp.sessions.models import UserSession
 from idp.tokens import service as tokens_service
@@ -119,6 +119,31 @@ def active_sessions(session: Session, account_id: int) -> list[UserSession]:
     return list(repository.active_for_account(session, account_id))
 
 
+def _enqueue_logouts(
+    session: Session, row: UserSession, client_ids: list[str], subject: str
+) -> list[LogoutDelivery]:
+    """Outbox rows for the clients of ``row`` that listen (OIDC Back-Channel Logout 1.0 §2.5),
+    written in the caller's transaction: they commit, or vanish, with the change they report."""
+    deliveries = []
+    now = utcnow()
+    for client_id in client_ids:
+        client = clients_service.find_client(session, client_id)
+        if client is not None and client.backchannel_logout_uri:
+            outbox.enqueue(session, client_id=client.client_id, subject=subject, sid=row.sid, now=now)
+            deliveries.append(LogoutDelivery(client.client_id, subject, row.sid))
+    return deliveries
+
+
+def _after_commit(
+    session: Session,
+    deliveries: list[LogoutDelivery],
+    on_commit: Callable[[list[LogoutDelivery]], object] | None,
+) -> None:
+    if deliveries and on_commit is not None:
+        callback = on_commit
+        after_commit(session, lambda: callback(deliveries))
+
+
 def end_session(
     session: Session,
     row: UserSession,
@@ -127,21 +152,14 @@ def end_session(
     subject: str,
     on_commit: Callable[[list[LogoutDelivery]], object] | None,
 ) -> list[LogoutDelivery]:
-    """End a session: revoke its tokens and tell its clients by back-channel logout after commit."""
+    """End a session: revoke its tokens and queue a back-channel logout to each of its clients.
+
+    ``on_commit`` (the dispatcher's ``dispatch``) is told after commit so delivery starts at once;
+    without it the dispatcher finds the rows at its next poll."""
     mark_ended(row, reason)
     tokens_service.revoke_session_tokens(session, row.id)
-    deliveries = []
-    for client_id in repository.clients_of(session, row.id):
-        client = clients_service.find_client(session, client_id)
-        if client is not None and client.backchannel_logout_uri:
-            deliveries.append(
-                LogoutDelivery(
-                    client.client_id, client.backchannel_logout_uri, client.signing_alg, subject, row.sid
-                )
-            )
-    if deliveries and on_commit is not None:
-        callback = on_commit
-        after_commit(session, lambda: callback(deliveries))
+    deliveries = _enqueue_logouts(session, row, repository.clients_of(session, row.id), subject)
+    _after_commit(session, deliveries, on_commit)
     return deliveries
 
 
@@ -163,15 +181,18 @@ def end_sessions_of(
     return ended
 
 
-def deliveries_for_client(
-    session: Session, account_id: int, client_id: str, subject: str
+def log_client_out(
+    session: Session,
+    account_id: int,
+    client_id: str,
+    subject: str,
+    on_commit: Callable[[list[LogoutDelivery]], object] | None,
 ) -> list[LogoutDelivery]:
-    """Back-channel logouts telling one client that its sessions with this person are over."""
-    client = clients_service.find_client(session, client_id)
-    if client is None or not client.backchannel_logout_uri:
-        return []
-    return [
-        LogoutDelivery(client.client_id, client.backchannel_logout_uri, client.signing_alg, subject, row.sid)
-        for row in repository.active_for_account(session, account_id)
-        if client_id in repository.clients_of(session, row.id)
-    ]
+    """Queue back-channel logouts telling one client that its sessions with this person are over
+    (the person revoked its access, R-CON-2)."""
+    deliveries: list[LogoutDelivery] = []
+    for row in repository.active_for_account(session, account_id):
+        if client_id in repository.clients_of(session, row.id):
+            deliveries += _enqueue_logouts(session, row, [client_id], subject)
+    _after_commit(session, deliveries, on_commit)
+    return deliveries

@@ -34,7 +34,8 @@ from notifier.metrics import NotifierMetrics
 from notifier.rendering.catalog import TEMPLATES, mask_text, with_validity
 from notifier.rendering.renderer import Renderer
 from notifier.throttling import RateLimits
-from shared.db import begin_immediate, utcnow
+from shared.db import utcnow
+from shared.outbox import in_write_transaction
 
 logger = logging.getLogger("notifier.dispatcher")
 
@@ -340,12 +341,5 @@ class Dispatcher:
         if result.lost:
             logger.warning("reclaimed messages whose dispatcher died", extra={"count": len(result.lost)})
 
-    def _transaction(self, work: Callable[[Session], T]) -> T:
-        with self.session_factory() as session:
-            begin_immediate(session)
-            value = work(session)
-            session.commit()
-            return value
-
     async def _in_transaction(self, work: Callable[[Session], T]) -> T:
-        return await asyncio.to_thread(self._transaction, work)
+        return await in_write_transaction(self.session_factory, work)

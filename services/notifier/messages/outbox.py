@@ -29,6 +29,7 @@ from notifier.messages.errors import MessageNotFoundError, NotRequeueableError
 from notifier.messages.models import DeliveryAttempt, Message
 from notifier.messages.sealing import Sealer
 from notifier.messages.service import address_for, masked_recipient
+from shared.outbox import retry_delay
 
 Outcome = Literal["delivered", "retry", "fallback", "dead", "expired", "stale"]
 
@@ -45,10 +46,7 @@ class RetryPolicy:
     channel_attempts: Mapping[str, int]
 
     def delay(self, attempt: int, rng: random.Random) -> dt.timedelta:
-        raw = min(self.max_seconds, self.base_seconds * 2 ** max(attempt - 1, 0))
-        # "Equal jitter": half fixed, half random, so that messages failed by one outage spread out
-        # when they come back instead of hitting the recovering gateway together.
-        return dt.timedelta(seconds=raw / 2 + rng.uniform(0, raw / 2))
+        return retry_delay(attempt, self.base_seconds, self.max_seconds, rng)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ async def test_sessions_list_shows_and_ends_a_real_second_session(world: World) 
         assert ended.status_code == 303
         assert (await phone.get("/account")).status_code == 303  # the phone is logged out
         assert (await laptop.get("/account")).status_code == 200
+        # the service writes the security log, not the route
+        assert "Завершение сеанса" in (await laptop.get("/account/events")).text
 
 
 async def test_ending_someone_elses_session_is_refused(world: World) -> None:
@@ -128,6 +130,7 @@ async def test_revoking_an_app_ends_its_tokens(world: World) -> None:
         assert "Запись к врачу" not in (await browser.get("/account/apps")).text
         events = await browser.get("/account/events")
         assert "Отзыв доступа приложения" in events.text and "Вход" in events.text
+        assert "Доступ приложению" in events.text  # consents.service.grant logs the consent given
 
 
 async def test_totp_enrolment_login_and_single_use_recovery_codes(world: World) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI, Form
 from jose import jwt
+from sqlalchemy import select
 
 from idp.clients.service import ClientSpec
+from idp.sessions.backchannel import BackchannelDispatcher, build_dispatcher
+from idp.sessions.models import BackchannelLogout
+from shared.db import utcnow
 from tests.idp.conftest import RP_LOGOUT, Provider, callback_params, decode
+from tests.idp.sessions.test_backchannel_outbox import Clock
 from tests.live import serve_in_thread
 
 
@@ -141,11 +144,21 @@ def sink() -> Iterator[tuple[LogoutSink, str]]:
         yield s, base
 
 
-async def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
+async def _stop_the_apps_dispatcher(provider: Provider) -> None:
+    await provider.app.state.backchannel.stop()
+
+
+def _hand_driven_dispatcher(provider: Provider) -> tuple[BackchannelDispatcher, Clock]:
+    """A dispatcher driven pass by pass, with a clock that starts now (the rows queued so far are due)."""
+    state = provider.app.state
+    clock = Clock(utcnow())
+    return build_dispatcher(state.settings, state.session_factory, state.token_issuer, clock=clock), clock
+
+
+def _logout_rows(provider: Provider) -> list[tuple[str, str, int, str | None]]:
+    with provider.app.state.session_factory() as session:
+        rows = session.scalars(select(BackchannelLogout).order_by(BackchannelLogout.id))
+        return [(r.client_id, r.status, r.attempts, r.last_error) for r in rows]
 
 
 async def test_oidcc_backchannel_rp_initiated_logout(
@@ -165,6 +178,7 @@ async def test_oidcc_backchannel_rp_initiated_logout(
         )
     )
     receiver.fail_first = 1  # the first delivery fails; the retry must get through
+    await _stop_the_apps_dispatcher(provider)
     tokens = await provider.tokens(rp, scope="openid")
     id_token = decode(tokens["id_token"], await provider.jwks())
     response = await provider.http.get(
@@ -175,7 +189,11 @@ async def test_oidcc_backchannel_rp_initiated_logout(
         },
     )
     assert response.headers["location"] == "https://bc.example.test/bye"
-    await _wait_for(lambda: receiver.tokens)
+    dispatcher, clock = _hand_driven_dispatcher(provider)
+    assert await dispatcher.run_once() == 1 and receiver.tokens == []
+    clock.advance(60)
+    assert await dispatcher.run_once() == 1
+    assert _logout_rows(provider) == [("rp-bc", "delivered", 2, None)]
     logout_token = receiver.tokens[0]
     assert jwt.get_unverified_header(logout_token)["typ"] == "logout+jwt"
     claims = decode(logout_token, await provider.jwks(), audience="rp-bc")
@@ -197,7 +215,18 @@ async def test_logout_revokes_the_sessions_refresh_tokens(provider: Provider) ->
 
 
 async def test_unreachable_backchannel_uri_does_not_fail_logout(provider: Provider) -> None:
-    """The demo RP's back-channel URI points at a closed port: logout still succeeds."""
+    """rp-web's back-channel URI points at a closed port: logout still succeeds (§2.7), the delivery
+    is retried the configured number of times and ends as dead, with the reason."""
+    await _stop_the_apps_dispatcher(provider)
     await provider.tokens()
     response = await provider.http.get("/logout")
-    assert response.status_code == 200
+    assert response.status_code == 200 and "Вы вышли" in response.text
+    dispatcher, clock = _hand_driven_dispatcher(provider)
+    assert _logout_rows(provider) == [("rp-web", "queued", 0, None)]
+    attempts = provider.app.state.settings.backchannel_logout_attempts
+    for attempt in range(1, attempts + 1):
+        assert await dispatcher.run_once() == 1
+        status = "dead" if attempt == attempts else "failed"
+        assert _logout_rows(provider) == [("rp-web", status, attempt, "ConnectError")]
+        clock.advance(60)
+    assert await dispatcher.run_once() == 0

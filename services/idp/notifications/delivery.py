@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,6 +30,15 @@ TEMPLATES = {
     "email_confirmation": "email_confirmation",
     "key_data_change": "otp_code",
 }
+
+
+@dataclass(frozen=True)
+class Notices:
+    """What sending a security notice needs: the notifier, and the small pool that sends off the
+    request thread."""
+
+    notifier: notifications.Notifier
+    outbound: Executor
 
 
 def recipient_for(account: Account, channel: str, *, address: str | None = None) -> Recipient:
@@ -110,7 +121,7 @@ def alert(
     return sent
 
 
-def alert_after_commit(state: Any, session: Session, account: Account, **kwargs: Any) -> None:
+def alert_after_commit(notices: Notices, session: Session, account: Account, **kwargs: Any) -> None:
     """Send a security notice once the transaction that caused it has committed, off the request
     thread: a notice must not hold database locks while it travels, nor go out for a change that
     was rolled back."""
@@ -121,7 +132,7 @@ def alert_after_commit(state: Any, session: Session, account: Account, **kwargs:
         email=account.email,
         email_verified=account.email_verified,
     )
-    notifier, executor = state.notifier, state.outbound
+    notifier, executor = notices.notifier, notices.outbound
 
     def send() -> None:
         executor.submit(alert, notifier, snapshot, **kwargs)

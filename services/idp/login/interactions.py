@@ -1,4 +1,5 @@
-"""Login interactions: parking an authorization request, CSRF binding, password login."""
+"""Login interactions: parking an authorization request while the person logs in or consents, and
+the CSRF binding of the forms."""
 
 from __future__ import annotations
 
@@ -10,11 +11,8 @@ import secrets
 from sqlalchemy.orm import Session
 
 from idp.login import repository
-from idp.login.models import Interaction, PendingLogin
+from idp.login.models import Interaction
 from shared.db import utcnow
-
-#: what a password login proves (DESIGN.md, "Identity and assurance")
-ACR_VALUES = ["urn:idp:acr:pwd", "urn:idp:acr:mfa", "urn:idp:acr:sig", "urn:idp:acr:qes"]
 
 
 def park(session: Session, client_id: str, params: list[tuple[str, str]], ttl: int) -> Interaction:
@@ -64,17 +62,3 @@ def csrf_valid(key: str, cookie: str | None, submitted: str | None) -> bool:
     # As bytes: compare_digest refuses str with non-ASCII characters (TypeError, a 500 on
     # `csrf_token=%ff`), and a form field is whatever the browser or an attacker sends.
     return hmac.compare_digest(csrf_token(key, cookie).encode(), submitted.encode("utf-8", "surrogateescape"))
-
-
-def finish_pending(session: Session, row: PendingLogin) -> None:
-    repository.delete_pending(session, row)
-
-
-def park_pending(session: Session, row: PendingLogin) -> PendingLogin:
-    """Store a pending request (second factor, recovery, registration, key-data change)."""
-    repository.purge_expired_pending(session)
-    return repository.add_pending(session, row)
-
-
-def pending_request(session: Session, handle: str) -> PendingLogin | None:
-    return repository.pending_by_handle(session, handle)

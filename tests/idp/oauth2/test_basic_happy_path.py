@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from idp.clients.service import ClientSpec
 from tests.idp.conftest import ISSUER, RP_REDIRECT, Provider, callback_params, decode, pkce
 
 
@@ -94,16 +95,26 @@ async def test_oidcc_display_page_and_popup_and_locales_are_accepted(provider: P
 
 
 async def test_oidcc_server_client_secret_post(provider: Provider) -> None:
-    """oidcc-server-client-secret-post."""
-    code, _ = await provider.code_for()
+    """oidcc-server-client-secret-post (a client registered for it: OIDC Core §9)."""
+    rp = provider.register(
+        ClientSpec(
+            client_id="rp-post",
+            name="Post",
+            token_endpoint_auth_method="client_secret_post",
+            grant_types=["authorization_code"],
+            scopes=["openid", "profile", "email"],
+            redirect_uris=[RP_REDIRECT],
+        )
+    )
+    code, _ = await provider.code_for(rp)
     response = await provider.http.post(
         "/token",
         data={
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": RP_REDIRECT,
-            "client_id": provider.rp.client_id,
-            "client_secret": provider.rp.secret,
+            "client_id": rp.client_id,
+            "client_secret": rp.secret,
         },
     )
     assert response.status_code == 200, response.text

@@ -7,17 +7,29 @@ this module adds the settings, the delivery and the log, once."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.audit import service as audit
-from idp.login import delivery
+from idp.notifications import delivery
+from idp.notifications import service as notifications
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import codes
 from idp.second_factor.errors import SecondFactorError
-from shared.db import utcnow
+from idp.settings import IdpSettings
+from shared.clock import Clock
+
+
+@dataclass(frozen=True)
+class OneTimeCodes:
+    """What issuing, sending and checking a code needs: the code settings (key, lifetime, limits),
+    the notifier and the clock."""
+
+    settings: IdpSettings
+    notifier: notifications.Notifier
+    clock: Clock
 
 
 def _log(
@@ -35,7 +47,7 @@ def _log(
 
 
 def send(
-    state: Any,
+    ctx: OneTimeCodes,
     session: Session,
     account: Account,
     *,
@@ -49,8 +61,8 @@ def send(
 ) -> codes.IssuedCode:
     """Issue a code and hand it to the notifier. Raises the cooldown / hourly-limit errors and
     NotifierUnavailableError; ``address`` sends to a contact not yet confirmed (a new phone)."""
-    settings = state.settings
-    now = utcnow()
+    settings = ctx.settings
+    now = ctx.clock()
     issued = codes.issue_code(
         session,
         account_id=account.id,
@@ -66,7 +78,7 @@ def send(
     expires = now + dt.timedelta(seconds=message_ttl) if message_ttl else row.expires_at
     try:
         delivery.send_code(
-            state.notifier,
+            ctx.notifier,
             account,
             channel=channel,
             code=code,
@@ -85,17 +97,17 @@ def send(
 
 
 def verify(
-    state: Any, session: Session, account: Account, *, purpose: str, code: str, ip: str | None
+    ctx: OneTimeCodes, session: Session, account: Account, *, purpose: str, code: str, ip: str | None
 ) -> None:
     """Check a code; raises the second-factor errors (wrong, expired, too many attempts)."""
-    settings = state.settings
+    settings = ctx.settings
     try:
         codes.verify_code(
             session,
             account_id=account.id,
             purpose=purpose,
             code=code,
-            now=utcnow(),
+            now=ctx.clock(),
             code_key=settings.code_hash_key.get_secret_value(),
             max_attempts=settings.code_max_attempts,
         )

@@ -1,0 +1,85 @@
+"""The consent page: which app asks for what, allow or deny (OpenID Connect Core §3.1.2.4).
+
+The authorization request waits parked (``login.interactions``) while the person decides; either
+answer continues at ``/authorize/resume``, which sends the client its code or ``access_denied``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from idp.clients import service as clients_service
+from idp.consents import service
+from idp.dependencies import BrowserSessionDep, SessionDep, SettingsDep
+from idp.login import interactions
+from idp.login.forms import PageKit
+from idp.login.i18n import scope_text
+from idp.login.models import Interaction
+from idp.oauth2.authorize import ui_locale
+from idp.settings import IdpSettings
+
+router = APIRouter(include_in_schema=False)
+TokenForm = Annotated[str, Form(max_length=128)]
+
+
+def _kit(request: Request, settings: IdpSettings, interaction: Interaction | None) -> PageKit:
+    hinted = ui_locale(dict(interactions.params_of(interaction))) if interaction else None
+    return PageKit(request, settings, hinted)
+
+
+def _expired(kit: PageKit) -> Response:
+    return kit.message(kit.t("interaction_expired"), status=400, error=True)
+
+
+@router.get("/consent")
+def consent_form(
+    request: Request, settings: SettingsDep, session: SessionDep, browser: BrowserSessionDep, i: str = ""
+) -> Response:
+    interaction = interactions.find_interaction(session, i)
+    kit = _kit(request, settings, interaction)
+    if interaction is None or browser.session is None:
+        return _expired(kit)
+    client = clients_service.find_client(session, interaction.client_id)
+    scopes = dict(interactions.params_of(interaction)).get("scope", "").split()
+    return kit.page(
+        "consent.html",
+        title=kit.t("title_consent"),
+        client_name=client.name if client else interaction.client_id,
+        scopes=[scope_text(s, kit.locale) for s in scopes],
+        action="/consent",
+        interaction=interaction.handle,
+    )
+
+
+@router.post("/consent")
+def consent_submit(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    decision: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: TokenForm = "",
+    interaction: TokenForm = "",
+) -> Response:
+    parked = interactions.find_interaction(session, interaction)
+    kit = _kit(request, settings, parked)
+    if parked is None or browser.session is None:
+        return _expired(kit)
+    if not kit.csrf_ok(csrf_token):
+        return kit.csrf_failed()
+    query = {"i": parked.handle}
+    if decision != "allow":
+        return kit.see_other(f"/authorize/resume?{urlencode({**query, 'deny': 'true'})}")
+    scopes = set(dict(interactions.params_of(parked)).get("scope", "").split())
+    service.grant(
+        session,
+        browser.session.account_id,
+        parked.client_id,
+        scopes,
+        ip=request.client.host if request.client else None,
+    )
+    return kit.see_other(f"/authorize/resume?{urlencode(query)}")
