@@ -7,7 +7,7 @@ import pytest
 
 from idp.clients.service import ClientSpec
 from tests.idp.conftest import RP_REDIRECT, Provider
-from tests.idp.oidc.test_authorization_checks import assert_one_sentence
+from tests.idp.oauth2.test_authorization_checks import assert_one_sentence
 
 ENDPOINTS = {
     "/token": {"grant_type": "client_credentials"},

@@ -17,7 +17,7 @@ from joserfc.jwk import ECKey, RSAKey
 
 from idp.clients.service import ClientSpec
 from tests.idp.conftest import ISSUER, RP_REDIRECT, Provider, callback_params, decode, pkce
-from tests.idp.oidc.test_acr_values import enroll_totp, id_token_of, password_then_code
+from tests.idp.oauth2.test_acr_values import enroll_totp, id_token_of, password_then_code
 
 Checker = Callable[[Provider, list[Any]], Awaitable[None]]
 CHECKS: dict[str, Checker] = {}
