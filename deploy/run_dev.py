@@ -8,6 +8,10 @@ It talks to the services only through their command lines (``python -m <service>
 and over HTTP, never by importing them. Every setting keeps its usual environment variable and the
 person's own environment wins over the defaults chosen here, e.g. ``IDP_PORT=9000 make run``: the
 idp issuer and the JWKS URLs given to the other two follow the idp's port.
+
+A service that exits while the others run is restarted after a backoff that doubles per crash
+(1, 2, 4 ... up to 30 s) and said so on the console; after ``--max-quick-crashes`` crashes in a
+row, each within a minute of its start, run_dev gives up and stops all three.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -187,18 +192,55 @@ def port_free(url: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How a crashed service is restarted: exponential backoff, bounded in delay and in count."""
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    #: give up after this many crashes in a row that each came soon after a start
+    max_quick_crashes: int = 5
+    #: a crash after this long up is not "quick": the count starts again
+    healthy_after: float = 60.0
+
+    def delay(self, crashes: int) -> float:
+        return float(min(self.max_delay, self.first_delay * 2 ** max(crashes - 1, 0)))
+
+
+class Restarts:
+    """The crash history of one service; ``now`` always comes from the caller (a clock)."""
+
+    def __init__(self, policy: RestartPolicy) -> None:
+        self.policy = policy
+        self.crashes = 0
+
+    def crashed(self, *, now: float, started_at: float) -> float | None:
+        """Seconds to wait before the restart, or None: it crashes too often, give up."""
+        if now - started_at >= self.policy.healthy_after:
+            self.crashes = 0
+        self.crashes += 1
+        if self.crashes > self.policy.max_quick_crashes:
+            return None
+        return self.policy.delay(self.crashes)
+
+
 class Service:
     """One `python -m <service> serve` child whose output goes to the console, prefixed."""
 
-    def __init__(self, name: str, env: dict[str, str]) -> None:
+    def __init__(self, name: str, env: dict[str, str], policy: RestartPolicy | None = None) -> None:
         self.name = name
         self.env = env
         self.url = base_url(name, env)
         self.tail: collections.deque[str] = collections.deque(maxlen=40)
         self.process: subprocess.Popen[str] | None = None
         self.reader: threading.Thread | None = None
+        self.started_at = 0.0
+        self.restarts = Restarts(policy or RestartPolicy())
+        #: monotonic time of a pending restart
+        self.restart_at: float | None = None
 
     def start(self) -> None:
+        self.started_at = time.monotonic()
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", self.name, "serve"],
             env=self.env,
@@ -215,6 +257,41 @@ class Service:
         self.reader = threading.Thread(target=self._copy_output, daemon=True)
         self.reader.start()
         say(f"{self.name}: started (pid {self.process.pid}), waiting for {self.url}/readyz")
+
+    def reap(self) -> int | None:
+        """After an exit: collect the last output and the exit code."""
+        if self.process is None:
+            return None
+        code = self.process.wait()
+        if self.reader:
+            self.reader.join(timeout=2)
+        if self.process.stdout:
+            self.process.stdout.close()
+        return code
+
+    def watch(self, now: float) -> None:
+        """One look at the child: restart it when its backoff is over, schedule that when it died."""
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.restart_at = None
+                say(f"{self.name}: restarting now (restart {self.restarts.crashes})")
+                self.start()
+            return
+        if self.running():
+            return
+        code = self.reap()
+        delay = self.restarts.crashed(now=now, started_at=self.started_at)
+        if delay is None:
+            policy = self.restarts.policy
+            raise self.failure(
+                f"exited (code {code}) {policy.max_quick_crashes + 1} times in a row, each within "
+                f"{policy.healthy_after:g} s of its start; giving up"
+            )
+        self.restart_at = now + delay
+        say(
+            f"{self.name}: exited unexpectedly (code {code}); restarting in {delay:g} s "
+            f"(restart {self.restarts.crashes} of at most {self.restarts.policy.max_quick_crashes} in a row)"
+        )
 
     def _copy_output(self) -> None:
         assert self.process and self.process.stdout
@@ -277,8 +354,13 @@ def refuse_taken_ports(envs: dict[str, dict[str, str]]) -> None:
         )
 
 
-def serve(envs: dict[str, dict[str, str]], demo: dict[str, Any], ready_timeout: float) -> int:
-    services = [Service(name, env) for name, env in envs.items()]
+def serve(
+    envs: dict[str, dict[str, str]],
+    demo: dict[str, Any],
+    ready_timeout: float,
+    policy: RestartPolicy | None = None,
+) -> int:
+    services = [Service(name, env, policy) for name, env in envs.items()]
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -296,10 +378,9 @@ def serve(envs: dict[str, dict[str, str]], demo: dict[str, Any], ready_timeout: 
             return 0
         say(describe(demo))
         say(READY_LINE)
-        while not stop.wait(0.5):
-            dead = [s for s in services if not s.running()]
-            if dead:
-                raise dead[0].failure("stopped unexpectedly")
+        while not stop.wait(0.2):
+            for service in services:
+                service.watch(time.monotonic())
         say("stopping...")
         return 0
     finally:
@@ -318,6 +399,15 @@ def main(argv: list[str] | None = None) -> int:
         "--var-dir", type=Path, default=ROOT / "var", help="for SQLite files, demo.json (default: var/)"
     )
     parser.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for /readyz")
+    parser.add_argument(
+        "--restart-delay", type=float, default=1.0, help="first delay before restarting a crashed service"
+    )
+    parser.add_argument(
+        "--max-quick-crashes",
+        type=int,
+        default=5,
+        help="give up after this many crashes in a row, each within a minute of the start",
+    )
     args = parser.parse_args(argv)
     var_dir = args.var_dir.resolve()
     envs = service_envs(var_dir)
@@ -331,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         write_demo(demo, var_dir / "demo.json")
         if args.only_seed:
             return 0
-        return serve(envs, demo, args.ready_timeout)
+        policy = RestartPolicy(first_delay=args.restart_delay, max_quick_crashes=args.max_quick_crashes)
+        return serve(envs, demo, args.ready_timeout, policy)
     except StartupError as exc:
         say(f"run_dev: {exc}")
         return 1

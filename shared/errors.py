@@ -8,7 +8,6 @@ traceback so support can find it.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -17,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -144,25 +144,22 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> str | None:
-    """The methods the API documents for this path. Starlette's 405 names only the first route
-    matching the path, so a path served as two routes (GET and POST, each documented with its own
-    parameters) would say ``Allow: GET`` alone (RFC 9110 §15.5.6: Allow lists the methods the
-    resource supports). None for undocumented paths (Starlette's own header stands)."""
-    app = request.app
-    if not isinstance(app, FastAPI):
-        return None
-    path = request.scope.get("path", "")
-    for template, item in (app.openapi().get("paths") or {}).items():
-        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
-            methods = {m.upper() for m in item if m in _HTTP_METHODS}
-            if "GET" in methods:
-                methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
-            return ", ".join(sorted(methods)) or None
-    return None
+    """Every method the request's path answers to (RFC 9110 §15.5.6 ``Allow``).
 
-
-_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    Starlette's 405 names only the methods of the first route whose path matched, so a path served
+    by several routes (``GET`` and ``POST /admin/clients``) would deny a method it accepts. Asking
+    every route whether it takes the path with each method finds them all."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed) or None
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:

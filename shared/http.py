@@ -29,6 +29,7 @@ from shared.errors import PROBLEM_JSON, install_error_handlers, internal_error_r
 from shared.exact_routes import ExactRoutes
 from shared.logging import REQUEST_ID_HEADER, accept_request_id, request_id_var
 from shared.migrations import is_at_head
+from shared.openapi import install_problem_schema
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -264,6 +265,7 @@ def install_plumbing(
     inside the plumbing so they keep request ids, the body limit, metrics and logs."""
     metrics = Metrics(service)
     install_error_handlers(app)
+    install_problem_schema(app)  # and document the errors those handlers answer
     if exact_routes:
         app.add_middleware(ExactRoutes, routes=exact_routes)
     app.add_middleware(PlumbingMiddleware, metrics=metrics, max_body_bytes=max_body_bytes)

@@ -85,3 +85,21 @@ class ServiceSettings(BaseSettings):
             if isinstance(value, SecretStr):
                 found[name] = value
         return found
+
+
+class ResourceServerSettings(ServiceSettings):
+    """Fields of a service that accepts the idp's access tokens (RFC 9068 JWTs) as a resource server.
+
+    Subclasses set their env prefix and the ``audience`` default (their own name at the idp).
+    """
+
+    idp_issuer: str = Field(default="http://127.0.0.1:8000", description="Expected `iss` of incoming tokens.")
+    idp_jwks_url: str = Field(
+        default="http://127.0.0.1:8000/.well-known/jwks.json", description="Where the idp publishes its JWKS."
+    )
+    audience: str = Field(description="Expected `aud` of incoming tokens (RFC 9068 §4).")
+    jwks_min_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Shortest interval between two JWKS fetches caused by an unknown `kid`.",
+    )

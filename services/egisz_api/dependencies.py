@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from sqlalchemy.orm import Session
 
 from egisz_api.settings import EgiszSettings
 from shared.db import session_scope
+from shared.openapi import bearer_scheme
 from shared.tokens import verified_claims
 
 
@@ -24,6 +25,17 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
+def token_claims(
+    claims: Annotated[dict[str, Any], Depends(verified_claims)],
+    _documented: Annotated[object, Security(bearer_scheme)] = None,
+) -> dict[str, Any]:
+    """The bearer token's claims (401 without a valid one, RFC 6750 §3.1).
+
+    ``_documented`` only puts the bearer scheme into the OpenAPI document; ``verified_claims``
+    checks the token."""
+    return claims
+
+
 SettingsDep = Annotated[EgiszSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-ClaimsDep = Annotated[dict[str, Any], Depends(verified_claims)]
+ClaimsDep = Annotated[dict[str, Any], Depends(token_claims)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from notifier.messages import delivery
+from notifier.messages import outbox
 from notifier.messages.errors import MessageNotFoundError, NotRequeueableError
 from notifier.messages.sealing import Sealer
 from notifier.settings import NotifierSettings
@@ -26,17 +26,17 @@ def _dead_letters(settings: ServiceSettings, args: argparse.Namespace) -> Any:
     try:
         with make_sessionmaker(engine)() as session:
             if args.action == "list":
-                return delivery.list_dead(session, sealer=sealer, limit=args.limit)
+                return outbox.list_dead(session, sealer=sealer, limit=args.limit)
             ids = args.ids
             begin_immediate(session)
             if args.all:
-                ids = [row["id"] for row in delivery.list_dead(session, sealer=sealer, limit=args.limit)]
+                ids = [row["id"] for row in outbox.list_dead(session, sealer=sealer, limit=args.limit)]
             if not ids:
                 raise SystemExit("dead-letters requeue: give message ids or --all")
             requeued, refused = [], {}
             for message_id in ids:
                 try:
-                    delivery.requeue_dead(session, message_id, now=utcnow())
+                    outbox.requeue_dead(session, message_id, now=utcnow())
                     requeued.append(message_id)
                 except (MessageNotFoundError, NotRequeueableError) as exc:
                     refused[message_id] = exc.detail

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from sqlalchemy.orm import Session
 
 from notifier.messages.service import Intake
 from notifier.settings import NotifierSettings
 from shared.db import session_scope
+from shared.openapi import bearer_scheme
 from shared.tokens import require_scopes, verified_claims
 
 
@@ -36,8 +37,15 @@ def get_intake(request: Request) -> Intake:
     return intake
 
 
-def sending_client(request: Request, claims: Annotated[dict[str, Any], Depends(verified_claims)]) -> str:
-    """The calling client's id, once its token carries the send scope (RFC 6750 §3.1 otherwise)."""
+def sending_client(
+    request: Request,
+    claims: Annotated[dict[str, Any], Depends(verified_claims)],
+    _documented: Annotated[object, Security(bearer_scheme)] = None,
+) -> str:
+    """The calling client's id, once its token carries the send scope (RFC 6750 §3.1 otherwise).
+
+    ``_documented`` only puts the bearer scheme into the OpenAPI document; ``verified_claims``
+    checks the token."""
     settings: NotifierSettings = request.app.state.settings
     require_scopes(claims, [settings.send_scope], realm="notifier")
     return str(claims.get("client_id") or claims["sub"])

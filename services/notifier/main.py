@@ -16,8 +16,9 @@ from notifier import models  # noqa: F401
 from notifier.channels.registry import build_senders
 from notifier.delivery.dispatcher import Dispatcher
 from notifier.dev_outbox.routes import router as dev_outbox_router
-from notifier.messages.delivery import RetryPolicy
+from notifier.messages.outbox import RetryPolicy
 from notifier.messages.routes import router as messages_router
+from notifier.messages.schemas import document_templates
 from notifier.messages.sealing import Sealer
 from notifier.messages.service import ENQUEUED, Intake
 from notifier.metrics import NotifierMetrics
@@ -27,6 +28,7 @@ from notifier.throttling import RateLimits
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
+from shared.openapi import amend_openapi
 from shared.tokens import JwksCache, JwtVerifier
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -150,4 +152,5 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.include_router(messages_router)
     if settings.dev_outbox_enabled:
         app.include_router(dev_outbox_router)
+    amend_openapi(app, document_templates)
     return app

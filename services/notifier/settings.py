@@ -8,7 +8,7 @@ from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import ResourceServerSettings
 
 DEV_DATA_KEY = "dev-only-notifier-data-key-change-me"
 
@@ -21,7 +21,7 @@ class DevOutboxOutsideDevModeError(ValueError):
     """The dev outbox shows codes in a browser page: never outside dev mode."""
 
 
-class NotifierSettings(ServiceSettings):
+class NotifierSettings(ResourceServerSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
     service_name: ClassVar[str] = "notifier"
 
@@ -29,16 +29,7 @@ class NotifierSettings(ServiceSettings):
         default="sqlite:///var/notifier.db", description="SQLAlchemy URL of the notifier database."
     )
     port: int = Field(default=8002, ge=1, le=65535, description="Port `serve` listens on.")
-    idp_issuer: str = Field(default="http://127.0.0.1:8000", description="Expected `iss` of incoming tokens.")
-    idp_jwks_url: str = Field(
-        default="http://127.0.0.1:8000/.well-known/jwks.json", description="Where the idp publishes its JWKS."
-    )
     audience: str = Field(default="notifier", description="Expected `aud` of incoming tokens (RFC 9068 §4).")
-    jwks_min_refresh_seconds: float = Field(
-        default=30.0,
-        ge=0,
-        description="Shortest interval between two JWKS fetches caused by an unknown `kid`.",
-    )
     send_scope: str = Field(
         default="notify:send", description="Scope a caller's token needs to send messages."
     )
@@ -71,9 +62,12 @@ class NotifierSettings(ServiceSettings):
         default=16, ge=1, le=256, description="Most messages one dispatcher sends at the same time."
     )
     claim_lease_seconds: float = Field(
-        default=60.0,
+        default=15.0,
         gt=0,
-        description="How long a claim lasts; a message claimed by a crashed process is retried after it.",
+        description=(
+            "How long a claim lasts unless renewed (a heartbeat renews it every third while the send"
+            " runs); a message claimed by a killed process is retried after it."
+        ),
     )
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, description="On shutdown, how long in-flight sends may finish before being cut."

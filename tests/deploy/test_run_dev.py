@@ -49,15 +49,11 @@ def run_dev(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProces
 
 def test_every_default_run_dev_sets_is_a_setting_of_its_service(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
-    import importlib.util
 
     for name in list(os.environ):
         if name.startswith(("IDP_", "EGISZ_", "NOTIFIER_")):
             monkeypatch.delenv(name)
-    spec = importlib.util.spec_from_file_location("run_dev", SCRIPT)
-    assert spec and spec.loader
-    run_dev_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_dev_module)
+    run_dev_module = load_run_dev()
     classes = {
         "idp": "idp.settings:IdpSettings",
         "egisz_api": "egisz_api.settings:EgiszSettings",
@@ -201,3 +197,97 @@ def test_run_serves_all_three_until_a_signal_then_stops_them(tmp_path: Path, sig
     for port in ports.values():
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/readyz")
+
+
+def load_run_dev() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_dev_module", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_restart_backoff_doubles_up_to_its_cap() -> None:
+    policy = load_run_dev().RestartPolicy(first_delay=1.0, max_delay=30.0)
+    assert [policy.delay(n) for n in range(1, 8)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+
+def test_restarts_give_up_after_too_many_quick_crashes() -> None:
+    run_dev_module = load_run_dev()
+    restarts = run_dev_module.Restarts(run_dev_module.RestartPolicy(max_quick_crashes=3, healthy_after=60))
+    now = 1000.0
+    delays = []
+    for _ in range(3):
+        delay = restarts.crashed(now=now, started_at=now - 5)  # up 5 s each time: a quick crash
+        delays.append(delay)
+        now += delay + 5
+    assert delays == [1.0, 2.0, 4.0]
+    assert restarts.crashed(now=now, started_at=now - 5) is None, "the fourth quick crash: give up"
+
+
+def test_a_crash_after_a_healthy_run_starts_the_count_again() -> None:
+    run_dev_module = load_run_dev()
+    restarts = run_dev_module.Restarts(run_dev_module.RestartPolicy(max_quick_crashes=2, healthy_after=60))
+    assert restarts.crashed(now=100.0, started_at=99.0) == 1.0
+    assert restarts.crashed(now=200.0, started_at=199.0) == 2.0
+    assert restarts.crashed(now=1000.0, started_at=300.0) == 1.0, "up 700 s: not a quick crash"
+
+
+def _wait_for(
+    lines: list[str], proc: subprocess.Popen[str], pattern: str, timeout: float = 120
+) -> re.Match[str]:
+    """The first output line matching ``pattern``; fails if run_dev exits or the bound passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for line in list(lines):
+            found = re.search(pattern, line)
+            if found:
+                return found
+        assert proc.poll() is None, "".join(lines)
+        assert time.monotonic() < deadline, f"no line matching {pattern!r}:\n" + "".join(lines)
+        time.sleep(0.05)
+
+
+@pytest.mark.integration
+def test_a_crashed_service_is_restarted_and_said_so(tmp_path: Path) -> None:
+    ports = {"IDP_PORT": free_port(), "EGISZ_PORT": free_port(), "NOTIFIER_PORT": free_port()}
+    lines: list[str] = []
+    with subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--var-dir", str(tmp_path), "--restart-delay", "0.1"],
+        env=clean_env(**{k: str(v) for k, v in ports.items()}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+        reader.start()
+        try:
+            _wait_for(lines, proc, re.escape(READY_LINE))
+            first = int(_wait_for(lines, proc, r"^notifier: started \(pid (\d+)\)").group(1))
+            os.kill(first, signal.SIGKILL)
+            _wait_for(lines, proc, r"^notifier: exited unexpectedly \(code -9\); restarting in 0\.1 s")
+            _wait_for(lines, proc, r"^notifier: restarting now")
+            second = int(_wait_for(lines, proc, rf"^notifier: started \(pid (?!{first}\))(\d+)\)").group(1))
+            deadline = time.monotonic() + 60
+            while True:  # the new process serves on the same port
+                try:
+                    if httpx.get(f"http://127.0.0.1:{ports['NOTIFIER_PORT']}/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "".join(lines)
+                time.sleep(0.1)
+            assert httpx.get(f"http://127.0.0.1:{ports['IDP_PORT']}/readyz").status_code == 200
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0, "".join(lines)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        reader.join(timeout=5)
+    assert second != first
+    with pytest.raises(ProcessLookupError):
+        os.kill(second, 0)

@@ -3,7 +3,8 @@ message is lost.
 
 500 messages are accepted by a real notifier process (dispatcher off), then a second process
 dispatches them to a real SMTP server (aiosmtpd, loopback) and is killed mid-dispatch; a third
-process takes over once the dead process's claims have run out their lease. Every message must
+process takes over once the dead process's claims have run out their (short, heartbeat-renewed)
+lease. Every message must
 arrive at least once (at-least-once delivery), and none more than twice (only the sends that were
 in flight at the kill may repeat). Codes must not appear in any process log.
 """
@@ -148,7 +149,9 @@ def test_a_killed_notifier_loses_no_message(tmp_path: Path, smtp: tuple[Counting
         "email_send_rate": "250/second",  # slow enough that the kill lands mid-dispatch
         "dispatcher_concurrency": 16,
         "dispatcher_poll_seconds": 0.1,
-        "claim_lease_seconds": 3,  # runs out while the replacement process starts
+        # A short lease, renewed by heartbeat (every 0.5 s) while the sends run: the live process
+        # keeps its claims, the killed one's run out while the replacement process starts.
+        "claim_lease_seconds": 1.5,
         "retry_base_seconds": 0.05,
         "retry_max_seconds": 0.5,
         "email_attempts": 5,

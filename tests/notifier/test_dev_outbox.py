@@ -58,3 +58,10 @@ async def test_the_page_escapes_what_it_shows(start_notifier: Any) -> None:
         await n.wait_status((await n.send(body)).json()["id"], "delivered")
         page = (await n.client.get("/dev/outbox")).text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+async def test_dev_outbox_address_00_is_an_empty_list(start_notifier: Any) -> None:
+    """Found by schemathesis on PostgreSQL, which refuses NUL in a query parameter: was a 500."""
+    async with start_notifier(dev_outbox=True, dispatcher_enabled=False) as n:
+        response = await n.client.get("/dev/outbox/latest?address=%00")
+    assert response.status_code == 200 and response.json() == []

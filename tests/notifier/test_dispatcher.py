@@ -36,7 +36,7 @@ async def test_a_claim_left_by_a_dead_process_is_retried_after_its_lease(
     start_notifier: Any, smtp: tuple[SmtpSink, int]
 ) -> None:
     from notifier.main import retry_policy
-    from notifier.messages import delivery
+    from notifier.messages import outbox
     from shared.db import begin_immediate
 
     sink, port = smtp
@@ -46,7 +46,7 @@ async def test_a_claim_left_by_a_dead_process_is_retried_after_its_lease(
         # Another process claims the message and dies before sending: its lease runs out in 0.3 s.
         with n.app.state.session_factory() as session:
             begin_immediate(session)
-            claimed = delivery.claim_due(
+            claimed = outbox.claim_due(
                 session,
                 now=dt.datetime.now(dt.UTC),
                 limit=10,
@@ -130,7 +130,7 @@ async def test_finished_messages_are_forgotten_after_the_retention_period(
 ) -> None:
     from sqlalchemy import func, select, update
 
-    from notifier.messages import delivery
+    from notifier.messages import outbox
     from notifier.messages.models import DeliveryAttempt, Message
 
     _, port = smtp
@@ -146,7 +146,7 @@ async def test_finished_messages_are_forgotten_after_the_retention_period(
         with n.app.state.session_factory() as session:
             long_ago = now - dt.timedelta(days=31)
             session.execute(update(Message).where(Message.id.in_([old, waiting])).values(updated_at=long_ago))
-            counts = delivery.sweep(session, now=now, retention=dt.timedelta(days=30))
+            counts = outbox.sweep(session, now=now, retention=dt.timedelta(days=30))
             session.commit()
             left = set(session.scalars(select(Message.id)))
             attempts = session.scalar(select(func.count()).select_from(DeliveryAttempt))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from egisz_api.settings import EgiszSettings
 from idp.settings import IdpSettings
+from notifier.settings import NotifierSettings
+from shared.settings import ResourceServerSettings
 
 STRONG = "k" * 20 + "9f2c1a7e3b5d4c6f8a0b"
 
@@ -58,3 +61,23 @@ def test_settings_come_from_the_service_prefix(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL", "120")
     monkeypatch.setenv("EGISZ_ACCESS_TOKEN_TTL", "999")
     assert IdpSettings().access_token_ttl == 120
+
+
+def test_resource_servers_share_one_settings_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """egisz_api and the notifier take their token settings from ResourceServerSettings, each under
+    its own env prefix and with its own audience."""
+    shared_fields = ("idp_issuer", "idp_jwks_url", "audience", "jwks_min_refresh_seconds")
+    for cls in (EgiszSettings, NotifierSettings):
+        assert issubclass(cls, ResourceServerSettings)
+        assert all(name in cls.model_fields for name in shared_fields)
+    monkeypatch.setenv("EGISZ_IDP_ISSUER", "https://idp.egisz.test")
+    monkeypatch.setenv("NOTIFIER_JWKS_MIN_REFRESH_SECONDS", "5")
+    egisz, notifier = EgiszSettings(dev_mode=True), NotifierSettings(dev_mode=True)
+    assert (egisz.idp_issuer, egisz.audience) == ("https://idp.egisz.test", "egisz")
+    assert (notifier.idp_issuer, notifier.audience) == ("http://127.0.0.1:8000", "notifier")
+    assert notifier.jwks_min_refresh_seconds == 5.0
+
+
+def test_a_resource_server_must_name_its_audience() -> None:
+    with pytest.raises(ValidationError, match="audience"):
+        ResourceServerSettings(dev_mode=True)

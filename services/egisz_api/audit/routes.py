@@ -5,12 +5,16 @@ from fastapi import APIRouter, Request
 from egisz_api.audit import service
 from egisz_api.audit.schemas import AccessEventOut, WhoAmI
 from egisz_api.dependencies import ClaimsDep, SessionDep
+from shared.openapi import BEARER_ERRORS, problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
 
 @router.get(
-    "/whoami", response_model=WhoAmI, summary="The caller as the token describes it, and its last accesses"
+    "/whoami",
+    response_model=WhoAmI,
+    summary="The caller as the token describes it, and its last accesses",
+    responses=problem_responses({401: BEARER_ERRORS[401]}),
 )
 def whoami(request: Request, claims: ClaimsDep, session: SessionDep) -> WhoAmI:
     subject = str(claims["sub"])

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Security
 from pydantic import BaseModel, Field
 
 from idp.accounts import admin
 from idp.dependencies import AdminCallerDep, SessionDep
+from shared.openapi import BEARER_ERRORS, bearer_scheme, problem_responses
 from shared.path_ids import RowId
 
-router = APIRouter(prefix="/admin/accounts", tags=["admin"])
+router = APIRouter(
+    prefix="/admin/accounts",
+    tags=["admin"],
+    # documents the admin token and its errors on every route (AdminCallerDep checks the token)
+    dependencies=[Security(bearer_scheme)],
+    responses=problem_responses({**BEARER_ERRORS, 404: "No account with this id (`account_not_found`)"}),
+)
 
 
 class AccountSummary(BaseModel):

@@ -35,7 +35,8 @@ def read_token(secret: str, token: str, now: float | None = None) -> tuple[int, 
     expected = base64.urlsafe_b64encode(hmac.new(_key(secret), raw.encode(), hashlib.sha256).digest()).rstrip(
         b"="
     )
-    if not signature or not hmac.compare_digest(expected.decode(), signature):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a 500 on `token=a.%C3%BC`).
+    if not signature or not hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape")):
         raise LinkError("invalid")
     try:
         payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))

@@ -22,6 +22,7 @@ from idp.dependencies import (
 from idp.login.forms import PageKit
 from idp.second_factor.assurance import assurance_after
 from idp.sessions import service as sessions_service
+from shared.openapi import problem_responses
 
 router = APIRouter(tags=["accounts"])
 PASSWORD_AMR, PASSWORD_ACR = assurance_after("password")
@@ -178,10 +179,12 @@ class LevelOut(BaseModel):
     status_code=status.HTTP_201_CREATED,
     response_model=RegistrationOut,
     summary="Register an account; sends an SMS code to the phone and a link to the e-mail",
-    responses={
-        422: {"description": "Invalid fields (each with a code and a message)"},
-        409: {"description": "A contact, SNILS, INN or passport is already registered"},
-    },
+    responses=problem_responses(
+        {
+            422: "Invalid fields (`invalid_fields`, each with a code and a message)",
+            409: "A contact, SNILS, INN or passport is already registered",
+        }
+    ),
 )
 def register_api(
     request: Request,
@@ -212,6 +215,14 @@ def register_api(
     "/api/v1/accounts/phone-confirmation",
     response_model=LevelOut,
     summary="Confirm the phone with the SMS code (the account becomes simplified)",
+    responses=problem_responses(
+        {
+            400: "The code is wrong or expired",
+            404: "Unknown or expired confirmation token (`account_not_found`)",
+            409: "The code cannot be checked in this state",
+            429: "Too many wrong codes: wait (see Retry-After)",
+        }
+    ),
 )
 def confirm_phone_api(
     body: PhoneConfirmationIn, request: Request, session: SessionDep, accounts: AccountsContextDep

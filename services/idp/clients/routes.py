@@ -5,9 +5,9 @@ answered here without raising, so that the request's transaction commits its aud
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Request, Response, Security, status
 from fastapi.responses import JSONResponse
 
 from idp.clients import admin, service
@@ -17,16 +17,27 @@ from idp.clients.schemas import ClientCreated, ClientIn, ClientOut, SecretRotate
 from idp.clients.service import ClientSpec
 from idp.dependencies import AdminCallerDep, AdminDep, DirectoryDep, HasherDep, SessionDep
 from shared.errors import problem_response
+from shared.openapi import BEARER_ERRORS, bearer_scheme, problem_responses
 from shared.path_ids import text_id
 
-router = APIRouter(prefix="/admin/clients", tags=["admin"])
+router = APIRouter(
+    prefix="/admin/clients",
+    tags=["admin"],
+    # documents the admin token and its errors on every route (AdminDep checks the token)
+    dependencies=[Security(bearer_scheme)],
+    responses=problem_responses(BEARER_ERRORS),
+)
+_NOT_FOUND = problem_responses({404: "No client with this id (`client_not_found`)"})
 
 #: As stored (``clients.client_id`` is 128 characters); a NUL byte would be a 500 on PostgreSQL.
 ClientIdPath = Annotated[str, text_id(128, "The client's client_id.")]
 
-LAST_ADMIN: dict[int | str, dict[str, Any]] = {
-    409: {"description": "It is the last admin client (`last_admin_client`, problem JSON)."}
-}
+LAST_ADMIN = problem_responses(
+    {
+        404: "No client with this id (`client_not_found`)",
+        409: "It is the last admin client (`last_admin_client`)",
+    }
+)
 
 
 def _out(client: Client) -> ClientOut:
@@ -51,6 +62,7 @@ def list_clients(_: AdminDep, session: SessionDep) -> list[ClientOut]:
     response_model=ClientCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Register a client; its secret is shown once",
+    responses=problem_responses({409: "A client with this id exists (`client_exists`)"}),
 )
 def create_client(
     body: ClientIn, caller: AdminCallerDep, session: SessionDep, hasher: HasherDep, directory: DirectoryDep
@@ -59,7 +71,7 @@ def create_client(
     return ClientCreated(**_out(client).model_dump(), client_secret=secret)
 
 
-@router.get("/{client_id}", response_model=ClientOut, summary="Read a client")
+@router.get("/{client_id}", response_model=ClientOut, summary="Read a client", responses=_NOT_FOUND)
 def read_client(client_id: ClientIdPath, _: AdminDep, session: SessionDep) -> ClientOut:
     return _out(service.get_client(session, client_id))
 
@@ -81,7 +93,12 @@ def update_client(
         return _refused(request, exc)
 
 
-@router.post("/{client_id}/secret", response_model=SecretRotated, summary="Rotate the client secret")
+@router.post(
+    "/{client_id}/secret",
+    response_model=SecretRotated,
+    summary="Rotate the client secret",
+    responses=_NOT_FOUND,
+)
 def rotate_secret(
     client_id: ClientIdPath,
     caller: AdminCallerDep,

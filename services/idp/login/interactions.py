@@ -59,4 +59,6 @@ def csrf_token(key: str, cookie: str) -> str:
 def csrf_valid(key: str, cookie: str | None, submitted: str | None) -> bool:
     if not cookie or not submitted:
         return False
-    return hmac.compare_digest(csrf_token(key, cookie), submitted)
+    # As bytes: compare_digest refuses str with non-ASCII characters (TypeError, a 500 on
+    # `csrf_token=%ff`), and a form field is whatever the browser or an attacker sends.
+    return hmac.compare_digest(csrf_token(key, cookie).encode(), submitted.encode("utf-8", "surrogateescape"))

@@ -5,7 +5,9 @@ task per message (render, wait for the channel's send-rate budget, send with a t
 the outcome in another short transaction), then sleep until a slot frees, a new message is
 committed (``wake``) or the poll interval passes. Any number of replicas can run it: claims are
 row locks with SKIP LOCKED on PostgreSQL and serialised ``BEGIN IMMEDIATE`` transactions on SQLite,
-both with a lease so that a crashed process's claims come back.
+both with a lease so that a crashed process's claims come back. While sends are in flight a
+heartbeat renews this process's leases every third of the lease, so the lease stays short and a
+killed process's messages come back within one lease (15 s by default).
 
 Logs carry message ids, channels and reasons, never addresses, parameters or bodies.
 """
@@ -25,8 +27,8 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.channels.base import Envelope, PermanentSendError, Sender, TransientSendError
-from notifier.messages import delivery
-from notifier.messages.delivery import ClaimResult, Job, Outcome, RetryPolicy
+from notifier.messages import outbox
+from notifier.messages.outbox import ClaimResult, Job, Outcome, RetryPolicy
 from notifier.messages.sealing import Sealer
 from notifier.metrics import NotifierMetrics
 from notifier.rendering.catalog import TEMPLATES, mask_text, with_validity
@@ -79,7 +81,10 @@ class Dispatcher:
         self.rng = rng or random.Random()
         #: one token per process start: a claim made under another token is someone else's
         self.token = uuid.uuid4().hex
+        #: renew in-flight claims this often: two heartbeats may be missed before a lease runs out
+        self.heartbeat_seconds = lease_seconds / 3
         self._task: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -92,6 +97,7 @@ class Dispatcher:
         self._loop = asyncio.get_running_loop()
         self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="notifier-dispatcher")
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="notifier-heartbeat")
         logger.info("dispatcher started", extra={"dispatcher": self.token, "channels": sorted(self.senders)})
 
     async def stop(self) -> None:
@@ -109,6 +115,12 @@ class Dispatcher:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+        # Only now: the sends finishing within the grace period still needed their leases renewed.
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
         logger.info("dispatcher stopped", extra={"dispatcher": self.token})
 
     def wake(self) -> None:
@@ -149,9 +161,27 @@ class Dispatcher:
             finally:
                 waiter.cancel()
 
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            if self._inflight:
+                await self.renew_leases()
+
+    async def renew_leases(self) -> int:
+        """One heartbeat: extend the lease of every message this process is sending."""
+        try:
+            return await self._in_transaction(
+                lambda s: outbox.renew_claims(s, token=self.token, now=self.clock(), lease=self.lease)
+            )
+        except Exception:
+            # The database is away: the next heartbeat tries again; if the lease runs out first,
+            # another dispatcher takes the message over and ours records a stale outcome.
+            logger.exception("lease heartbeat failed", extra={"dispatcher": self.token})
+            return 0
+
     async def _claim_and_start(self, limit: int) -> int:
         result = await self._in_transaction(
-            lambda s: delivery.claim_due(
+            lambda s: outbox.claim_due(
                 s,
                 now=self.clock(),
                 limit=limit,
@@ -181,7 +211,7 @@ class Dispatcher:
             return
         self._last_sweep = time.monotonic()
         counts = await self._in_transaction(
-            lambda s: delivery.sweep(s, now=self.clock(), retention=self.retention)
+            lambda s: outbox.sweep(s, now=self.clock(), retention=self.retention)
         )
         for status in ("queued", "sending", "failed", "delivered", "dead", "expired"):
             self.metrics.outbox.labels(status).set(counts.get(status, 0))
@@ -193,7 +223,7 @@ class Dispatcher:
             await self._attempt(job)
         except asyncio.CancelledError:
             await asyncio.shield(
-                self._in_transaction(lambda s: delivery.release_interrupted(s, job, now=self.clock()))
+                self._in_transaction(lambda s: outbox.release_interrupted(s, job, now=self.clock()))
             )
             raise
         except Exception:
@@ -217,7 +247,7 @@ class Dispatcher:
             return
         await self._wait_for_send_budget(job.channel)
         if job.expires_at is not None and self.clock() >= job.expires_at:
-            await self._in_transaction(lambda s: delivery.record_expired(s, job, now=self.clock()))
+            await self._in_transaction(lambda s: outbox.record_expired(s, job, now=self.clock()))
             self.metrics.expired.inc()
             logger.info("code expired before sending", extra={"message_id": job.message_id})
             return
@@ -242,7 +272,7 @@ class Dispatcher:
         else:
             now = self.clock()
             became = await self._in_transaction(
-                lambda s: delivery.record_success(s, job, now=now, provider_id=provider_id)
+                lambda s: outbox.record_success(s, job, now=now, provider_id=provider_id)
             )
             self.metrics.sent.labels(job.channel).inc()
             if became:
@@ -274,7 +304,7 @@ class Dispatcher:
     async def _failed(self, job: Job, reason: str, *, permanent: bool, kind: str) -> None:
         reason = mask_text(reason, job.params, TEMPLATES.get(job.template))
         outcome: Outcome = await self._in_transaction(
-            lambda s: delivery.record_failure(
+            lambda s: outbox.record_failure(
                 s, job, now=self.clock(), reason=reason, permanent=permanent, policy=self.policy, rng=self.rng
             )
         )

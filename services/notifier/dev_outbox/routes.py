@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from notifier.dependencies import SessionDep
 from notifier.dev_outbox import service
+from shared.openapi import problem_responses
 
 router = APIRouter(prefix="/dev/outbox", tags=["dev outbox"])
 # Autoescape everything: the page shows what callers sent (names, links) inside HTML.
@@ -24,7 +25,16 @@ templates = Jinja2Templates(
 )
 
 
-@router.get("", response_class=HTMLResponse, summary="Messages delivered to the dev outbox (dev mode)")
+#: the dev outbox has no token (dev mode only); its one failure is a query that does not fit
+_BAD_QUERY = problem_responses({422: "A query parameter does not fit the schema (`validation_failed`)"})
+
+
+@router.get(
+    "",
+    response_class=HTMLResponse,
+    summary="Messages delivered to the dev outbox (dev mode)",
+    responses=_BAD_QUERY,
+)
 def outbox_page(
     request: Request, session: SessionDep, address: str | None = Query(default=None, max_length=512)
 ) -> HTMLResponse:
@@ -37,7 +47,11 @@ def outbox_page(
     )
 
 
-@router.get("/latest", summary="The newest dev-outbox entries as JSON (for demo scripts and e2e tests)")
+@router.get(
+    "/latest",
+    summary="The newest dev-outbox entries as JSON (for demo scripts and e2e tests)",
+    responses=_BAD_QUERY,
+)
 def outbox_latest(
     session: SessionDep,
     address: str | None = Query(default=None, max_length=512),

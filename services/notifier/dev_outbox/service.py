@@ -22,4 +22,7 @@ def store_entry(
 def recent_entries(
     session: Session, *, address: str | None = None, limit: int = 50
 ) -> Sequence[DevOutboxEntry]:
+    if address is not None and "\x00" in address:
+        # No address holds a NUL, and PostgreSQL refuses one in a query parameter (was a 500).
+        return []
     return repository.recent(session, address=address, limit=limit)

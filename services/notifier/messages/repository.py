@@ -52,6 +52,19 @@ def lock_due(session: Session, now: dt.datetime, limit: int) -> Sequence[Message
     return session.scalars(stmt).all()
 
 
+def extend_claims(session: Session, *, token: str, until: dt.datetime) -> int:
+    """Move the lease end of every message still claimed under ``token`` to ``until``.
+
+    A message another dispatcher has taken over carries that dispatcher's token and is left alone."""
+    result = session.execute(
+        update(Message)
+        .where(Message.status == "sending", Message.claim_token == token)
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def open_attempts(session: Session, message_id: str) -> Sequence[DeliveryAttempt]:
     stmt = select(DeliveryAttempt).where(
         DeliveryAttempt.message_id == message_id, DeliveryAttempt.status == "sending"

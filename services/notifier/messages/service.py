@@ -73,13 +73,14 @@ def _recipient_digests(request: MessageRequest, sealer: Sealer) -> list[str]:
     return digests
 
 
-def _check(request: MessageRequest, intake: Intake, now: dt.datetime) -> None:
+def _check(request: MessageRequest, intake: Intake, now: dt.datetime) -> dict[str, Any]:
+    """The request's parameters as the template takes them, once everything fits."""
     size = len(canonical_json(request.params))
     if size > intake.max_params_bytes:
         raise ParamsTooLargeError(
             f"Template parameters take {size} bytes; at most {intake.max_params_bytes} are accepted."
         )
-    validate_params(request.template, request.params)
+    params = validate_params(request.template, request.params)
     if request.expires_at is not None and request.expires_at <= now:
         raise MessageAlreadyExpiredError("expires_at is already in the past.")
     if not any(channel in intake.available_channels for channel in request.channels):
@@ -87,6 +88,7 @@ def _check(request: MessageRequest, intake: Intake, now: dt.datetime) -> None:
             f"None of the channels {', '.join(request.channels)} is configured on this notifier.",
             extra={"available": sorted(intake.available_channels)},
         )
+    return params
 
 
 def _replay(existing: Message, digest: str, key: str) -> Message:
@@ -116,7 +118,7 @@ def accept_message(
         existing = repository.find_by_idempotency_key(session, sender, idempotency_key)
         if existing is not None:
             return _replay(existing, digest, idempotency_key), False
-    _check(request, intake, now)
+    params = _check(request, intake, now)
     retry_after = intake.limits.hit_recipient(_recipient_digests(request, intake.sealer))
     if retry_after is not None:
         intake.metrics.rate_limited.inc()
@@ -134,7 +136,7 @@ def accept_message(
         recipient_sealed=intake.sealer.seal(
             request.recipient.model_dump(exclude_none=True), message_id=message_id, field="recipient"
         ),
-        params_sealed=intake.sealer.seal(dict(request.params), message_id=message_id, field="params"),
+        params_sealed=intake.sealer.seal(params, message_id=message_id, field="params"),
         status="queued",
         sender=sender,
         idempotency_key=idempotency_key,
@@ -240,8 +242,17 @@ def describe(message: Message, sealer: Sealer) -> MessageStatus:
     )
 
 
+def _is_message_id(value: str) -> bool:
+    """Ids are UUIDs; anything else names no message, and is not sent to the database (PostgreSQL
+    refuses a NUL character in a query parameter: ``/v1/messages/%00`` was a 500)."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def get_status(session: Session, message_id: str, *, sender: str, sealer: Sealer) -> MessageStatus:
-    message = repository.get(session, message_id, with_attempts=True)
+    message = repository.get(session, message_id, with_attempts=True) if _is_message_id(message_id) else None
     # A caller sees only its own messages; others' ids answer exactly like unknown ones.
     if message is None or message.sender != sender:
         raise MessageNotFoundError(f"No message {message_id}.")

@@ -8,6 +8,7 @@ tokens) are masked in every answer and log, and purged with the rest once the me
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -23,7 +24,29 @@ from notifier.rendering.errors import (
 
 Kind = Literal["code", "url", "text", "int", "choice", "datetime"]
 
-_CODE_RE = re.compile(r"^[0-9A-Za-z]{4,12}$")
+# Each pattern is also the parameter's JSON Schema ``pattern`` in the OpenAPI document
+# (notifier.messages.schemas). Matched with ``re.search`` as JSON Schema does, and written so that
+# Python and ECMA-262 read them alike: explicit ASCII classes, and the end anchored with ``\Z``
+# semantics (a Python ``$`` would also accept a trailing newline, which ECMA's ``$`` does not).
+CODE_PATTERN = r"^[0-9A-Za-z]{4,12}$"
+#: text that is not only whitespace (ASCII whitespace, the same in both engines)
+TEXT_PATTERN = r"[^ \t\n\r\f\v]"
+#: RFC 3339 date-time with an offset, as far as ``datetime.fromisoformat`` reads it
+DATETIME_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern.removesuffix("$") + r"\Z" if pattern.endswith("$") else pattern)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    return _compiled(pattern).search(value) is not None
+
+
 MASK = "••••••"
 
 
@@ -117,6 +140,8 @@ def _check(spec: TemplateSpec, param: Param, value: Any) -> Any:
         )
 
     if param.kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON has one number type: 5.0 is the integer 5 (RFC 8259 §6)
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad("must be an integer")
         if not param.minimum <= value <= param.maximum:
@@ -124,26 +149,29 @@ def _check(spec: TemplateSpec, param: Param, value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise bad("must be a string")
-    if param.kind == "code" and not _CODE_RE.match(value):
+    if param.kind == "code" and not _matches(CODE_PATTERN, value):
         raise bad("must be 4 to 12 letters or digits")
     if param.kind == "url" and (not value.startswith(("https://", "http://")) or len(value) > 2048):
         raise bad("must be an http(s) URL of at most 2048 characters")
     if param.kind == "choice" and value not in param.choices:
         raise bad(f"must be one of {', '.join(param.choices)}")
     if param.kind == "datetime":
+        if not _matches(DATETIME_PATTERN, value):
+            raise bad("must be an RFC 3339 date-time with an offset")
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
             raise bad("must be an ISO 8601 date-time") from None
         if parsed.tzinfo is None:
             raise bad("must carry a time zone offset")
-    if param.kind == "text" and (not value.strip() or len(value) > param.max_length):
+    if param.kind == "text" and (not _matches(TEXT_PATTERN, value) or len(value) > param.max_length):
         raise bad(f"must be non-empty text of at most {param.max_length} characters")
     return value
 
 
-def validate_params(template: str, params: Mapping[str, Any]) -> TemplateSpec:
-    """The template's spec if ``params`` fit it; else the first problem, naming the parameter."""
+def validate_params(template: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` as the template takes them (``5.0`` read as ``5``) if they fit it; else the first
+    problem, naming the parameter."""
     spec = get_spec(template)
     known = {p.name: p for p in spec.params}
     unknown = sorted(set(params) - set(known))
@@ -152,6 +180,7 @@ def validate_params(template: str, params: Mapping[str, Any]) -> TemplateSpec:
             f"Template {spec.name!r} takes no parameter {unknown[0]!r}.",
             extra={"template": spec.name, "parameter": unknown[0]},
         )
+    checked = dict(params)
     for param in spec.params:
         required = param.required
         condition = spec.required_when.get(param.name)
@@ -164,8 +193,8 @@ def validate_params(template: str, params: Mapping[str, Any]) -> TemplateSpec:
                     extra={"template": spec.name, "parameter": param.name},
                 )
             continue
-        _check(spec, param, params[param.name])
-    return spec
+        checked[param.name] = _check(spec, param, params[param.name])
+    return checked
 
 
 def with_validity(

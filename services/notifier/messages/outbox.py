@@ -6,8 +6,12 @@ any transaction.
 
 A claim counts as an attempt the moment it is made, so a message that crashes its dispatcher
 still spends its retry budget and ends in the dead letters instead of crashing every replica in
-turn. The outcome of an attempt whose process died is unknown: the message may have gone out,
-which is why delivery is at-least-once and every gateway gets the message id to recognise repeats.
+turn. A claim is a lease: the claiming dispatcher renews it by heartbeat (:func:`renew_claims`, every
+third of the lease) while its sends are in flight, so the lease can be short (15 s by default)
+and a message whose dispatcher was killed is taken over by another within one lease, not after
+the longest send could take. The outcome of an attempt whose process died is unknown: the message
+may have gone out, which is why delivery is at-least-once and every gateway gets the message id to
+recognise repeats.
 """
 
 from __future__ import annotations
@@ -210,6 +214,15 @@ def claim_due(
             )
         )
     return result
+
+
+def renew_claims(session: Session, *, token: str, now: dt.datetime, lease: dt.timedelta) -> int:
+    """Heartbeat: every message still claimed under ``token`` stays claimed until ``now + lease``.
+
+    Returns how many claims were renewed; one that another dispatcher took over (our lease ran out
+    before this heartbeat) is not ours any more and stays with its new owner.
+    """
+    return repository.extend_claims(session, token=token, until=now + lease)
 
 
 def _load(session: Session, job: Job) -> tuple[Message, DeliveryAttempt]:
