@@ -22,9 +22,8 @@ from starlette.routing import Route
 from idp.notifications import service
 from idp.notifications.client import NotifierClient
 from idp.notifications.errors import NotificationRateLimitedError, NotifierUnavailableError
-from shared import migrations
 from shared.contracts.notifier import MessageRequest, Recipient
-from tests.conftest import MIGRATIONS, LiveIdp, create_database, drop_database
+from tests.conftest import LiveIdp, Templates, create_database, drop_database
 from tests.live import free_port, serve_in_thread
 
 RU = "Не удалось отправить код. Попробуйте позже или выберите другой способ"
@@ -32,13 +31,16 @@ PHONE = Recipient(phone="+79161234567")
 
 
 @pytest.fixture(scope="module")
-def notifier_url(tmp_path_factory: pytest.TempPathFactory, live_idp: LiveIdp) -> Iterator[str]:
+def notifier_url(
+    tmp_path_factory: pytest.TempPathFactory, live_idp: LiveIdp, db_templates: Templates
+) -> Iterator[str]:
     """A real notifier (dev mode: deliveries land in its dev outbox) on a loopback port."""
     from notifier.main import create_app
     from notifier.settings import NotifierSettings
 
-    url = create_database(tmp_path_factory.mktemp("notifier_for_idp"), "notifier")
-    migrations.upgrade(MIGRATIONS["notifier"], url)
+    url = create_database(
+        tmp_path_factory.mktemp("notifier_for_idp"), "notifier", template=db_templates.url("notifier")
+    )
     settings = NotifierSettings(
         database_url=url,
         dev_mode=True,
