@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from shared import migrations
+from tests import xdist_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = {
@@ -126,6 +127,25 @@ def make_db(tmp_path: Path, db_templates: Templates) -> Iterator[Callable[..., s
     yield _make
     for url in created:
         drop_database(url)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    xdist_groups.configure(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    xdist_groups.unconfigure(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    xdist_groups.record_groups(config, items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: see tests/xdist_groups.py (a module-scoped fixture keeps its module
+    on one worker)."""
+    return xdist_groups.make_scheduler(config, log)
 
 
 @asynccontextmanager
