@@ -142,7 +142,6 @@ def sink() -> Iterator[tuple[LogoutSink, str]]:
 
 
 async def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    """A bounded poll for a delivery made by the idp's own background work (not a timed assertion)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
