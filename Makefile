@@ -20,8 +20,12 @@ venv: $(UV) ## create .venv and install the locked dependencies
 run: venv ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 (Ctrl-C stops)
 	@$(PY) deploy/run_dev.py
 
+# pytest-xdist: one worker per core; a module with a module-scoped fixture stays on one worker
+# (tests/conftest.py marks its tests with an xdist_group). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+
 test: venv ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv ## ruff check, ruff format --check, mypy, import-linter contracts
 	@.venv/bin/ruff check .

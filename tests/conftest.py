@@ -3,11 +3,17 @@
 Databases are SQLite files under pytest's tmp_path by default. With ``TEST_DATABASE_URL`` set to a
 PostgreSQL server URL (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``), every
 service database is a fresh PostgreSQL database created here and dropped afterwards.
+
+Migrating is the slow part of a fresh database, so each service is migrated once per session (per
+xdist worker) into a template, and every test gets a copy of it: the SQLite file is copied, a
+PostgreSQL database is created ``TEMPLATE`` the migrated one. ``make_db(service, migrate=False)``
+still gives an empty database for the tests that run the migrations themselves.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -21,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from shared import migrations
+from tests import xdist_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = {
@@ -29,6 +36,9 @@ MIGRATIONS = {
     "notifier": ROOT / "services/notifier/migrations",
 }
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+#: Unique per test process (each xdist worker is one): PostgreSQL database names of concurrent runs,
+#: and of the workers of one run, never meet on the shared server.
+RUN_ID = uuid.uuid4().hex[:8]
 
 
 def _pg_admin_url() -> str:
@@ -36,43 +46,106 @@ def _pg_admin_url() -> str:
     return TEST_DATABASE_URL
 
 
-def create_database(tmp_path: Path, name: str) -> str:
-    """A fresh, empty database URL for one service in one test."""
-    if not TEST_DATABASE_URL:
-        return f"sqlite:///{tmp_path / f'{name}.db'}"
-    db_name = f"t_{name}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
+def _pg_url(db_name: str) -> str:
     return make_url(_pg_admin_url()).set(database=db_name).render_as_string(hide_password=False)
+
+
+def _pg_execute(statement: str) -> None:
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def create_database(tmp_path: Path, name: str, *, template: str | None = None) -> str:
+    """A new database URL for one service in one test: empty, or a copy of ``template`` (a URL
+    from :class:`Templates`)."""
+    if not TEST_DATABASE_URL:
+        path = tmp_path / f"{name}.db"
+        if template is not None:
+            source = make_url(template).database
+            assert source
+            shutil.copyfile(source, path)
+        return f"sqlite:///{path}"
+    db_name = f"t_{name}_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    # CREATE DATABASE ... TEMPLATE copies the migrated database (PostgreSQL requires that nobody is
+    # connected to the template: Templates disposes its engines before handing the URL out)
+    source = f' TEMPLATE "{make_url(template).database}"' if template is not None else ""
+    _pg_execute(f'CREATE DATABASE "{db_name}"{source}')
+    return _pg_url(db_name)
 
 
 def drop_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         return
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
+    _pg_execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+
+
+class Templates:
+    """One database per service, migrated to head on first use; tests copy it."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._urls: dict[str, str] = {}
+
+    def url(self, service: str) -> str:
+        if service not in self._urls:
+            url = create_database(self._folder, f"tpl_{service}")
+            # migrations.upgrade opens its engine with NullPool and disposes it: no connection is
+            # left on the template, which PostgreSQL's CREATE DATABASE ... TEMPLATE requires
+            migrations.upgrade(MIGRATIONS[service], url)
+            self._urls[service] = url
+        return self._urls[service]
+
+    def drop_all(self) -> None:
+        for url in self._urls.values():
+            drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    templates = Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop_all()
 
 
 @pytest.fixture
-def make_db(tmp_path: Path) -> Iterator[Callable[..., str]]:
-    """``make_db("idp")`` → URL of a new database; ``migrate=True`` upgrades it to head."""
+def make_db(tmp_path: Path, db_templates: Templates) -> Iterator[Callable[..., str]]:
+    """``make_db("idp")`` → URL of a new database at head (a copy of the session's migrated
+    template); ``migrate=False`` → an empty one."""
     created: list[str] = []
 
     def _make(service: str, *, migrate: bool = True) -> str:
-        url = create_database(tmp_path, f"{service}_{len(created)}")
+        template = db_templates.url(service) if migrate else None
+        url = create_database(tmp_path, f"{service}_{len(created)}", template=template)
         created.append(url)
-        if migrate:
-            migrations.upgrade(MIGRATIONS[service], url)
         return url
 
     yield _make
     for url in created:
         drop_database(url)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    xdist_groups.configure(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    xdist_groups.unconfigure(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    xdist_groups.record_groups(config, items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: see tests/xdist_groups.py (a module-scoped fixture keeps its module
+    on one worker)."""
+    return xdist_groups.make_scheduler(config, log)
 
 
 @asynccontextmanager
@@ -146,14 +219,12 @@ class LiveIdp:
 
 
 @pytest.fixture(scope="session")
-def live_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveIdp]:
+def live_idp(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> Iterator[LiveIdp]:
     from idp.main import create_app
-    from tests.live import serve_in_thread
+    from tests.live import free_port, serve_in_thread
 
     tmp = tmp_path_factory.mktemp("live_idp")
-    url = create_database(tmp, "live_idp")
-    migrations.upgrade(MIGRATIONS["idp"], url)
-    from tests.live import free_port
+    url = create_database(tmp, "live_idp", template=db_templates.url("idp"))
 
     port = free_port()
     app = create_app(idp_settings(url, issuer=f"http://127.0.0.1:{port}"))

@@ -30,6 +30,7 @@ def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
+    # a bounded poll until the server thread has bound its socket (not a timed assertion)
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
@@ -43,6 +44,8 @@ def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
 
 
 def wait_ready(url: str, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers 200: a bounded wait for a real process to start, not a timed
+    assertion (the timeout only bounds a hang)."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:

@@ -43,6 +43,24 @@ def other_replica(provider: Provider) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
+class Clock:
+    """Wall and monotonic time that move only when the test says so; starts at the real now, since
+    the rows a test stores are stamped with it."""
+
+    def __init__(self) -> None:
+        self._start = utcnow()
+        self._elapsed = 0.0
+
+    def wall(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=self._elapsed)
+
+    def monotonic(self) -> float:
+        return 1000.0 + self._elapsed
+
+    def advance(self, seconds: float) -> None:
+        self._elapsed += seconds
+
+
 def _store(factory: sessionmaker[Session], jti: str, *, revoked_ago: float, expires_in: float) -> None:
     now = utcnow()
     with factory() as session:
@@ -75,6 +93,7 @@ async def test_a_revocation_by_another_replica_reaches_introspection_within_the_
         )
         session.commit()
 
+    # a bounded poll for the real background reader (sync_seconds=0.2), not a timed assertion
     deadline = time.monotonic() + 10
     while (await _introspect(provider, tokens["access_token"]))["active"]:
         assert time.monotonic() < deadline, "the other replica's revocation never reached memory"
@@ -107,27 +126,28 @@ def test_the_list_declines_until_it_has_read_and_after_a_local_change(
     assert revocations.answer("jti-1") is True
 
 
-def test_a_list_that_cannot_read_stops_answering(
-    other_replica: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    revocations = RevocationList(other_replica, sync_seconds=1)
+def test_a_list_that_cannot_read_stops_answering(other_replica: sessionmaker[Session]) -> None:
+    clock = Clock()
+    revocations = RevocationList(other_replica, sync_seconds=1, clock=clock.wall, monotonic=clock.monotonic)
     revocations.sync()
     assert revocations.answer("x") is False
-    later = time.monotonic() + revocations_module.STALE_AFTER + 1
-    monkeypatch.setattr(revocations_module.time, "monotonic", lambda: later)
+    clock.advance(revocations_module.STALE_AFTER)  # the last good read is just old enough
+    assert revocations.answer("x") is False
+    clock.advance(1)  # no read since: memory can no longer vouch
     assert revocations.answer("x") is None
 
 
 def test_reads_pick_up_late_commits_and_forget_expired_tokens(other_replica: sessionmaker[Session]) -> None:
     factory = other_replica
-    revocations = RevocationList(factory, sync_seconds=1)
+    clock = Clock()
+    revocations = RevocationList(factory, sync_seconds=1, clock=clock.wall, monotonic=clock.monotonic)
     revocations.sync()
     # stamped 30 s ago by a transaction that only committed now: inside the overlap, still found
     _store(factory, "late", revoked_ago=30, expires_in=600)
     _store(factory, "short", revoked_ago=0, expires_in=1)
     revocations.sync()
     assert revocations.answer("late") is True and revocations.answer("short") is True
-    time.sleep(1.1)
+    clock.advance(2)  # "short" has expired
     revocations.sync()
     assert revocations.answer("late") is True
     assert revocations.answer("short") is False and len(revocations) == 1

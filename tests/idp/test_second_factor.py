@@ -45,6 +45,8 @@ from shared.db import make_engine, make_sessionmaker
 SECOND_FACTOR_TABLES = [OneTimeCode, TotpCredential, RecoveryCode, TrustedDevice]
 T0 = dt.datetime(2026, 3, 2, 9, 0, 0, tzinfo=dt.UTC)
 KEY = "test-code-hash-key-0123456789abcdef"
+#: RFC 6238 Appendix B's SHA-1 secret "12345678901234567890", base32
+RFC_6238_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 CIPHER = FieldCipher("test-personal-data-key-0123456789abcdef")
 PARALLEL = 10
 
@@ -423,16 +425,26 @@ def test_totp_code_is_refused_when_replayed(factory: sessionmaker[Session], acco
 
 
 def test_totp_accepts_one_step_of_drift_either_way(factory: sessionmaker[Session], account: int) -> None:
-    secret, _ = enroll(factory, account, T0)
-    app = pyotp.TOTP(secret)
+    # A fixed secret (RFC 6238's), so the five codes around ``now`` are known to differ and every
+    # assertion below runs on every run: with a random secret two steps may share a code by chance.
+    with factory() as session:
+        session.add(
+            TotpCredential(
+                account_id=account,
+                secret_encrypted=CIPHER.seal(RFC_6238_SECRET, "totp_secret"),
+                created_at=T0,
+                confirmed_at=T0,
+            )
+        )
+        session.commit()
+    app = pyotp.TOTP(RFC_6238_SECRET)
     now = at(600)
-    behind, ahead, far = (
-        app.at(now - dt.timedelta(seconds=30)),
-        app.at(now + dt.timedelta(seconds=30)),
-        app.at(now - dt.timedelta(seconds=60)),
+    far_behind, behind, current, ahead, far_ahead = (
+        app.at(now + dt.timedelta(seconds=step)) for step in (-60, -30, 0, 30, 60)
     )
-    if far not in (behind, ahead, app.at(now)):
-        assert not check_totp(factory, account, far, now)
+    assert len({far_behind, behind, current, ahead, far_ahead}) == 5
+    assert not check_totp(factory, account, far_behind, now)
+    assert not check_totp(factory, account, far_ahead, now)
     assert check_totp(factory, account, behind, now)
     assert check_totp(factory, account, ahead, now)
 
@@ -443,7 +455,7 @@ def test_totp_matches_the_rfc_6238_test_vector(factory: sessionmaker[Session], a
         session.add(
             TotpCredential(
                 account_id=account,
-                secret_encrypted=CIPHER.seal("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "totp_secret"),
+                secret_encrypted=CIPHER.seal(RFC_6238_SECRET, "totp_secret"),
                 created_at=T0,
                 confirmed_at=T0,
             )

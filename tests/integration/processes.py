@@ -57,7 +57,8 @@ class ServiceProcess:
                 args, env=service_env(self.service, self.settings), stdout=log, stderr=log, cwd=ROOT
             )
         try:
-            wait_ready(f"{self.base_url}/readyz", timeout=60)
+            # the bound only stops a hang: a loaded machine (CI beside other jobs) may need minutes
+            wait_ready(f"{self.base_url}/readyz", timeout=180)
         except RuntimeError:
             self.stop()
             raise RuntimeError(

@@ -68,6 +68,7 @@ def smtp() -> Iterator[tuple[CountingSmtp, int]]:
 
 
 def _wait(predicate: Any, timeout: float, what: str) -> None:
+    """A bounded poll for real processes' work (not a timed assertion: the timeout bounds a hang)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

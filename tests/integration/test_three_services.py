@@ -100,7 +100,8 @@ def test_notifier_accepts_a_token_minted_by_the_idp(system: dict[str, Any]) -> N
     response = httpx.post(f"{system['notifier'].base_url}/v1/messages", json=MESSAGE, headers=headers)
     assert response.status_code == 202, response.text
     assert response.headers["x-request-id"] == "it-req-1"
-    deadline = time.monotonic() + 5  # the access line is written just after the response
+    # a bounded poll (not a timed assertion): the access line is written just after the response
+    deadline = time.monotonic() + 5
     while '"request_id": "it-req-1"' not in system["notifier"].logs() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert '"request_id": "it-req-1"' in system["notifier"].logs()

@@ -258,7 +258,10 @@ def sms_settings(sink: HttpSink, path: str = "/sms") -> dict[str, Any]:
 async def eventually(
     check: Callable[[], Awaitable[T | None]] | Callable[[], T | None], *, timeout: float = 15, what: str = ""
 ) -> T:
-    """Poll ``check`` (sync or async) until it returns something truthy, or fail at the deadline."""
+    """Poll ``check`` (sync or async) until it returns something truthy, or fail at the deadline.
+
+    A bounded wait for real background work (the dispatcher, an SMTP thread), not a timed assertion:
+    the timeout only bounds a hang, nothing is asserted about how long the work took."""
     deadline = time.monotonic() + timeout
     last: T | None = None
     while time.monotonic() < deadline:

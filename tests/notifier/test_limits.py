@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.notifier.conftest import eventually, otp
+from tests.notifier.conftest import otp
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -122,14 +122,20 @@ def test_the_send_rate_window_refuses_beyond_its_budget() -> None:
 
 
 async def test_redis_down_fails_open(start_notifier: Any) -> None:
+    """Redis unreachable: the recipient limit fails open (a citizen waiting for a code gets it), and
+    every check it could not make is counted. Three messages to one recipient under a 1/minute
+    limit: a working limit would refuse the second and the third with 429."""
     from tests.live import free_port
 
     settings = {
         "dev_outbox": True,
-        "redis_url": f"redis://127.0.0.1:{free_port()}/0",
+        "redis_url": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
         "recipient_rate_limit": "1/minute",
     }
     async with start_notifier(**settings) as n:
-        response = await n.send(otp())
-        await eventually(lambda: n.app.state.intake.limits.storage_errors > 0, what="a storage error")
-    assert response.status_code == 202
+        responses = [await n.send(otp()) for _ in range(3)]
+        assert [r.status_code for r in responses] == [202, 202, 202], [r.text for r in responses]
+        for response in responses:
+            await n.wait_status(response.json()["id"], "delivered")
+        errors = n.app.state.intake.limits.storage_errors
+    assert errors >= 3, "each of the three checks met the dead storage"

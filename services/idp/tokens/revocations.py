@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import anyio.to_thread
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,9 +53,18 @@ def announce(session: Session) -> None:
 
 
 class RevocationList:
-    def __init__(self, factory: sessionmaker[Session], sync_seconds: float) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        sync_seconds: float,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._factory = factory
         self.sync_seconds = sync_seconds
+        self._clock = clock  # wall time: read windows and token expiry
+        self._monotonic = monotonic  # intervals: staleness and local changes
         self._revoked: dict[str, float] = {}  # jti -> exp (epoch seconds)
         self._read_until: dt.datetime | None = None  # wall-clock start of the last good read
         self._fresh_at: float | None = None  # monotonic start of the last good read
@@ -71,7 +81,7 @@ class RevocationList:
             return None
         if fresh_at <= self._changed_at:
             return None
-        if time.monotonic() - fresh_at > STALE_AFTER * max(self.sync_seconds, 1.0):
+        if self._monotonic() - fresh_at > STALE_AFTER * max(self.sync_seconds, 1.0):
             return None
         return jti in self._revoked
 
@@ -89,7 +99,7 @@ class RevocationList:
     # --- keeping it true ----------------------------------------------------------------
     def changed(self) -> None:
         """A revocation of this process has committed (called from the committing thread)."""
-        self._changed_at = time.monotonic()
+        self._changed_at = self._monotonic()
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None:
             with contextlib.suppress(RuntimeError):  # the loop is closed: the app is shutting down
@@ -97,11 +107,11 @@ class RevocationList:
 
     def sync(self) -> None:
         """One read of the database (blocking: run it in a thread)."""
-        started_mono, started = time.monotonic(), utcnow()
+        started_mono, started = self._monotonic(), self._clock()
         since = self._read_until - OVERLAP if self._read_until is not None else None
         with self._factory() as session:
             rows = repository.revoked_access_tokens(session, started, since)
-        now = time.time()
+        now = self._clock().timestamp()
         with self._lock:
             revoked = {jti: exp for jti, exp in self._revoked.items() if exp > now}
             revoked.update((jti, expires_at.timestamp()) for jti, expires_at in rows)

@@ -64,6 +64,8 @@ class World:
             str(body["text"]) for body in (r.json() for r in self.sms.on("/sms")) if body.get("to") == phone
         ]
 
+    # The waits below are bounded polls for real deliveries (notifier dispatcher -> SMTP/SMS sinks),
+    # not timed assertions: the timeout only bounds a hang.
     async def sms_code(self, phone: str, *, after: int = 0, timeout: float = 15) -> str:
         """The code in the newest SMS to ``phone`` beyond the first ``after`` ones."""
         deadline = time.monotonic() + timeout

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
+import base64
+import datetime as dt
 import json
+from collections.abc import Callable
+from typing import Any
 
+import pytest
+from jose import jwt
+from sqlalchemy import select
+
+from idp.sessions.models import UserSession
 from tests.idp.conftest import CITIZEN, Provider, callback_params, decode
+
+
+def _age_the_login(provider: Provider, *, seconds: int) -> None:
+    """Move the browser session's auth_time into the past: the clock is the data (no sleeping)."""
+    with provider.app.state.session_factory() as session:
+        rows = session.scalars(select(UserSession)).all()
+        assert len(rows) == 1
+        rows[0].auth_time -= dt.timedelta(seconds=seconds)
+        session.commit()
 
 
 async def test_oidcc_prompt_none_not_logged_in(provider: Provider) -> None:
@@ -30,7 +47,7 @@ async def test_oidcc_prompt_none_logged_in(provider: Provider) -> None:
 async def test_oidcc_prompt_login(provider: Provider) -> None:
     """oidcc-prompt-login: forces a fresh login; the second auth_time is later."""
     first = decode((await provider.tokens())["id_token"], await provider.jwks())
-    await asyncio.sleep(1.1)
+    _age_the_login(provider, seconds=60)
     params = provider.auth_params(prompt="login")
     response = await provider.http.get("/authorize", params=params)
     assert response.headers["location"].startswith("/login?")  # a session exists, yet login is asked
@@ -38,14 +55,15 @@ async def test_oidcc_prompt_login(provider: Provider) -> None:
     second = decode(
         (await provider.exchange(callback_params(response)["code"])).json()["id_token"], await provider.jwks()
     )
-    assert second["auth_time"] > first["auth_time"]
+    # the session's auth_time was a minute before ``first``'s: only a fresh login brings it back
+    assert second["auth_time"] >= first["auth_time"]
     assert second["sid"] == first["sid"]  # same person again: the session continues
 
 
 async def test_oidcc_max_age_1(provider: Provider) -> None:
     """oidcc-max-age-1: after the age passed, login is asked again and auth_time is present."""
     await provider.tokens()
-    await asyncio.sleep(1.1)
+    _age_the_login(provider, seconds=2)
     params = provider.auth_params(max_age="1")
     first_hop = await provider.http.get("/authorize", params=params)
     assert first_hop.headers["location"].startswith("/login?")
@@ -82,12 +100,53 @@ async def test_oidcc_id_token_hint(provider: Provider) -> None:
     assert claims["sub"] == provider.account_sub
 
 
-async def test_id_token_hint_forged_is_refused(provider: Provider) -> None:
-    await provider.tokens()
-    response = await provider.http.get(
-        "/authorize", params=provider.auth_params(prompt="none", id_token_hint="e30.e30.xx")
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """alg=none: the real claims, the real kid, and no signature (RFC 7519 §6.1)."""
+    segments = (json.dumps({**header, "alg": "none"}).encode(), json.dumps(claims).encode())
+    return ".".join(_b64(segment) for segment in segments) + "."
+
+
+def _signed_by_a_foreign_key(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """The real header (alg, kid) and claims, signed by a key of the same type that is not ours."""
+    from joserfc import jwt as jose_jwt
+    from joserfc.jwk import ECKey, RSAKey
+
+    foreign = ECKey.generate_key("P-256") if header["alg"].startswith("ES") else RSAKey.generate_key(2048)
+    return jose_jwt.encode(header, claims, foreign, algorithms=[header["alg"]])
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(_unsigned, id="alg-none"),
+        pytest.param(_signed_by_a_foreign_key, id="foreign-key"),
+        pytest.param(lambda header, claims: "e30.e30.xx", id="malformed"),
+    ],
+)
+async def test_id_token_hint_forged_is_refused(
+    provider: Provider, forge: Callable[[dict[str, Any], dict[str, Any]], str]
+) -> None:
+    genuine = (await provider.tokens())["id_token"]
+    header = jwt.get_unverified_header(genuine)
+    claims = jwt.get_unverified_claims(genuine)
+    forged = forge(header, claims)
+    assert forged != genuine
+
+    # the genuine hint passes (so a refusal below is about the forgery, not the claims) ...
+    accepted = await provider.http.get(
+        "/authorize", params=provider.auth_params(prompt="none", id_token_hint=genuine)
     )
-    assert callback_params(response)["error"] == "invalid_request"
+    assert "code" in callback_params(accepted)
+    # ... and the forged one with the same claims is refused, with no code
+    response = await provider.http.get(
+        "/authorize", params=provider.auth_params(prompt="none", id_token_hint=forged)
+    )
+    back = callback_params(response)
+    assert back["error"] == "invalid_request" and "code" not in back
 
 
 async def test_oidcc_login_hint_prefills_the_login(provider: Provider) -> None:
