@@ -5,10 +5,12 @@ Codes are read where a person would read them: in the SMS and the e-mail."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from idp.accounts.service import NewAccount, create_account
+from idp.notifications.client import NotifierClient
 from tests.conftest import idp_settings
 from tests.live import free_port, serve_in_thread
 from tests.notifier.conftest import HttpSink, SmtpSink
@@ -218,3 +221,20 @@ async def world(make_db: Callable[..., str], smtp_sink: SmtpSink, sms_sink: Http
     )
     with serve_in_thread(idp_app, idp_port), serve_in_thread(notifier_app, notifier_port):
         yield World(idp_url, notifier_url, idp_app, smtp_sink, sms_sink)
+
+
+@contextmanager
+def notifier_replaced(state: Any, client: NotifierClient) -> Iterator[None]:
+    """The idp app talks to ``client`` instead of its notifier for a while: the code and notice
+    contexts are rebuilt around it (they are frozen and built once in create_app)."""
+    saved = (state.notifier, state.login_context, state.accounts_context)
+    codes = dataclasses.replace(state.login_context.codes, notifier=client)
+    notices = dataclasses.replace(state.login_context.notices, notifier=client)
+    state.notifier = client
+    state.login_context = dataclasses.replace(state.login_context, codes=codes, notices=notices)
+    state.accounts_context = dataclasses.replace(state.accounts_context, codes=codes, notices=notices)
+    try:
+        yield
+    finally:
+        client.close()
+        state.notifier, state.login_context, state.accounts_context = saved

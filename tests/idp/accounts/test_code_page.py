@@ -14,7 +14,15 @@ from sqlalchemy import select
 
 from idp.notifications.client import NotifierClient
 from idp.second_factor.models import OneTimeCode
-from tests.idp.accounts.conftest import PASSWORD, World, csrf, handle_of, login, submit_code
+from tests.idp.accounts.conftest import (
+    PASSWORD,
+    World,
+    csrf,
+    handle_of,
+    login,
+    notifier_replaced,
+    submit_code,
+)
 from tests.live import free_port
 
 EMAIL = "maria@example.test"
@@ -35,14 +43,9 @@ def until(row: OneTimeCode) -> str:
 @contextmanager
 def notifier_down(world: World) -> Iterator[None]:
     """The idp's notifier client pointed at a closed loopback port."""
-    state = world.idp_app.state
-    real = state.notifier
-    state.notifier = NotifierClient(f"http://127.0.0.1:{free_port()}", lambda: "token", retries=0)
-    try:
+    closed = NotifierClient(f"http://127.0.0.1:{free_port()}", lambda: "token", retries=0)
+    with notifier_replaced(world.idp_app.state, closed):
         yield
-    finally:
-        state.notifier.close()
-        state.notifier = real
 
 
 async def resend(browser: httpx.AsyncClient, location: str, channel: str) -> httpx.Response:

@@ -27,7 +27,7 @@ from idp.notifications.client import NotifierClient
 from idp.second_factor.repository import _LOCK_NAMESPACE
 from shared.db import is_sqlite
 from tests.conftest import idp_settings
-from tests.idp.accounts.conftest import PASSWORD, World, csrf, login
+from tests.idp.accounts.conftest import PASSWORD, World, csrf, login, notifier_replaced
 from tests.live import serve_in_thread
 
 EMAIL = "maria@example.test"
@@ -120,16 +120,11 @@ async def test_the_notifier_is_called_with_no_lock_held_and_the_code_committed(w
     world.make_account()
     probe = LockProbe(world, account_id(world))
     app = Starlette(routes=[Route("/v1/messages", probe.messages, methods=["POST"])])
-    state = world.idp_app.state
-    real = state.notifier
     with serve_in_thread(app) as base:
-        state.notifier = NotifierClient(base, lambda: "token", timeout=10, retries=0)
-        try:
+        probing = NotifierClient(base, lambda: "token", timeout=10, retries=0)
+        with notifier_replaced(world.idp_app.state, probing):
             async with world.client() as browser:
                 first = await login(browser, EMAIL, PASSWORD)  # a new browser: a code by SMS
-        finally:
-            state.notifier.close()
-            state.notifier = real
     # a lock held during the call makes the probe fail (500): the page would report the notifier
     assert first.status_code == 303 and "problem" not in first.headers["location"], first.headers
     assert probe.seen == ["code row committed"]
