@@ -16,6 +16,7 @@ from idp.cabinet import service
 from idp.dependencies import BackchannelDep, BrowserSessionDep, CipherDep, SessionDep
 from idp.login.forms import PageKit
 from idp.login.i18n import event_text, scope_text
+from shared.path_ids import RowId
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
@@ -85,7 +86,7 @@ def my_data(
 @router.post("/sessions/{session_id}/end")
 def end_session(
     request: Request,
-    session_id: int,
+    session_id: RowId,
     session: SessionDep,
     browser: BrowserSessionDep,
     backchannel: BackchannelDep,

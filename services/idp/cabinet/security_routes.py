@@ -17,6 +17,7 @@ from idp.login.flow import LoginContext
 from idp.login.forms import PageKit
 from idp.second_factor import totp
 from idp.second_factor.errors import SecondFactorError
+from shared.path_ids import RowId
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 CsrfForm = Annotated[str, Form(max_length=128)]
@@ -197,7 +198,7 @@ def totp_disable(
 @router.post("/devices/{device_id}/revoke")
 def revoke_device(
     request: Request,
-    device_id: int,
+    device_id: RowId,
     session: SessionDep,
     browser: BrowserSessionDep,
     ctx: LoginContextDep,

@@ -224,3 +224,20 @@ async def test_admin_confirms_identity(world: World) -> None:
             await http.post("/admin/accounts/1/confirm-identity", json={"operator": "x"}, headers=headers)
         ).status_code == 404
         assert (await http.post(f"/admin/accounts/{oid}/unlock")).status_code == 401
+
+
+async def test_cabinet_ids_beyond_64_bits_are_refused_not_a_500(world: World) -> None:
+    """Issue 9: cabinet path ids are checked like the admin API's (shared.path_ids.RowId), before any
+    SQL: 2**63 cannot be bound as a BIGINT, so it never reaches the database."""
+    world.make_account()
+    async with world.client() as browser:
+        await _signed_in(world, browser)
+        page = await browser.get("/account/security")
+        token = csrf(page.text)
+        for path in (
+            "/account/sessions/9223372036854775808/end",
+            "/account/devices/9223372036854775808/revoke",
+        ):
+            answer = await browser.post(path, data={"csrf_token": token})
+            assert answer.status_code == 422, (path, answer.status_code)
+        assert (await browser.get("/account")).status_code == 200  # still signed in
