@@ -28,3 +28,15 @@ async def test_confirm_email_token_with_non_ascii_signature_is_refused(
     _, client = idp
     response = await client.get(f"/confirm-email?token={token}")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/token", "/introspect"])
+async def test_basic_client_id_00_is_invalid_client(
+    idp: tuple[FastAPI, httpx.AsyncClient], path: str
+) -> None:
+    """A NUL in the client id was a 500 on PostgreSQL (it refuses NUL in a query parameter)."""
+    _, client = idp
+    response = await client.post(
+        path, data={"grant_type": "client_credentials", "token": "x"}, auth=("\x00", "x")
+    )
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"

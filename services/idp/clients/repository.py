@@ -9,6 +9,10 @@ from idp.clients.models import Client
 
 
 def get_by_client_id(session: Session, client_id: str) -> Client | None:
+    if "\x00" in client_id:
+        # No stored id holds a NUL, and PostgreSQL refuses one in a query parameter: HTTP Basic
+        # `\x00:x` at /token or /introspect was a 500 there, before any credential was checked.
+        return None
     return session.scalar(select(Client).where(Client.client_id == client_id))
 
 
