@@ -219,11 +219,13 @@ def key_data_code_form(
     pending = flow.find_pending(ctx, session, p, "key_data")
     if pending is None or pending.account_id != account.id:
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
+    # the same honest state as the login code page: what works now, never «sent» when it was not
+    prompt, wait, _ = codes_ui.code_state(kit, session, account, pending, problem)
     return kit.page(
         "login_code.html",
         title=kit.t("key_data"),
-        prompt=kit.t(f"code_sent_{pending.method}", to=codes_ui.mask(account, pending.method or "sms")),
-        error=codes_ui.problem_text(kit, problem),
+        prompt=prompt,
+        error=codes_ui.problem_text(kit, problem, wait),
         action="/account/key-data/confirm",
         handle=pending.handle,
     )

@@ -110,6 +110,31 @@ def code_prompt(kit: PageKit, account: Account, live: OneTimeCode | None, *, ear
     return kit.t(key, to=mask(account, live.channel), until=until)
 
 
+def code_state(
+    kit: PageKit, session: Session, account: Account, pending: PendingLogin, problem: str | None
+) -> tuple[str, int, bool]:
+    """What a code page may truthfully say (issue 9): the prompt for the code that works now, read
+    from the database (never «we sent» when nothing was sent), the seconds until another code can
+    be asked for, and whether a code works now. ``problem``: what the last request for a code met
+    (a key from ``send_for``)."""
+    settings = kit.settings
+    purpose = CODE_PURPOSE.get(pending.purpose, pending.purpose)
+    now = utcnow()
+    live = code_rules.live_code(
+        session, account_id=account.id, purpose=purpose, now=now, max_attempts=settings.code_max_attempts
+    )
+    wait = code_rules.seconds_until_next_code(
+        session,
+        account_id=account.id,
+        purpose=purpose,
+        now=now,
+        cooldown=settings.code_resend_cooldown_seconds,
+        max_per_hour=settings.code_max_sends_per_hour,
+    )
+    earlier = (problem or "").partition(":")[0] in ("cooldown", "hourly")
+    return code_prompt(kit, account, live, earlier=earlier), wait, live is not None
+
+
 def code_page(
     kit: PageKit,
     session: Session,
@@ -126,27 +151,11 @@ def code_page(
     last request for a code did; the page reads the code itself from the database, so it never
     claims a code was sent when none was (issue 9)."""
     method = pending.method or "sms"
-    settings = kit.settings
-    wait = 0
     if method == "totp":
-        prompt = kit.t("code_totp")
+        prompt, wait = kit.t("code_totp"), 0
     else:
-        purpose = CODE_PURPOSE.get(pending.purpose, pending.purpose)
-        now = utcnow()
-        live = code_rules.live_code(
-            session, account_id=account.id, purpose=purpose, now=now, max_attempts=settings.code_max_attempts
-        )
-        wait = code_rules.seconds_until_next_code(
-            session,
-            account_id=account.id,
-            purpose=purpose,
-            now=now,
-            cooldown=settings.code_resend_cooldown_seconds,
-            max_per_hour=settings.code_max_sends_per_hour,
-        )
-        earlier = (problem or "").partition(":")[0] in ("cooldown", "hourly")
-        prompt = code_prompt(kit, account, live, earlier=earlier)
-        if notice is None and sent in ("sms", "email") and live is not None and not problem:
+        prompt, wait, live = code_state(kit, session, account, pending, problem)
+        if notice is None and sent in ("sms", "email") and not problem and live:
             notice = kit.t("code_resent")
     if error is None:
         error = problem_text(kit, problem, wait)

@@ -176,3 +176,28 @@ async def test_resend_that_went_out_says_a_new_code_was_sent(world: World) -> No
     assert "Мы отправили новый код." in page
     assert f"Код отправлен на почту m•••@example.test. Он действует до {until(new)} UTC." in page
     assert "не отправлен" not in page
+
+
+async def test_key_data_code_page_with_the_notifier_down_never_says_sent(world: World) -> None:
+    """The cabinet's key-data confirmation showed «Код отправлен…» above «Не удалось отправить код»;
+    it now says what the login code page says: not sent, and that no code works yet."""
+    world.make_account()
+    async with world.client() as browser:
+        first = await login(browser, EMAIL, PASSWORD)
+        code = await world.sms_code(PHONE)
+        await submit_code(browser, first.headers["location"], code)
+        form = await browser.get("/account/key-data")
+        values = dict(re.findall(r'name="(\w+)" type="text" value="([^"]*)"', form.text))
+        values["first_name"] = "Марина"
+        values.update(
+            passport_issue_date="2015-07-01",
+            passport_issuer="ОВД Хамовники",
+            passport_division_code="770-001",
+        )
+        with notifier_down(world):
+            sent = await browser.post("/account/key-data", data={**values, "csrf_token": csrf(form.text)})
+        assert sent.status_code == 303 and "problem=notifier" in sent.headers["location"]
+        page = (await browser.get(sent.headers["location"])).text
+    assert "Код не отправлен: служба доставки сообщений не ответила." in page
+    assert "Действующего кода сейчас нет: запросите новый." in page
+    assert not any(claim in page for claim in SENT_CLAIMS), page
