@@ -321,15 +321,8 @@ with make_sessionmaker(make_engine(s.database_url))() as session:
 @contextmanager
 def idp_server(settings: dict[str, Any], log: Path) -> Iterator[str]:
     """Our idp as a uvicorn process pinned to CPU 0; stopped on exit. Yields the issuer."""
-    import tests.integration.processes as processes
-
-    proc = ServiceProcess("idp", settings, log)
-    real_popen = subprocess.Popen
-    processes.subprocess.Popen = lambda args, **kw: real_popen(PIN_SERVER + list(args), **kw)  # type: ignore[assignment, misc]
-    try:
-        proc.start(migrate=False)
-    finally:
-        processes.subprocess.Popen = real_popen  # type: ignore[misc]
+    proc = ServiceProcess("idp", settings, log, prefix=PIN_SERVER)
+    proc.start(migrate=False)
     try:
         yield proc.base_url
     finally:

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,12 @@ def run_cli(service: str, settings: dict[str, Any], *args: str) -> Any:
 
 
 class ServiceProcess:
-    def __init__(self, service: str, settings: dict[str, Any], log_path: Path) -> None:
+    def __init__(
+        self, service: str, settings: dict[str, Any], log_path: Path, *, prefix: Sequence[str] = ()
+    ) -> None:
+        """``prefix``: a command the service runs under, e.g. ``taskset -c 0`` (the benchmarks pin it)."""
         self.service = service
+        self.prefix = list(prefix)
         self.settings = dict(settings)
         self.port = int(self.settings.setdefault("port", free_port()))
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -49,7 +53,17 @@ class ServiceProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, migrate: bool = True) -> None:
-        args = [sys.executable, "-m", self.service, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        args = [
+            *self.prefix,
+            sys.executable,
+            "-m",
+            self.service,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         if migrate:
             args.append("--migrate")
         with self.log_path.open("ab") as log:
