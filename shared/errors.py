@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
@@ -36,6 +37,31 @@ _HTTP_CODES = {
     422: "validation_failed",
     429: "too_many_requests",
 }
+
+
+class ErrorPages(Protocol):
+    """Renders an error page for a person (``shared.web.errors.ErrorPages``); set as
+    ``app.state.error_pages`` by a service with pages. Without it every error is problem JSON."""
+
+    def accepts(self, connection: HTTPConnection) -> bool: ...
+
+    def render(
+        self,
+        connection: HTTPConnection,
+        status: int,
+        code: str,
+        *,
+        error_id: str | None = None,
+        fields: Sequence[Mapping[str, Any]] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> Response: ...
+
+
+def error_pages_for(connection: HTTPConnection) -> ErrorPages | None:
+    """The app's error pages when this request asks for HTML, else None (problem JSON)."""
+    app = connection.scope.get("app")
+    pages = getattr(getattr(app, "state", None), "error_pages", None) if app is not None else None
+    return pages if pages is not None and pages.accepts(connection) else None
 
 
 class AppError(Exception):
@@ -94,8 +120,10 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
 
 
-async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    if pages := error_pages_for(request):
+        return pages.render(request, exc.status_code, exc.code, headers=exc.headers)
     return problem_response(
         exc.status_code,
         exc.code,
@@ -121,8 +149,11 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
-async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if pages := error_pages_for(request):
+        fields = [{k: v for k, v in e.items() if k != "input"} for e in exc.errors()]
+        return pages.render(request, 422, "validation_failed", fields=fields)
     errors = _clean_validation_errors(exc.errors())
     is_body_json_error = any(e["type"] == "json_invalid" for e in errors)
     if is_body_json_error:
@@ -162,7 +193,7 @@ def _allowed_methods(request: Request) -> str | None:
     return ", ".join(allowed) or None
 
 
-async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     title = code.replace("_", " ").capitalize()
@@ -170,13 +201,19 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers["Allow"] = allowed
+    if pages := error_pages_for(request):
+        return pages.render(request, exc.status_code, code, headers=headers)
     return problem_response(exc.status_code, code, title, detail, instance=request.url.path, headers=headers)
 
 
-def internal_error_response(exc: BaseException, path: str) -> JSONResponse:
+def internal_error_response(
+    exc: BaseException, path: str, connection: HTTPConnection | None = None
+) -> Response:
     """A 500 that reveals only an error id; the traceback goes to the log under the same id."""
     error_id = uuid.uuid4().hex
     logger.error("unhandled error", exc_info=exc, extra={"error_id": error_id, "path": path})
+    if connection is not None and (pages := error_pages_for(connection)):
+        return pages.render(connection, 500, "internal_error", error_id=error_id)
     return problem_response(
         500,
         "internal_error",
@@ -186,8 +223,8 @@ def internal_error_response(exc: BaseException, path: str) -> JSONResponse:
     )
 
 
-async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
-    return internal_error_response(exc, request.url.path)
+async def _unhandled_handler(request: Request, exc: Exception) -> Response:
+    return internal_error_response(exc, request.url.path, request)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -24,8 +24,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
-from shared.errors import PROBLEM_JSON, install_error_handlers, internal_error_response
+from shared.errors import PROBLEM_JSON, error_pages_for, install_error_handlers, internal_error_response
 from shared.exact_routes import ExactRoutes
 from shared.logging import REQUEST_ID_HEADER, accept_request_id, request_id_var
 from shared.migrations import is_at_head
@@ -73,7 +74,17 @@ def _route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
-async def _send_problem(send: Send, status: int, code: str, title: str, detail: str, rid: str) -> None:
+async def _send_problem(
+    send: Send, status: int, code: str, title: str, detail: str, rid: str, scope: Scope | None = None
+) -> None:
+    if scope is not None and (pages := error_pages_for(HTTPConnection(scope))):
+        page = pages.render(HTTPConnection(scope), status, code, headers={REQUEST_ID_HEADER: rid})
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+
+        await page(scope, no_body, send)
+        return
     body = json.dumps(
         {"type": f"urn:problem:{code}", "title": title, "status": status, "code": code, "detail": detail}
     ).encode()
@@ -114,7 +125,7 @@ class PlumbingMiddleware:
                     too_big = int(declared) > limit
                 except ValueError:
                     await _send_problem(
-                        send, 400, "bad_request", "Bad request", "Invalid Content-Length.", rid
+                        send, 400, "bad_request", "Bad request", "Invalid Content-Length.", rid, scope
                     )
                     status_holder["status"] = 400
                     return
@@ -126,6 +137,7 @@ class PlumbingMiddleware:
                         "Payload too large",
                         f"The request body exceeds {limit} bytes.",
                         rid,
+                        scope,
                     )
                     status_holder["status"] = 413
                     return
@@ -155,6 +167,7 @@ class PlumbingMiddleware:
                             "Payload too large",
                             f"The request body exceeds {limit} bytes.",
                             rid,
+                            scope,
                         )
                     return
                 if message["type"] == "http.response.start":
@@ -178,6 +191,7 @@ class PlumbingMiddleware:
                         "Payload too large",
                         f"The request body exceeds {limit} bytes.",
                         rid,
+                        scope,
                     )
                 status_holder["status"] = 413
             except Exception as exc:
@@ -185,7 +199,7 @@ class PlumbingMiddleware:
                 # carries the request id and the response carries the X-Request-ID header.
                 if status_holder["started"]:
                     raise
-                response = internal_error_response(exc, scope.get("path", ""))
+                response = internal_error_response(exc, scope.get("path", ""), HTTPConnection(scope))
                 await response(scope, receive, tracking_send)
         finally:
             elapsed = time.perf_counter() - started

@@ -9,6 +9,7 @@ production with the demo values.
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,6 +86,32 @@ class ServiceSettings(BaseSettings):
             if isinstance(value, SecretStr):
                 found[name] = value
         return found
+
+
+class PageSettings(ServiceSettings):
+    """Fields of a service with pages for people (the shared design in :mod:`shared.web`)."""
+
+    timezone: str = Field(
+        default="Europe/Moscow",
+        description="IANA time zone of every time shown on a page (with its zone), e.g. Asia/Yekaterinburg.",
+    )
+    support_phone: str = Field(
+        default="8 800 100-00-00", description="Support line shown in every page's footer."
+    )
+    support_email: str = Field(
+        default="support@example.org", description="Support e-mail shown in every page's footer."
+    )
+    privacy_policy_url: str = Field(
+        default="/privacy", description="Link to the personal-data processing policy in every page's footer."
+    )
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> PageSettings:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"timezone: unknown IANA time zone {self.timezone!r}") from exc
+        return self
 
 
 class ResourceServerSettings(ServiceSettings):

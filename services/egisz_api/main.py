@@ -10,11 +10,14 @@ from fastapi import FastAPI
 
 from egisz_api import models  # noqa: F401
 from egisz_api.audit.routes import router as audit_router
+from egisz_api.home.routes import router as home_router
+from egisz_api.pages import build_renderer, error_pages
 from egisz_api.settings import EgiszSettings
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
 from shared.tokens import JwksCache, JwtVerifier
+from shared.web.rendering import mount_design
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -48,6 +51,8 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     app.state.token_verifier = JwtVerifier(
         jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
     )
+    app.state.pages = build_renderer(settings)
+    app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
         app,
         service="egisz_api",
@@ -55,5 +60,7 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
         script_location=MIGRATIONS,
         max_body_bytes=settings.max_body_bytes,
     )
+    mount_design(app)
+    app.include_router(home_router)
     app.include_router(audit_router)
     return app

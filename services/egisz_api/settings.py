@@ -7,10 +7,10 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ResourceServerSettings
+from shared.settings import PageSettings, ResourceServerSettings
 
 
-class EgiszSettings(ResourceServerSettings):
+class EgiszSettings(ResourceServerSettings, PageSettings):
     model_config = SettingsConfigDict(env_prefix="EGISZ_", extra="ignore")
     service_name: ClassVar[str] = "egisz_api"
 

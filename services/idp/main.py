@@ -32,6 +32,7 @@ from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
 from idp.login.flow import LoginContext
+from idp.login.pages import build_renderer, error_pages
 from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
 from idp.login.throttle import LoginThrottle
@@ -56,6 +57,7 @@ from shared.clock import Clock, system_clock
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
+from shared.web.rendering import mount_design
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
@@ -165,6 +167,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         app.state.jwks_uri_cache,
         app.state.client_directory,
     )
+    app.state.pages = build_renderer(settings)
+    app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
         app,
         service="idp",
@@ -174,6 +178,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         exact_routes=oauth2_api_hot_routes(),
     )
     app.include_router(oauth2_api_router)  # first: the hot paths match after the fewest routes
+    mount_design(app)  # /static/design, before the idp's own /static
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(keys_router)
     app.include_router(oauth2_router)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import PageSettings
 
 DEV_KEK = "dev-only-key-encryption-key-change-me"
 DEV_PEPPER = "dev-only-client-secret-pepper-change-me"
@@ -17,7 +17,7 @@ DEV_COOKIE_KEY = "dev-only-cookie-signing-key-change-me-0123456789"
 DEV_CODE_KEY = "dev-only-one-time-code-hash-key-change-me-0123456789"
 
 
-class IdpSettings(ServiceSettings):
+class IdpSettings(PageSettings):
     model_config = SettingsConfigDict(env_prefix="IDP_", extra="ignore")
     service_name: ClassVar[str] = "idp"
 

@@ -13,10 +13,10 @@ from fastapi.responses import Response
 from idp.dependencies import CSRF_COOKIE
 from idp.login import interactions
 from idp.login.i18n import pick_locale, text
-from idp.login.pages import redirect, render
+from idp.login.pages import LANG_COOKIE, redirect, render
 from idp.settings import IdpSettings
 
-LANG_COOKIE = "idp_lang"
+__all__ = ["LANG_COOKIE", "PageKit", "safe_next"]
 
 
 class PageKit:
@@ -43,7 +43,7 @@ class PageKit:
 
     def page(self, template: str, status: int = 200, **context: Any) -> Response:
         context.setdefault("switch_url", self.switch_url())
-        response = render(template, self.locale, status, csrf_token=self.csrf_token, **context)
+        response = render(self.request, template, self.locale, status, csrf_token=self.csrf_token, **context)
         secure = self.settings.secure_cookies
         response.set_cookie(
             CSRF_COOKIE, self.csrf_cookie, httponly=True, samesite="lax", secure=secure, path="/"

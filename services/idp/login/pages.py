@@ -1,36 +1,57 @@
-"""Rendering the server-side pages (Jinja2, autoescaped) with the headers every page needs."""
+"""Rendering the idp's server-side pages with the shared design (:mod:`shared.web`): the idp's
+templates first, then the shared layout, components and error page; the idp's texts first, then
+the shared ones."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import HTTPConnection
 
-from idp.login.i18n import text
+from idp.login.i18n import MESSAGES
+from idp.settings import IdpSettings
+from shared.web import texts
+from shared.web.errors import ErrorPages
+from shared.web.rendering import PAGE_HEADERS, PageRenderer, Site
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+#: set only when the person chooses a language with the switch (issue 10)
+LANG_COOKIE = "idp_lang"
 
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-
-#: RFC 9700 §4.16 (clickjacking), §4.2/4.3 (no caching or leaking of codes via Referer)
-PAGE_HEADERS = {
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:",
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
+__all__ = ["LANG_COOKIE", "PAGE_HEADERS", "build_renderer", "error_pages", "redirect", "render"]
 
 
-def render(template: str, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
-    def t(key: str, **params: str) -> str:
-        return text(key, locale, **params)
+def build_renderer(settings: IdpSettings) -> PageRenderer:
+    site = Site(
+        name=MESSAGES["home_title"],
+        home_url="/",
+        support_phone=settings.support_phone,
+        support_email=settings.support_email,
+        policy_url=settings.privacy_policy_url,
+        timezone=settings.timezone,
+    )
+    return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES)
 
-    html = _env.get_template(template).render(t=t, locale=locale, static_url="/static", **context)
-    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+def _error_locale(connection: HTTPConnection) -> str:
+    return texts.negotiate(
+        connection.query_params.get("lang"),
+        connection.cookies.get(LANG_COOKIE),
+        accept_language=connection.headers.get("accept-language"),
+    )
+
+
+def error_pages(renderer: PageRenderer) -> ErrorPages:
+    """404, 405, 413, 422 and 500 as pages for browsers, in the person's language."""
+    return ErrorPages(renderer, _error_locale)
+
+
+def render(request: Request, template: str, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
+    renderer: PageRenderer = request.app.state.pages
+    return renderer.page(template, locale, status, **context)
 
 
 def redirect(location: str, status: int = 302) -> RedirectResponse:

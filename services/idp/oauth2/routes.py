@@ -34,6 +34,7 @@ router = APIRouter(tags=["openid-connect"])
 
 
 def _respond(
+    request: Request,
     outcome: Outcome,
     session: Any,
     settings: Any,
@@ -49,6 +50,7 @@ def _respond(
         return redirect(outcome.location, status)
     if outcome.kind == "error_page":
         return render(
+            request,
             "message.html",
             locale,
             400,
@@ -93,7 +95,7 @@ def authorize(
 ) -> Response:
     params = payload.form if request.method == "POST" else payload.query
     outcome = AuthorizationEndpoint(server, keys).handle(payload, params, browser.session)
-    return _respond(outcome, session, settings, params, 303 if request.method == "POST" else 302)
+    return _respond(request, outcome, session, settings, params, 303 if request.method == "POST" else 302)
 
 
 @router.get(
@@ -103,6 +105,7 @@ def authorize(
     include_in_schema=False,
 )
 def resume(
+    request: Request,
     i: str,
     payload: PayloadDep,
     server: AuthorizationServerDep,
@@ -116,6 +119,7 @@ def resume(
     if interaction is None:
         locale = pick_locale(payload_locale(payload))
         return render(
+            request,
             "message.html",
             locale,
             400,
@@ -127,7 +131,7 @@ def resume(
     outcome = AuthorizationEndpoint(server, keys).handle(
         payload, params, browser.session, fresh_since=interaction.created_at, denied=deny
     )
-    return _respond(outcome, session, settings, params, 302, interaction)
+    return _respond(request, outcome, session, settings, params, 302, interaction)
 
 
 def payload_locale(payload: Any) -> str | None:
@@ -169,6 +173,7 @@ def end_session(
     decision = logout.decide(session, keys, settings.issuer, params, current_sub=subject)
     if not decision.ok:
         return render(
+            request,
             "message.html",
             locale,
             400,
@@ -187,7 +192,11 @@ def end_session(
         response = redirect(decision.redirect_to, status)
     else:
         response = render(
-            "message.html", locale, title=text("title_logged_out", locale), message=text("logged_out", locale)
+            request,
+            "message.html",
+            locale,
+            title=text("title_logged_out", locale),
+            message=text("logged_out", locale),
         )
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -1,0 +1,1 @@
+"""EGISZ's home page."""

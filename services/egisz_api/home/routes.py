@@ -1,0 +1,27 @@
+"""``GET /``: EGISZ's home page, in the shared design."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from egisz_api.pages import LANG_COOKIE, locale_of
+from shared.web.rendering import PageRenderer
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    renderer: PageRenderer = request.app.state.pages
+    locale = locale_of(request)
+    switch = urlencode({"lang": "en" if locale == "ru" else "ru"})
+    response = renderer.page(
+        "home.html", locale, title=renderer.text("home_title", locale), switch_url=f"/?{switch}"
+    )
+    if request.query_params.get("lang") == locale:
+        # remembered only when the person chose it with the switch
+        response.set_cookie(LANG_COOKIE, locale, httponly=True, samesite="lax", max_age=365 * 86400)
+    return response

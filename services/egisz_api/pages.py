@@ -1,0 +1,57 @@
+"""EGISZ's pages in the shared design (:mod:`shared.web`): the renderer, its texts and the error
+pages browsers get instead of problem JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import HTTPConnection
+
+from egisz_api.settings import EgiszSettings
+from shared.web import texts
+from shared.web.errors import ErrorPages
+from shared.web.rendering import PageRenderer, Site
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANG_COOKIE = "egisz_lang"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "service_name": {"ru": "ЕГИСЗ — медицинские данные", "en": "EGISZ health records"},
+    "home_title": {"ru": "Медицинские данные в ЕГИСЗ", "en": "Health records in EGISZ"},
+    "home_intro": {
+        "ru": "Единая государственная информационная система в сфере здравоохранения хранит "
+        "медицинские документы граждан и передаёт их между медицинскими организациями.",
+        "en": "The Unified State Health Information System keeps citizens' medical documents and "
+        "passes them between medical organisations.",
+    },
+    "home_cabinet_closed": {
+        "ru": "Личный кабинет пациента пока не открыт.",
+        "en": "The patient cabinet is not open yet.",
+    },
+    "home_developers": {"ru": "Разработчикам медицинских систем", "en": "For developers of medical systems"},
+    "home_api_docs": {"ru": "Описание API (OpenAPI)", "en": "API description (OpenAPI)"},
+}
+
+
+def build_renderer(settings: EgiszSettings) -> PageRenderer:
+    site = Site(
+        name=MESSAGES["service_name"],
+        support_phone=settings.support_phone,
+        support_email=settings.support_email,
+        policy_url=settings.privacy_policy_url,
+        timezone=settings.timezone,
+    )
+    return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES)
+
+
+def locale_of(connection: HTTPConnection) -> str:
+    """``?lang=``, then the cookie the switch sets, then ``Accept-Language``, then Russian."""
+    return texts.negotiate(
+        connection.query_params.get("lang"),
+        connection.cookies.get(LANG_COOKIE),
+        accept_language=connection.headers.get("accept-language"),
+    )
+
+
+def error_pages(renderer: PageRenderer) -> ErrorPages:
+    return ErrorPages(renderer, locale_of)

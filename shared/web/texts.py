@@ -1,0 +1,133 @@
+"""Texts of the shared layout, components and error pages, in Russian (default) and English.
+
+A service's own texts are looked up first (:class:`~shared.web.rendering.PageRenderer`), so a
+service may say something differently; these are what every page has in common."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SUPPORTED = ("ru", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "skip_to_content": {"ru": "Перейти к основному содержанию", "en": "Skip to main content"},
+    "language": {"ru": "English", "en": "Русский"},
+    "language_label": {"ru": "Язык", "en": "Language"},
+    "support_line": {
+        "ru": "Телефон горячей линии: {phone} (круглосуточно, звонок по России бесплатный)",
+        "en": "Support line: {phone} (24 hours a day, free within Russia)",
+    },
+    "support_email": {"ru": "Почта службы поддержки", "en": "Support e-mail"},
+    "privacy_policy": {
+        "ru": "Политика обработки персональных данных",
+        "en": "Personal data processing policy",
+    },
+    "footer_label": {"ru": "Поддержка и правовая информация", "en": "Support and legal information"},
+    "optional": {"ru": "необязательно", "en": "optional"},
+    "error_prefix": {"ru": "Ошибка:", "en": "Error:"},
+    "error_summary_title": {"ru": "Исправьте ошибки", "en": "There is a problem"},
+    "day": {"ru": "День", "en": "Day"},
+    "month": {"ru": "Месяц", "en": "Month"},
+    "year": {"ru": "Год", "en": "Year"},
+    "back": {"ru": "Назад", "en": "Back"},
+    "to_home": {"ru": "На главную", "en": "Go to the home page"},
+    # the shared error page: a sentence for people, the code in small print for developers
+    "error_id_label": {"ru": "Код ошибки для службы поддержки", "en": "Error id for support"},
+    "error_code_label": {"ru": "Для разработчиков", "en": "For developers"},
+    "http_400_title": {"ru": "Неверный запрос", "en": "Bad request"},
+    "http_400_text": {
+        "ru": "Браузер прислал запрос, который мы не смогли понять. Вернитесь назад и попробуйте ещё раз.",
+        "en": "Your browser sent a request we could not understand. Go back and try again.",
+    },
+    "http_404_title": {"ru": "Страница не найдена", "en": "Page not found"},
+    "http_404_text": {
+        "ru": "Такой страницы нет. Если вы набирали адрес вручную, проверьте его.",
+        "en": "There is no such page. If you typed the address, check it.",
+    },
+    "http_405_title": {"ru": "Так эту страницу не открыть", "en": "This page cannot be opened this way"},
+    "http_405_text": {
+        "ru": "Эта страница не принимает такой запрос. Откройте её по ссылке с главной страницы.",
+        "en": "This page does not accept this kind of request. Open it from a link on the home page.",
+    },
+    "http_413_title": {"ru": "Слишком большой объём данных", "en": "Too much data"},
+    "http_413_text": {
+        "ru": "Отправленные данные больше, чем мы принимаем. Сократите их и отправьте ещё раз.",
+        "en": "What you sent is larger than we accept. Make it smaller and send it again.",
+    },
+    "http_422_title": {"ru": "Данные не подходят", "en": "The data does not fit"},
+    "http_422_text": {
+        "ru": "Некоторые поля заполнены так, что мы не можем их принять. Вернитесь назад и исправьте:",
+        "en": "Some fields hold values we cannot accept. Go back and correct them:",
+    },
+    "http_429_title": {"ru": "Слишком много запросов", "en": "Too many requests"},
+    "http_429_text": {
+        "ru": "С вашего адреса пришло слишком много запросов. Подождите немного и попробуйте снова.",
+        "en": "Too many requests came from your address. Wait a little and try again.",
+    },
+    "http_500_title": {"ru": "Что-то пошло не так", "en": "Something went wrong"},
+    "http_500_text": {
+        "ru": "Мы не смогли обработать запрос. Попробуйте ещё раз позже; если ошибка повторится, "
+        "позвоните на горячую линию и назовите код ошибки.",
+        "en": "We could not handle the request. Try again later; if it happens again, call the "
+        "support line and quote the error id.",
+    },
+    "http_error_title": {"ru": "Ошибка", "en": "Error"},
+    "http_error_text": {
+        "ru": "Запрос не выполнен. Вернитесь назад и попробуйте ещё раз.",
+        "en": "The request failed. Go back and try again.",
+    },
+    # what a field's validation failure means, by pydantic's error type
+    "v_string_too_long": {
+        "ru": "«{field}»: слишком длинное значение, не больше {max} символов",
+        "en": "“{field}”: too long, at most {max} characters",
+    },
+    "v_string_too_short": {
+        "ru": "«{field}»: слишком короткое значение, не меньше {min} символов",
+        "en": "“{field}”: too short, at least {min} characters",
+    },
+    "v_missing": {"ru": "«{field}»: заполните поле", "en": "“{field}”: fill in this field"},
+    "v_other": {"ru": "«{field}»: неверное значение", "en": "“{field}”: invalid value"},
+}
+
+
+def lookup(messages: Mapping[str, Mapping[str, str]], key: str, locale: str) -> str | None:
+    entry = messages.get(key)
+    if entry is None:
+        return None
+    return entry.get(locale) or entry["ru"]
+
+
+def text(key: str, locale: str, **params: object) -> str:
+    found = lookup(MESSAGES, key, locale)
+    if found is None:
+        raise KeyError(key)
+    return found.format(**params)
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Primary language tags of ``Accept-Language`` (RFC 9110 §12.5.4), best first; q=0 dropped."""
+    if not header:
+        return []
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary and quality > 0:
+            ranked.append((-quality, position, primary))
+    return [primary for _, _, primary in sorted(ranked)]
+
+
+def negotiate(*candidates: str | None, accept_language: str | None = None) -> str:
+    """The first supported of the explicit candidates, then of Accept-Language, then Russian."""
+    for value in (*candidates, *parse_accept_language(accept_language)):
+        if value in SUPPORTED:
+            return value
+    return "ru"
