@@ -17,6 +17,7 @@ from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
 from idp.keys.service import KeyStore
 from idp.login.flow import LoginContext
+from idp.login.throttle import LoginThrottle
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
@@ -68,6 +69,7 @@ BackchannelDep = Annotated[BackchannelDispatcher, Depends(_state("backchannel"))
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 LoginContextDep = Annotated[LoginContext, Depends(_state("login_context"))]
 AccountsContextDep = Annotated[AccountsContext, Depends(_state("accounts_context"))]
+ThrottleDep = Annotated[LoginThrottle, Depends(_state("login_throttle"))]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from idp.accounts import contacts, key_data
 from idp.accounts.errors import ContactTakenError
 from idp.accounts.routes import FormDep
 from idp.accounts.validation import FieldError
+from idp.cabinet import changes
 from idp.cabinet.routes import notice_from, open_page, submit_form
 from idp.dependencies import AccountsContextDep, BrowserSessionDep, CipherDep, LoginContextDep, SessionDep
 from idp.login import codes_ui, flow
@@ -180,27 +181,25 @@ def key_data_submit(
             errors=errors,
         )
 
-    try:
-        pending, problems = key_data.propose(accounts, session, account, form)
-    except ContactTakenError as exc:
-        return again({e["field"]: kit.t("contact_taken") for e in exc.extra["errors"]}, 409)
-    if problems:
-        return again({e.field: e.message(kit.locale) for e in problems}, 422)
-    options = [o for o in flow.second_factor_options(session, account) if o != "totp"]
-    if not options:
-        return again({"last_name": kit.t("next_confirm_contact")}, 400)
-    pending.method = options[0]
-    problem = codes_ui.send_for(
-        kit,
+    outcome = changes.request_key_data_change(
         ctx,
+        accounts,
         session,
         account,
-        pending,
-        options[0],
-        flow.Client(_ip(request), request.headers.get("user-agent")),
+        form,
+        locale=kit.locale,
+        who=flow.Client(_ip(request), request.headers.get("user-agent")),
     )
-    query = {"p": pending.handle, **({"problem": problem} if problem else {})}
-    return kit.see_other(f"/account/key-data/confirm?{urlencode(query)}")
+    match outcome:
+        case changes.KeyDataTaken(fields=taken):
+            return again(dict.fromkeys(taken, kit.t("contact_taken")), 409)
+        case changes.KeyDataInvalid(problems=problems):
+            return again({e.field: e.message(kit.locale) for e in problems}, 422)
+        case changes.NoCodeChannel():
+            return again({"last_name": kit.t("next_confirm_contact")}, 400)
+        case changes.KeyDataCodeRequested(pending=handle, problem=problem):
+            query = {"p": handle, **({"problem": problem} if problem else {})}
+            return kit.see_other(f"/account/key-data/confirm?{urlencode(query)}")
 
 
 @router.get("/key-data/confirm")

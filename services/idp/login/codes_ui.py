@@ -1,5 +1,5 @@
-"""How code pages talk about codes: sending with the failures turned into page messages, and the
-second-factor page itself (shared by the login and recovery flows)."""
+"""How code pages talk about codes: why no code was sent (the problem keys of
+``flow.send_code_for``) and the second-factor page itself (shared by the login and cabinet flows)."""
 
 from __future__ import annotations
 
@@ -11,26 +11,11 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.login import flow
-from idp.login.flow import LoginContext
 from idp.login.forms import PageKit
-from idp.notifications.errors import NotificationRateLimitedError, NotifierUnavailableError
 from idp.second_factor import codes as code_rules
 from idp.second_factor import errors as codes
 from idp.second_factor.models import OneTimeCode, PendingLogin
 from shared.db import utcnow
-
-#: what a wrong, spent or late code raises
-CODE_ERRORS = (
-    codes.InvalidCodeError,
-    codes.CodeExpiredError,
-    codes.CodeAttemptsExceededError,
-    codes.NoCodeError,
-    codes.InvalidTotpCodeError,
-)
-
-
-#: pending request purpose → one-time code purpose
-CODE_PURPOSE = {"login": "login", "recovery": "recovery", "key_data": "key_data_change"}
 
 
 def mask(account: Account, channel: str) -> str:
@@ -40,30 +25,6 @@ def mask(account: Account, channel: str) -> str:
         local, _, domain = account.email.partition("@")
         return f"{local[:1]}•••@{domain}"
     return "—"
-
-
-def send_for(
-    kit: PageKit,
-    ctx: LoginContext,
-    session: Session,
-    account: Account,
-    pending: PendingLogin,
-    channel: str,
-    who: flow.Client,
-) -> str | None:
-    """Send a login code; returns a problem key for the page instead of raising."""
-    purpose = CODE_PURPOSE.get(pending.purpose, pending.purpose)
-    try:
-        flow.send_code(ctx, session, account, purpose=purpose, channel=channel, locale=kit.locale, who=who)
-    except codes.CodeCooldownError as exc:
-        return f"cooldown:{exc.retry_after}"
-    except codes.TooManyCodesError:
-        return "hourly"
-    except NotificationRateLimitedError:
-        return "recipient"
-    except NotifierUnavailableError:
-        return "notifier"
-    return None
 
 
 def problem_text(kit: PageKit, problem: str | None, wait: int | None = None) -> str | None:
@@ -116,9 +77,9 @@ def code_state(
     """What a code page may truthfully say (issue 9): the prompt for the code that works now, read
     from the database (never «we sent» when nothing was sent), the seconds until another code can
     be asked for, and whether a code works now. ``problem``: what the last request for a code met
-    (a key from ``send_for``)."""
+    (a key from ``flow.send_code_for``)."""
     settings = kit.settings
-    purpose = CODE_PURPOSE.get(pending.purpose, pending.purpose)
+    purpose = flow.CODE_PURPOSE.get(pending.purpose, pending.purpose)
     now = utcnow()
     live = code_rules.live_code(
         session, account_id=account.id, purpose=purpose, now=now, max_attempts=settings.code_max_attempts
@@ -147,7 +108,7 @@ def code_page(
     problem: str | None = None,
     sent: str | None = None,
 ) -> Any:
-    """The code page. ``problem`` (a key from ``send_for``) or ``sent`` (a channel) say what the
+    """The code page. ``problem`` (a key from ``flow.send_code_for``) or ``sent`` (a channel) say what the
     last request for a code did; the page reads the code itself from the database, so it never
     claims a code was sent when none was (issue 9)."""
     method = pending.method or "sms"

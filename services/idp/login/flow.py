@@ -29,6 +29,7 @@ from idp.accounts.protection import FieldCipher
 from idp.audit import service as audit
 from idp.notifications import delivery
 from idp.notifications.delivery import Notices
+from idp.notifications.errors import NotificationRateLimitedError, NotifierUnavailableError
 from idp.second_factor import codes, devices, one_time, totp
 from idp.second_factor import errors as sf_errors
 from idp.second_factor import pending as pending_requests
@@ -40,6 +41,18 @@ from idp.sessions.models import UserSession
 from idp.settings import IdpSettings
 from shared.clock import Clock
 from shared.db import read_only
+
+#: what a wrong, spent or late code raises
+CODE_ERRORS = (
+    sf_errors.InvalidCodeError,
+    sf_errors.CodeExpiredError,
+    sf_errors.CodeAttemptsExceededError,
+    sf_errors.NoCodeError,
+    sf_errors.InvalidTotpCodeError,
+)
+
+#: pending request purpose → one-time code purpose
+CODE_PURPOSE = {"login": "login", "recovery": "recovery", "key_data": "key_data_change"}
 
 
 @dataclass(frozen=True)
@@ -220,6 +233,33 @@ def send_code(
     return one_time.send(
         ctx.codes, session, account, purpose=purpose, channel=channel, locale=locale, ip=who.ip
     )
+
+
+def send_code_for(
+    ctx: LoginContext,
+    session: Session,
+    account: Account,
+    pending: PendingLogin,
+    channel: str,
+    *,
+    locale: str,
+    who: Client,
+) -> str | None:
+    """Send the code a parked request waits for. Returns why none was sent instead of raising, as
+    a key the code page explains (``codes_ui.problem_text``): ``cooldown:<seconds>``, ``hourly``,
+    ``recipient`` or ``notifier``; None when it was sent."""
+    purpose = CODE_PURPOSE.get(pending.purpose, pending.purpose)
+    try:
+        send_code(ctx, session, account, purpose=purpose, channel=channel, locale=locale, who=who)
+    except sf_errors.CodeCooldownError as exc:
+        return f"cooldown:{exc.retry_after}"
+    except sf_errors.TooManyCodesError:
+        return "hourly"
+    except NotificationRateLimitedError:
+        return "recipient"
+    except NotifierUnavailableError:
+        return "notifier"
+    return None
 
 
 def check_second_factor(

@@ -8,12 +8,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from idp.accounts.validation import FieldError
-from idp.dependencies import BackchannelDep, CipherDep, LoginContextDep, SessionDep, SettingsDep
-from idp.login import codes_ui, flow, recovery
+from idp.dependencies import BackchannelDep, LoginContextDep, SessionDep, SettingsDep, ThrottleDep
+from idp.login import flow, signin
 from idp.login.forms import PageKit
-from idp.login.routes import _throttled, _who
-from idp.second_factor import pending as pending_requests
+from idp.login.routes import _too_many, _who
 
 router = APIRouter(include_in_schema=False)
 TokenForm = Annotated[str, Form(max_length=128)]
@@ -30,20 +28,24 @@ def recover_submit(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
-    cipher: CipherDep,
     ctx: LoginContextDep,
+    throttle: ThrottleDep,
     login: Annotated[str, Form(max_length=254)] = "",
     csrf_token: TokenForm = "",
 ) -> Response:
     kit = PageKit(request, settings)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    if (limited := _throttled(kit, request, "recover")) is not None:
-        return limited
-    if not login.strip():
-        return kit.page("recover.html", 400, title=kit.t("title_recover"), error=kit.t("fields_required"))
-    pending = recovery.request_recovery(ctx, session, cipher, login, _who(request), kit.locale)
-    return kit.see_other(f"/recover/code?{urlencode({'p': pending.handle})}")
+    outcome = signin.submit_recovery(
+        ctx, session, throttle, login=login, who=_who(request), locale=kit.locale
+    )
+    match outcome:
+        case signin.Throttled(retry_after=seconds):
+            return _too_many(kit, seconds)
+        case signin.MissingFields():
+            return kit.page("recover.html", 400, title=kit.t("title_recover"), error=kit.t("fields_required"))
+        case signin.RecoveryRequested(pending=handle):
+            return kit.see_other(f"/recover/code?{urlencode({'p': handle})}")
 
 
 def _page(kit: PageKit, handle: str, *, error: str | None = None, status: int = 200) -> Response:
@@ -76,6 +78,7 @@ def recover_code_submit(
     session: SessionDep,
     backchannel: BackchannelDep,
     ctx: LoginContextDep,
+    throttle: ThrottleDep,
     p: TokenForm = "",
     code: Annotated[str, Form(max_length=32)] = "",
     csrf_token: TokenForm = "",
@@ -88,24 +91,26 @@ def recover_code_submit(
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    if (limited := _throttled(kit, request, "code")) is not None:
-        return limited
-    if new_password != repeat_password:
-        return _page(kit, p, error=kit.t("passwords_differ"), status=400)
-    try:
-        recovery.complete_recovery(
-            ctx,
-            session,
-            pending,
-            code.strip(),
-            new_password,
-            _who(request),
-            backchannel.dispatch,
-        )
-    except FieldError as exc:
-        return _page(kit, p, error=exc.message(kit.locale), status=400)
-    except codes_ui.CODE_ERRORS:
-        # the same words whether the code was wrong or no account stands behind the request
-        return _page(kit, p, error=kit.t("code_invalid_plain"), status=400)
-    pending_requests.finish(session, pending)
-    return kit.message(kit.t("password_changed"), title_key="title_recover")
+    outcome = signin.submit_recovery_code(
+        ctx,
+        session,
+        throttle,
+        pending,
+        code=code,
+        new_password=new_password,
+        repeat_password=repeat_password,
+        who=_who(request),
+        on_commit=backchannel.dispatch,
+    )
+    match outcome:
+        case signin.Throttled(retry_after=seconds):
+            return _too_many(kit, seconds)
+        case signin.PasswordsDiffer():
+            return _page(kit, p, error=kit.t("passwords_differ"), status=400)
+        case signin.PasswordRefused(problem=problem):
+            return _page(kit, p, error=problem.message(kit.locale), status=400)
+        case signin.RecoveryCodeWrong():
+            # the same words whether the code was wrong or no account stands behind the request
+            return _page(kit, p, error=kit.t("code_invalid_plain"), status=400)
+        case signin.PasswordRecovered():
+            return kit.message(kit.t("password_changed"), title_key="title_recover")

@@ -1,4 +1,7 @@
-"""The pages a person sees to get in: login, second factor, and the home page."""
+"""The pages a person sees to get in: login, second factor, and the home page.
+
+Each form's handler checks what only the page knows (the parked request still alive, the CSRF
+token), calls one service of ``signin`` and renders the outcome it returns."""
 
 from __future__ import annotations
 
@@ -14,17 +17,15 @@ from idp.dependencies import (
     SESSION_COOKIE,
     BackchannelDep,
     BrowserSessionDep,
-    CipherDep,
     LoginContextDep,
     SessionDep,
     SettingsDep,
+    ThrottleDep,
 )
-from idp.login import codes_ui, flow, interactions
+from idp.login import codes_ui, flow, interactions, signin
 from idp.login.forms import PageKit, safe_next
 from idp.login.models import Interaction
-from idp.oauth2 import acr
 from idp.oauth2.authorize import ui_locale
-from idp.second_factor import pending as pending_requests
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,12 +76,7 @@ def _expired(kit: PageKit) -> Response:
     return kit.message(kit.t("interaction_expired"), status=400, error=True)
 
 
-def _throttled(kit: PageKit, request: Request, action: str) -> Response | None:
-    throttle = request.app.state.login_throttle
-    ip = request.client.host if request.client else None
-    if throttle.allow(ip, action):
-        return None
-    seconds = throttle.retry_after(ip, action)
+def _too_many(kit: PageKit, seconds: int) -> Response:
     response = kit.message(kit.t("too_many_attempts", seconds=str(seconds)), status=429, error=True)
     response.headers["Retry-After"] = str(seconds)
     return response
@@ -92,17 +88,20 @@ def _continue_to(interaction_handle: str | None, next_path: str | None) -> str:
     return safe_next(next_path) if next_path else "/account"
 
 
-def _signed_in(
-    kit: PageKit, settings: Any, cookie: str, target: str, device_cookie: str | None = None
-) -> Response:
-    response = kit.see_other(target)
+def _signed_in(kit: PageKit, settings: Any, signed_in: signin.SignedIn) -> Response:
+    response = kit.see_other(_continue_to(signed_in.interaction, signed_in.next_path))
     response.set_cookie(
-        SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+        SESSION_COOKIE,
+        signed_in.cookie,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
     )
-    if device_cookie:
+    if signed_in.device_cookie:
         response.set_cookie(
             DEVICE_COOKIE,
-            device_cookie,
+            signed_in.device_cookie,
             httponly=True,
             samesite="lax",
             secure=settings.secure_cookies,
@@ -134,10 +133,10 @@ def login_submit(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
-    cipher: CipherDep,
     browser: BrowserSessionDep,
     backchannel: BackchannelDep,
     ctx: LoginContextDep,
+    throttle: ThrottleDep,
     login: TextForm = "",
     password: SecretForm = "",
     csrf_token: TokenForm = "",
@@ -150,56 +149,45 @@ def login_submit(
         return _expired(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    if (limited := _throttled(kit, request, "login")) is not None:
-        return limited
-    if not login.strip() or not password:
-        return _login_page(
-            kit, session, parked, status=400, error=kit.t("fields_required"), login_value=login
-        )
-    who = _who(request)
-    check = flow.check_password(ctx, session, cipher, login, password, who)
-    if check.outcome == "locked":
-        until = check.locked_until.strftime("%d.%m.%Y %H:%M") if check.locked_until else ""
-        return kit.message(
-            kit.t("locked", until=until), status=401, error=True, detail=None, recover_url="/recover"
-        )
-    if check.outcome == "wrong" or check.account is None:
-        # R-LOG-6: never say which part was wrong
-        return _login_page(
-            kit, session, parked, status=401, error=kit.t("wrong_credentials"), login_value=login
-        )
-    account = check.account
-    options = flow.second_factor_options(session, account)
-    trusted = flow.is_trusted(ctx, session, account, request.cookies.get(DEVICE_COOKIE))
-    # a relying party asking for urn:idp:acr:mfa gets the code even on a trusted device (step up)
-    step_up = parked is not None and acr.wants_second_factor(interactions.params_of(parked))
-    if not flow.needs_second_factor(account, options, trusted and not step_up):
-        cookie = flow.complete_login(
-            ctx,
-            session,
-            account,
-            method=None,
-            current=browser.session,
-            who=who,
-            new_device=False,
-            on_commit=backchannel.dispatch,
-        )
-        return _signed_in(kit, settings, cookie, _continue_to(parked.handle if parked else None, next_path))
-    method = flow.preferred_method(account, options)
-    pending = flow.begin_second_factor(
+    outcome = signin.submit_password(
         ctx,
         session,
-        account,
-        method=method,
-        interaction=parked.handle if parked else None,
-        next_path=next_path or None,
-        new_device=not trusted,
+        throttle,
+        login=login,
+        password=password,
+        who=_who(request),
+        parked=parked,
+        next_path=next_path,
+        device_cookie=request.cookies.get(DEVICE_COOKIE),
+        locale=kit.locale,
+        current=browser.session,
+        on_commit=backchannel.dispatch,
     )
-    problem = (
-        codes_ui.send_for(kit, ctx, session, account, pending, method, who) if method != "totp" else None
-    )
-    query = {"p": pending.handle, **({"problem": problem} if problem else {})}
-    return kit.see_other(f"/login/code?{urlencode(query)}")
+    match outcome:
+        case signin.Throttled(retry_after=seconds):
+            return _too_many(kit, seconds)
+        case signin.MissingFields():
+            return _login_page(
+                kit, session, parked, status=400, error=kit.t("fields_required"), login_value=login
+            )
+        case signin.Locked(until=until):
+            return kit.message(
+                kit.t("locked", until=until.strftime("%d.%m.%Y %H:%M") if until else ""),
+                status=401,
+                error=True,
+                detail=None,
+                recover_url="/recover",
+            )
+        case signin.WrongCredentials():
+            # R-LOG-6: never say which part was wrong
+            return _login_page(
+                kit, session, parked, status=401, error=kit.t("wrong_credentials"), login_value=login
+            )
+        case signin.SignedIn():
+            return _signed_in(kit, settings, outcome)
+        case signin.NeedsSecondFactor(pending=handle, problem=problem):
+            query = {"p": handle, **({"problem": problem} if problem else {})}
+            return kit.see_other(f"/login/code?{urlencode(query)}")
 
 
 @router.get("/login/code")
@@ -229,6 +217,7 @@ def code_submit(
     browser: BrowserSessionDep,
     backchannel: BackchannelDep,
     ctx: LoginContextDep,
+    throttle: ThrottleDep,
     p: TokenForm = "",
     code: Annotated[str, Form(max_length=32)] = "",
     csrf_token: TokenForm = "",
@@ -240,33 +229,26 @@ def code_submit(
         return _expired(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    if (limited := _throttled(kit, request, "code")) is not None:
-        return limited
-    account = accounts_service.get_account(session, pending.account_id or 0)
-    assert account is not None
-    who = _who(request)
-    try:
-        method = flow.check_second_factor(
-            ctx, session, account, method=pending.method or "sms", code=code.strip(), who=who
-        )
-    except codes_ui.CODE_ERRORS as exc:
-        return codes_ui.code_page(
-            kit, session, account, pending, error=codes_ui.error_text(kit, exc), status=400
-        )
-    cookie = flow.complete_login(
+    outcome = signin.submit_code(
         ctx,
         session,
-        account,
-        method=method,
+        throttle,
+        pending,
+        code=code,
+        trust=trust == "yes",
+        who=_who(request),
         current=browser.session,
-        who=who,
-        new_device=pending.new_device,
         on_commit=backchannel.dispatch,
     )
-    device = flow.trust_this_device(ctx, session, account, who) if trust == "yes" else None
-    target = _continue_to(pending.interaction_handle, pending.next_path)
-    pending_requests.finish(session, pending)
-    return _signed_in(kit, settings, cookie, target, device)
+    match outcome:
+        case signin.Throttled(retry_after=seconds):
+            return _too_many(kit, seconds)
+        case signin.WrongCode(account=account, error=error):
+            return codes_ui.code_page(
+                kit, session, account, pending, error=codes_ui.error_text(kit, error), status=400
+            )
+        case signin.SignedIn():
+            return _signed_in(kit, settings, outcome)
 
 
 @router.post("/login/code/resend")
@@ -285,19 +267,13 @@ def code_resend(
         return _expired(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    account = accounts_service.get_account(session, pending.account_id or 0)
-    assert account is not None
-    options = flow.second_factor_options(session, account)
-    if channel not in options:
-        return codes_ui.code_page(kit, session, account, pending, status=400)
-    pending.method = channel
-    problem = (
-        codes_ui.send_for(kit, ctx, session, account, pending, channel, _who(request))
-        if channel != "totp"
-        else None
-    )
-    query = {"p": pending.handle, **({"problem": problem} if problem else {"sent": channel})}
-    return kit.see_other(f"/login/code?{urlencode(query)}")
+    outcome = signin.resend_code(ctx, session, pending, channel=channel, locale=kit.locale, who=_who(request))
+    match outcome:
+        case signin.UnknownChannel(account=account):
+            return codes_ui.code_page(kit, session, account, pending, status=400)
+        case signin.CodeResent(channel=sent, problem=problem):
+            query = {"p": pending.handle, **({"problem": problem} if problem else {"sent": sent})}
+            return kit.see_other(f"/login/code?{urlencode(query)}")
 
 
 @router.get("/")
