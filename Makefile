@@ -6,7 +6,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/services
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt migrate seed bench clean docs
+.PHONY: help venv e2e-deps run test lint fmt migrate seed bench clean docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +17,17 @@ $(UV):
 venv: $(UV) ## create .venv and install the locked dependencies
 	@$(UV) sync --frozen --quiet
 
+# axe-core for the browser accessibility tests, from the committed npm lock file. Without npm this
+# says so and goes on: tests/e2e/test_pages_accessibility.py then skips (no Node) or fails (Node
+# but no package).
+AXE := tests/e2e/axe
+e2e-deps: ## install axe-core for the accessibility tests (npm ci; needs Node.js)
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "make: npm not found: the accessibility tests will be skipped (install Node.js)"; \
+	elif [ ! $(AXE)/node_modules/.package-lock.json -nt $(AXE)/package-lock.json ]; then \
+	  npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error; \
+	fi
+
 run: venv ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 (Ctrl-C stops)
 	@$(PY) deploy/run_dev.py
 
@@ -24,7 +35,7 @@ run: venv ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 
 # (tests/conftest.py marks its tests with an xdist_group). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-test: venv ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+test: venv e2e-deps ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv ## ruff check, ruff format --check, mypy, import-linter contracts
@@ -47,7 +58,7 @@ bench: venv ## run every benchmark under bench/ and print the figures
 	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) "$$f" || exit 1; done
 
 clean: ## remove var/ (databases, demo.json) and caches
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(AXE)/node_modules
 
 docs: venv ## regenerate the configuration table in README.md from the settings classes
 	@$(PY) deploy/settings_table.py --write README.md
