@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from egisz_api import models  # noqa: F401
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.home.routes import router as home_router
-from egisz_api.pages import build_renderer, error_pages
+from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
 from shared.tokens import JwksCache, JwtVerifier
+from shared.web.policy import policy_router
 from shared.web.rendering import mount_design
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -62,5 +63,6 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     )
     mount_design(app)
     app.include_router(home_router)
+    app.include_router(policy_router(locale_of, LANG_COOKIE, secure=not settings.dev_mode))
     app.include_router(audit_router)
     return app

@@ -32,7 +32,7 @@ from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
 from idp.login.flow import LoginContext
-from idp.login.pages import build_renderer, error_pages
+from idp.login.pages import LANG_COOKIE, build_renderer, error_locale, error_pages
 from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
 from idp.login.throttle import LoginThrottle
@@ -57,6 +57,7 @@ from shared.clock import Clock, system_clock
 from shared.db import make_engine, make_sessionmaker
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
+from shared.web.policy import policy_router
 from shared.web.rendering import mount_design
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -180,6 +181,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(oauth2_api_router)  # first: the hot paths match after the fewest routes
     mount_design(app)  # /static/design, before the idp's own /static
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(policy_router(error_locale, LANG_COOKIE, secure=settings.secure_cookies))
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(login_router)

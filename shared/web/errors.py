@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
 from starlette.requests import HTTPConnection
@@ -71,6 +72,9 @@ class ErrorPages:
         locale = self.locale_of(connection)
         key = f"http_{status}" if status in _PAGE_STATUSES else "http_error"
         problems = [self._field_problem(item, locale) for item in fields]
+        switch_url = (
+            switch_language_url(connection, locale) if connection.scope.get("method") == "GET" else None
+        )
         return self.renderer.page(
             "error.html",
             locale,
@@ -81,6 +85,7 @@ class ErrorPages:
             problems=problems,
             error_id=error_id,
             error_code=code,
+            switch_url=switch_url,
         )
 
     def _field_problem(self, item: Mapping[str, Any], locale: str) -> str:
@@ -96,6 +101,13 @@ class ErrorPages:
         if kind == "missing":
             return self.renderer.text("v_missing", locale, field=field)
         return self.renderer.text("v_other", locale, field=field)
+
+
+def switch_language_url(connection: HTTPConnection, locale: str) -> str:
+    """The same address in the other language (``?lang=``); the other parameters are kept."""
+    params = dict(connection.query_params)
+    params["lang"] = "en" if locale == "ru" else "ru"
+    return f"{connection.url.path}?{urlencode(params)}"
 
 
 def default_locale(connection: HTTPConnection) -> str:

@@ -76,6 +76,58 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Запрос не выполнен. Вернитесь назад и попробуйте ещё раз.",
         "en": "The request failed. Go back and try again.",
     },
+    # the personal-data processing policy (/privacy), Federal Law 152-FZ «О персональных данных»
+    "policy_title": {
+        "ru": "Политика обработки персональных данных",
+        "en": "Personal data processing policy",
+    },
+    "policy_intro": {
+        "ru": "Здесь сказано, какие ваши данные обрабатывает сервис «{service}», зачем и как вы можете "
+        "ими распоряжаться (Федеральный закон № 152-ФЗ «О персональных данных»).",
+        "en": "This page says which of your data the service “{service}” processes, why, and what you "
+        "can do about it (Federal Law No. 152-FZ “On Personal Data”).",
+    },
+    "policy_who_title": {"ru": "Кто обрабатывает данные", "en": "Who processes the data"},
+    "policy_who": {
+        "ru": "Оператор сервиса «{service}». Вопросы об обработке данных присылайте на",
+        "en": "The operator of the service “{service}”. Send questions about the processing to",
+    },
+    "policy_what_title": {"ru": "Какие данные", "en": "Which data"},
+    "policy_what": {
+        "ru": "Данные вашей учётной записи: фамилия, имя, отчество, дата рождения, СНИЛС, паспорт, "
+        "телефон и почта; журнал входов и действий (время, IP-адрес, браузер).",
+        "en": "The data of your account: surname, given name, patronymic, date of birth, SNILS, "
+        "passport, phone and e-mail; the log of sign-ins and actions (time, IP address, browser).",
+    },
+    "policy_why_title": {"ru": "Зачем", "en": "Why"},
+    "policy_why_1": {
+        "ru": "чтобы узнать вас при входе и подтвердить вашу личность;",
+        "en": "to recognise you when you sign in and to confirm your identity;",
+    },
+    "policy_why_2": {
+        "ru": "чтобы передавать данные приложениям только с вашего согласия — его можно отозвать в "
+        "личном кабинете;",
+        "en": "to pass data to applications only with your consent, which you can withdraw in your "
+        "personal account;",
+    },
+    "policy_why_3": {
+        "ru": "чтобы защищать учётную запись: предупреждать о входах и блокировать подбор пароля.",
+        "en": "to protect the account: to warn you of sign-ins and to stop password guessing.",
+    },
+    "policy_protect_title": {"ru": "Как данные защищены", "en": "How the data is protected"},
+    "policy_protect": {
+        "ru": "Персональные данные хранятся в зашифрованном виде, пароли — только в виде стойкой "
+        "свёртки; коды подтверждения и пароли не записываются в журналы.",
+        "en": "Personal data is stored encrypted and passwords only as a strong hash; confirmation "
+        "codes and passwords are never written to logs.",
+    },
+    "policy_rights_title": {"ru": "Ваши права", "en": "Your rights"},
+    "policy_rights": {
+        "ru": "Вы можете узнать, какие ваши данные обрабатываются, потребовать их исправления или "
+        "прекращения обработки и отозвать согласие (статьи 14 и 21 Закона № 152-ФЗ).",
+        "en": "You may ask which of your data is processed, have it corrected or its processing "
+        "stopped, and withdraw your consent (articles 14 and 21 of Law No. 152-FZ).",
+    },
     # what a field's validation failure means, by pydantic's error type
     "v_string_too_long": {
         "ru": "«{field}»: слишком длинное значение, не больше {max} символов",

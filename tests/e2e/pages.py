@@ -98,7 +98,6 @@ def totp_start(page: Any, urls: Urls) -> None:
 BAD_CLIENT = "/authorize?" + urlencode(
     {"client_id": "no-such-client", "response_type": "code", "redirect_uri": "https://example.test/cb"}
 )
-EGISZ_PENDING = "egisz_api serves no HTML page yet (issue 10: its home page is to come)"
 
 PAGES: list[Visit] = [
     # idp, signed out
@@ -116,6 +115,7 @@ PAGES: list[Visit] = [
     Visit("error-unknown-client", "idp", False, BAD_CLIENT),
     Visit("error-expired-interaction", "idp", False, "/authorize/resume?i=gone"),
     Visit("not-found", "idp", False, "/no-such-page"),
+    Visit("privacy", "idp", False, "/privacy"),
     # idp, signed in
     Visit("home-signed-in", "idp", True, "/"),
     Visit("consent", "idp", True, "/", consent),
@@ -129,6 +129,7 @@ PAGES: list[Visit] = [
     Visit("account-signatures", "idp", True, "/account/signatures"),
     Visit("account-events", "idp", True, "/account/events"),
     # egisz_api
-    Visit("home", "egisz_api", False, "/", not_html_yet=EGISZ_PENDING),
-    Visit("not-found", "egisz_api", False, "/no-such-page", not_html_yet=EGISZ_PENDING),
+    Visit("home", "egisz_api", False, "/"),
+    Visit("not-found", "egisz_api", False, "/no-such-page"),
+    Visit("privacy", "egisz_api", False, "/privacy"),
 ]

@@ -26,3 +26,11 @@ async def test_an_unknown_page_uses_the_chosen_language(idp: tuple[FastAPI, http
     client.cookies.clear()
     api = await client.get("/account/nothing-here")
     assert api.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_idp_serves_the_privacy_policy_in_its_name(idp: tuple[FastAPI, httpx.AsyncClient]) -> None:
+    _, client = idp
+    policy = await client.get("/privacy")
+    assert policy.status_code == 200 and "Политика обработки персональных данных" in policy.text
+    assert "Единая система идентификации" in policy.text
+    assert "idp_lang" not in policy.cookies  # no language chosen, nothing remembered

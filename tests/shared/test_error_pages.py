@@ -99,3 +99,22 @@ async def test_the_home_page_is_in_the_shared_design(egisz: tuple[FastAPI, httpx
     assert css.status_code == 200 and ".error-summary" in css.text
     plain = await client.get("/", headers={"Accept-Language": "en"})
     assert "egisz_lang" not in plain.cookies  # not chosen: nothing remembered
+
+
+async def test_the_privacy_policy_every_footer_links_to_exists(
+    egisz: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    _, client = egisz
+    home = await client.get("/")
+    assert 'href="/privacy"' in home.text
+    policy = await client.get("/privacy?lang=en")
+    assert policy.status_code == 200 and "Personal data processing policy" in policy.text
+    assert "152-FZ" in policy.text and policy.cookies.get("egisz_lang") == "en"
+
+
+async def test_an_error_page_for_a_get_offers_the_other_language(
+    egisz: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    _, client = egisz
+    page = await client.get("/missing?x=1", headers={"Accept": BROWSER})
+    assert 'href="/missing?x=1&amp;lang=en"' in page.text

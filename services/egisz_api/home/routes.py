@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from egisz_api.pages import LANG_COOKIE, locale_of
+from shared.web.policy import remember_choice
 from shared.web.rendering import PageRenderer
 
 router = APIRouter(include_in_schema=False)
@@ -21,7 +22,5 @@ def home(request: Request) -> HTMLResponse:
     response = renderer.page(
         "home.html", locale, title=renderer.text("home_title", locale), switch_url=f"/?{switch}"
     )
-    if request.query_params.get("lang") == locale:
-        # remembered only when the person chose it with the switch
-        response.set_cookie(LANG_COOKIE, locale, httponly=True, samesite="lax", max_age=365 * 86400)
+    remember_choice(request, response, LANG_COOKIE, locale, secure=not request.app.state.settings.dev_mode)
     return response

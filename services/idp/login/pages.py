@@ -21,7 +21,15 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 #: set only when the person chooses a language with the switch (issue 10)
 LANG_COOKIE = "idp_lang"
 
-__all__ = ["LANG_COOKIE", "PAGE_HEADERS", "build_renderer", "error_pages", "redirect", "render"]
+__all__ = [
+    "LANG_COOKIE",
+    "PAGE_HEADERS",
+    "build_renderer",
+    "error_locale",
+    "error_pages",
+    "redirect",
+    "render",
+]
 
 
 def build_renderer(settings: IdpSettings) -> PageRenderer:
@@ -36,7 +44,7 @@ def build_renderer(settings: IdpSettings) -> PageRenderer:
     return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES)
 
 
-def _error_locale(connection: HTTPConnection) -> str:
+def error_locale(connection: HTTPConnection) -> str:
     return texts.negotiate(
         connection.query_params.get("lang"),
         connection.cookies.get(LANG_COOKIE),
@@ -46,7 +54,7 @@ def _error_locale(connection: HTTPConnection) -> str:
 
 def error_pages(renderer: PageRenderer) -> ErrorPages:
     """404, 405, 413, 422 and 500 as pages for browsers, in the person's language."""
-    return ErrorPages(renderer, _error_locale)
+    return ErrorPages(renderer, error_locale)
 
 
 def render(request: Request, template: str, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
