@@ -58,6 +58,8 @@ def my_data(account: Account, cipher: FieldCipher) -> dict[str, Any]:
         "next_step": levels.next_step(account),
         "registry_status": account.registry_status,
         "registry_reason": account.registry_reason,
+        # the registry was unavailable: the page offers «Проверить ещё раз» (POST /account/registry-check)
+        "registry_retry": account.registry_status == "pending" and account.registry_reason == "unavailable",
     }
 
 
