@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from idp.dependencies import CSRF_COOKIE
 from idp.login import interactions
-from idp.login.i18n import pick_locale, text
+from idp.login.i18n import accept_language, pick_locale, text
 from idp.login.pages import redirect, render
 from idp.settings import IdpSettings
 
@@ -23,8 +23,13 @@ class PageKit:
     def __init__(self, request: Request, settings: IdpSettings, hinted_locale: str | None = None) -> None:
         self.request = request
         self.settings = settings
+        # issue 10 item 5: the choice on this page, the relying party's ui_locales for its
+        # interaction, the remembered choice, the browser's languages, Russian
         self.locale = pick_locale(
-            request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), hinted_locale
+            request.query_params.get("lang"),
+            hinted_locale,
+            request.cookies.get(LANG_COOKIE),
+            accept_language(request.headers.get("accept-language")),
         )
         self.csrf_cookie = request.cookies.get(CSRF_COOKIE) or interactions.new_csrf_cookie()
         self.csrf_token = interactions.csrf_token(settings.cookie_key.get_secret_value(), self.csrf_cookie)

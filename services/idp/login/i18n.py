@@ -391,10 +391,49 @@ SUPPORTED = ("ru", "en")
 
 
 def pick_locale(*candidates: str | None) -> str:
+    """The first supported language among the candidates, most binding first; else Russian.
+
+    Pages pass, in order (issue 10 item 5): the language the person chose on this page
+    (``?lang=``), the relying party's ``ui_locales`` for the pages of its interaction (OIDC Core
+    §3.1.2.1), the ``idp_lang`` cookie the switch set, and :func:`accept_language`'s pick."""
     for value in candidates:
         if value in SUPPORTED:
             return value
     return "ru"
+
+
+#: an Accept-Language header is read up to this many characters and entries (a hostile one is long)
+ACCEPT_LANGUAGE_MAX = 1000
+ACCEPT_LANGUAGE_ENTRIES = 32
+
+
+def accept_language(header: str | None) -> str | None:
+    """The supported language the browser prefers most (RFC 9110 §12.5.4): entries by their
+    q-value, highest first, ties in the order given; ``q=0`` means "not this one". Regional tags
+    count as their language (``en-GB`` is ``en``); ``*`` and anything malformed name none."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for position, entry in enumerate(header[:ACCEPT_LANGUAGE_MAX].split(",")[:ACCEPT_LANGUAGE_ENTRIES]):
+        tag, _, rest = entry.strip().partition(";")
+        language = tag.strip().split("-")[0].lower()
+        weight = _q_value(rest)
+        if language in SUPPORTED and weight is not None and weight > 0:
+            ranked.append((-weight, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def _q_value(parameters: str) -> float | None:
+    """``q=0.8`` → 0.8; no q → 1; a malformed or out-of-range q → None (the entry is ignored)."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value.strip())
+            except ValueError:
+                return None
+            return weight if 0 <= weight <= 1 else None
+    return 1.0
 
 
 def text(key: str, locale: str, **params: str) -> str:
