@@ -17,7 +17,7 @@ from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.admin_routes import router as accounts_admin_router
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
-from idp.accounts.registry import BuiltinRegistry, HttpRegistry
+from idp.accounts.registry import BuiltinRegistry, HttpRegistry, IdentityRegistry, SandboxRegistry
 from idp.accounts.routes import router as accounts_router
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
@@ -62,6 +62,17 @@ from shared.web.rendering import mount_design
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
+
+
+def identity_registry(settings: IdpSettings) -> IdentityRegistry:
+    """A configured HTTP registry; else, in dev mode, the sandbox (test values, docs/accounts.md);
+    else the built-in one, which knows only the demo passports: production needs the HTTP one."""
+    if settings.registry_verifier_url:
+        token = settings.registry_verifier_token
+        return HttpRegistry(settings.registry_verifier_url, token.get_secret_value() if token else None)
+    if settings.dev_mode:
+        return SandboxRegistry()
+    return BuiltinRegistry()
 
 
 def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -135,14 +146,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     )
     app.state.outbound = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notices")
     app.state.login_throttle = LoginThrottle(settings.login_rate_limit, settings.redis_url)
-    app.state.registry = (
-        HttpRegistry(
-            settings.registry_verifier_url,
-            settings.registry_verifier_token.get_secret_value() if settings.registry_verifier_token else None,
-        )
-        if settings.registry_verifier_url
-        else BuiltinRegistry()
-    )
+    app.state.registry = identity_registry(settings)
     app.state.jwks_uri_cache = JwksUriCache()
     app.state.client_directory = ClientDirectory(settings.client_cache_seconds)
     app.state.metadata_cache = MetadataCache(ttl=settings.metadata_cache_seconds)

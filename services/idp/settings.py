@@ -139,7 +139,10 @@ class IdpSettings(PageSettings):
     )
     registry_verifier_url: str | None = Field(
         default=None,
-        description="HTTP registry checking SNILS and passport (standard level); built-in when unset.",
+        description=(
+            "HTTP registry checking SNILS and passport (standard level); unset: the dev-mode sandbox "
+            "(docs/accounts.md), outside dev mode only the demo passports pass."
+        ),
     )
     registry_verifier_token: SecretStr | None = Field(
         default=None, description="Bearer token sent to the HTTP registry verifier."

@@ -156,30 +156,43 @@ def text(key: str, locale: str, **params: object) -> str:
     return found.format(**params)
 
 
-def parse_accept_language(header: str | None) -> list[str]:
-    """Primary language tags of ``Accept-Language`` (RFC 9110 §12.5.4), best first; q=0 dropped."""
+#: an Accept-Language header is read up to this many characters and entries (a hostile one is long)
+ACCEPT_LANGUAGE_MAX = 1000
+ACCEPT_LANGUAGE_ENTRIES = 32
+
+
+def preferred_language(header: str | None) -> str | None:
+    """The supported language the browser prefers most (RFC 9110 §12.5.4): entries by their
+    q-value, highest first, ties in the order given; ``q=0`` means "not this one". Regional tags
+    count as their language (``en-GB`` is ``en``); ``*`` and anything malformed name none."""
     if not header:
-        return []
+        return None
     ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        primary = tag.strip().split("-")[0].lower()
-        if primary and quality > 0:
-            ranked.append((-quality, position, primary))
-    return [primary for _, _, primary in sorted(ranked)]
+    for position, entry in enumerate(header[:ACCEPT_LANGUAGE_MAX].split(",")[:ACCEPT_LANGUAGE_ENTRIES]):
+        tag, _, rest = entry.strip().partition(";")
+        language = tag.strip().split("-")[0].lower()
+        weight = _q_value(rest)
+        if language in SUPPORTED and weight is not None and weight > 0:
+            ranked.append((-weight, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def _q_value(parameters: str) -> float | None:
+    """``q=0.8`` → 0.8; no q → 1; a malformed or out-of-range q → None (the entry is ignored)."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value.strip())
+            except ValueError:
+                return None
+            return weight if 0 <= weight <= 1 else None
+    return 1.0
 
 
 def negotiate(*candidates: str | None, accept_language: str | None = None) -> str:
     """The first supported of the explicit candidates, then of Accept-Language, then Russian."""
-    for value in (*candidates, *parse_accept_language(accept_language)):
+    for value in (*candidates, preferred_language(accept_language)):
         if value in SUPPORTED:
             return value
     return "ru"

@@ -91,7 +91,7 @@ def test_login_second_factor_consent_userinfo_and_logout_in_chromium(
 
 def test_cabinet_is_reachable_after_login_and_lists_the_session(browser: Any, system: dict[str, str]) -> None:
     idp = system["idp"]
-    page = browser.new_page()
+    page = browser.new_page(locale="ru-RU")  # pages follow Accept-Language; Chromium's default is en-US
     page.goto(f"{idp}/account")
     assert "/login" in page.url
     page.get_by_label("Телефон, почта или СНИЛС").fill(DEMO_CITIZEN.snils or "")
@@ -127,7 +127,7 @@ def test_the_login_page_cannot_be_framed(browser: Any, system: dict[str, str]) -
 
 
 def test_english_switch(browser: Any, system: dict[str, str]) -> None:
-    page = browser.new_page()
+    page = browser.new_page(locale="ru-RU")  # a Russian browser, switching to English by hand
     page.goto(f"{system['idp']}/login")
     page.get_by_role("link", name="English").click()
     assert page.locator("h1").inner_text() == "Sign in"

@@ -135,3 +135,21 @@ def apply(
     )
     contacts.note_level_change(ctx, session, account, ip=ip)
     pending_requests.finish(session, pending)
+
+
+def recheck_registry(ctx: AccountsContext, session: Session, account: Account, *, ip: str | None) -> bool:
+    """Ask the registry again about the stored SNILS and passport — the person's retry after it was
+    unavailable. Only a check left pending by an unavailable registry is repeated (a failed one
+    needs corrected data: :func:`propose`). Returns whether a check ran."""
+    if account.registry_status != "pending" or account.registry_reason != "unavailable":
+        return False
+    cipher = ctx.field_cipher
+    sealed = {
+        "snils": account.snils_encrypted,
+        "passport_series": account.passport_series_encrypted,
+        "passport_number": account.passport_number_encrypted,
+    }
+    data = {field: cipher.open(value, field) if value else None for field, value in sealed.items()}
+    run_registry_check(account, data, ctx.registry, ctx.clock())
+    contacts.note_level_change(ctx, session, account, ip=ip)
+    return True

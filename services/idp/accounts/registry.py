@@ -2,8 +2,10 @@
 belong to this person?
 
 Pluggable: :class:`BuiltinRegistry` checks checksums and formats and compares the name with the
-passport records seeded for the demo; :class:`HttpRegistry` asks a real registry over HTTP. Both
-answer a :class:`RegistryVerdict` whose ``reason`` the cabinet explains to the person.
+passport records seeded for the demo; :class:`SandboxRegistry` (dev mode) also confirms any
+well-formed SNILS and passport and answers the other outcomes for documented test passport numbers,
+as a payment sandbox does for test card numbers; :class:`HttpRegistry` asks a real registry over
+HTTP. All answer a :class:`RegistryVerdict` whose ``reason`` the cabinet explains to the person.
 """
 
 from __future__ import annotations
@@ -102,6 +104,38 @@ class BuiltinRegistry:
             return RegistryVerdict(False, "names_differ")
         if claim.birth_date != record.birth_date:
             return RegistryVerdict(False, "birth_date_differs")
+        return RegistryVerdict(True)
+
+
+#: The sandbox's test passport numbers (any series) and the verdict each provokes: docs/accounts.md.
+SANDBOX_TEST_PASSPORTS = {
+    "000001": "not_found",
+    "000002": "names_differ",
+    "000003": "birth_date_differs",
+    "000004": "unavailable",
+}
+
+
+class SandboxRegistry:
+    """The dev-mode registry. The demo passports are checked against their records as the built-in
+    registry does; a test passport number answers its outcome; any other passport with a SNILS
+    whose checksum holds is confirmed, its holder being the person who claims it (a sandbox has
+    no one else's name to compare with). Never used outside dev mode (``create_app``)."""
+
+    def __init__(self, records: tuple[PassportRecord, ...] = DEMO_PASSPORTS) -> None:
+        self._demo = BuiltinRegistry(records)
+        self._known = {(r.series, r.number) for r in records}
+
+    def check(self, claim: IdentityClaim) -> RegistryVerdict:
+        if not claim.snils or not claim.passport_series or not claim.passport_number:
+            return RegistryVerdict(False, "incomplete")
+        if not snils_checksum_ok(claim.snils):
+            return RegistryVerdict(False, "bad_checksum")
+        if (claim.passport_series, claim.passport_number) in self._known:
+            return self._demo.check(claim)
+        outcome = SANDBOX_TEST_PASSPORTS.get(claim.passport_number)
+        if outcome is not None:
+            return RegistryVerdict(False, outcome)
         return RegistryVerdict(True)
 
 

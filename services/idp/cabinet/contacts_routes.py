@@ -263,3 +263,21 @@ def key_data_confirm(
             handle=pending.handle,
         )
     return kit.see_other("/account?done=key_data_saved")
+
+
+@router.post("/registry-check")
+def registry_recheck(
+    request: Request,
+    session: SessionDep,
+    browser: BrowserSessionDep,
+    accounts: AccountsContextDep,
+    csrf_token: CsrfForm = "",
+) -> Response:
+    """«Проверить ещё раз»: the registry was unavailable; ask it again about the stored documents.
+    In any other state nothing runs and the cabinet shows why (a failed check needs new data)."""
+    opened = submit_form(request, session, browser, csrf_token)
+    if isinstance(opened, Response):
+        return opened
+    account, kit = opened
+    key_data.recheck_registry(accounts, session, account, ip=_ip(request))
+    return kit.see_other("/account")

@@ -3,6 +3,8 @@ trusted devices. Every change is written to the security log."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +17,7 @@ from idp.login import flow, recovery
 from idp.login.flow import LoginContext
 from idp.second_factor import devices, totp
 from idp.second_factor.errors import TrustedDeviceNotFoundError
-from idp.second_factor.models import TrustedDevice
+from idp.sessions.devices import device_label
 from shared.errors import AppError
 
 
@@ -120,8 +122,30 @@ def disable_totp(session: Session, account: Account, who: flow.Client) -> None:
         )
 
 
-def my_devices(ctx: LoginContext, session: Session, account: Account) -> list[TrustedDevice]:
-    return list(devices.list_trusted_devices(session, account.id, ctx.clock()))
+@dataclass(frozen=True)
+class TrustedDeviceView:
+    id: int
+    user_agent: str | None  # the raw string, for a title attribute
+    device: str  # «Safari 17, iPhone», what the page shows
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+
+
+def my_devices(
+    ctx: LoginContext, session: Session, account: Account, locale: str = "ru"
+) -> list[TrustedDeviceView]:
+    return [
+        TrustedDeviceView(
+            d.id,
+            d.user_agent,
+            device_label(d.user_agent, locale),
+            d.created_at,
+            d.expires_at,
+            d.last_used_at,
+        )
+        for d in devices.list_trusted_devices(session, account.id, ctx.clock())
+    ]
 
 
 def revoke_device(

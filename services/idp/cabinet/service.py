@@ -22,6 +22,7 @@ from idp.clients import service as clients_service
 from idp.consents import service as consents_service
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import LogoutDelivery
+from idp.sessions.devices import device_label
 from idp.tokens import service as tokens_service
 from shared.errors import NotFoundError
 
@@ -58,6 +59,8 @@ def my_data(account: Account, cipher: FieldCipher) -> dict[str, Any]:
         "next_step": levels.next_step(account),
         "registry_status": account.registry_status,
         "registry_reason": account.registry_reason,
+        # the registry was unavailable: the page offers «Проверить ещё раз» (POST /account/registry-check)
+        "registry_retry": account.registry_status == "pending" and account.registry_reason == "unavailable",
     }
 
 
@@ -66,17 +69,28 @@ class SessionView:
     id: int
     current: bool
     ip: str | None
-    user_agent: str | None
+    user_agent: str | None  # the raw string, for a title attribute
+    device: str  # «Chrome 126, Windows», what the page shows
     created_at: Any
     last_seen_at: Any
 
 
-def my_sessions(session: Session, account_id: int, current_sid: str | None) -> list[SessionView]:
+def my_sessions(
+    session: Session, account_id: int, current_sid: str | None, locale: str = "ru"
+) -> list[SessionView]:
     rows = sorted(
         sessions_service.active_sessions(session, account_id), key=lambda r: r.last_seen_at, reverse=True
     )
     return [
-        SessionView(r.id, r.sid == current_sid, r.ip, r.user_agent, r.created_at, r.last_seen_at)
+        SessionView(
+            r.id,
+            r.sid == current_sid,
+            r.ip,
+            r.user_agent,
+            device_label(r.user_agent, locale),
+            r.created_at,
+            r.last_seen_at,
+        )
         for r in rows
     ]
 

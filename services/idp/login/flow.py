@@ -37,6 +37,7 @@ from idp.second_factor.assurance import assurance_after
 from idp.second_factor.models import PendingLogin
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions import service as sessions_service
+from idp.sessions.devices import device_label
 from idp.sessions.models import UserSession
 from idp.settings import IdpSettings
 from shared.clock import Clock
@@ -331,7 +332,7 @@ def complete_login(
             account,
             kind="new_login",
             ip=who.ip,
-            device=(who.user_agent or "")[:120] or None,
+            device=device_label(who.user_agent) if who.user_agent else None,  # notices are Russian
             at=ctx.clock(),
             idempotency_key=f"new-login:{account.id}:{secrets.token_hex(8)}",
         )

@@ -40,6 +40,12 @@ def _kit(request: Request, settings: Any, interaction: Interaction | None = None
     return PageKit(request, settings, hinted)
 
 
+def _code_kit(request: Request, settings: Any, session: Any, pending: Any) -> PageKit:
+    """The code page speaks the language of the interaction its login belongs to (ui_locales)."""
+    handle = pending.interaction_handle if pending is not None else None
+    return _kit(request, settings, interactions.find_interaction(session, handle))
+
+
 def _who(request: Request) -> flow.Client:
     return flow.Client(request.client.host if request.client else None, request.headers.get("user-agent"))
 
@@ -201,7 +207,7 @@ def code_form(
     sent: str | None = None,
 ) -> Response:
     pending = flow.find_pending(ctx, session, p, "login")
-    kit = _kit(request, settings)
+    kit = _code_kit(request, settings, session, pending)
     if pending is None:
         return _expired(kit)
     account = accounts_service.get_account(session, pending.account_id or 0)
@@ -224,7 +230,7 @@ def code_submit(
     trust: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     pending = flow.find_pending(ctx, session, p, "login")
-    kit = _kit(request, settings)
+    kit = _code_kit(request, settings, session, pending)
     if pending is None:
         return _expired(kit)
     if not kit.csrf_ok(csrf_token):
@@ -262,7 +268,7 @@ def code_resend(
     csrf_token: TokenForm = "",
 ) -> Response:
     pending = flow.find_pending(ctx, session, p, "login")
-    kit = _kit(request, settings)
+    kit = _code_kit(request, settings, session, pending)
     if pending is None:
         return _expired(kit)
     if not kit.csrf_ok(csrf_token):

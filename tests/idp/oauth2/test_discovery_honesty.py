@@ -288,7 +288,10 @@ async def test_ui_locales_en_after_a_russian_page_is_honoured(provider: Provider
     assert '<html lang="ru">' in chosen.text
     response = await provider.http.get("/authorize", params=provider.auth_params(ui_locales="en"))
     page = await provider.http.get(response.headers["location"])
-    assert '<html lang="ru">' in page.text  # the person's own choice is remembered and wins
+    # issue 10 item 5: a relying party's ui_locales wins for its interaction, even over the
+    # remembered choice; the choice holds on the pages of no interaction
+    assert '<html lang="en">' in page.text
+    assert '<html lang="ru">' in (await provider.http.get("/login")).text
 
 
 async def test_every_advertised_list_has_a_behaviour_check(provider: Provider) -> None:
