@@ -395,7 +395,8 @@ def pick_locale(*candidates: str | None) -> str:
 
     Pages pass, in order (issue 10 item 5): the language the person chose on this page
     (``?lang=``), the relying party's ``ui_locales`` for the pages of its interaction (OIDC Core
-    §3.1.2.1), the ``idp_lang`` cookie the switch set, and :func:`shared.web.texts.preferred_language`'s pick."""
+    §3.1.2.1), the ``idp_lang`` cookie the switch set, and the browser's preference
+    (:func:`shared.web.texts.preferred_language`)."""
     for value in candidates:
         if value in SUPPORTED:
             return value
