@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.admin_routes import router as accounts_admin_router
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
-from idp.accounts.registry import BuiltinRegistry, HttpRegistry, IdentityRegistry, SandboxRegistry
+from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
 from idp.accounts.routes import router as accounts_router
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
@@ -60,19 +61,22 @@ from shared.logging import configure_logging
 from shared.web.policy import policy_router
 from shared.web.rendering import mount_design
 
+logger = logging.getLogger("idp")
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
 
 
 def identity_registry(settings: IdpSettings) -> IdentityRegistry:
     """A configured HTTP registry; else, in dev mode, the sandbox (test values, docs/accounts.md);
-    else the built-in one, which knows only the demo passports: production needs the HTTP one."""
+    else none: every check is «unavailable» until an operator configures the HTTP registry."""
     if settings.registry_verifier_url:
         token = settings.registry_verifier_token
         return HttpRegistry(settings.registry_verifier_url, token.get_secret_value() if token else None)
     if settings.dev_mode:
         return SandboxRegistry()
-    return BuiltinRegistry()
+    logger.warning("no identity registry configured (IDP_REGISTRY_VERIFIER_URL): standard-level checks wait")
+    return UnconfiguredRegistry()
 
 
 def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock) -> FastAPI:

@@ -141,7 +141,7 @@ class IdpSettings(PageSettings):
         default=None,
         description=(
             "HTTP registry checking SNILS and passport (standard level); unset: the dev-mode sandbox "
-            "(docs/accounts.md), outside dev mode only the demo passports pass."
+            "(docs/accounts.md); outside dev mode every check waits as «unavailable»."
         ),
     )
     registry_verifier_token: SecretStr | None = Field(

@@ -139,6 +139,15 @@ class SandboxRegistry:
         return RegistryVerdict(True)
 
 
+class UnconfiguredRegistry:
+    """Outside dev mode with no registry configured: nobody can be checked, so every check is
+    ``unavailable`` (the person's data stays pending and can be checked once an operator sets
+    ``IDP_REGISTRY_VERIFIER_URL``). The demo passports are never trusted in production."""
+
+    def check(self, claim: IdentityClaim) -> RegistryVerdict:
+        return RegistryVerdict(False, "unavailable")
+
+
 class HttpRegistry:
     """POSTs the claim as JSON; expects ``{"passed": bool, "reason": str|null}``. Any failure to
     get an answer is ``unavailable`` (the person can retry later; the level stays as it was)."""

@@ -13,6 +13,7 @@ import pytest
 
 from idp.accounts.models import Account
 from idp.accounts.registry import (
+    DEMO_PASSPORTS,
     BuiltinRegistry,
     HttpRegistry,
     IdentityClaim,
@@ -174,11 +175,21 @@ PRODUCTION = {
 }
 
 
-def test_outside_dev_mode_the_builtin_registry_knows_only_the_demo_passports() -> None:
+def test_outside_dev_mode_without_a_registry_nobody_is_confirmed() -> None:
     registry = identity_registry(IdpSettings(**PRODUCTION))  # type: ignore[arg-type]
     assert not isinstance(registry, SandboxRegistry)
-    assert registry.check(claim()).reason == "not_found"
-    assert registry.check(claim(passport_number="000002")).reason == "not_found"  # no test values
+    assert registry.check(claim()).reason == "unavailable"
+    assert registry.check(claim(passport_number="000002")).reason == "unavailable"  # no test values
+    demo = DEMO_PASSPORTS[0]
+    held = claim(
+        last_name=demo.last_name,
+        first_name=demo.first_name,
+        middle_name=demo.middle_name,
+        birth_date=demo.birth_date,
+        passport_series=demo.series,
+        passport_number=demo.number,
+    )
+    assert not registry.check(held).passed  # the demo passports are not trusted in production
 
 
 def test_a_configured_registry_url_wins_in_every_mode() -> None:
