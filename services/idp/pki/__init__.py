@@ -1,0 +1,1 @@
+"""Public-key infrastructure: certificates, trust, and electronic-signature verification."""

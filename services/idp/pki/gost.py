@@ -1,0 +1,236 @@
+"""GOST R 34.10-2012 signature verification (256 and 512 bits) and the Streebog certificate hash.
+
+Two verifiers give the same answers (the tests cross-check them on signatures made by OpenSSL's GOST
+engine): :class:`OpenSSLGostVerifier` runs the system ``openssl`` with Debian's
+``libengine-gost-openssl`` (about 7 ms a verification, most of it starting the process) and
+:class:`PureGostVerifier` uses PyPI ``gostcrypto`` (pure Python: about 90 ms for 256 bits and 360 ms
+for 512). :func:`default_verifier` takes the engine when it is installed (``.ci/install-gost``, the
+Dockerfile) and falls back to ``gostcrypto``; docs/dependencies.md has the measurements.
+
+Byte orders (``../shared/ESIA.md`` §11, verified again by the tests): a GOST SubjectPublicKeyInfo's
+BIT STRING holds an OCTET STRING of ``X‖Y``, each little-endian; a signature as OpenSSL writes it
+(``openssl dgst -sign``, and the CMS SignerInfo signature) is two big-endian halves that
+``gostcrypto`` wants swapped; ``gostcrypto`` also wants the key big-endian and the digest reversed.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from asn1crypto import core, x509
+from gostcrypto import gostsignature
+
+from idp.pki.algorithms import (
+    CertificateUnreadable,
+    SignatureError,
+    UnsupportedAlgorithm,
+    WrongSignature,
+    digest,
+)
+
+#: curve OID → gostcrypto's name for it (R 1323565.1.024-2019 lists the CryptoPro sets under
+#: their TC 26 names: CryptoPro-A = tc26 256 B, CryptoPro-B = C, CryptoPro-C = D; XchA = A, XchB = C)
+CURVES: dict[str, str] = {
+    "1.2.643.2.2.35.1": "id-tc26-gost-3410-2012-256-paramSetB",
+    "1.2.643.2.2.35.2": "id-tc26-gost-3410-2012-256-paramSetC",
+    "1.2.643.2.2.35.3": "id-tc26-gost-3410-2012-256-paramSetD",
+    "1.2.643.2.2.36.0": "id-tc26-gost-3410-2012-256-paramSetB",
+    "1.2.643.2.2.36.1": "id-tc26-gost-3410-2012-256-paramSetD",
+    "1.2.643.7.1.2.1.1.1": "id-tc26-gost-3410-2012-256-paramSetA",
+    "1.2.643.7.1.2.1.1.2": "id-tc26-gost-3410-2012-256-paramSetB",
+    "1.2.643.7.1.2.1.1.3": "id-tc26-gost-3410-2012-256-paramSetC",
+    "1.2.643.7.1.2.1.1.4": "id-tc26-gost-3410-2012-256-paramSetD",
+    "1.2.643.7.1.2.1.2.1": "id-tc26-gost-3410-12-512-paramSetA",
+    "1.2.643.7.1.2.1.2.2": "id-tc26-gost-3410-12-512-paramSetB",
+    "1.2.643.7.1.2.1.2.3": "id-tc26-gost-3410-2012-512-paramSetC",
+}
+KEY_ALGORITHMS = {"1.2.643.7.1.1.1.1": 256, "1.2.643.7.1.1.1.2": 512}
+OPENSSL_TIMEOUT_SECONDS = 10
+
+
+# asn1crypto has no GOST key classes (keys.PublicKeyInfo refuses the OID): these three describe
+# SubjectPublicKeyInfo with GostR3410-2012-PublicKeyParameters (RFC 9215 §4.2) so it does the parsing
+class _GostKeyParameters(core.Sequence):
+    _fields = [  # noqa: RUF012 (asn1crypto's declaration style)
+        ("public_key_param_set", core.ObjectIdentifier),
+        ("digest_param_set", core.ObjectIdentifier, {"optional": True}),
+        ("encryption_param_set", core.ObjectIdentifier, {"optional": True}),
+    ]
+
+
+class _GostAlgorithm(core.Sequence):
+    _fields = [  # noqa: RUF012
+        ("algorithm", core.ObjectIdentifier),
+        ("parameters", _GostKeyParameters, {"optional": True}),
+    ]
+
+
+class _GostSubjectPublicKeyInfo(core.Sequence):
+    _fields = [("algorithm", _GostAlgorithm), ("public_key", core.OctetBitString)]  # noqa: RUF012
+
+
+@dataclass(frozen=True)
+class GostPublicKey:
+    """A GOST R 34.10-2012 public key: ``x``/``y`` big-endian, as ``openssl x509 -text`` prints."""
+
+    bits: int
+    curve_oid: str
+    x: bytes
+    y: bytes
+    spki_der: bytes
+
+    @property
+    def digest_name(self) -> str:
+        return "streebog256" if self.bits == 256 else "streebog512"
+
+
+def is_gost_key(spki_der: bytes) -> bool:
+    try:
+        return _GostSubjectPublicKeyInfo.load(spki_der)["algorithm"]["algorithm"].dotted in KEY_ALGORITHMS
+    except (ValueError, TypeError):
+        return False
+
+
+def public_key_from_spki(spki_der: bytes) -> GostPublicKey:
+    """The GOST key in a DER SubjectPublicKeyInfo; :class:`UnsupportedAlgorithm` if it is not one
+    (or names a curve we do not know), :class:`CertificateUnreadable` if the key is malformed."""
+    try:
+        spki = _GostSubjectPublicKeyInfo.load(spki_der)
+        algorithm = spki["algorithm"]["algorithm"].dotted
+        parameters = spki["algorithm"]["parameters"]
+        curve = parameters["public_key_param_set"].dotted if parameters.native is not None else None
+        point = core.OctetString.load(spki["public_key"].native).native
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CertificateUnreadable("The certificate's GOST public key cannot be read.") from exc
+    bits = KEY_ALGORITHMS.get(algorithm)
+    if bits is None:
+        raise UnsupportedAlgorithm(f"The public key algorithm {algorithm} is not GOST R 34.10-2012.")
+    if curve not in CURVES:
+        raise UnsupportedAlgorithm(f"The GOST curve {curve} is not supported.")
+    size = bits // 8
+    if len(point) != 2 * size:
+        raise CertificateUnreadable("The certificate's GOST public key has the wrong length.")
+    return GostPublicKey(bits, curve, point[:size][::-1], point[size:][::-1], spki_der)
+
+
+def public_key_from_certificate(certificate_der: bytes) -> GostPublicKey:
+    try:
+        spki = x509.Certificate.load(certificate_der)["tbs_certificate"]["subject_public_key_info"]
+        spki_der = spki.dump()
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CertificateUnreadable() from exc
+    return public_key_from_spki(spki_der)
+
+
+def certificate_hash(certificate_der: bytes) -> str:
+    """ESIA's ``client_certificate_hash`` (ESIA.md §3.1): Streebog-256 of the DER certificate, 64
+    lower-case hex digits (as ``openssl dgst -md_gost12_256`` prints; CryptoPro prints upper case,
+    so compare with :func:`same_certificate_hash`)."""
+    return digest("streebog256", certificate_der).hex()
+
+
+def same_certificate_hash(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+class GostVerifier(Protocol):
+    name: str
+
+    def verify(self, key: GostPublicKey, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` (OpenSSL byte order) signs ``message`` (hashed here with
+        the key's Streebog) under ``key``."""
+        ...
+
+
+class PureGostVerifier:
+    """``gostcrypto`` with the ESIA.md §11 byte-order mapping."""
+
+    name = "gostcrypto"
+
+    def verify(self, key: GostPublicKey, message: bytes, signature: bytes) -> bool:
+        size = key.bits // 8
+        if len(signature) != 2 * size:
+            return False
+        mode = gostsignature.MODE_256 if key.bits == 256 else gostsignature.MODE_512
+        signer = gostsignature.new(mode, gostsignature.CURVES_R_1323565_1_024_2019[CURVES[key.curve_oid]])
+        hashed = digest("streebog256" if key.bits == 256 else "streebog512", message)[::-1]
+        try:
+            return bool(signer.verify(key.x + key.y, hashed, signature[size:] + signature[:size]))
+        except (gostsignature.GOSTSignatureError, ValueError):
+            return False
+
+
+class GostVerifierFailed(SignatureError):
+    code = "verifier_failed"
+    message = "The GOST signature could not be checked; try again later."
+
+
+class OpenSSLGostVerifier:
+    """The system ``openssl dgst -verify`` with the GOST engine, one process per verification."""
+
+    name = "openssl-gost-engine"
+
+    def __init__(self, openssl: str = "openssl") -> None:
+        self.openssl = openssl
+
+    def verify(self, key: GostPublicKey, message: bytes, signature: bytes) -> bool:
+        if len(signature) != key.bits // 4:
+            return False
+        pem = b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(key.spki_der) + b"-----END PUBLIC KEY-----\n"
+        with tempfile.TemporaryDirectory(prefix="idp-gost-") as folder:
+            paths = {name: Path(folder) / name for name in ("key.pem", "signature", "message")}
+            paths["key.pem"].write_bytes(pem)
+            paths["signature"].write_bytes(signature)
+            paths["message"].write_bytes(message)
+            try:
+                done = subprocess.run(  # noqa: S603 (fixed argument list, no shell)
+                    [
+                        self.openssl, "dgst", "-engine", "gost", f"-md_gost12_{key.bits}",
+                        "-verify", str(paths["key.pem"]), "-signature", str(paths["signature"]),
+                        str(paths["message"]),
+                    ],
+                    capture_output=True,
+                    timeout=OPENSSL_TIMEOUT_SECONDS,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise GostVerifierFailed() from exc
+        if b"Verified OK" in done.stdout:
+            return True
+        if b"Verification failure" in done.stdout:
+            return False
+        # neither answer: the engine is missing or refused the key; never a silent "wrong"
+        raise GostVerifierFailed()
+
+
+@functools.cache
+def openssl_gost_available(openssl: str = "openssl") -> bool:
+    """Whether ``openssl`` is on the PATH and loads the ``gost`` engine."""
+    if shutil.which(openssl) is None:
+        return False
+    try:
+        done = subprocess.run(  # noqa: S603
+            [openssl, "engine", "-t", "gost"], capture_output=True, timeout=OPENSSL_TIMEOUT_SECONDS, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and b"[ available ]" in done.stdout
+
+
+def default_verifier() -> GostVerifier:
+    return OpenSSLGostVerifier() if openssl_gost_available() else PureGostVerifier()
+
+
+def verify_gost(
+    key: GostPublicKey, message: bytes, signature: bytes, verifier: GostVerifier | None = None
+) -> None:
+    """Raises :class:`WrongSignature` unless ``signature`` signs ``message`` under ``key``."""
+    if not (verifier or default_verifier()).verify(key, message, signature):
+        raise WrongSignature()
