@@ -49,56 +49,56 @@ class SignatureError(Exception):
         super().__init__(self.detail)
 
 
-class SignatureTooLarge(SignatureError):
+class SignatureTooLargeError(SignatureError):
     code = "signature_too_large"
     message = "The signature is larger than the limit."
 
 
-class CorruptSignature(SignatureError):
+class CorruptSignatureError(SignatureError):
     code = "signature_corrupt"
     message = "The signature is not valid DER, PEM or base64, or it is truncated."
 
 
-class PrivateKeyGiven(SignatureError):
+class PrivateKeyGivenError(SignatureError):
     code = "private_key_given"
     message = "A private key was sent instead of a signature; it was not stored: keep it secret."
 
 
-class NotSignedData(SignatureError):
+class NotSignedDataError(SignatureError):
     code = "not_signed_data"
     message = "The data is not a CMS/PKCS#7 SignedData structure."
 
 
-class NoSigner(SignatureError):
+class NoSignerError(SignatureError):
     code = "no_signer"
     message = "The signature has no signer, or more than one."
 
 
-class SignerCertificateMissing(SignatureError):
+class SignerCertificateMissingError(SignatureError):
     code = "signer_certificate_missing"
     message = "The signer's certificate is not included in the signature."
 
 
-class UnsupportedAlgorithm(SignatureError):
+class UnsupportedAlgorithmError(SignatureError):
     code = "unsupported_algorithm"
     message = "The signature uses an algorithm that is not supported."
 
 
-class ContentMismatch(SignatureError):
+class ContentMismatchError(SignatureError):
     code = "content_mismatch"
     message = "The signed content is not the expected content."
 
 
-class DigestMismatch(SignatureError):
+class DigestMismatchError(SignatureError):
     code = "digest_mismatch"
     message = "The message digest in the signed attributes does not match the content."
 
 
-class WrongSignature(SignatureError):
+class WrongSignatureError(SignatureError):
     code = "signature_wrong"
     message = "The signature does not verify with the signer's public key."
 
 
-class CertificateUnreadable(SignatureError):
+class CertificateUnreadableError(SignatureError):
     code = "certificate_unreadable"
     message = "The certificate cannot be read."

@@ -41,17 +41,17 @@ from idp.pki.algorithms import (
     DIGEST_OIDS,
     GOST_256_OIDS,
     GOST_512_OIDS,
-    ContentMismatch,
-    CorruptSignature,
-    DigestMismatch,
+    ContentMismatchError,
+    CorruptSignatureError,
+    DigestMismatchError,
     DigestName,
-    NoSigner,
-    NotSignedData,
-    PrivateKeyGiven,
-    SignatureTooLarge,
-    SignerCertificateMissing,
-    UnsupportedAlgorithm,
-    WrongSignature,
+    NoSignerError,
+    NotSignedDataError,
+    PrivateKeyGivenError,
+    SignatureTooLargeError,
+    SignerCertificateMissingError,
+    UnsupportedAlgorithmError,
+    WrongSignatureError,
     digest,
 )
 
@@ -89,7 +89,7 @@ def decode_signature(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -
     raw = data.encode("latin-1", "replace") if isinstance(data, str) else bytes(data)
     # base64 is 4/3 of the DER, PEM adds line breaks and armour
     if len(raw) > max_bytes * 4 // 3 + 4096:
-        raise SignatureTooLarge()
+        raise SignatureTooLargeError()
     if raw[:1] == b"\x30":
         der = raw
     elif b"-----BEGIN" in raw:
@@ -97,22 +97,33 @@ def decode_signature(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -
     else:
         der = _from_base64(raw)
     if len(der) > max_bytes:
-        raise SignatureTooLarge()
+        raise SignatureTooLargeError()
     if not der:
-        raise CorruptSignature("The signature is empty.")
+        raise CorruptSignatureError("The signature is empty.")
     return der
 
 
 def _from_pem(raw: bytes) -> bytes:
     if b"PRIVATE KEY-----" in raw:
-        raise PrivateKeyGiven()
+        raise PrivateKeyGivenError()
     found = _PEM.search(raw)
     if found is None:
-        raise CorruptSignature("The PEM text has no matching END line.")
+        raise CorruptSignatureError("The PEM text has no matching END line.")
     label = found.group(1).decode("ascii")
     if label not in _CMS_PEM_LABELS:
-        raise NotSignedData(f"The PEM block is a {label}, not a PKCS7 or CMS signature.")
+        raise NotSignedDataError(f"The PEM block is a {label}, not a PKCS7 or CMS signature.")
     return _from_base64(b"".join(found.group(2).split()))
+
+
+def decode_base64(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Lenient base64 (ESIA.md §3.2): either alphabet, any padding, spaces for ``+``."""
+    raw = data.encode("latin-1", "replace") if isinstance(data, str) else bytes(data)
+    if len(raw) > max_bytes * 4 // 3 + 4096:
+        raise SignatureTooLargeError()
+    decoded = _from_base64(raw)
+    if len(decoded) > max_bytes:
+        raise SignatureTooLargeError()
+    return decoded
 
 
 def _from_base64(raw: bytes) -> bytes:
@@ -122,11 +133,11 @@ def _from_base64(raw: bytes) -> bytes:
     text = b"".join(text.split())
     text = text.translate(bytes.maketrans(b"-_", b"+/")).rstrip(b"=")
     if not text or _BASE64.fullmatch(text) is None or len(text) % 4 == 1:
-        raise CorruptSignature()
+        raise CorruptSignatureError()
     try:
         return base64.b64decode(text + b"=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise CorruptSignature() from exc
+        raise CorruptSignatureError() from exc
 
 
 def verify_cms(
@@ -149,9 +160,7 @@ def verify_cms(
         certificates = _certificates(signed_data)
         signer_certificate = _signer_certificate(signer, certificates)
         signed_bytes, signing_time = _signed_bytes(signer, content, digest_name)
-        algorithm = _check_signature(
-            signer, signer_certificate, signed_bytes, digest_name, gost_verifier
-        )
+        algorithm = _check_signature(signer, signer_certificate, signed_bytes, digest_name, gost_verifier)
         return CmsVerification(
             signer_certificate=signer_certificate.dump(),
             certificates=tuple(certificate.dump() for certificate in certificates),
@@ -161,7 +170,7 @@ def verify_cms(
             attached=attached,
         )
     except _PARSE_ERRORS as exc:  # asn1crypto parses lazily: a malformed field surfaces here
-        raise CorruptSignature() from exc
+        raise CorruptSignatureError() from exc
 
 
 def _signed_data(der: bytes) -> tuple[cms.SignedData, cms.SignerInfo]:
@@ -169,13 +178,13 @@ def _signed_data(der: bytes) -> tuple[cms.SignedData, cms.SignerInfo]:
         info = cms.ContentInfo.load(der, strict=True)
         content_type = info["content_type"].native
     except _PARSE_ERRORS as exc:
-        raise CorruptSignature() from exc
+        raise CorruptSignatureError() from exc
     if content_type != "signed_data":
-        raise NotSignedData()
+        raise NotSignedDataError()
     signed_data = info["content"]
     signers = signed_data["signer_infos"]
     if len(signers) != 1:
-        raise NoSigner()
+        raise NoSignerError()
     return signed_data, signers[0]
 
 
@@ -183,7 +192,7 @@ def _digest_name(signer: cms.SignerInfo) -> DigestName:
     oid = signer["digest_algorithm"]["algorithm"].dotted
     name = DIGEST_OIDS.get(oid)
     if name is None or name == "sha1":
-        raise UnsupportedAlgorithm(f"The digest algorithm {oid} is not supported.")
+        raise UnsupportedAlgorithmError(f"The digest algorithm {oid} is not supported.")
     return name
 
 
@@ -195,7 +204,7 @@ def _check_content(signed_data: cms.SignedData, content: bytes) -> bool:
     if not isinstance(value, bytes):
         value = embedded.contents
     if value != content:
-        raise ContentMismatch()
+        raise ContentMismatchError()
     return True
 
 
@@ -215,7 +224,7 @@ def _signer_certificate(signer: cms.SignerInfo, certificates: list[cms.Certifica
                 return certificate
         elif certificate.key_identifier is not None and certificate.key_identifier == sid.chosen.native:
             return certificate
-    raise SignerCertificateMissing()
+    raise SignerCertificateMissingError()
 
 
 def _signed_bytes(
@@ -227,9 +236,9 @@ def _signed_bytes(
     values = {attribute["type"].native: attribute["values"] for attribute in attributes}
     message_digest = values.get("message_digest")
     if message_digest is None or len(message_digest) != 1:
-        raise DigestMismatch("The signed attributes carry no single message digest.")
+        raise DigestMismatchError("The signed attributes carry no single message digest.")
     if message_digest[0].native != digest(digest_name, content):
-        raise DigestMismatch()
+        raise DigestMismatchError()
     signing_time = None
     if (times := values.get("signing_time")) is not None and len(times) == 1:
         signing_time = times[0].native
@@ -250,17 +259,17 @@ def _check_signature(
     if oid in GOST_256_OIDS or oid in GOST_512_OIDS:
         key = gost.public_key_from_certificate(certificate.dump())
         if key.digest_name != digest_name or (key.bits == 256) != (oid in GOST_256_OIDS):
-            raise UnsupportedAlgorithm("The GOST signature's digest does not match the key size.")
+            raise UnsupportedAlgorithmError("The GOST signature's digest does not match the key size.")
         gost.verify_gost(key, signed, value, gost_verifier)
         return "gost2012_256" if key.bits == 256 else "gost2012_512"
     hash_type = _CRYPTO_HASHES.get(digest_name)
     if hash_type is None:
-        raise UnsupportedAlgorithm(f"The digest {digest_name} does not go with signature {oid}.")
+        raise UnsupportedAlgorithmError(f"The digest {digest_name} does not go with signature {oid}.")
     try:
         kind = signer["signature_algorithm"].signature_algo
         public_key = cx509.load_der_x509_certificate(certificate.dump()).public_key()
     except (ValueError, CryptoUnsupported) as exc:
-        raise UnsupportedAlgorithm(f"The signature algorithm {oid} is not supported.") from exc
+        raise UnsupportedAlgorithmError(f"The signature algorithm {oid} is not supported.") from exc
     try:
         if kind == "rsassa_pkcs1v15" and isinstance(public_key, rsa.RSAPublicKey):
             _check_rsa_size(public_key)
@@ -274,13 +283,13 @@ def _check_signature(
             public_key.verify(value, signed, ec.ECDSA(hash_type()))
             return "ecdsa"
     except InvalidSignature as exc:
-        raise WrongSignature() from exc
-    raise UnsupportedAlgorithm(f"The signature algorithm {oid} does not match the signer's key.")
+        raise WrongSignatureError() from exc
+    raise UnsupportedAlgorithmError(f"The signature algorithm {oid} does not match the signer's key.")
 
 
 def _check_rsa_size(public_key: rsa.RSAPublicKey) -> None:
     if public_key.key_size < MIN_RSA_BITS:
-        raise UnsupportedAlgorithm(f"RSA keys shorter than {MIN_RSA_BITS} bits are not accepted.")
+        raise UnsupportedAlgorithmError(f"RSA keys shorter than {MIN_RSA_BITS} bits are not accepted.")
 
 
 def _pss(signer: cms.SignerInfo, digest_name: DigestName) -> padding.PSS:
@@ -290,8 +299,9 @@ def _pss(signer: cms.SignerInfo, digest_name: DigestName) -> padding.PSS:
     mgf = parameters["mask_gen_algorithm"]
     mgf_hash = mgf["parameters"]["algorithm"].native
     if mgf["algorithm"].native != "mgf1" or pss_hash != digest_name or mgf_hash != digest_name:
-        raise UnsupportedAlgorithm("The RSA-PSS parameters name another digest than the signer's.")
+        raise UnsupportedAlgorithmError("The RSA-PSS parameters name another digest than the signer's.")
     if parameters["trailer_field"].native not in ("trailer_field_bc", 1):
-        raise UnsupportedAlgorithm("The RSA-PSS trailer field is not supported.")
-    return padding.PSS(mgf=padding.MGF1(_CRYPTO_HASHES[digest_name]()), salt_length=parameters["salt_length"].native)
-
+        raise UnsupportedAlgorithmError("The RSA-PSS trailer field is not supported.")
+    return padding.PSS(
+        mgf=padding.MGF1(_CRYPTO_HASHES[digest_name]()), salt_length=parameters["salt_length"].native
+    )

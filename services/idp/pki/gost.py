@@ -28,10 +28,10 @@ from asn1crypto import core, x509
 from gostcrypto import gostsignature
 
 from idp.pki.algorithms import (
-    CertificateUnreadable,
+    CertificateUnreadableError,
     SignatureError,
-    UnsupportedAlgorithm,
-    WrongSignature,
+    UnsupportedAlgorithmError,
+    WrongSignatureError,
     digest,
 )
 
@@ -99,8 +99,8 @@ def is_gost_key(spki_der: bytes) -> bool:
 
 
 def public_key_from_spki(spki_der: bytes) -> GostPublicKey:
-    """The GOST key in a DER SubjectPublicKeyInfo; :class:`UnsupportedAlgorithm` if it is not one
-    (or names a curve we do not know), :class:`CertificateUnreadable` if the key is malformed."""
+    """The GOST key in a DER SubjectPublicKeyInfo; :class:`UnsupportedAlgorithmError` if it is not one
+    (or names a curve we do not know), :class:`CertificateUnreadableError` if the key is malformed."""
     try:
         spki = _GostSubjectPublicKeyInfo.load(spki_der)
         algorithm = spki["algorithm"]["algorithm"].dotted
@@ -108,15 +108,15 @@ def public_key_from_spki(spki_der: bytes) -> GostPublicKey:
         curve = parameters["public_key_param_set"].dotted if parameters.native is not None else None
         point = core.OctetString.load(spki["public_key"].native).native
     except (ValueError, TypeError, KeyError) as exc:
-        raise CertificateUnreadable("The certificate's GOST public key cannot be read.") from exc
+        raise CertificateUnreadableError("The certificate's GOST public key cannot be read.") from exc
     bits = KEY_ALGORITHMS.get(algorithm)
     if bits is None:
-        raise UnsupportedAlgorithm(f"The public key algorithm {algorithm} is not GOST R 34.10-2012.")
+        raise UnsupportedAlgorithmError(f"The public key algorithm {algorithm} is not GOST R 34.10-2012.")
     if curve not in CURVES:
-        raise UnsupportedAlgorithm(f"The GOST curve {curve} is not supported.")
+        raise UnsupportedAlgorithmError(f"The GOST curve {curve} is not supported.")
     size = bits // 8
     if len(point) != 2 * size:
-        raise CertificateUnreadable("The certificate's GOST public key has the wrong length.")
+        raise CertificateUnreadableError("The certificate's GOST public key has the wrong length.")
     return GostPublicKey(bits, curve, point[:size][::-1], point[size:][::-1], spki_der)
 
 
@@ -125,7 +125,7 @@ def public_key_from_certificate(certificate_der: bytes) -> GostPublicKey:
         spki = x509.Certificate.load(certificate_der)["tbs_certificate"]["subject_public_key_info"]
         spki_der = spki.dump()
     except (ValueError, TypeError, KeyError) as exc:
-        raise CertificateUnreadable() from exc
+        raise CertificateUnreadableError() from exc
     return public_key_from_spki(spki_der)
 
 
@@ -167,7 +167,7 @@ class PureGostVerifier:
             return False
 
 
-class GostVerifierFailed(SignatureError):
+class GostVerifierFailedError(SignatureError):
     code = "verifier_failed"
     message = "The GOST signature could not be checked; try again later."
 
@@ -183,7 +183,9 @@ class OpenSSLGostVerifier:
     def verify(self, key: GostPublicKey, message: bytes, signature: bytes) -> bool:
         if len(signature) != key.bits // 4:
             return False
-        pem = b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(key.spki_der) + b"-----END PUBLIC KEY-----\n"
+        pem = (
+            b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(key.spki_der) + b"-----END PUBLIC KEY-----\n"
+        )
         with tempfile.TemporaryDirectory(prefix="idp-gost-") as folder:
             paths = {name: Path(folder) / name for name in ("key.pem", "signature", "message")}
             paths["key.pem"].write_bytes(pem)
@@ -192,8 +194,15 @@ class OpenSSLGostVerifier:
             try:
                 done = subprocess.run(  # noqa: S603 (fixed argument list, no shell)
                     [
-                        self.openssl, "dgst", "-engine", "gost", f"-md_gost12_{key.bits}",
-                        "-verify", str(paths["key.pem"]), "-signature", str(paths["signature"]),
+                        self.openssl,
+                        "dgst",
+                        "-engine",
+                        "gost",
+                        f"-md_gost12_{key.bits}",
+                        "-verify",
+                        str(paths["key.pem"]),
+                        "-signature",
+                        str(paths["signature"]),
                         str(paths["message"]),
                     ],
                     capture_output=True,
@@ -201,13 +210,13 @@ class OpenSSLGostVerifier:
                     check=False,
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
-                raise GostVerifierFailed() from exc
+                raise GostVerifierFailedError() from exc
         if b"Verified OK" in done.stdout:
             return True
         if b"Verification failure" in done.stdout:
             return False
         # neither answer: the engine is missing or refused the key; never a silent "wrong"
-        raise GostVerifierFailed()
+        raise GostVerifierFailedError()
 
 
 @functools.cache
@@ -217,7 +226,10 @@ def openssl_gost_available(openssl: str = "openssl") -> bool:
         return False
     try:
         done = subprocess.run(  # noqa: S603
-            [openssl, "engine", "-t", "gost"], capture_output=True, timeout=OPENSSL_TIMEOUT_SECONDS, check=False
+            [openssl, "engine", "-t", "gost"],
+            capture_output=True,
+            timeout=OPENSSL_TIMEOUT_SECONDS,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -231,6 +243,6 @@ def default_verifier() -> GostVerifier:
 def verify_gost(
     key: GostPublicKey, message: bytes, signature: bytes, verifier: GostVerifier | None = None
 ) -> None:
-    """Raises :class:`WrongSignature` unless ``signature`` signs ``message`` under ``key``."""
+    """Raises :class:`WrongSignatureError` unless ``signature`` signs ``message`` under ``key``."""
     if not (verifier or default_verifier()).verify(key, message, signature):
-        raise WrongSignature()
+        raise WrongSignatureError()
