@@ -68,7 +68,7 @@ class _GostKeyParameters(core.Sequence):
 class _GostAlgorithm(core.Sequence):
     _fields = [  # noqa: RUF012
         ("algorithm", core.ObjectIdentifier),
-        ("parameters", _GostKeyParameters, {"optional": True}),
+        ("parameters", core.Any, {"optional": True}),
     ]
 
 
@@ -104,14 +104,19 @@ def public_key_from_spki(spki_der: bytes) -> GostPublicKey:
     try:
         spki = _GostSubjectPublicKeyInfo.load(spki_der)
         algorithm = spki["algorithm"]["algorithm"].dotted
-        parameters = spki["algorithm"]["parameters"]
-        curve = parameters["public_key_param_set"].dotted if parameters.native is not None else None
-        point = core.OctetString.load(spki["public_key"].native).native
     except (ValueError, TypeError, KeyError) as exc:
-        raise CertificateUnreadableError("The certificate's GOST public key cannot be read.") from exc
+        raise CertificateUnreadableError("The certificate's public key cannot be read.") from exc
     bits = KEY_ALGORITHMS.get(algorithm)
     if bits is None:
         raise UnsupportedAlgorithmError(f"The public key algorithm {algorithm} is not GOST R 34.10-2012.")
+    try:
+        parameters = spki["algorithm"]["parameters"]
+        curve = None
+        if parameters.native is not None:
+            curve = _GostKeyParameters.load(parameters.dump())["public_key_param_set"].dotted
+        point = core.OctetString.load(spki["public_key"].native).native
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CertificateUnreadableError("The certificate's GOST public key cannot be read.") from exc
     if curve not in CURVES:
         raise UnsupportedAlgorithmError(f"The GOST curve {curve} is not supported.")
     size = bits // 8
