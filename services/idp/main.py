@@ -160,7 +160,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     )
     # The typed contexts services take instead of app.state (CONVENTIONS "Collaborators as typed
     # arguments"): built once here, handed to routes by the dependencies in dependencies.py.
-    notices = Notices(app.state.notifier, app.state.outbound)
+    notices = Notices(app.state.notifier, app.state.outbound, settings.timezone)
     codes = OneTimeCodes(settings, app.state.notifier, clock)
     app.state.login_context = LoginContext(
         settings, app.state.field_cipher, app.state.session_policy, codes, notices, clock

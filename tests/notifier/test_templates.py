@@ -122,6 +122,14 @@ def test_sms_segment_counting(text: str, encoding: str, units: int, segments: in
             "invalid_parameter",
             ("parameter", "at"),
         ),
+        (
+            {
+                "template": "security_alert",
+                "params": {"kind": "new_login", "at": AT, "timezone": "Mars/Olympus"},
+            },
+            "invalid_parameter",
+            ("parameter", "timezone"),
+        ),
     ],
 )
 async def test_template_problems_are_422_naming_the_culprit(
@@ -134,3 +142,17 @@ async def test_template_problems_are_422_naming_the_culprit(
     problem = response.json()
     assert problem["code"] == code
     assert problem[named[0]] == named[1] and repr(named[1]) in problem["detail"]
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_time_is_local_in_the_senders_zone_with_its_name(locale: str) -> None:
+    """Issue 10: a notice shows the person's local time with the zone (the sender's setting),
+    never UTC; without a zone it is Moscow time."""
+    renderer = Renderer()
+    params = {"kind": "password_changed", "at": AT}
+    moscow = renderer.render("security_alert", locale, params)
+    assert "21.11.2026 14:05 MSK" in moscow.text and "21.11.2026 14:05 MSK" in moscow.html
+    assert "14:05" in moscow.sms
+    ural = renderer.render("security_alert", locale, {**params, "timezone": "Asia/Yekaterinburg"})
+    assert "21.11.2026 16:05 UTC+05:00" in ural.text and "16:05" in ural.sms
+    assert "МСК" not in ural.text + ural.html and "MSK" not in ural.text + ural.html

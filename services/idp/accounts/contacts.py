@@ -257,6 +257,7 @@ def note_level_change(ctx: AccountsContext, session: Session, account: Account, 
         account,
         kind="level_changed",
         level=new,
+        at=ctx.clock(),
         idempotency_key=f"level:{account.id}:{new}:{int(ctx.clock().timestamp())}",
     )
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from idp.accounts import contacts, key_data
 from idp.accounts.errors import ContactTakenError
@@ -34,7 +35,7 @@ def _contact_page(
     account: Any,
     kind: str,
     *,
-    error: str | None = None,
+    errors: dict[str, str] | None = None,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -43,24 +44,27 @@ def _contact_page(
     pending = account.pending_phone if kind == "phone" else account.pending_email
     if pending:
         status_line = kit.t("contact_pending", value=pending)
+    elif value and not verified:
+        status_line = kit.t(f"contact_unconfirmed_{kind}", value=value)
+    elif value:
+        status_line = kit.t("contact_status", value=value, state=kit.t("confirmed"))
     else:
-        status_line = kit.t(
-            "contact_status",
-            value=value or "—",
-            state=kit.t("confirmed") if verified else kit.t("not_confirmed"),
-        )
+        status_line = kit.t(f"contact_none_{kind}")
     return kit.page(
         "cabinet_contact.html",
         status,
-        title=kit.t("nav_data"),
+        title=kit.t(f"{kind}_heading"),
         current="/account",
-        heading=kit.t(f"{kind}_heading"),
+        kind=kind,
+        # a code is on its way (or should be): the code field comes first
+        waiting=bool(pending) or bool(value and not verified),
         status_line=status_line,
-        error=error,
+        errors=errors or {},
         notice=notice,
         send_action=f"/account/contacts/{kind}/send",
         confirm_action=f"/account/contacts/{kind}/confirm",
         value_label=kit.t(f"new_{kind}"),
+        value_hint=kit.t(f"new_{kind}_hint") if value else None,
         input_type="tel" if kind == "phone" else "email",
         autocomplete="tel" if kind == "phone" else "email",
         send_label=kit.t("send_sms_code" if kind == "phone" else "send_email_code"),
@@ -68,16 +72,20 @@ def _contact_page(
 
 
 def _kind(kind: str) -> str:
-    return kind if kind in KINDS else "phone"
+    """Only the phone and the e-mail have pages: anything else is not found (issue 10)."""
+    if kind not in KINDS:
+        raise HTTPException(404)
+    return kind
 
 
 @router.get("/contacts/{kind}")
 def contact_page(kind: str, request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
+    kind = _kind(kind)
     opened = open_page(request, session, browser)
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    return _contact_page(kit, account, _kind(kind), notice=notice_from(request, kit, ("contact_code_sent",)))
+    return _contact_page(kit, account, kind, notice=notice_from(request, kit, ("contact_code_sent",)))
 
 
 @router.post("/contacts/{kind}/send")
@@ -98,13 +106,13 @@ def contact_send(
     try:
         contacts.change_contact(accounts, session, account, kind, value, locale=kit.locale, ip=_ip(request))
     except FieldError as exc:
-        return _contact_page(kit, account, kind, error=exc.message(kit.locale), status=400)
+        return _contact_page(kit, account, kind, errors={"value": exc.message(kit.locale)}, status=400)
     except ContactTakenError:
-        return _contact_page(kit, account, kind, error=kit.t("contact_taken"), status=409)
+        return _contact_page(kit, account, kind, errors={"value": kit.t("contact_taken")}, status=409)
     except sf_errors.SecondFactorError as exc:
-        return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=429)
+        return _contact_page(kit, account, kind, errors={"value": exc.user_message(kit.locale)}, status=429)
     except NotifierUnavailableError as exc:
-        return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=503)
+        return _contact_page(kit, account, kind, errors={"value": exc.user_message(kit.locale)}, status=503)
     return kit.see_other(f"/account/contacts/{kind}?done=contact_code_sent")
 
 
@@ -126,12 +134,71 @@ def contact_confirm(
     try:
         contacts.confirm_contact(accounts, session, account, kind, code.strip(), ip=_ip(request))
     except sf_errors.SecondFactorError as exc:
-        return _contact_page(kit, account, kind, error=exc.user_message(kit.locale), status=400)
+        return _contact_page(kit, account, kind, errors={"code": exc.user_message(kit.locale)}, status=400)
     return kit.see_other("/account?done=contact_confirmed")
 
 
-def _key_fields(kit: PageKit) -> list[dict[str, str]]:
-    return [{"name": f, "label": kit.t(f"f_{f}")} for f in key_data.FIELDS]
+DATE_FIELDS = ("birth_date", "passport_issue_date")
+DATE_PARTS = ("day", "month", "year")
+
+
+def _key_fields(kit: PageKit) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f,
+            "label": kit.t(f"f_{f}"),
+            "date": f in DATE_FIELDS,
+            "optional": f in key_data.OPTIONAL,
+        }
+        for f in key_data.FIELDS
+    ]
+
+
+def _typed_dates(form: dict[str, str]) -> dict[str, str]:
+    """The day / month / year fields as the ``YYYY-MM-DD`` the validation reads. A partial or
+    impossible date stays malformed so that the validation names it; no parts at all keep a
+    ``birth_date`` posted whole."""
+    out = {}
+    for name in DATE_FIELDS:
+        day, month, year = (form.get(f"{name}-{part}", "").strip() for part in DATE_PARTS)
+        if not (day or month or year):
+            if name in form:
+                out[name] = form[name]
+            continue
+        if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+            out[name] = f"{year}-{int(month):02d}-{int(day):02d}"
+        else:
+            out[name] = f"{year}-{month}-{day}"
+    return out
+
+
+def _date_parts(iso: str) -> dict[str, str]:
+    year, _, rest = iso.partition("-")
+    month, _, day = rest.partition("-")
+    return {"day": day, "month": month, "year": year}
+
+
+def _key_data_page(
+    kit: PageKit,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    typed: Any = None,
+    error: str | None = None,
+) -> Response:
+    """``typed``: the date parts as the person typed them, shown back as they were."""
+    dates = {name: (typed or {}).get(name) or _date_parts(values.get(name, "")) for name in DATE_FIELDS}
+    return kit.page(
+        "cabinet_key_data.html",
+        status,
+        title=kit.t("key_data"),
+        current="/account",
+        fields=_key_fields(kit),
+        values=values,
+        dates=dates,
+        errors=errors,
+        error=error,
+    )
 
 
 @router.get("/key-data")
@@ -145,14 +212,7 @@ def key_data_form(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    return kit.page(
-        "cabinet_key_data.html",
-        title=kit.t("key_data"),
-        current="/account",
-        fields=_key_fields(kit),
-        values=key_data.current_values(account, cipher),
-        errors={},
-    )
+    return _key_data_page(kit, key_data.current_values(account, cipher), {})
 
 
 @router.post("/key-data")
@@ -168,18 +228,16 @@ def key_data_submit(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
+    form = {**form, **_typed_dates(form)}
     values = {k: v for k, v in form.items() if k in key_data.FIELDS}
+    typed = {
+        name: {part: form.get(f"{name}-{part}", "") for part in DATE_PARTS}
+        for name in DATE_FIELDS
+        if any(f"{name}-{part}" in form for part in DATE_PARTS)
+    }
 
-    def again(errors: dict[str, str], status: int) -> Response:
-        return kit.page(
-            "cabinet_key_data.html",
-            status,
-            title=kit.t("key_data"),
-            current="/account",
-            fields=_key_fields(kit),
-            values=values,
-            errors=errors,
-        )
+    def again(errors: dict[str, str], status: int, error: str | None = None) -> Response:
+        return _key_data_page(kit, values, errors, status, typed, error)
 
     outcome = changes.request_key_data_change(
         ctx,
@@ -196,7 +254,7 @@ def key_data_submit(
         case changes.KeyDataInvalid(problems=problems):
             return again({e.field: e.message(kit.locale) for e in problems}, 422)
         case changes.NoCodeChannel():
-            return again({"last_name": kit.t("next_confirm_contact")}, 400)
+            return again({}, 400, kit.t("next_confirm_contact"))
         case changes.KeyDataCodeRequested(pending=handle, problem=problem):
             query = {"p": handle, **({"problem": problem} if problem else {})}
             return kit.see_other(f"/account/key-data/confirm?{urlencode(query)}")

@@ -15,7 +15,7 @@ from idp.accounts.models import Account
 from idp.cabinet import service
 from idp.dependencies import BackchannelDep, BrowserSessionDep, CipherDep, SessionDep
 from idp.login.forms import PageKit
-from idp.login.i18n import event_text, scope_text
+from idp.login.i18n import SCOPE_TEXT, event_text, scope_text
 from shared.path_ids import RowId
 
 router = APIRouter(prefix="/account", include_in_schema=False)
@@ -79,6 +79,7 @@ def my_data(
         title=kit.t("nav_data"),
         current="/account",
         data=service.my_data(account, cipher),
+        statuses=service.my_statuses(account),
         notice=notice_from(request, kit, ("contact_confirmed", "key_data_saved")),
     )
 
@@ -110,15 +111,18 @@ def apps(request: Request, session: SessionDep, browser: BrowserSessionDep) -> R
         return opened
     account, kit = opened
 
-    def scopes_text(scopes: list[str]) -> str:
-        return "; ".join(scope_text(s, kit.locale) for s in scopes)
+    def permissions(scopes: list[str]) -> list[str]:
+        """Readable names, in the order the consent page lists them (unknown scopes last)."""
+        order = list(SCOPE_TEXT)
+        ranked = sorted(scopes, key=lambda s: order.index(s) if s in order else len(order))
+        return [scope_text(s, kit.locale) for s in ranked]
 
     return kit.page(
         "cabinet_apps.html",
         title=kit.t("nav_apps"),
         current="/account/apps",
         grants=service.my_grants(session, account.id),
-        scopes_text=scopes_text,
+        permissions=permissions,
         notice=notice_from(request, kit, ("revoked",)),
     )
 

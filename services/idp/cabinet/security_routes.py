@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from idp.accounts.validation import FieldError
 from idp.cabinet import security
@@ -29,6 +30,33 @@ def _who(request: Request) -> flow.Client:
     return flow.Client(request.client.host if request.client else None, request.headers.get("user-agent"))
 
 
+#: why a second-factor choice is greyed out, and where to make it available
+UNAVAILABLE = {
+    "sms": ("mfa_sms_off", "/account/contacts/phone", "confirm_phone"),
+    "email": ("mfa_email_off", "/account/contacts/email", "confirm_email"),
+    "totp": ("mfa_totp_off", "#totp", "totp_enable"),
+}
+
+
+def _mfa_options(kit: PageKit, session: Any, account: Any) -> list[dict[str, Any]]:
+    options = flow.second_factor_options(session, account)
+    labels = [("none", "mfa_none"), ("sms", "mfa_sms"), ("email", "mfa_email"), ("totp", "mfa_totp")]
+    out = []
+    for value, key in labels:
+        disabled = value != "none" and value not in options
+        option: dict[str, Any] = {
+            "value": value,
+            "label": kit.t(key),
+            "checked": (account.mfa_method or "none") == value,
+            "disabled": disabled,
+        }
+        if disabled:
+            why, href, link_text = UNAVAILABLE[value]
+            option["hint"] = Markup('{} <a href="{}">{}</a>').format(kit.t(why), href, kit.t(link_text))
+        out.append(option)
+    return out
+
+
 def _page(
     kit: PageKit,
     ctx: LoginContext,
@@ -36,21 +64,11 @@ def _page(
     account: Any,
     browser: Any,
     *,
+    errors: dict[str, str] | None = None,
     error: str | None = None,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    options = flow.second_factor_options(session, account)
-    labels = [("none", "mfa_none"), ("sms", "mfa_sms"), ("email", "mfa_email"), ("totp", "mfa_totp")]
-    mfa_options = [
-        {
-            "value": v,
-            "label": kit.t(k),
-            "checked": (account.mfa_method or "none") == v,
-            "disabled": v != "none" and v not in options,
-        }
-        for v, k in labels
-    ]
     return kit.page(
         "cabinet_security.html",
         status,
@@ -58,8 +76,9 @@ def _page(
         current="/account/security",
         sessions=cabinet.my_sessions(session, account.id, browser.session.sid, kit.locale),
         devices=security.my_devices(ctx, session, account, kit.locale),
-        mfa_options=mfa_options,
+        mfa_options=_mfa_options(kit, session, account),
         totp_enabled=totp.totp_enabled(session, account.id),
+        errors=errors or {},
         error=error,
         notice=notice,
     )
@@ -93,7 +112,15 @@ def change_password(
         return opened
     account, kit = opened
     if new_password != repeat_password:
-        return _page(kit, ctx, session, account, browser, error=kit.t("passwords_differ"), status=400)
+        return _page(
+            kit,
+            ctx,
+            session,
+            account,
+            browser,
+            errors={"repeat_password": kit.t("passwords_differ")},
+            status=400,
+        )
     try:
         security.change_password(
             ctx,
@@ -106,9 +133,11 @@ def change_password(
             on_commit=backchannel.dispatch,
         )
     except security.WrongCurrentPasswordError:
-        return _page(kit, ctx, session, account, browser, error=kit.t("wrong_current_password"), status=400)
+        errors = {"current_password": kit.t("wrong_current_password")}
+        return _page(kit, ctx, session, account, browser, errors=errors, status=400)
     except FieldError as exc:
-        return _page(kit, ctx, session, account, browser, error=exc.message(kit.locale), status=400)
+        errors = {"new_password": exc.message(kit.locale)}
+        return _page(kit, ctx, session, account, browser, errors=errors, status=400)
     return kit.see_other("/account/security?done=password_saved")
 
 
@@ -128,7 +157,8 @@ def set_mfa(
     try:
         security.set_second_factor(session, account, method, _who(request))
     except security.MethodUnavailableError:
-        return _page(kit, ctx, session, account, browser, error=kit.t("mfa_unavailable"), status=400)
+        errors = {"method": kit.t("mfa_unavailable")}
+        return _page(kit, ctx, session, account, browser, errors=errors, status=400)
     return kit.see_other("/account/security?done=mfa_saved")
 
 

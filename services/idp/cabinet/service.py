@@ -7,7 +7,7 @@ account's (a session id or client id of someone else answers exactly like a miss
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from idp.accounts import levels
 from idp.accounts.models import Account
 from idp.accounts.protection import FieldCipher
-from idp.accounts.service import format_snils
 from idp.audit import service as audit
 from idp.audit.models import SecurityEvent
 from idp.clients import service as clients_service
@@ -48,7 +47,7 @@ def my_data(account: Account, cipher: FieldCipher) -> dict[str, Any]:
         "first_name": account.first_name,
         "middle_name": account.middle_name,
         "birth_date": account.birth_date,
-        "snils": format_snils(snils) if snils else None,
+        "snils": snils,  # the page shows it as XXX-XXX-XXX YY (the snils filter)
         "passport": f"{series} {_mask(number or '', 2)}" if series else None,
         "inn": _mask(open_(account.inn_encrypted, "inn") or "", 3) or None,
         "phone": account.phone,
@@ -62,6 +61,71 @@ def my_data(account: Account, cipher: FieldCipher) -> dict[str, Any]:
         # the registry was unavailable: the page offers «Проверить ещё раз» (POST /account/registry-check)
         "registry_retry": account.registry_status == "pending" and account.registry_reason == "unavailable",
     }
+
+
+@dataclass(frozen=True)
+class Status:
+    """A status message of «Мои данные» with the way forward: ``link`` is the page that resolves
+    it. ``message``, ``title`` and ``link_text`` are text keys (login/i18n.py)."""
+
+    kind: str  # info, warning, error (the banner kinds)
+    message: str
+    link: str | None = None
+    link_text: str | None = None
+    title: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _contact_statuses(account: Account, level: str) -> list[Status]:
+    out = []
+    if level == "registered":
+        # one message for the level: either contact lifts it; the list below links both
+        kind = "phone" if account.phone else "email"
+        out.append(Status("warning", "next_confirm_contact", f"/account/contacts/{kind}", f"confirm_{kind}"))
+    else:
+        for kind, value, verified in (
+            ("phone", account.phone, account.phone_verified),
+            ("email", account.email, account.email_verified),
+        ):
+            if value and not verified:
+                out.append(
+                    Status(
+                        "warning",
+                        f"status_{kind}_unconfirmed",
+                        f"/account/contacts/{kind}",
+                        f"confirm_{kind}",
+                        params={"value": value},
+                    )
+                )
+    for kind, pending in (("phone", account.pending_phone), ("email", account.pending_email)):
+        if pending:
+            out.append(
+                Status(
+                    "info",
+                    f"status_{kind}_pending",
+                    f"/account/contacts/{kind}",
+                    "enter_the_code",
+                    params={"value": pending},
+                )
+            )
+    return out
+
+
+def my_statuses(account: Account) -> list[Status]:
+    """What stands between the person and the next level, each with the page that resolves it:
+    contacts → their confirmation pages, the registry check → the key-data page."""
+    level = levels.derived_level(account)
+    out = _contact_statuses(account, level)
+    if account.registry_status == "failed":
+        reason = f"reason_{account.registry_reason}" if account.registry_reason else None
+        out.append(Status("error", "next_fix_key_data", "/account/key-data", "fix_key_data", title=reason))
+    elif account.registry_status == "pending" and account.registry_reason == "unavailable":
+        out.append(Status("info", "reason_unavailable"))
+    elif level == "simplified":
+        out.append(Status("info", "next_registry_check", "/account/key-data", "enter_documents"))
+    if level == "standard":
+        out.append(Status("info", "next_confirm_identity"))
+    return out
 
 
 @dataclass(frozen=True)

@@ -340,16 +340,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Ждёт подтверждения: {value}. Введите код, который мы отправили.",
         "en": "Waiting for confirmation: {value}. Enter the code we sent.",
     },
-    "new_phone": {
-        "ru": "Новый номер (пусто — подтвердить текущий)",
-        "en": "New number (empty: confirm the current one)",
-    },
-    "new_email": {
-        "ru": "Новый адрес (пусто — подтвердить текущий)",
-        "en": "New address (empty: confirm the current one)",
-    },
-    "send_sms_code": {"ru": "Отправить код", "en": "Send a code"},
-    "send_email_code": {"ru": "Отправить письмо", "en": "Send the e-mail"},
+    "new_phone": {"ru": "Новый номер", "en": "New number"},
+    "new_email": {"ru": "Новый адрес", "en": "New address"},
+    "send_sms_code": {"ru": "Получить код", "en": "Send me a code"},
+    "send_email_code": {"ru": "Получить письмо с кодом", "en": "Send me an e-mail with a code"},
     "contact_code_sent": {"ru": "Код отправлен.", "en": "The code is sent."},
     "contact_confirmed": {"ru": "Контакт подтверждён.", "en": "The contact is confirmed."},
     "contact_taken": {
@@ -369,6 +363,98 @@ MESSAGES: dict[str, dict[str, str]] = {
     "result_success": {"ru": "успешно", "en": "success"},
     "result_failure": {"ru": "неуспешно", "en": "failure"},
     "revoked": {"ru": "Доступ отозван.", "en": "Access revoked."},
+    # cabinet pages in the shared design (issue 10)
+    "key_data_heading": {"ru": "Основные данные", "en": "Key data"},
+    "contacts_heading": {"ru": "Контакты", "en": "Contacts"},
+    "change": {"ru": "Изменить", "en": "Change"},
+    "confirm_phone": {"ru": "Подтвердить телефон", "en": "Confirm the phone"},
+    "confirm_email": {"ru": "Подтвердить почту", "en": "Confirm the e-mail"},
+    "enter_the_code": {"ru": "Ввести код", "en": "Enter the code"},
+    "fix_key_data": {"ru": "Исправить данные", "en": "Correct the data"},
+    "enter_documents": {"ru": "Указать СНИЛС и паспорт", "en": "Enter SNILS and passport"},
+    "cabinet_registry_retry": {"ru": "Проверить ещё раз", "en": "Check again"},
+    "status_phone_unconfirmed": {
+        "ru": "Телефон {value} не подтверждён: на него не придут коды и уведомления.",
+        "en": "The phone {value} is not confirmed: codes and notices will not be sent to it.",
+    },
+    "status_email_unconfirmed": {
+        "ru": "Почта {value} не подтверждена: на неё не придут коды и уведомления.",
+        "en": "The e-mail {value} is not confirmed: codes and notices will not be sent to it.",
+    },
+    "status_phone_pending": {
+        "ru": "Новый номер {value} ждёт подтверждения кодом из SMS.",
+        "en": "The new number {value} waits for the code from the SMS.",
+    },
+    "status_email_pending": {
+        "ru": "Новый адрес {value} ждёт подтверждения кодом из письма.",
+        "en": "The new address {value} waits for the code from the e-mail.",
+    },
+    "contact_unconfirmed_phone": {
+        "ru": "Номер {value} не подтверждён. Введите код из SMS, которое мы отправили на этот номер.",
+        "en": "The number {value} is not confirmed. Enter the code from the SMS we sent to it.",
+    },
+    "contact_unconfirmed_email": {
+        "ru": "Адрес {value} не подтверждён. Перейдите по ссылке из письма, которое мы отправили, "
+        "или введите код из него.",
+        "en": "The address {value} is not confirmed. Follow the link in the e-mail we sent, "
+        "or enter the code from it.",
+    },
+    "contact_none_phone": {
+        "ru": "Номер телефона не указан. Укажите его, и мы пришлём код.",
+        "en": "No phone number yet. Enter one and we will send a code.",
+    },
+    "contact_none_email": {
+        "ru": "Адрес почты не указан. Укажите его, и мы пришлём письмо с кодом.",
+        "en": "No e-mail address yet. Enter one and we will send an e-mail with a code.",
+    },
+    "contact_other_phone": {"ru": "Нет кода или другой номер", "en": "No code, or another number"},
+    "contact_other_email": {"ru": "Нет письма или другой адрес", "en": "No e-mail, or another address"},
+    "new_phone_hint": {
+        "ru": "Оставьте пустым, чтобы получить новый код на текущий номер.",
+        "en": "Leave it empty to get a new code to the current number.",
+    },
+    "new_email_hint": {
+        "ru": "Оставьте пустым, чтобы получить новое письмо на текущий адрес.",
+        "en": "Leave it empty to get a new e-mail to the current address.",
+    },
+    "back_to_my_data": {"ru": "Мои данные", "en": "My data"},
+    "h_date_parts": {"ru": "Например, 17 05 1990", "en": "For example, 17 05 1990"},
+    "mfa_sms_off": {
+        "ru": "Недоступно: телефон не подтверждён.",
+        "en": "Not available: the phone is not confirmed.",
+    },
+    "mfa_email_off": {
+        "ru": "Недоступно: почта не подтверждена.",
+        "en": "Not available: the e-mail is not confirmed.",
+    },
+    "mfa_totp_off": {
+        "ru": "Недоступно, пока не подключено приложение-аутентификатор.",
+        "en": "Not available until an authenticator app is set up.",
+    },
+    "totp_heading": {"ru": "Приложение-аутентификатор", "en": "Authenticator app"},
+    "totp_about": {
+        "ru": "Приложение на телефоне (например, Яндекс Ключ или Google Authenticator) показывает "
+        "код для входа без SMS и интернета.",
+        "en": "An app on your phone (such as Google Authenticator) shows a sign-in code "
+        "without SMS or a network.",
+    },
+    "totp_code_hint": {
+        "ru": "6 цифр, которые показывает приложение",
+        "en": "The 6 digits the app shows",
+    },
+    "signed_in_at": {"ru": "Вход", "en": "Signed in"},
+    "ip_address": {"ru": "IP-адрес", "en": "IP address"},
+    "last_used": {"ru": "Последний вход", "en": "Last sign-in"},
+    "trusted_devices_about": {
+        "ru": "С этих устройств вход не требует кода до указанной даты.",
+        "en": "Signing in on these devices needs no code until the date shown.",
+    },
+    "app_may_see": {"ru": "Приложение получает:", "en": "The application receives:"},
+    "events_caption": {
+        "ru": "Последние 100 событий, сначала новые",
+        "en": "The latest 100 events, newest first",
+    },
+    "event_time": {"ru": "Время", "en": "Time"},
 }
 
 SCOPE_TEXT: dict[str, dict[str, str]] = {

@@ -20,6 +20,7 @@ from idp.notifications import service as notifications
 from idp.notifications.errors import NotifierUnavailableError
 from shared.contracts.notifier import Recipient
 from shared.db import after_commit
+from shared.web.formatting import DEFAULT_TIMEZONE
 
 logger = logging.getLogger("idp.delivery")
 
@@ -39,6 +40,8 @@ class Notices:
 
     notifier: notifications.Notifier
     outbound: Executor
+    #: the zone the notice's time is shown in (settings.timezone): local time, never UTC
+    timezone: str = DEFAULT_TIMEZONE
 
 
 def recipient_for(account: Account, channel: str, *, address: str | None = None) -> Recipient:
@@ -85,6 +88,7 @@ def alert(
     level: str | None = None,
     locked_minutes: int | None = None,
     at: dt.datetime | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> bool:
     """R-SEC-3: security notices go by e-mail and SMS. A notice that cannot be queued is logged
     (by id) and does not fail what the person was doing."""
@@ -107,6 +111,7 @@ def alert(
                 idempotency_key=f"{idempotency_key}:{channel}",
                 locale="en" if locale == "en" else "ru",
                 at=at,
+                timezone=timezone,
                 ip=ip,
                 device=device,
                 level=level if level in ("simplified", "standard", "confirmed") else None,  # type: ignore[arg-type]
@@ -133,6 +138,8 @@ def alert_after_commit(notices: Notices, session: Session, account: Account, **k
         email_verified=account.email_verified,
     )
     notifier, executor = notices.notifier, notices.outbound
+
+    kwargs.setdefault("timezone", notices.timezone)
 
     def send() -> None:
         executor.submit(alert, notifier, snapshot, **kwargs)

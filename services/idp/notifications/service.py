@@ -62,15 +62,18 @@ def send_security_alert(
     idempotency_key: str,
     locale: Locale = "ru",
     at: dt.datetime | None = None,
+    timezone: str | None = None,
     ip: str | None = None,
     device: str | None = None,
     level: Literal["simplified", "standard", "confirmed"] | None = None,
     locked_minutes: int | None = None,
 ) -> str:
-    """Queue a security notice (new login, lockout, password changed, level changed)."""
+    """Queue a security notice (new login, lockout, password changed, level changed). ``at`` is
+    shown in ``timezone`` (the idp's setting) with the zone's name, never as UTC."""
     params: dict[str, Any] = {"kind": kind}
     optional = {
         "at": at.isoformat() if at else None,
+        "timezone": timezone if at else None,
         "ip": ip,
         "device": device,
         "level": level,
@@ -93,11 +96,14 @@ def send_consent_notice(
     idempotency_key: str,
     locale: Locale = "ru",
     at: dt.datetime | None = None,
+    timezone: str | None = None,
 ) -> str:
     """Queue a notice that the person gave or withdrew a consent (e.g. to a client application)."""
     params: dict[str, Any] = {"action": action, "party": party}
     if at:
         params["at"] = at.isoformat()
+        if timezone:
+            params["timezone"] = timezone
     request = MessageRequest(
         template="consent_changed", locale=locale, params=params, recipient=recipient, channels=list(channels)
     )

@@ -21,8 +21,9 @@ from notifier.rendering.errors import (
     UnknownParameterError,
     UnknownTemplateError,
 )
+from shared.web import formatting
 
-Kind = Literal["code", "url", "text", "int", "choice", "datetime"]
+Kind = Literal["code", "url", "text", "int", "choice", "datetime", "timezone"]
 
 # Each pattern is also the parameter's JSON Schema ``pattern`` in the OpenAPI document
 # (notifier.messages.schemas). Matched with ``re.search`` as JSON Schema does, and written so that
@@ -81,6 +82,8 @@ class TemplateSpec:
 
 _TTL = Param("ttl_minutes", "int", required=False, maximum=1440, default=10)
 _AT = Param("at", "datetime", required=False)
+#: the zone ``at`` is shown in (an IANA name, the sender's setting); Moscow when not given
+_TZ = Param("timezone", "timezone", required=False, max_length=64)
 
 SECURITY_ALERT_KINDS = ("new_login", "lockout", "password_changed", "level_changed")
 ACCOUNT_LEVELS = ("simplified", "standard", "confirmed")
@@ -102,6 +105,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
             (
                 Param("kind", "choice", choices=SECURITY_ALERT_KINDS),
                 _AT,
+                _TZ,
                 Param("ip", "text", required=False, max_length=64),
                 Param("device", "text", required=False, max_length=128),
                 Param("level", "choice", required=False, choices=ACCOUNT_LEVELS),
@@ -111,11 +115,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
         ),
         TemplateSpec(
             "consent_changed",
-            (Param("action", "choice", choices=("given", "withdrawn")), Param("party", "text"), _AT),
+            (Param("action", "choice", choices=("given", "withdrawn")), Param("party", "text"), _AT, _TZ),
         ),
         TemplateSpec(
             "record_accessed",
-            (Param("accessor", "text"), Param("organization", "text", required=False), _AT),
+            (Param("accessor", "text"), Param("organization", "text", required=False), _AT, _TZ),
         ),
     )
 }
@@ -164,6 +168,13 @@ def _check(spec: TemplateSpec, param: Param, value: Any) -> Any:
             raise bad("must be an ISO 8601 date-time") from None
         if parsed.tzinfo is None:
             raise bad("must carry a time zone offset")
+    if param.kind == "timezone":
+        try:
+            if len(value) > param.max_length:
+                raise ValueError(value)
+            formatting.zone(value)
+        except ValueError:
+            raise bad("must be an IANA time zone name such as Europe/Moscow") from None
     if param.kind == "text" and (not _matches(TEXT_PATTERN, value) or len(value) > param.max_length):
         raise bad(f"must be non-empty text of at most {param.max_length} characters")
     return value

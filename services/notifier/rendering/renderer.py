@@ -17,11 +17,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from notifier.rendering.catalog import get_spec, with_defaults
+from shared.web import formatting
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 LOCALES = ("ru", "en")
-#: Moscow time has had no daylight saving since 2014: a fixed offset needs no tz database.
-MSK = dt.timezone(dt.timedelta(hours=3), "MSK")
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,18 @@ def _block(template: Template, name: str, context: Mapping[str, Any]) -> str:
     return "".join(template.blocks[name](ctx)).strip()
 
 
-def _times(value: str | None) -> dict[str, str]:
+def _times(value: str | None, timezone: str | None) -> dict[str, str]:
+    """``at`` as the person's local time with its zone (the sender's ``timezone``, an IANA name;
+    Moscow when not given): «01.12.2026 15:04 MSK»; an SMS, one segment long, gets the local
+    «01.12 15:04» without the zone's name."""
     if not value:
         return {"at_text": "", "at_short": ""}
-    moment = dt.datetime.fromisoformat(value).astimezone(MSK)
-    return {"at_text": moment.strftime("%d.%m.%Y %H:%M"), "at_short": moment.strftime("%d.%m %H:%M")}
+    tz = timezone or formatting.DEFAULT_TIMEZONE
+    moment = formatting.local(dt.datetime.fromisoformat(value), tz)
+    return {
+        "at_text": formatting.format_datetime(moment, tz),
+        "at_short": f"{moment:%d.%m %H:%M}",
+    }
 
 
 class Renderer:
@@ -61,7 +67,7 @@ class Renderer:
         if locale not in LOCALES:
             raise ValueError(f"unsupported locale {locale!r}")
         context = with_defaults(spec, params)
-        context.update(_times(context.get("at")))
+        context.update(_times(context.get("at"), context.get("timezone")))
         text = self.env.get_template(f"{locale}/{template}.txt.j2")
         html = self.env.get_template(f"{locale}/{template}.html.j2")
         return Rendered(

@@ -141,6 +141,19 @@ def csrf(html: str) -> str:
     return match.group(1)
 
 
+def form_values(html: str) -> dict[str, str]:
+    """The text fields of a page's forms as a browser would submit them (name → value), the
+    day / month / year fields of a date included."""
+    values = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        kind = re.search(r'\btype="([^"]+)"', tag)
+        if name and kind and kind.group(1) == "text":
+            value = re.search(r'\bvalue="([^"]*)"', tag)
+            values[name.group(1)] = value.group(1) if value else ""
+    return values
+
+
 def handle_of(location: str, name: str = "p") -> str:
     return parse_qs(urlsplit(location).query)[name][0]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from idp.accounts.models import Account
 from idp.clients.service import ClientSpec, register_client
 from idp.second_factor.models import TotpCredential
-from tests.idp.accounts.conftest import PASSWORD, World, csrf, handle_of, login, submit_code
+from tests.idp.accounts.conftest import PASSWORD, World, csrf, form_values, handle_of, login, submit_code
 
 EMAIL, PHONE = "maria@example.test", "+79167778899"
 
@@ -175,7 +175,7 @@ async def test_key_data_change_with_a_code_can_drop_the_level(world: World) -> N
         assert "Стандартная" in (await browser.get("/account")).text
         form = await browser.get("/account/key-data")
         assert "4513" in form.text  # current passport series, decrypted for its owner only
-        values = dict(re.findall(r'name="(\w+)" type="text" value="([^"]*)"', form.text))
+        values = form_values(form.text)
         values["first_name"] = "Марина"  # no longer matches the registry's passport record
         values.update(
             passport_issue_date="2015-07-01",

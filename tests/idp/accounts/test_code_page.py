@@ -18,6 +18,7 @@ from tests.idp.accounts.conftest import (
     PASSWORD,
     World,
     csrf,
+    form_values,
     handle_of,
     login,
     notifier_replaced,
@@ -187,7 +188,7 @@ async def test_key_data_code_page_with_the_notifier_down_never_says_sent(world: 
         code = await world.sms_code(PHONE)
         await submit_code(browser, first.headers["location"], code)
         form = await browser.get("/account/key-data")
-        values = dict(re.findall(r'name="(\w+)" type="text" value="([^"]*)"', form.text))
+        values = form_values(form.text)
         values["first_name"] = "Марина"
         values.update(
             passport_issue_date="2015-07-01",
