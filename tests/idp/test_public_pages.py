@@ -4,11 +4,13 @@ and protocol errors speak to people first. Real HTTP through the app."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import httpx
 from fastapi import FastAPI
 
+from idp.accounts.service import NewAccount, create_account
 from tests.idp.conftest import CITIZEN, PASSWORD, Provider, _csrf
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -176,3 +178,40 @@ async def test_bad_logout_request_keeps_the_protocol_words_in_small_print(provid
     small = re.search(r'<div class="small-print">(.*?)</div>', page.text, re.S)
     assert small and "id_token_hint" in small.group(1)
     assert page.text.count("id_token_hint") == 1
+
+
+async def test_not_me_on_the_consent_page_grants_as_the_other_account(provider: Provider) -> None:
+    other = NewAccount(
+        last_name="Орлов",
+        first_name="Игорь",
+        birth_date=dt.date(1985, 4, 12),
+        email="igor@example.test",
+        phone="+79161110000",
+        password=PASSWORD,
+    )
+    with provider.app.state.session_factory() as session:
+        create_account(session, provider.app.state.field_cipher, other)
+        session.commit()
+    first = await provider.login(provider.auth_params(), consent=False)  # denied: no grant remembered
+    assert first.status_code in (302, 303)
+    response = await provider.http.get("/authorize", params=provider.auth_params())
+    consent = await provider.http.get(response.headers["location"])
+    assert "Анна Петрова" in consent.text
+    switch = re.search(r'href="(/login\?i=[^"]+)"[^>]*>Это не я', consent.text)
+    assert switch
+    login_page = await provider.http.get(switch.group(1))
+    handle = re.search(r'name="interaction" value="([^"]+)"', login_page.text)
+    assert handle
+    signed = await provider.http.post(
+        "/login",
+        data={
+            "login": "igor@example.test",
+            "password": PASSWORD,
+            "csrf_token": _csrf(login_page.text),
+            "interaction": handle.group(1),
+        },
+    )
+    resumed = await provider.http.get(signed.headers["location"])
+    again = await provider.http.get(resumed.headers["location"])
+    assert "Вы вошли как Игорь Орлов (igor@example.test)." in again.text
+    assert "Анна Петрова" not in again.text

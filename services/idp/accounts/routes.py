@@ -90,7 +90,8 @@ def _form_page(
         fields=fields,
         values=values,
         errors=errors,
-        summary=[(f.anchor, errors[f.name]) for f in fields if f.name in errors],
+        # the summary names each field: «Заполните поле» twelve times would say nothing
+        summary=[(f.anchor, f"{f.label}: {errors[f.name]}") for f in fields if f.name in errors],
     )
 
 

@@ -106,8 +106,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # names
     "name_length": {
-        "ru": "Длина — от 1 до {max} символов",
-        "en": "Length: 1 to {max} characters",
+        "ru": "Слишком длинное значение: не больше {max} символов",
+        "en": "The value is too long: at most {max} characters",
     },
     # the characters are not quoted back: a refused name may be markup
     "name_invalid_chars": {

@@ -52,6 +52,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Приложение прислало неверный запрос на вход",
         "en": "The application sent an invalid sign-in request",
     },
+    "title_bad_request": {
+        "ru": "Неверный запрос от приложения",
+        "en": "Invalid request from the application",
+    },
+    "title_unknown_client": {"ru": "Приложение не зарегистрировано", "en": "Unknown application"},
     "unknown_client": {
         "ru": "Приложение, с которого вы пришли, не зарегистрировано в системе, "
         "поэтому войти через него нельзя.",

@@ -87,7 +87,7 @@ def _login_page(
         title=kit.t("title_login"),
         error=error,
         errors=errors or {},
-        summary=list((errors or {}).items()),
+        summary=list((errors or {}).items()),  # the messages name their field already
         client_name=client_name,
         action="/login",
         interaction=interaction.handle if interaction else None,
