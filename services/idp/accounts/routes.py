@@ -10,17 +10,21 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from idp.accounts import contacts
+from idp.accounts import service as accounts_service
 from idp.accounts.errors import ContactTakenError
 from idp.accounts.validation import InvalidFieldsError, validate_registration
 from idp.dependencies import (
     SESSION_COOKIE,
     AccountsContextDep,
+    BrowserSessionDep,
     PolicyDep,
     SessionDep,
     SettingsDep,
 )
+from idp.login import codes_ui
 from idp.login.forms import PageKit
 from idp.second_factor.assurance import assurance_after
+from idp.second_factor.errors import SecondFactorError
 from idp.sessions import service as sessions_service
 from shared.openapi import problem_responses
 
@@ -37,6 +41,20 @@ class FormField:
     autocomplete: str | None = None
     inputmode: str | None = None
     hint: str | None = None
+    width: str | None = None
+
+    @property
+    def is_date(self) -> bool:
+        return self.type == "date"
+
+    @property
+    def anchor(self) -> str:
+        """The id the error summary links to: a date's first box."""
+        return f"{self.name}-day" if self.is_date else self.name
+
+
+DATE_FIELDS = ("birth_date", "passport_issue_date")
+DATE_PARTS = ("day", "month", "year")
 
 
 def _fields(kit: PageKit) -> list[FormField]:
@@ -45,16 +63,16 @@ def _fields(kit: PageKit) -> list[FormField]:
         FormField("last_name", t("f_last_name"), autocomplete="family-name"),
         FormField("first_name", t("f_first_name"), autocomplete="given-name"),
         FormField("middle_name", t("f_middle_name"), required=False, autocomplete="additional-name"),
-        FormField("birth_date", t("f_birth_date"), autocomplete="bday", hint=t("h_date")),
-        FormField("snils", t("f_snils"), inputmode="numeric", hint=t("h_snils")),
-        FormField("inn", t("f_inn"), required=False, inputmode="numeric"),
-        FormField("phone", t("f_phone"), type="tel", autocomplete="tel", hint=t("h_phone")),
+        FormField("birth_date", t("f_birth_date"), type="date", autocomplete="bday", hint=t("h_date")),
+        FormField("snils", t("f_snils"), inputmode="numeric", hint=t("h_snils"), width="m"),
+        FormField("inn", t("f_inn"), required=False, inputmode="numeric", width="m"),
+        FormField("phone", t("f_phone"), type="tel", autocomplete="tel", hint=t("h_phone"), width="m"),
         FormField("email", t("f_email"), type="email", autocomplete="email"),
-        FormField("passport_series", t("f_passport_series"), inputmode="numeric"),
-        FormField("passport_number", t("f_passport_number"), inputmode="numeric"),
-        FormField("passport_issue_date", t("f_passport_issue_date"), hint=t("h_date")),
+        FormField("passport_series", t("f_passport_series"), inputmode="numeric", width="s"),
+        FormField("passport_number", t("f_passport_number"), inputmode="numeric", width="s"),
+        FormField("passport_issue_date", t("f_passport_issue_date"), type="date", hint=t("h_date")),
         FormField("passport_issuer", t("f_passport_issuer")),
-        FormField("passport_division_code", t("f_passport_division_code"), hint=t("h_division")),
+        FormField("passport_division_code", t("f_passport_division_code"), hint=t("h_division"), width="s"),
         FormField(
             "password", t("f_password"), type="password", autocomplete="new-password", hint=t("h_password")
         ),
@@ -64,13 +82,16 @@ def _fields(kit: PageKit) -> list[FormField]:
 def _form_page(
     kit: PageKit, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
 ) -> Response:
+    fields = _fields(kit)
     return kit.page(
         "register.html",
         status_code,
         title=kit.t("title_register"),
-        fields=_fields(kit),
+        fields=fields,
         values=values,
         errors=errors,
+        # the summary names each field: «Заполните поле» twelve times would say nothing
+        summary=[(f.anchor, f"{f.label}: {errors[f.name]}") for f in fields if f.name in errors],
     )
 
 
@@ -80,11 +101,24 @@ def register_form(request: Request, settings: SettingsDep) -> Response:
 
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """The submitted form as plain strings (oversized values dropped: they fail validation)."""
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str) and len(v) <= 1000}
+    """The submitted form as plain strings, whatever their length: the body is bounded by the
+    service's ``max_body_bytes``, and each field's validation says when a value is too long
+    (with the limit) while the page keeps what was typed (issue 10)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
 FormDep = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def registration_values(form: dict[str, str]) -> dict[str, Any]:
+    """The registration form as validation reads it: a date is its day, month and year boxes."""
+    values: dict[str, Any] = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
+    for name in DATE_FIELDS:
+        parts = {part: form.get(f"{name}-{part}", "") for part in DATE_PARTS}
+        for part in DATE_PARTS:
+            values.pop(f"{name}-{part}", None)
+        values[name] = parts
+    return values
 
 
 @router.post("/register", include_in_schema=False)
@@ -99,9 +133,11 @@ def register_submit(
     kit = PageKit(request, settings)
     if not kit.csrf_ok(form.get("csrf_token")):
         return kit.csrf_failed()
-    values = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
+    values = registration_values(form)
     clean, problems = validate_registration(
-        form, today=accounts.clock().date(), allow_test_domains=settings.dev_mode
+        {**values, "password": form.get("password", "")},
+        today=accounts.clock().date(),
+        allow_test_domains=settings.dev_mode,
     )
     if problems:
         return _form_page(kit, values, {e.field: e.message(kit.locale) for e in problems}, 422)
@@ -121,11 +157,69 @@ def register_submit(
         ip=_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
-    response = kit.see_other("/account/contacts/phone")
+    response = kit.see_other("/register/phone")
     response.set_cookie(
         SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
     )
     return response
+
+
+def _phone_page(
+    kit: PageKit, session: Any, account: Any, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    return kit.page(
+        "register_phone.html",
+        status_code,
+        title=kit.t("title_confirm_phone"),
+        prompt=codes_ui.phone_confirmation_prompt(kit, session, account),
+        error=error,
+        change_url="/account/contacts/phone",
+    )
+
+
+@router.get("/register/phone", include_in_schema=False)
+def register_phone_form(
+    request: Request, session: SessionDep, settings: SettingsDep, browser: BrowserSessionDep
+) -> Response:
+    """Right after registration: the SMS code that was sent, first; changing the number second."""
+    kit = PageKit(request, settings)
+    account = _signed_in_account(session, browser)
+    if account is None:
+        return kit.see_other("/login?next=/register/phone")
+    if account.phone_verified and not account.pending_phone:
+        return kit.see_other("/account")
+    return _phone_page(kit, session, account)
+
+
+@router.post("/register/phone", include_in_schema=False)
+def register_phone_submit(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    browser: BrowserSessionDep,
+    accounts: AccountsContextDep,
+) -> Response:
+    kit = PageKit(request, settings)
+    account = _signed_in_account(session, browser)
+    if account is None:
+        return kit.see_other("/login?next=/register/phone")
+    if not kit.csrf_ok(form.get("csrf_token")):
+        return kit.csrf_failed()
+    code = form.get("code", "").strip()
+    if not code:
+        return _phone_page(kit, session, account, error=kit.t("code_required"), status_code=400)
+    try:
+        contacts.confirm_contact(accounts, session, account, "phone", code[:64], ip=_ip(request))
+    except SecondFactorError as exc:
+        return _phone_page(kit, session, account, error=exc.user_message(kit.locale), status_code=400)
+    return kit.see_other("/account?done=contact_confirmed")
+
+
+def _signed_in_account(session: Any, browser: Any) -> Any:
+    if browser.session is None:
+        return None
+    return accounts_service.get_account(session, browser.session.account_id)
 
 
 def _ip(request: Request) -> str | None:
@@ -240,5 +334,13 @@ def confirm_email(
     kit = PageKit(request, settings)
     outcome = contacts.confirm_email_link(accounts, session, token, ip=_ip(request))
     if outcome == "confirmed":
-        return kit.message(kit.t("email_confirmed"))
-    return kit.message(kit.t(f"email_link_{outcome}"), status=400, error=True)
+        return kit.message(
+            kit.t("email_confirmed"), next_url="/account", next_text=kit.t("go_to_cabinet"), success=True
+        )
+    return kit.message(
+        kit.t(f"email_link_{outcome}"),
+        status=400,
+        error=True,
+        next_url="/account/contacts/email",
+        next_text=kit.t("ask_new_link"),
+    )

@@ -46,6 +46,11 @@ _SNILS = re.compile(r"[0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{2}")
 _INN = re.compile(r"[0-9]{12}")
 _PHONE = re.compile(r"\+?[0-9 ()\-]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_PART = {
+    "day": re.compile(r"[0-9]{1,2}"),
+    "month": re.compile(r"[0-9]{1,2}"),
+    "year": re.compile(r"[0-9]{4}"),
+}
 _SERIES = re.compile(r"[0-9]{2} ?[0-9]{2}")
 _NUMBER = re.compile(r"[0-9]{6}")
 _DIVISION = re.compile(r"([0-9]{3})-?([0-9]{3})")
@@ -89,6 +94,8 @@ class InvalidFieldsError(AppError):
 
 # --- helpers -------------------------------------------------------------------------------------
 def _blank(value: object) -> bool:
+    if isinstance(value, Mapping):  # a date typed as day / month / year
+        return all(_blank(part) for part in value.values())
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -99,7 +106,7 @@ def _text(field: str, value: object) -> str:
     if not isinstance(value, str):
         raise FieldError(field, "invalid_type")
     if len(value) > RAW_MAX:
-        raise FieldError(field, "too_long")
+        raise FieldError(field, "too_long", {"max": RAW_MAX})
     return value.strip()
 
 
@@ -206,16 +213,40 @@ def email_key(email: str) -> str:
 
 # --- dates ---------------------------------------------------------------------------------------
 def parse_date(value: object, field: str) -> dt.date:
-    """Exactly ``YYYY-MM-DD`` (a real calendar day), or a ``date`` object."""
+    """Exactly ``YYYY-MM-DD`` (a real calendar day), a mapping of ``day``, ``month``, ``year`` as
+    typed in the three fields of a date input, or a ``date`` object."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
+    if isinstance(value, Mapping):
+        if not value or not set(value) <= set(_DATE_PART):
+            raise FieldError(field, "invalid_type")
+        return _date_from_parts(value, field)
     text = _text(field, value)
     if not _DATE.fullmatch(text):
         raise FieldError(field, "date_format")
+    return _calendar_day(int(text[:4]), int(text[5:7]), int(text[8:]), field)
+
+
+def _date_from_parts(parts: Mapping[str, object], field: str) -> dt.date:
+    """Day, month and year typed apart: each must be digits (2, 2 and 4 at most); then the day
+    must exist (31.02.2020 is well formed but no such day)."""
+    typed: dict[str, str] = {}
+    for part, shape in _DATE_PART.items():
+        raw = parts.get(part)
+        text = raw.strip() if isinstance(raw, str) else ""
+        if len(text) > RAW_MAX or not shape.fullmatch(text):
+            raise FieldError(field, "date_parts_format")
+        typed[part] = text
+    return _calendar_day(int(typed["year"]), int(typed["month"]), int(typed["day"]), field)
+
+
+def _calendar_day(year: int, month: int, day: int, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date(year, month, day)
     except ValueError:  # 2023-02-30, 2023-13-01
-        raise FieldError(field, "date_format") from None
+        if not 1 <= month <= 12:
+            raise FieldError(field, "date_no_such_month") from None
+        raise FieldError(field, "date_no_such_day", {"day": day, "month": f"{month:02d}"}) from None
 
 
 def validate_birth_date(value: object, *, today: dt.date, field: str = "birth_date") -> dt.date:
@@ -276,8 +307,10 @@ def clean_text(value: object, field: str) -> str:
 
 
 def validate_passport_issuer(value: object, field: str = "passport_issuer") -> str:
-    text = clean_text(value, field)
     low, high = ISSUER_LENGTH
+    if isinstance(value, str) and len(value) > RAW_MAX:
+        raise FieldError(field, "passport_issuer_length", {"min": low, "max": high})
+    text = clean_text(value, field)
     if not low <= len(text) <= high:
         raise FieldError(field, "passport_issuer_length", {"min": low, "max": high})
     return text
@@ -328,15 +361,18 @@ def validate_name(value: object, field: str = "last_name") -> str:
     text = " ".join(text.split())
     if len(text) > NAME_MAX:
         raise FieldError(field, "name_length", {"max": NAME_MAX})
+    # punctuation and markup first: «<script>alert(1)</script>» is not a name with a digit in it
+    invalid = [
+        c for c in text if not c.isalpha() and not (c.isdigit() or c.isnumeric()) and c not in _SEPARATORS
+    ]
+    if invalid:
+        raise FieldError(field, "name_invalid_chars", {"chars": _shown(invalid)})
     digits = [c for c in text if c.isdigit() or c.isnumeric()]
     if digits:
         raise FieldError(field, "name_digits", {"chars": _shown(digits)})
     foreign = [c for c in text if c.isalpha() and c not in _RUSSIAN and not _is_latin(c)]
     if foreign:
         raise FieldError(field, "name_foreign_script", {"chars": _shown(foreign)})
-    invalid = [c for c in text if not c.isalpha() and c not in _SEPARATORS]
-    if invalid:
-        raise FieldError(field, "name_invalid_chars", {"chars": _shown(invalid)})
     cyrillic = [c for c in text if c in _RUSSIAN]
     latin = [c for c in text if _is_latin(c)]
     if cyrillic and latin:

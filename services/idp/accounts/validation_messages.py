@@ -10,7 +10,10 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "required": {"ru": "Заполните поле", "en": "This field is required"},
     "invalid_type": {"ru": "Неверное значение", "en": "Invalid value"},
-    "too_long": {"ru": "Слишком длинное значение", "en": "The value is too long"},
+    "too_long": {
+        "ru": "Слишком длинное значение: не больше {max} символов",
+        "en": "The value is too long: at most {max} characters",
+    },
     # uniqueness (R-ACC-3): which field is taken, never by whom
     "already_registered": {
         "ru": "Уже используется другой учётной записью. Если это ваши данные, восстановите доступ к ней.",
@@ -52,6 +55,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # dates
     "date_format": {"ru": "Неверный формат даты", "en": "Invalid date format"},
+    "date_parts_format": {
+        "ru": "Введите дату цифрами: день, месяц и год, например 17 05 1990",
+        "en": "Enter the date in numbers: day, month and year, e.g. 17 05 1990",
+    },
+    "date_no_such_day": {
+        "ru": "Такой даты нет: в этом месяце нет {day}-го числа",
+        "en": "There is no such date: this month has no day {day}",
+    },
+    "date_no_such_month": {
+        "ru": "Такой даты нет: месяц — число от 1 до 12",
+        "en": "There is no such date: the month is a number from 1 to 12",
+    },
     "birth_date_future": {
         "ru": "Дата рождения не может быть в будущем",
         "en": "The birth date cannot be in the future",
@@ -91,12 +106,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # names
     "name_length": {
-        "ru": "Длина — от 1 до {max} символов",
-        "en": "Length: 1 to {max} characters",
+        "ru": "Слишком длинное значение: не больше {max} символов",
+        "en": "The value is too long: at most {max} characters",
     },
+    # the characters are not quoted back: a refused name may be markup
     "name_invalid_chars": {
-        "ru": "Допустимы только буквы, пробел, дефис и апостроф: уберите «{chars}»",
-        "en": "Only letters, space, hyphen and apostrophe are allowed: remove “{chars}”",
+        "ru": "Можно использовать только буквы (русские или латинские), пробел, дефис и апостроф",
+        "en": "Use only letters (Cyrillic or Latin), spaces, hyphens and apostrophes",
     },
     "name_digits": {
         "ru": "Цифры недопустимы: «{chars}» (возможно, цифра вместо похожей буквы: 0 вместо О)",

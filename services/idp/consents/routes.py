@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from idp.accounts import service as accounts_service
 from idp.clients import service as clients_service
 from idp.consents import service
 from idp.dependencies import BrowserSessionDep, SessionDep, SettingsDep
-from idp.login import interactions
+from idp.login import codes_ui, interactions
 from idp.login.forms import PageKit
 from idp.login.i18n import scope_text
 from idp.login.models import Interaction
@@ -45,6 +46,8 @@ def consent_form(
         return _expired(kit)
     client = clients_service.find_client(session, interaction.client_id)
     scopes = dict(interactions.params_of(interaction)).get("scope", "").split()
+    account = accounts_service.get_account(session, browser.session.account_id)
+    assert account is not None
     return kit.page(
         "consent.html",
         title=kit.t("title_consent"),
@@ -52,6 +55,11 @@ def consent_form(
         scopes=[scope_text(s, kit.locale) for s in scopes],
         action="/consent",
         interaction=interaction.handle,
+        # which account is granting, and a way to grant as someone else: signing in again with
+        # the request parked replaces this browser's session (login/flow.py complete_login)
+        account_name=f"{account.first_name} {account.last_name}",
+        account_contact=account.email or (codes_ui.mask_phone(account.phone) if account.phone else "—"),
+        switch_account_url=f"/login?{urlencode({'i': interaction.handle})}",
     )
 
 

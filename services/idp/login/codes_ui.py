@@ -16,11 +16,17 @@ from idp.second_factor import codes as code_rules
 from idp.second_factor import errors as codes
 from idp.second_factor.models import OneTimeCode, PendingLogin
 from shared.db import utcnow
+from shared.web import formatting
+
+
+def mask_phone(phone: str) -> str:
+    """«+7 ••• •••-••-66»: enough to recognise one's own number, not enough to learn it."""
+    return f"{phone[:2]} ••• •••-••-{phone[-2:]}"
 
 
 def mask(account: Account, channel: str) -> str:
     if channel == "sms" and account.phone:
-        return f"{account.phone[:2]} ••• •••-••-{account.phone[-2:]}"
+        return mask_phone(account.phone)
     if account.email:
         local, _, domain = account.email.partition("@")
         return f"{local[:1]}•••@{domain}"
@@ -66,9 +72,31 @@ def code_prompt(kit: PageKit, account: Account, live: OneTimeCode | None, *, ear
     when it works), or nothing to type yet. ``earlier``: the last request sent no new code."""
     if live is None:
         return kit.t("code_none")
-    until = live.expires_at.astimezone(dt.UTC).strftime("%H:%M")
+    until = local_time(kit, live.expires_at)
     key = f"code_earlier_{live.channel}" if earlier else f"code_live_{live.channel}"
     return kit.t(key, to=mask(account, live.channel), until=until)
+
+
+def local_time(kit: PageKit, moment: dt.datetime) -> str:
+    """«15:04 MSK»: a time of day as the person reads it (the ``timezone`` setting), never UTC."""
+    return formatting.format_time(moment, kit.settings.timezone)
+
+
+def phone_confirmation_prompt(kit: PageKit, session: Session, account: Account) -> str:
+    """Right after registration: the SMS code that works now, named by the masked number it went
+    to (read from the database: never «we sent» when nothing was sent), or ask for a new one."""
+    live = code_rules.live_code(
+        session,
+        account_id=account.id,
+        purpose="phone_confirmation",
+        now=utcnow(),
+        max_attempts=kit.settings.code_max_attempts,
+    )
+    if live is None:
+        return kit.t("phone_code_none")
+    target = account.pending_phone or account.phone or ""
+    to = mask_phone(target) if target else "—"
+    return kit.t("phone_code_sent", to=to, until=local_time(kit, live.expires_at))
 
 
 def code_state(
@@ -118,8 +146,8 @@ def code_page(
         prompt, wait, live = code_state(kit, session, account, pending, problem)
         if notice is None and sent in ("sms", "email") and not problem and live:
             notice = kit.t("code_resent")
-    if error is None:
-        error = problem_text(kit, problem, wait)
+    # why no code was sent is about the page, not about what was typed: a banner, not a field error
+    trouble = problem_text(kit, problem, wait)
     options = flow.second_factor_options(session, account)
     labels = {"sms": "resend_sms", "email": "resend_email", "totp": "use_totp"}
     channels = [{"value": o, "label": kit.t(labels[o])} for o in options]
@@ -129,6 +157,7 @@ def code_page(
         title=kit.t("title_code"),
         prompt=prompt,
         error=error,
+        problem=trouble,
         notice=notice,
         action="/login/code",
         handle=pending.handle,
@@ -137,4 +166,6 @@ def code_page(
         channels=channels,
         # when nothing went wrong, when the resend buttons will send again
         cooldown=kit.t("cooldown", seconds=str(wait)) if wait and not problem else None,
+        # the app option is offered only once the app is set up: say so instead of a silent gap
+        no_app_reason=kit.t("totp_not_set_up") if "totp" not in options else None,
     )

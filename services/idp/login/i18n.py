@@ -13,6 +13,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "login_button": {"ru": "Войти", "en": "Sign in"},
     "wrong_credentials": {"ru": "Неверный логин или пароль", "en": "Wrong login or password"},
     "fields_required": {"ru": "Введите логин и пароль", "en": "Enter your login and password"},
+    "login_required": {"ru": "Введите телефон, почту или СНИЛС", "en": "Enter your phone, e-mail or SNILS"},
+    "password_required": {"ru": "Введите пароль", "en": "Enter your password"},
     "session_expired": {
         "ru": "Сессия истекла. Войдите снова.",
         "en": "Your session has expired. Sign in again.",
@@ -22,10 +24,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Приложение «{client}» запрашивает доступ к следующим данным:",
         "en": "The application “{client}” asks for access to:",
     },
+    "consent_account": {
+        "ru": "Вы вошли как {name} ({contact}).",
+        "en": "You are signed in as {name} ({contact}).",
+    },
+    "not_me": {"ru": "Это не я — войти в другую учётную запись", "en": "Not you? Sign in to another account"},
+    "consent_revoke_hint": {
+        "ru": "Отозвать доступ можно в любой момент в личном кабинете, в разделе «Доступ приложений».",
+        "en": "You can revoke the access at any time in your cabinet, under “App access”.",
+    },
     "allow": {"ru": "Разрешить", "en": "Allow"},
     "deny": {"ru": "Отказать", "en": "Deny"},
     "title_logged_out": {"ru": "Вы вышли", "en": "Signed out"},
     "logged_out": {"ru": "Вы вышли из системы.", "en": "You have signed out."},
+    "login_again": {"ru": "Войти снова", "en": "Sign in again"},
     "title_error": {"ru": "Ошибка", "en": "Error"},
     "error_id": {"ru": "Код ошибки для службы поддержки", "en": "Error id for support"},
     "interaction_expired": {
@@ -40,17 +52,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Приложение прислало неверный запрос на вход",
         "en": "The application sent an invalid sign-in request",
     },
+    "title_bad_request": {
+        "ru": "Неверный запрос от приложения",
+        "en": "Invalid request from the application",
+    },
+    "title_unknown_client": {"ru": "Приложение не зарегистрировано", "en": "Unknown application"},
+    "unknown_client": {
+        "ru": "Приложение, с которого вы пришли, не зарегистрировано в системе, "
+        "поэтому войти через него нельзя.",
+        "en": "The application you came from is not registered with us, so you cannot sign in through it.",
+    },
+    "go_back_to_app": {
+        "ru": "Вернитесь в приложение и попробуйте ещё раз. Если ошибка повторится, сообщите о ней "
+        "в службу поддержки приложения.",
+        "en": "Go back to the application and try again. "
+        "If it happens again, tell the application's support.",
+    },
     "bad_logout_request": {"ru": "Неверный запрос на выход", "en": "Invalid sign-out request"},
     "signed_in_as": {"ru": "Вы вошли как {name}", "en": "Signed in as {name}"},
     "logout": {"ru": "Выйти", "en": "Sign out"},
     "home_title": {"ru": "Единая система идентификации", "en": "Identity provider"},
     "not_signed_in": {"ru": "Вы не вошли.", "en": "You are not signed in."},
+    "home_intro": {
+        "ru": "Войдите, чтобы управлять своими данными и доступом приложений, или зарегистрируйтесь.",
+        "en": "Sign in to manage your data and the access of applications, or register.",
+    },
     "language": {"ru": "English", "en": "Русский"},
     # lockout, second factor, recovery
     "locked": {
-        "ru": "Учётная запись заблокирована до {until} (UTC) после нескольких неверных попыток входа. "
+        "ru": "Учётная запись заблокирована до {until} после нескольких неверных попыток входа. "
         "Разблокировать её сейчас можно, восстановив доступ.",
-        "en": "The account is locked until {until} (UTC) after several wrong attempts. "
+        "en": "The account is locked until {until} after several wrong attempts. "
         "You can unlock it now by recovering access.",
     },
     "too_many_attempts": {
@@ -59,6 +91,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "title_code": {"ru": "Подтверждение входа", "en": "Confirm sign-in"},
     "code_label": {"ru": "Код", "en": "Code"},
+    "code_required": {"ru": "Введите код из сообщения", "en": "Enter the code from the message"},
     "confirm": {"ru": "Подтвердить", "en": "Confirm"},
     "code_sent_sms": {"ru": "Мы отправили код в SMS на номер {to}.", "en": "We sent a code by SMS to {to}."},
     "code_sent_email": {"ru": "Мы отправили код на почту {to}.", "en": "We sent a code to {to}."},
@@ -69,6 +102,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "resend_sms": {"ru": "Отправить код ещё раз по SMS", "en": "Send the code again by SMS"},
     "resend_email": {"ru": "Отправить код на почту", "en": "Send the code by e-mail"},
     "use_totp": {"ru": "Ввести код из приложения", "en": "Use the authenticator app"},
+    "code_other_ways": {"ru": "Не пришёл код?", "en": "No code?"},
+    "totp_not_set_up": {
+        "ru": "Код из приложения-аутентификатора можно будет выбрать здесь, когда вы подключите "
+        "приложение в личном кабинете (раздел «Безопасность»).",
+        "en": "A code from an authenticator app can be chosen here once you set the app up in your "
+        "cabinet (the Security section).",
+    },
     "cooldown": {
         "ru": "Отправить код ещё раз можно через {seconds} сек.",
         "en": "You can ask for a new code in {seconds} s.",
@@ -76,20 +116,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     # The code page says what happened to the last request for a code and what the person can do
     # next, one state at a time (issue 9: it once said "not sent" and "we sent" together).
     "code_live_sms": {
-        "ru": "Код отправлен в SMS на номер {to}. Он действует до {until} UTC.",
-        "en": "The code was sent by SMS to {to}. It works until {until} UTC.",
+        "ru": "Код отправлен в SMS на номер {to}. Он действует до {until}.",
+        "en": "The code was sent by SMS to {to}. It works until {until}.",
     },
     "code_live_email": {
-        "ru": "Код отправлен на почту {to}. Он действует до {until} UTC.",
-        "en": "The code was sent to {to}. It works until {until} UTC.",
+        "ru": "Код отправлен на почту {to}. Он действует до {until}.",
+        "en": "The code was sent to {to}. It works until {until}.",
     },
     "code_earlier_sms": {
-        "ru": "Прежний код, отправленный в SMS на номер {to}, действует до {until} UTC.",
-        "en": "The earlier code, sent by SMS to {to}, still works until {until} UTC.",
+        "ru": "Прежний код, отправленный в SMS на номер {to}, действует до {until}.",
+        "en": "The earlier code, sent by SMS to {to}, still works until {until}.",
     },
     "code_earlier_email": {
-        "ru": "Прежний код, отправленный на почту {to}, действует до {until} UTC.",
-        "en": "The earlier code, sent to {to}, still works until {until} UTC.",
+        "ru": "Прежний код, отправленный на почту {to}, действует до {until}.",
+        "en": "The earlier code, sent to {to}, still works until {until}.",
     },
     "code_none": {
         "ru": "Действующего кода сейчас нет: запросите новый.",
@@ -152,6 +192,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Enter your phone, e-mail or SNILS. We will send a code to your confirmed phone or e-mail.",
     },
     "send_code": {"ru": "Получить код", "en": "Send the code"},
+    "back_to_login": {"ru": "Вернуться ко входу", "en": "Back to sign-in"},
     "recover_sent": {
         "ru": "Если такая учётная запись есть, мы отправили код на её подтверждённый телефон или почту.",
         "en": "If such an account exists, we sent a code to its confirmed phone or e-mail.",
@@ -172,6 +213,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "register_fix_fields": {"ru": "Исправьте отмеченные поля.", "en": "Correct the marked fields."},
     "register_button": {"ru": "Зарегистрироваться", "en": "Register"},
+    "title_confirm_phone": {"ru": "Подтвердите телефон", "en": "Confirm your phone"},
+    "phone_code_sent": {
+        "ru": "Мы отправили код в SMS на номер {to}. Введите его, чтобы подтвердить телефон. "
+        "Код действует до {until}.",
+        "en": "We sent a code by SMS to {to}. Enter it to confirm your phone. It works until {until}.",
+    },
+    "phone_code_none": {
+        "ru": "Действующего кода сейчас нет: запросите новый код ниже.",
+        "en": "There is no valid code now: ask for a new one below.",
+    },
+    "no_code_heading": {"ru": "Код не пришёл или номер неверный?", "en": "No code, or a wrong number?"},
+    "no_code_text": {
+        "ru": "Отправьте код ещё раз или укажите другой номер.",
+        "en": "Send the code again, or enter another number.",
+    },
+    "change_or_resend": {
+        "ru": "Отправить код ещё раз или изменить номер",
+        "en": "Resend the code or change the number",
+    },
+    "confirm_later": {"ru": "Подтвердить позже", "en": "Confirm later"},
     "have_account": {"ru": "Уже есть учётная запись? Войти", "en": "Already registered? Sign in"},
     "no_account": {"ru": "Нет учётной записи? Зарегистрироваться", "en": "No account? Register"},
     "forgot_password": {"ru": "Забыли пароль?", "en": "Forgot your password?"},
@@ -180,7 +241,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "f_first_name": {"ru": "Имя", "en": "First name"},
     "f_middle_name": {"ru": "Отчество", "en": "Middle name"},
     "f_birth_date": {"ru": "Дата рождения", "en": "Birth date"},
-    "h_date": {"ru": "В формате ГГГГ-ММ-ДД, например 1985-04-12", "en": "As YYYY-MM-DD, e.g. 1985-04-12"},
+    "h_date": {"ru": "Например, 12 04 1985", "en": "For example, 12 04 1985"},
     "f_snils": {"ru": "СНИЛС", "en": "SNILS"},
     "h_snils": {"ru": "11 цифр, например 112-233-445 95", "en": "11 digits, e.g. 112-233-445 95"},
     "f_inn": {"ru": "ИНН", "en": "INN (taxpayer number)"},
@@ -202,11 +263,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Адрес электронной почты подтверждён.",
         "en": "Your e-mail address is confirmed.",
     },
+    "go_to_cabinet": {"ru": "Перейти в личный кабинет", "en": "Go to your cabinet"},
     "email_link_expired": {
         "ru": "Ссылка устарела. Запросите новую в личном кабинете.",
         "en": "The link has expired. Ask for a new one in your cabinet.",
     },
     "email_link_invalid": {"ru": "Ссылка неверна.", "en": "The link is invalid."},
+    "ask_new_link": {"ru": "Запросить новую ссылку", "en": "Ask for a new link"},
     # cabinet
     "nav_data": {"ru": "Мои данные", "en": "My data"},
     "nav_security": {"ru": "Безопасность", "en": "Security"},
@@ -468,8 +531,8 @@ SCOPE_TEXT: dict[str, dict[str, str]] = {
     "address": {"ru": "Адрес", "en": "Address"},
     "snils": {"ru": "СНИЛС", "en": "SNILS (insurance number)"},
     "offline_access": {
-        "ru": "Доступ, когда вы не в сети (до отзыва)",
-        "en": "Access while you are away (until you revoke it)",
+        "ru": "Доступ без вашего участия — пока вы его не отзовёте",
+        "en": "Access without you being present — until you revoke it",
     },
 }
 

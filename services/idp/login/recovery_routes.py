@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from idp.dependencies import BackchannelDep, LoginContextDep, SessionDep, SettingsDep, ThrottleDep
 from idp.login import flow, signin
 from idp.login.forms import PageKit
-from idp.login.routes import _too_many, _who
+from idp.login.routes import CODE_INPUT_MAX, TextForm, _too_many, _who, field_problems
 
 router = APIRouter(include_in_schema=False)
 TokenForm = Annotated[str, Form(max_length=128)]
@@ -23,6 +23,11 @@ def recover_form(request: Request, settings: SettingsDep) -> Response:
     return kit.page("recover.html", title=kit.t("title_recover"))
 
 
+def _form(kit: PageKit, login: str, error: str) -> Response:
+    """The recovery form again with what was typed and what is wrong with it."""
+    return kit.page("recover.html", 400, title=kit.t("title_recover"), error=error, login_value=login)
+
+
 @router.post("/recover")
 def recover_submit(
     request: Request,
@@ -30,31 +35,33 @@ def recover_submit(
     session: SessionDep,
     ctx: LoginContextDep,
     throttle: ThrottleDep,
-    login: Annotated[str, Form(max_length=254)] = "",
+    login: TextForm = "",
     csrf_token: TokenForm = "",
 ) -> Response:
     kit = PageKit(request, settings)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
+    if problem := field_problems(kit, login).get("login"):
+        return _form(kit, login, problem)
     outcome = signin.submit_recovery(
         ctx, session, throttle, login=login, who=_who(request), locale=kit.locale
     )
     match outcome:
         case signin.Throttled(retry_after=seconds):
             return _too_many(kit, seconds)
-        case signin.MissingFields():
-            return kit.page("recover.html", 400, title=kit.t("title_recover"), error=kit.t("fields_required"))
+        case signin.MissingFields():  # checked above; kept for the service's own contract
+            return _form(kit, login, kit.t("login_required"))
         case signin.RecoveryRequested(pending=handle):
             return kit.see_other(f"/recover/code?{urlencode({'p': handle})}")
 
 
-def _page(kit: PageKit, handle: str, *, error: str | None = None, status: int = 200) -> Response:
+def _page(kit: PageKit, handle: str, *, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     return kit.page(
         "login_code.html",
         status,
         title=kit.t("title_recover"),
         prompt=kit.t("recover_sent"),
-        error=error,
+        errors=errors or {},
         action="/recover/code",
         handle=handle,
         show_password=True,
@@ -80,10 +87,10 @@ def recover_code_submit(
     ctx: LoginContextDep,
     throttle: ThrottleDep,
     p: TokenForm = "",
-    code: Annotated[str, Form(max_length=32)] = "",
+    code: TextForm = "",
     csrf_token: TokenForm = "",
-    new_password: Annotated[str, Form(max_length=1024)] = "",
-    repeat_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: TextForm = "",
+    repeat_password: TextForm = "",
 ) -> Response:
     kit = PageKit(request, settings)
     pending = flow.find_pending(ctx, session, p, "recovery")
@@ -91,6 +98,8 @@ def recover_code_submit(
         return kit.message(kit.t("interaction_expired"), status=400, error=True)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
+    if not code.strip() or len(code) > CODE_INPUT_MAX:
+        return _page(kit, p, errors={"code": kit.t("code_required")}, status=400)
     outcome = signin.submit_recovery_code(
         ctx,
         session,
@@ -106,11 +115,18 @@ def recover_code_submit(
         case signin.Throttled(retry_after=seconds):
             return _too_many(kit, seconds)
         case signin.PasswordsDiffer():
-            return _page(kit, p, error=kit.t("passwords_differ"), status=400)
+            # the repeat is what disagrees: flagged there, not on the code
+            return _page(kit, p, errors={"repeat_password": kit.t("passwords_differ")}, status=400)
         case signin.PasswordRefused(problem=problem):
-            return _page(kit, p, error=problem.message(kit.locale), status=400)
+            return _page(kit, p, errors={"new_password": problem.message(kit.locale)}, status=400)
         case signin.RecoveryCodeWrong():
             # the same words whether the code was wrong or no account stands behind the request
-            return _page(kit, p, error=kit.t("code_invalid_plain"), status=400)
+            return _page(kit, p, errors={"code": kit.t("code_invalid_plain")}, status=400)
         case signin.PasswordRecovered():
-            return kit.message(kit.t("password_changed"), title_key="title_recover")
+            return kit.message(
+                kit.t("password_changed"),
+                title_key="title_recover",
+                success=True,
+                next_url="/login",
+                next_text=kit.t("login_button"),
+            )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
+from idp.accounts.validation_messages import message as validation_message
 from idp.clients import service as clients_service
 from idp.dependencies import (
     SESSION_COOKIE,
@@ -26,13 +27,33 @@ from idp.login import codes_ui, flow, interactions, signin
 from idp.login.forms import PageKit, safe_next
 from idp.login.models import Interaction
 from idp.oauth2.authorize import ui_locale
+from shared.web.formatting import format_datetime
 
 router = APIRouter(include_in_schema=False)
 
 DEVICE_COOKIE = "idp_device"
-TextForm = Annotated[str, Form(max_length=254)]
-SecretForm = Annotated[str, Form(max_length=1024)]
+#: what a person types is taken whole (the body is bounded by ``max_body_bytes``) and measured
+#: here, so a too-long value is a field error on the form, never a generic error page (issue 10)
+TextForm = Annotated[str, Form()]
 TokenForm = Annotated[str, Form(max_length=128)]
+LOGIN_MAX = 254
+CODE_INPUT_MAX = 32
+PASSWORD_INPUT_MAX = 1024
+
+
+def field_problems(kit: PageKit, login: str, password: str | None = None) -> dict[str, str]:
+    """Each empty or too long field of the login (and recovery) form with its message."""
+    problems: dict[str, str] = {}
+    if not login.strip():
+        problems["login"] = kit.t("login_required")
+    elif len(login) > LOGIN_MAX:
+        problems["login"] = validation_message("too_long", kit.locale, max=LOGIN_MAX)
+    if password is not None:
+        if not password:
+            problems["password"] = kit.t("password_required")
+        elif len(password) > PASSWORD_INPUT_MAX:
+            problems["password"] = validation_message("too_long", kit.locale, max=PASSWORD_INPUT_MAX)
+    return problems
 
 
 def _kit(request: Request, settings: Any, interaction: Interaction | None = None) -> PageKit:
@@ -57,6 +78,7 @@ def _login_page(
     *,
     status: int = 200,
     error: str | None = None,
+    errors: dict[str, str] | None = None,
     login_value: str | None = None,
     next_path: str | None = None,
 ) -> Response:
@@ -70,6 +92,8 @@ def _login_page(
         status,
         title=kit.t("title_login"),
         error=error,
+        errors=errors or {},
+        summary=list((errors or {}).items()),  # the messages name their field already
         client_name=client_name,
         action="/login",
         interaction=interaction.handle if interaction else None,
@@ -144,7 +168,7 @@ def login_submit(
     ctx: LoginContextDep,
     throttle: ThrottleDep,
     login: TextForm = "",
-    password: SecretForm = "",
+    password: TextForm = "",
     csrf_token: TokenForm = "",
     interaction: TokenForm = "",
     next_path: Annotated[str, Form(max_length=300)] = "",
@@ -155,6 +179,11 @@ def login_submit(
         return _expired(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
+    if problems := field_problems(kit, login, password):
+        # the value typed stays in the login field (never in the password field)
+        return _login_page(
+            kit, session, parked, status=400, errors=problems, login_value=login, next_path=next_path
+        )
     outcome = signin.submit_password(
         ctx,
         session,
@@ -172,13 +201,13 @@ def login_submit(
     match outcome:
         case signin.Throttled(retry_after=seconds):
             return _too_many(kit, seconds)
-        case signin.MissingFields():
+        case signin.MissingFields():  # checked above; kept for the service's own contract
             return _login_page(
                 kit, session, parked, status=400, error=kit.t("fields_required"), login_value=login
             )
         case signin.Locked(until=until):
             return kit.message(
-                kit.t("locked", until=until.strftime("%d.%m.%Y %H:%M") if until else ""),
+                kit.t("locked", until=format_datetime(until, settings.timezone) if until else ""),
                 status=401,
                 error=True,
                 detail=None,
@@ -225,7 +254,7 @@ def code_submit(
     ctx: LoginContextDep,
     throttle: ThrottleDep,
     p: TokenForm = "",
-    code: Annotated[str, Form(max_length=32)] = "",
+    code: TextForm = "",
     csrf_token: TokenForm = "",
     trust: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
@@ -235,6 +264,10 @@ def code_submit(
         return _expired(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
+    if not code.strip() or len(code) > CODE_INPUT_MAX:
+        account = accounts_service.get_account(session, pending.account_id or 0)
+        assert account is not None
+        return codes_ui.code_page(kit, session, account, pending, error=kit.t("code_required"), status=400)
     outcome = signin.submit_code(
         ctx,
         session,
@@ -286,14 +319,10 @@ def code_resend(
 def home(
     request: Request, session: SessionDep, browser: BrowserSessionDep, settings: SettingsDep
 ) -> Response:
+    """Where a person lands: sign in or register; signed in, the cabinet or signing out."""
     kit = PageKit(request, settings)
     name = None
     if browser.session is not None:
         account = accounts_service.get_account(session, browser.session.account_id)
         name = f"{account.first_name} {account.last_name}" if account else None
-    return kit.message(
-        "" if name else kit.t("not_signed_in"),
-        title_key="home_title",
-        account_name=name,
-        logout_url="/logout",
-    )
+    return kit.page("home.html", title=kit.t("home_title"), account_name=name)

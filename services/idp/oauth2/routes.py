@@ -49,15 +49,18 @@ def _respond(
         assert outcome.location
         return redirect(outcome.location, status)
     if outcome.kind == "error_page":
+        # a sentence for the person; the protocol's words in small print for the app's developers
+        known = outcome.error == "invalid_client"
         return render(
             request,
             "message.html",
             locale,
             400,
-            title=text("title_error", locale),
+            title=text("title_unknown_client" if known else "title_bad_request", locale),
             is_error=True,
-            message=text("bad_authorization_request", locale),
-            detail=f"{outcome.error}: {outcome.description}",
+            message=text("unknown_client" if known else "bad_authorization_request", locale),
+            detail=text("go_back_to_app", locale),
+            developer_detail=f"{outcome.error}: {outcome.description}",
         )
     if interaction is None:
         client_id = dict(params).get("client_id", "")
@@ -177,10 +180,11 @@ def end_session(
             "message.html",
             locale,
             400,
-            title=text("title_error", locale),
+            title=text("title_bad_request", locale),
             is_error=True,
             message=text("bad_logout_request", locale),
-            detail=decision.problem,
+            detail=text("go_back_to_app", locale),
+            developer_detail=decision.problem,
         )
     if current is not None and subject is not None:
         sessions_service.end_session(
@@ -197,6 +201,9 @@ def end_session(
             locale,
             title=text("title_logged_out", locale),
             message=text("logged_out", locale),
+            success=True,
+            next_url="/login",
+            next_text=text("login_again", locale),
         )
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

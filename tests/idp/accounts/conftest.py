@@ -45,6 +45,17 @@ REGISTRATION = {
     "passport_division_code": "772-001",
     "password": "Zebra-Lantern-77",
 }
+
+
+def registration_form(**overrides: str) -> dict[str, str]:
+    """REGISTRATION as the page posts it: each date as its day, month and year boxes."""
+    data = {**REGISTRATION, **overrides}
+    for name in ("birth_date", "passport_issue_date"):
+        year, month, day = data.pop(name).split("-")
+        data.update({f"{name}-day": day, f"{name}-month": month, f"{name}-year": year})
+    return data
+
+
 CODE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
 
 

@@ -5,9 +5,11 @@ was). Each state is read from the rendered page, in Russian and in English."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import select
@@ -38,7 +40,9 @@ def codes(world: World) -> list[OneTimeCode]:
 
 
 def until(row: OneTimeCode) -> str:
-    return row.expires_at.strftime("%H:%M")
+    """Local time of the default zone (Moscow, UTC+3 all year) with its name, never UTC."""
+    moment = row.expires_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Europe/Moscow"))
+    return f"{moment:%H:%M} MSK"
 
 
 @contextmanager
@@ -67,10 +71,10 @@ async def test_code_sent_says_where_and_until_when(world: World) -> None:
         page = (await browser.get(first.headers["location"])).text
         english = (await browser.get(first.headers["location"] + "&lang=en")).text
     [row] = codes(world)
-    assert f"Код отправлен в SMS на номер {MASKED_PHONE}. Он действует до {until(row)} UTC." in page
+    assert f"Код отправлен в SMS на номер {MASKED_PHONE}. Он действует до {until(row)}." in page
     assert re.search(r"Отправить код ещё раз можно через \d+ сек\.", page)
     assert "не отправлен" not in page and 'role="alert"' not in page
-    assert f"The code was sent by SMS to {MASKED_PHONE}. It works until {until(row)} UTC." in english
+    assert f"The code was sent by SMS to {MASKED_PHONE}. It works until {until(row)}." in english
 
 
 async def test_notifier_down_says_not_sent_and_never_that_it_was(world: World) -> None:
@@ -127,13 +131,9 @@ async def test_resend_within_the_cooldown_says_none_sent_and_the_earlier_code_wo
             r"Запросить код снова можно через \d+ сек\.",
             page,
         )
-        assert (
-            f"Прежний код, отправленный в SMS на номер {MASKED_PHONE}, действует до {until(row)} UTC." in page
-        )
+        assert f"Прежний код, отправленный в SMS на номер {MASKED_PHONE}, действует до {until(row)}." in page
         assert not any(claim in page for claim in SENT_CLAIMS), page
-        assert (
-            f"The earlier code, sent by SMS to {MASKED_PHONE}, still works until {until(row)} UTC." in english
-        )
+        assert f"The earlier code, sent by SMS to {MASKED_PHONE}, still works until {until(row)}." in english
         done = await submit_code(browser, again.headers["location"], code)  # and it does work
     assert done.status_code == 303 and done.headers["location"] == "/account"
 
@@ -175,7 +175,7 @@ async def test_resend_that_went_out_says_a_new_code_was_sent(world: World) -> No
     old, new = codes(world)
     assert old.invalidated_at is not None and new.channel == "email"
     assert "Мы отправили новый код." in page
-    assert f"Код отправлен на почту m•••@example.test. Он действует до {until(new)} UTC." in page
+    assert f"Код отправлен на почту m•••@example.test. Он действует до {until(new)}." in page
     assert "не отправлен" not in page
 
 

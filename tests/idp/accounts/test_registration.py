@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.idp.accounts.conftest import REGISTRATION, World, csrf
+from tests.idp.accounts.conftest import REGISTRATION, World, csrf, registration_form
 
 
 async def test_api_registration_confirmation_and_levels(world: World) -> None:
@@ -101,12 +101,12 @@ async def test_registry_verdict_is_explained(world: World) -> None:
 async def test_page_registration_escapes_markup_and_lands_in_the_cabinet(world: World) -> None:
     async with world.client() as http:
         form = await http.get("/register")
-        assert 'autocomplete="new-password"' in form.text and 'autocomplete="bday"' in form.text
+        assert 'autocomplete="new-password"' in form.text and 'autocomplete="bday-day"' in form.text
         token = csrf(form.text)
         bad = await http.post(
             "/register",
             data={
-                **REGISTRATION,
+                **registration_form(),
                 "last_name": "<script>alert(1)</script>",
                 "snils": "1' OR '1'='1",
                 "csrf_token": token,
@@ -115,8 +115,8 @@ async def test_page_registration_escapes_markup_and_lands_in_the_cabinet(world: 
         assert bad.status_code == 422
         assert "<script>alert(1)</script>" not in bad.text and "&lt;script&gt;" in bad.text
         assert 'aria-invalid="true"' in bad.text
-        ok = await http.post("/register", data={**REGISTRATION, "csrf_token": token})
-        assert ok.status_code == 303 and ok.headers["location"] == "/account/contacts/phone"
+        ok = await http.post("/register", data={**registration_form(), "csrf_token": token})
+        assert ok.status_code == 303 and ok.headers["location"] == "/register/phone"
         cabinet = await http.get("/account")
         assert cabinet.status_code == 200
         assert "Сидоров" in cabinet.text and "Зарегистрирована" in cabinet.text
