@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
@@ -64,7 +63,6 @@ from shared.web.rendering import mount_design
 logger = logging.getLogger("idp")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-STATIC = Path(__file__).parent / "static"
 
 
 def identity_registry(settings: IdpSettings) -> IdentityRegistry:
@@ -187,8 +185,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         exact_routes=oauth2_api_hot_routes(),
     )
     app.include_router(oauth2_api_router)  # first: the hot paths match after the fewest routes
-    mount_design(app)  # /static/design, before the idp's own /static
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    mount_design(app)  # /static/design: the shared stylesheet
     app.include_router(policy_router(error_locale, LANG_COOKIE, secure=settings.secure_cookies))
     app.include_router(keys_router)
     app.include_router(oauth2_router)

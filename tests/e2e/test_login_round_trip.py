@@ -129,7 +129,7 @@ def test_the_login_page_cannot_be_framed(browser: Any, system: dict[str, str]) -
 def test_english_switch(browser: Any, system: dict[str, str]) -> None:
     page = browser.new_page(locale="ru-RU")  # a Russian browser, switching to English by hand
     page.goto(f"{system['idp']}/login")
-    page.get_by_role("link", name="English").click()
+    page.locator("header").get_by_role("link", name="English").click()  # the footer has one too
     assert page.locator("h1").inner_text() == "Sign in"
     assert page.locator("html").get_attribute("lang") == "en"
     page.close()

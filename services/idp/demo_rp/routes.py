@@ -30,7 +30,7 @@ SCOPE = "openid profile email phone snils offline_access"
 def _page(body: str, status: int = 200) -> HTMLResponse:
     doc = (
         '<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Демо-приложение</title>'
-        '<link rel="stylesheet" href="/static/site.css"></head><body><main>'
+        '<link rel="stylesheet" href="/static/design/design.css"></head><body><main class="page">'
         f"<h1>Демо-приложение</h1>{body}</main></body></html>"
     )
     return HTMLResponse(doc, status_code=status, headers={"Cache-Control": "no-store"})

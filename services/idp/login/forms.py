@@ -12,10 +12,9 @@ from fastapi.responses import Response
 
 from idp.dependencies import CSRF_COOKIE
 from idp.login import interactions
-from idp.login.i18n import pick_locale, text
-from idp.login.pages import LANG_COOKIE, redirect, render
+from idp.login.i18n import text
+from idp.login.pages import LANG_COOKIE, person_locale, redirect, render
 from idp.settings import IdpSettings
-from shared.web.texts import preferred_language
 
 __all__ = ["LANG_COOKIE", "PageKit", "safe_next"]
 
@@ -24,14 +23,7 @@ class PageKit:
     def __init__(self, request: Request, settings: IdpSettings, hinted_locale: str | None = None) -> None:
         self.request = request
         self.settings = settings
-        # issue 10 item 5: the choice on this page, the relying party's ui_locales for its
-        # interaction, the remembered choice, the browser's languages, Russian
-        self.locale = pick_locale(
-            request.query_params.get("lang"),
-            hinted_locale,
-            request.cookies.get(LANG_COOKIE),
-            preferred_language(request.headers.get("accept-language")),
-        )
+        self.locale = person_locale(request, hinted_locale)
         self.csrf_cookie = request.cookies.get(CSRF_COOKIE) or interactions.new_csrf_cookie()
         self.csrf_token = interactions.csrf_token(settings.cookie_key.get_secret_value(), self.csrf_cookie)
 

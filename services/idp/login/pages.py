@@ -27,6 +27,7 @@ __all__ = [
     "build_renderer",
     "error_locale",
     "error_pages",
+    "person_locale",
     "redirect",
     "render",
 ]
@@ -44,12 +45,20 @@ def build_renderer(settings: IdpSettings) -> PageRenderer:
     return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES)
 
 
-def error_locale(connection: HTTPConnection) -> str:
+def person_locale(connection: HTTPConnection, hinted: str | None = None) -> str:
+    """Issue 10 item 5: the choice on this page (``?lang=``), the relying party's ``ui_locales``
+    for the pages of its interaction (``hinted``), the remembered choice, the browser's
+    ``Accept-Language``, Russian."""
     return texts.negotiate(
         connection.query_params.get("lang"),
+        hinted,
         connection.cookies.get(LANG_COOKIE),
         accept_language=connection.headers.get("accept-language"),
     )
+
+
+def error_locale(connection: HTTPConnection) -> str:
+    return person_locale(connection)
 
 
 def error_pages(renderer: PageRenderer) -> ErrorPages:

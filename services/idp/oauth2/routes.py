@@ -22,9 +22,9 @@ from idp.dependencies import (
     SettingsDep,
 )
 from idp.login import interactions
-from idp.login.i18n import pick_locale, text
+from idp.login.i18n import text
 from idp.login.models import Interaction
-from idp.login.pages import redirect, render
+from idp.login.pages import person_locale, redirect, render
 from idp.oauth2 import logout
 from idp.oauth2 import openapi as docs
 from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
@@ -42,7 +42,7 @@ def _respond(
     status: int,
     interaction: Interaction | None = None,
 ) -> Response:
-    locale = pick_locale(outcome.locale)
+    locale = person_locale(request, outcome.locale)
     if outcome.kind == "redirect":
         if interaction is not None:
             interactions.finish_interaction(session, interaction)
@@ -120,7 +120,7 @@ def resume(
 ) -> Response:
     interaction = interactions.find_interaction(session, i)
     if interaction is None:
-        locale = pick_locale(payload_locale(payload))
+        locale = person_locale(request, payload_locale(payload))
         return render(
             request,
             "message.html",
@@ -167,7 +167,7 @@ def end_session(
     backchannel: BackchannelDep,
 ) -> Response:
     params = dict(reversed(payload.form if request.method == "POST" else payload.query))
-    locale = pick_locale(params.get("lang"), ui_locale(params))
+    locale = person_locale(request, params.get("lang") or ui_locale(params))
     current = browser.session
     subject = None
     if current is not None:
