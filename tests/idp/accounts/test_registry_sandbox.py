@@ -23,7 +23,7 @@ from idp.accounts.registry import (
 from idp.login.i18n import text
 from idp.main import identity_registry
 from idp.settings import IdpSettings
-from tests.idp.accounts.conftest import World, csrf
+from tests.idp.accounts.conftest import World, csrf, registration_form
 
 #: a person the demo registry has never heard of; SNILS 123-456-789 64 has a valid checksum
 NEWCOMER = {
@@ -48,7 +48,8 @@ PHONE = "+79161234567"
 async def register_and_confirm(world: World, http: httpx.AsyncClient, **changes: str) -> str:
     """Register through the page, confirm the phone with the SMS code; the cabinet page after."""
     form = await http.get("/register")
-    done = await http.post("/register", data={**NEWCOMER, **changes, "csrf_token": csrf(form.text)})
+    fields = registration_form(**{**NEWCOMER, **changes})
+    done = await http.post("/register", data={**fields, "csrf_token": csrf(form.text)})
     assert done.status_code == 303, done.text
     code = await world.sms_code(PHONE)
     page = await http.get("/account/contacts/phone")
