@@ -1,0 +1,1 @@
+"""Certificates and trust: X.509 parsing with Russian attributes, the trust store, bound certificates."""
