@@ -9,6 +9,7 @@ from idp.consents.models import Consent
 from idp.database import Base
 from idp.keys.models import SigningKey
 from idp.login.models import Interaction
+from idp.pki.models import BoundCertificate, CachedCrl, TrustedCa
 from idp.second_factor.models import OneTimeCode, PendingLogin, RecoveryCode, TotpCredential, TrustedDevice
 from idp.sessions.models import BackchannelLogout, SessionClient, UserSession
 from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken, UsedClientAssertion
@@ -17,6 +18,8 @@ __all__ = [
     "Account",
     "AuthorizationCode",
     "BackchannelLogout",
+    "BoundCertificate",
+    "CachedCrl",
     "Base",
     "Client",
     "Consent",
@@ -31,6 +34,7 @@ __all__ = [
     "SessionClient",
     "SigningKey",
     "TotpCredential",
+    "TrustedCa",
     "TrustedDevice",
     "UsedClientAssertion",
     "UserSession",
