@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.admin_routes import router as accounts_admin_router
+from idp.pki.admin_routes import router as pki_admin_router
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
 from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
@@ -201,6 +202,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(accounts_router)
     app.include_router(accounts_admin_router)
     app.include_router(clients_router)
+    app.include_router(pki_admin_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app

@@ -355,3 +355,15 @@ def validate_certificate(
         stale_crl=stale,
         notes=tuple(notes),
     )
+
+
+def revoked_in_cached_crls(session: Session, der: bytes) -> bool:
+    """Whether a CRL already held for the certificate's issuer lists it (no fetching: for listing
+    bound certificates, not for accepting one)."""
+    cert = parse_der(der)
+    serial = cert.serial_number
+    for row in repository.crls_of(session, name_key(cert.issuer)):
+        revoked = load_crl(row.der)["tbs_cert_list"]["revoked_certificates"]
+        if any(entry["user_certificate"].native == serial for entry in revoked):
+            return True
+    return False
