@@ -90,8 +90,8 @@ class CertificateInfo:
 
 
 def _check_size(data: bytes, limit: int, what: str, error: type[Exception]) -> None:
-    if not data:
-        raise error(f"The {what} is empty.")
+    if not data.strip():
+        raise (CrlFormatError if what == "CRL" else CertificateFormatError)(f"The {what} is empty.")
     if len(data) > limit:
         raise error(f"The {what} is {len(data)} bytes; at most {limit} are accepted.")
 
@@ -108,7 +108,7 @@ def _refuse_pfx(der: bytes) -> None:
     try:
         pfx = pkcs12.Pfx.load(der, strict=True)
         pfx["auth_safe"]["content_type"].native  # noqa: B018 (parses far enough to tell)
-        is_pfx = int(pfx["version"].native) == 3
+        is_pfx = pfx["version"].native in (3, "v3")
     except (ValueError, TypeError, KeyError):
         return
     if is_pfx:
