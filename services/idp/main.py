@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.admin_routes import router as accounts_admin_router
-from idp.pki.admin_routes import router as pki_admin_router
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
 from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
@@ -45,6 +44,7 @@ from idp.oauth2.api_routes import router as oauth2_api_router
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
+from idp.pki.admin_routes import router as pki_admin_router
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy

@@ -109,9 +109,13 @@ def bind_certificate(
     )
     repository.add(session, row)
     audit.record_event(
-        session, event_type="certificate_bound", result="success", actor=actor, account_id=account.id,
+        session,
+        event_type="certificate_bound",
+        result="success",
+        actor=actor,
+        account_id=account.id,
         details={"bound_certificate_id": row.id, "thumbprint": info.thumbprint, "kind": verdict.kind},
-    )  # fmt: skip
+    )
     return row
 
 
@@ -122,9 +126,13 @@ def unbind_certificate(session: Session, account_id: int, bound_id: int, *, acto
     thumbprint = row.thumbprint
     repository.remove(session, row)
     audit.record_event(
-        session, event_type="certificate_unbound", result="success", actor=actor, account_id=account_id,
+        session,
+        event_type="certificate_unbound",
+        result="success",
+        actor=actor,
+        account_id=account_id,
         details={"bound_certificate_id": bound_id, "thumbprint": thumbprint},
-    )  # fmt: skip
+    )
 
 
 def list_certificates(session: Session, account_id: int, *, now: dt.datetime) -> list[BoundView]:
@@ -134,8 +142,17 @@ def list_certificates(session: Session, account_id: int, *, now: dt.datetime) ->
         status, days, label = certificate_status(row.not_after, revoked, now)
         snap = row.subject_snapshot
         views.append(
-            BoundView(row.id, row.thumbprint, row.kind, str(snap.get("subject", "")), str(snap.get("issuer", "")),
-                      row.not_after, status, days, label)  # fmt: skip
+            BoundView(
+                row.id,
+                row.thumbprint,
+                row.kind,
+                str(snap.get("subject", "")),
+                str(snap.get("issuer", "")),
+                row.not_after,
+                status,
+                days,
+                label,
+            )
         )
     return views
 

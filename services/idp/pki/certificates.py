@@ -15,9 +15,10 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from asn1crypto import crl as asn1_crl
 from asn1crypto import core, pem, pkcs12, x509
+from asn1crypto import crl as asn1_crl
 
 from idp.pki.errors import (
     CertificateFormatError,
@@ -153,13 +154,16 @@ def _to_der(data: bytes, pem_type: str, what: str, error: type[Exception]) -> by
 
 
 class _AnyAlgorithm(core.Sequence):
-    _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("algorithm", core.ObjectIdentifier),
+        ("parameters", core.Any, {"optional": True}),
+    ]
 
 
 class _RawPublicKeyInfo(core.Sequence):
     """SubjectPublicKeyInfo read without interpreting the key (asn1crypto knows no GOST keys)."""
 
-    _fields = [("algorithm", _AnyAlgorithm), ("public_key", core.BitString)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [("algorithm", _AnyAlgorithm), ("public_key", core.BitString)]
 
 
 def public_key_algorithm(cert: x509.Certificate) -> str:

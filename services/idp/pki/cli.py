@@ -1,13 +1,13 @@
 """``python -m idp pki …``: the trust store, the demo PKI and challenge signing.
 
-    pki cas list | pki cas add FILE [--accredited] | pki cas remove ID
-    pki crl upload FILE
-    pki check FILE                       validate a certificate now, print the verdict
-    pki demo init [--dir var/pki]        demo CAs (+ GOST when the engine is installed), trusted,
-                                         with CRLs, and .pfx files for the demo accounts
-    pki demo issue --ca NAME --cn CN [--snils D] [--alg rsa|ecdsa|gost] [--days N] [--pin PIN]
-    pki demo revoke --ca NAME --serial N  (publishes and uploads the new CRL)
-    pki sign-challenge --pfx FILE --pin PIN --challenge TEXT [--attached] [--out FILE]
+pki cas list | pki cas add FILE [--accredited] | pki cas remove ID
+pki crl upload FILE
+pki check FILE                       validate a certificate now, print the verdict
+pki demo init [--dir var/pki]        demo CAs (+ GOST when the engine is installed), trusted,
+                                     with CRLs, and .pfx files for the demo accounts
+pki demo issue --ca NAME --cn CN [--snils D] [--alg rsa|ecdsa|gost] [--days N] [--pin PIN]
+pki demo revoke --ca NAME --serial N  (publishes and uploads the new CRL)
+pki sign-challenge --pfx FILE --pin PIN --challenge TEXT [--attached] [--out FILE]
 """
 
 from __future__ import annotations
@@ -46,8 +46,13 @@ def policy(settings: IdpSettings) -> trust.CrlPolicy:
 
 
 def _ca_out(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "subject": row.subject, "accredited": row.accredited, "thumbprint": row.thumbprint,
-            "not_after": row.not_after.isoformat()}  # fmt: skip
+    return {
+        "id": row.id,
+        "subject": row.subject,
+        "accredited": row.accredited,
+        "thumbprint": row.thumbprint,
+        "not_after": row.not_after.isoformat(),
+    }
 
 
 def _fail(message: str) -> None:
@@ -69,7 +74,9 @@ def _pki(settings: ServiceSettings, args: argparse.Namespace) -> Any:
 def _dispatch(settings: IdpSettings, args: argparse.Namespace) -> Any:
     action = args.pki_action
     if action == "sign-challenge":
-        signature = demo.sign_challenge(Path(args.pfx), args.pin, args.challenge.encode(), attached=args.attached)
+        signature = demo.sign_challenge(
+            Path(args.pfx), args.pin, args.challenge.encode(), attached=args.attached
+        )
         if args.out:
             Path(args.out).write_bytes(signature)
             return {"written": args.out, "bytes": len(signature)}
@@ -100,8 +107,13 @@ def _with_session(settings: IdpSettings, session: Session, args: argparse.Namesp
             )
         finally:
             fetcher.close()
-        return {"reason": verdict.reason, "detail": verdict.detail, "kind": verdict.kind,
-                "stale_crl": verdict.stale_crl, "notes": list(verdict.notes)}  # fmt: skip
+        return {
+            "reason": verdict.reason,
+            "detail": verdict.detail,
+            "kind": verdict.kind,
+            "stale_crl": verdict.stale_crl,
+            "notes": list(verdict.notes),
+        }
     return _demo(session, args)
 
 
@@ -123,8 +135,13 @@ def _demo(session: Session, args: argparse.Namespace) -> Any:
         return {"revoked": args.serial, "crl": str(ca.crl_path)}
     subject = demo.Subject(common_name=args.cn, snils=args.snils)
     name = args.name or f"cert-{secrets.token_hex(4)}"
-    issued = ca.issue(name, subject, algorithm=args.alg, not_before=now - dt.timedelta(minutes=5),
-                      not_after=now + dt.timedelta(days=args.days))  # fmt: skip
+    issued = ca.issue(
+        name,
+        subject,
+        algorithm=args.alg,
+        not_before=now - dt.timedelta(minutes=5),
+        not_after=now + dt.timedelta(days=args.days),
+    )
     pin = args.pin or f"{secrets.randbelow(10**8):08d}"
     pfx = demo.write_pfx(issued, ca, ca.dir / "certs" / f"{name}.pfx", pin)
     return {"certificate": str(issued.cert_pem), "pfx": str(pfx), "pin": pin, "serial": issued.serial}
@@ -139,8 +156,14 @@ def init_demo(session: Session, root: Path, now: dt.datetime) -> dict[str, Any]:
         algorithms["gost"] = "gost"
     cas: dict[str, demo.DemoCa] = {}
     for key, algorithm in algorithms.items():
-        ca = demo.create_ca(root / key, CA_NAMES[key], accredited=key != "unaccredited", algorithm=algorithm,
-                            not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=3650))  # fmt: skip
+        ca = demo.create_ca(
+            root / key,
+            CA_NAMES[key],
+            accredited=key != "unaccredited",
+            algorithm=algorithm,
+            not_before=now - dt.timedelta(days=1),
+            not_after=now + dt.timedelta(days=3650),
+        )
         existing = [row for row in trust.list_trusted_cas(session) if row.subject == _subject(ca)]
         for row in existing:  # a re-run replaces the previous demo CA of that name
             trust.remove_trusted_ca(session, row.id, actor="system")
@@ -153,20 +176,40 @@ def init_demo(session: Session, root: Path, now: dt.datetime) -> dict[str, Any]:
         if not account.snils:
             continue
         snils = "".join(ch for ch in account.snils if ch.isdigit())
-        subject = demo.Subject(common_name=f"{account.last_name} {account.first_name}", surname=account.last_name,
-                               given_name=account.first_name, snils=snils)  # fmt: skip
+        subject = demo.Subject(
+            common_name=f"{account.last_name} {account.first_name}",
+            surname=account.last_name,
+            given_name=account.first_name,
+            snils=snils,
+        )
         variants: list[tuple[str, demo.Algorithm]] = [("accredited", "rsa"), ("unaccredited", "ecdsa")]
         if "gost" in cas and index == 0:
             variants.append(("gost", "gost"))
         for ca_key, algorithm in variants:
             name = f"account{index + 1}-{algorithm}"
-            issued = cas[ca_key].issue(name, subject, algorithm=algorithm, not_before=now - dt.timedelta(minutes=5),
-                                       not_after=now + dt.timedelta(days=365))  # fmt: skip
+            issued = cas[ca_key].issue(
+                name,
+                subject,
+                algorithm=algorithm,
+                not_before=now - dt.timedelta(minutes=5),
+                not_after=now + dt.timedelta(days=365),
+            )
             pfx = demo.write_pfx(issued, cas[ca_key], cas[ca_key].dir / "certs" / f"{name}.pfx", pin)
-            people.append({"account": account.email or account.phone, "ca": ca_key, "algorithm": algorithm,
-                           "pfx": str(pfx), "pin": pin, "certificate": str(issued.cert_pem)})  # fmt: skip
-    summary = {"cas": {k: str(v.cert_pem) for k, v in cas.items()}, "certificates": people,
-               "gost": "gost" in cas}  # fmt: skip
+            people.append(
+                {
+                    "account": account.email or account.phone,
+                    "ca": ca_key,
+                    "algorithm": algorithm,
+                    "pfx": str(pfx),
+                    "pin": pin,
+                    "certificate": str(issued.cert_pem),
+                }
+            )
+    summary = {
+        "cas": {k: str(v.cert_pem) for k, v in cas.items()},
+        "certificates": people,
+        "gost": "gost" in cas,
+    }
     (root / "demo.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     return summary
 
@@ -180,7 +223,9 @@ def _subject(ca: demo.DemoCa) -> str:
 def register(sub: Any) -> dict[str, Any]:
     pki = sub.add_parser("pki", help="trust store, demo PKI, challenge signing")
     actions = pki.add_subparsers(dest="pki_action", required=True)
-    cas = actions.add_parser("cas", help="trusted CA certificates").add_subparsers(dest="cas_action", required=True)
+    cas = actions.add_parser("cas", help="trusted CA certificates").add_subparsers(
+        dest="cas_action", required=True
+    )
     cas.add_parser("list", help="list trusted CAs")
     add = cas.add_parser("add", help="trust a CA certificate (PEM, DER or base64 file)")
     add.add_argument("file")
@@ -212,6 +257,3 @@ def register(sub: Any) -> dict[str, Any]:
     sign.add_argument("--attached", action="store_true", help="include the challenge (default: detached)")
     sign.add_argument("--out", help="write DER here instead of printing base64")
     return {"pki": _pki}
-
-
-

@@ -258,7 +258,7 @@ class DemoCa:
                     x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
                 )
             key = _load_key(self.key_pem)
-            crl = builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
+            crl = builder.sign(key, hashes.SHA256())
             der = crl.public_bytes(serialization.Encoding.DER)
         self.crl_path.write_bytes(der)
         return der
@@ -312,7 +312,9 @@ def create_ca(
     return DemoCa(directory)
 
 
-def cross_sign(signer: DemoCa, subject_ca: DemoCa, *, not_before: dt.datetime, not_after: dt.datetime) -> Path:
+def cross_sign(
+    signer: DemoCa, subject_ca: DemoCa, *, not_before: dt.datetime, not_after: dt.datetime
+) -> Path:
     """A CA certificate for ``subject_ca``'s key and name, issued by ``signer`` (RSA/ECDSA only):
     two CAs cross-signing each other make a chain loop."""
     subject_cert = subject_ca.certificate()
@@ -339,18 +341,31 @@ def write_pfx(issued: Issued, ca: DemoCa, path: Path, pin: str) -> Path:
     if ca.algorithm == "gost":
         _run(
             [
-                "pkcs12", "-export", "-engine", "gost", "-inkey", str(issued.key_pem), "-in",
-                str(issued.cert_pem), "-certfile", str(ca.cert_pem), "-out", str(path),
-                "-passout", "env:DEMO_PFX_PIN", "-name", issued.name,
+                "pkcs12",
+                "-export",
+                "-engine",
+                "gost",
+                "-inkey",
+                str(issued.key_pem),
+                "-in",
+                str(issued.cert_pem),
+                "-certfile",
+                str(ca.cert_pem),
+                "-out",
+                str(path),
+                "-passout",
+                "env:DEMO_PFX_PIN",
+                "-name",
+                issued.name,
             ],
             env={**os.environ, "DEMO_PFX_PIN": pin},
-        )  # fmt: skip
+        )
         return path
     key = _load_key(issued.key_pem)
     cert = x509.load_pem_x509_certificate(issued.cert_pem.read_bytes())
     data = pkcs12.serialize_key_and_certificates(
         issued.name.encode(),
-        key,  # type: ignore[arg-type]
+        key,
         cert,
         [ca.certificate()],
         serialization.BestAvailableEncryption(pin.encode()),
@@ -368,18 +383,55 @@ def sign_challenge(pfx: Path, pin: str, challenge: bytes, *, attached: bool = Fa
         work = Path(tmp)
         key, cert, data = work / "key.pem", work / "cert.pem", work / "challenge"
         try:
-            _run(["pkcs12", "-in", str(pfx), "-passin", "env:DEMO_PFX_PIN", "-clcerts", "-nokeys",
-                  "-out", str(cert)], env=env)  # fmt: skip
+            _run(
+                [
+                    "pkcs12",
+                    "-in",
+                    str(pfx),
+                    "-passin",
+                    "env:DEMO_PFX_PIN",
+                    "-clcerts",
+                    "-nokeys",
+                    "-out",
+                    str(cert),
+                ],
+                env=env,
+            )
         except DemoPkiError as exc:
             if "mac verify" in str(exc).lower() or "invalid password" in str(exc).lower():
                 raise DemoPkiError("wrong PIN for the .pfx file") from None
             raise
         engine = ["-engine", "gost"] if load_certificate(cert.read_bytes()).is_gost else []
-        _run(["pkcs12", *engine, "-in", str(pfx), "-passin", "env:DEMO_PFX_PIN", "-nocerts", "-nodes",
-              "-out", str(key)], env=env)  # fmt: skip
+        _run(
+            [
+                "pkcs12",
+                *engine,
+                "-in",
+                str(pfx),
+                "-passin",
+                "env:DEMO_PFX_PIN",
+                "-nocerts",
+                "-nodes",
+                "-out",
+                str(key),
+            ],
+            env=env,
+        )
         data.write_bytes(challenge)
-        args = ["cms", "-sign", *engine, "-binary", "-outform", "DER", "-in", str(data), "-signer", str(cert),
-                "-inkey", str(key)]  # fmt: skip
+        args = [
+            "cms",
+            "-sign",
+            *engine,
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            str(data),
+            "-signer",
+            str(cert),
+            "-inkey",
+            str(key),
+        ]
         if attached:
             args.append("-nodetach")
         return _run(args)
@@ -438,14 +490,14 @@ def _build(
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(**usage, encipher_only=False, decipher_only=False),  # type: ignore[arg-type]
+            x509.KeyUsage(**usage, encipher_only=False, decipher_only=False),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
     if issuer is not None:
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
             critical=False,
         )
     if crl_url:
@@ -466,8 +518,19 @@ def _days(not_before: dt.datetime, not_after: dt.datetime) -> tuple[str, str]:
 
 
 def _gost_key(path: Path) -> None:
-    _run(["genpkey", "-engine", "gost", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A",
-          "-out", str(path)])  # fmt: skip
+    _run(
+        [
+            "genpkey",
+            "-engine",
+            "gost",
+            "-algorithm",
+            "gost2012_256",
+            "-pkeyopt",
+            "paramset:A",
+            "-out",
+            str(path),
+        ]
+    )
     os.chmod(path, 0o600)
 
 
@@ -488,8 +551,22 @@ def _gost_root(directory: Path, subject: Subject, not_before: dt.datetime, not_a
     key = directory / "ca.key"
     _gost_key(key)
     csr, ext = directory / "ca.csr", directory / "ca.ext"
-    _run(["req", "-engine", "gost", "-new", "-key", str(key), "-md_gost12_256", "-utf8", "-subj",
-          subject.openssl_subj(), "-out", str(csr)])  # fmt: skip
+    _run(
+        [
+            "req",
+            "-engine",
+            "gost",
+            "-new",
+            "-key",
+            str(key),
+            "-md_gost12_256",
+            "-utf8",
+            "-subj",
+            subject.openssl_subj(),
+            "-out",
+            str(csr),
+        ]
+    )
     ext.write_text(_extensions(("key_cert_sign", "crl_sign", "digital_signature"), True, None, root=True))
     _x509_sign(csr, ext, directory / "ca.pem", ["-signkey", str(key)], 1, not_before, not_after)
     csr.unlink()
@@ -508,8 +585,26 @@ def _x509_sign(
     start, end = _days(not_before, not_after)
     # openssl 3.0's x509 has no -not_before/-not_after; `openssl ca` does, with a throwaway database
     del start, end
-    _run(["x509", "-engine", "gost", "-req", "-in", str(csr), *signer, "-md_gost12_256", "-set_serial",
-          str(serial), "-extfile", str(ext), "-days", "1", "-out", str(out)])  # fmt: skip
+    _run(
+        [
+            "x509",
+            "-engine",
+            "gost",
+            "-req",
+            "-in",
+            str(csr),
+            *signer,
+            "-md_gost12_256",
+            "-set_serial",
+            str(serial),
+            "-extfile",
+            str(ext),
+            "-days",
+            "1",
+            "-out",
+            str(out),
+        ]
+    )
     _retime(out, signer, not_before, not_after)
 
 
@@ -547,7 +642,15 @@ def _pem(der: bytes, kind: str) -> bytes:
 
     body = base64.encodebytes(der).replace(b"\n", b"")
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return b"-----BEGIN " + kind.encode() + b"-----\n" + b"\n".join(lines) + b"\n-----END " + kind.encode() + b"-----\n"
+    return (
+        b"-----BEGIN "
+        + kind.encode()
+        + b"-----\n"
+        + b"\n".join(lines)
+        + b"\n-----END "
+        + kind.encode()
+        + b"-----\n"
+    )
 
 
 def _gost_issue(
@@ -564,8 +667,22 @@ def _gost_issue(
 ) -> None:
     _gost_key(key_path)
     csr, ext = key_path.with_suffix(".csr"), key_path.with_suffix(".ext")
-    _run(["req", "-engine", "gost", "-new", "-key", str(key_path), "-md_gost12_256", "-utf8", "-subj",
-          subject.openssl_subj(), "-out", str(csr)])  # fmt: skip
+    _run(
+        [
+            "req",
+            "-engine",
+            "gost",
+            "-new",
+            "-key",
+            str(key_path),
+            "-md_gost12_256",
+            "-utf8",
+            "-subj",
+            subject.openssl_subj(),
+            "-out",
+            str(csr),
+        ]
+    )
     ext.write_text(_extensions(key_usage, is_ca, crl_url, root=False))
     signer = ["-CA", str(ca.cert_pem), "-CAkey", str(ca.key_pem)]
     _x509_sign(csr, ext, cert_path, signer, serial, not_before, not_after)

@@ -61,7 +61,9 @@ def bound_by_thumbprint(session: Session, thumbprint: str) -> BoundCertificate |
 
 def bound_of_account(session: Session, account_id: int) -> Sequence[BoundCertificate]:
     return session.scalars(
-        select(BoundCertificate).where(BoundCertificate.account_id == account_id).order_by(BoundCertificate.id)
+        select(BoundCertificate)
+        .where(BoundCertificate.account_id == account_id)
+        .order_by(BoundCertificate.id)
     ).all()
 
 

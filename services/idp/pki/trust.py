@@ -127,8 +127,12 @@ def add_trusted_ca(session: Session, data: bytes, *, accredited: bool, actor: Ad
         not_after=info.not_after,
     )
     repository.add(session, row)
-    _audit(session, actor, "trusted_ca_added", {"trusted_ca_id": row.id, "thumbprint": info.thumbprint,
-                                                "accredited": accredited})  # fmt: skip
+    _audit(
+        session,
+        actor,
+        "trusted_ca_added",
+        {"trusted_ca_id": row.id, "thumbprint": info.thumbprint, "accredited": accredited},
+    )
     return row
 
 
@@ -152,7 +156,9 @@ def upload_crl(session: Session, data: bytes, *, now: dt.datetime, actor: AdminC
     _check_crl_signature(crl, cas)
     this_update, next_update = crl_times(crl)
     row = _store_crl(session, issuer_key, UPLOAD, crl.dump(), this_update, next_update, now)
-    _audit(session, actor, "crl_uploaded", {"crl_id": row.id, "issuer_thumbprints": [c.thumbprint for c in cas]})
+    _audit(
+        session, actor, "crl_uploaded", {"crl_id": row.id, "issuer_thumbprints": [c.thumbprint for c in cas]}
+    )
     return row
 
 
@@ -190,8 +196,14 @@ def _store_crl(
 ) -> CachedCrl:
     row = repository.crl(session, issuer_key, source)
     if row is None:
-        row = CachedCrl(issuer_key=issuer_key, source=source[:1000], der=der, this_update=this_update,
-                        next_update=next_update, fetched_at=now)  # fmt: skip
+        row = CachedCrl(
+            issuer_key=issuer_key,
+            source=source[:1000],
+            der=der,
+            this_update=this_update,
+            next_update=next_update,
+            fetched_at=now,
+        )
         repository.add(session, row)
     elif this_update >= row.this_update:  # never replace a CRL with an older one
         row.der, row.this_update, row.next_update, row.fetched_at = der, this_update, next_update, now
@@ -204,14 +216,19 @@ def _audit(session: Session, actor: AdminCaller | str, action: str, details: dic
         audit.record_admin_action(session, actor, action, details=details)
     else:
         audit.record_event(
-            session, event_type="admin_action", result="success", actor=actor,
+            session,
+            event_type="admin_action",
+            result="success",
+            actor=actor,
             details={"action": action, **details},
-        )  # fmt: skip
+        )
 
 
 # -- revocation data -------------------------------------------------------------------------------
 def _fresh_until(row: CachedCrl, policy: CrlPolicy) -> dt.datetime:
-    bound = row.fetched_at + policy.max_age if row.source != UPLOAD else row.this_update + dt.timedelta(days=3650)
+    bound = (
+        row.fetched_at + policy.max_age if row.source != UPLOAD else row.this_update + dt.timedelta(days=3650)
+    )
     return min(bound, row.next_update) if row.next_update else bound
 
 
@@ -288,7 +305,9 @@ def _reason_for(exc: Exception) -> tuple[Reason, str]:
         return "crl_unavailable", "The revocation status cannot be checked: no fresh CRL or OCSP answer."
     if isinstance(exc, pv_errors.PathBuildingError):
         return "untrusted_issuer", "The certificate does not chain to a trusted CA."
-    if isinstance(exc, pv_errors.InvalidCertificateError) and not isinstance(exc, pv_errors.PathValidationError):
+    if isinstance(exc, pv_errors.InvalidCertificateError) and not isinstance(
+        exc, pv_errors.PathValidationError
+    ):
         return "bad_key_usage", "The certificate's key usage does not allow digital signatures."
     return "chain_invalid", "The certificate chain is invalid (a signature or constraint check failed)."
 
@@ -343,8 +362,14 @@ def validate_certificate(
     except (pv_errors.ValidationError, pv_errors.PathError) as exc:
         reason, detail = _reason_for(exc)
         return Verdict(reason, detail, info, notes=tuple(notes))
-    anchor = path.trust_anchor.authority.certificate if hasattr(path.trust_anchor.authority, "certificate") else None
-    ca_id = next((cid for cid, cert in roots.items() if anchor is not None and cert.dump() == anchor.dump()), None)
+    anchor = (
+        path.trust_anchor.authority.certificate
+        if hasattr(path.trust_anchor.authority, "certificate")
+        else None
+    )
+    ca_id = next(
+        (cid for cid, cert in roots.items() if anchor is not None and cert.dump() == anchor.dump()), None
+    )
     accredited = next((row.accredited for row in cas if row.id == ca_id), False)
     return Verdict(
         "ok",

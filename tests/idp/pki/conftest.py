@@ -58,7 +58,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     p.certs["other_snils"] = acc.issue(
         "other_snils", demo.Subject(common_name="Петрова Анна", snils="12345678964"), **valid
     )
-    p.certs["no_snils"] = unacc.issue("no_snils", demo.Subject(common_name="Без СНИЛС"), algorithm="ecdsa", **valid)
+    p.certs["no_snils"] = unacc.issue(
+        "no_snils", demo.Subject(common_name="Без СНИЛС"), algorithm="ecdsa", **valid
+    )
     p.certs["expiring"] = acc.issue("expiring", SUBJECT, not_before=T0 - DAY, not_after=T0 + 10 * DAY)
     acc.revoke(p.certs["revoked"].serial, T0 - 2 * DAY)
     for ca in (acc, unacc, stranger):

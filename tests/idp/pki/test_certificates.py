@@ -19,12 +19,21 @@ def test_pem_der_and_base64_are_the_same_certificate(pki: Pki) -> None:
     pem = pki.pem("good")
     der = load_certificate(pem).der
     b64 = base64.b64encode(der)
-    assert load_certificate(der).thumbprint == load_certificate(pem).thumbprint == load_certificate(b64).thumbprint
+    assert (
+        load_certificate(der).thumbprint
+        == load_certificate(pem).thumbprint
+        == load_certificate(b64).thumbprint
+    )
 
 
 def test_subject_and_russian_attributes_are_read(pki: Pki) -> None:
     info = load_certificate(pki.pem("good"))
-    assert (info.common_name, info.surname, info.given_name, info.snils) == ("Иванов Иван", "Иванов", "Иван", SNILS)
+    assert (info.common_name, info.surname, info.given_name, info.snils) == (
+        "Иванов Иван",
+        "Иванов",
+        "Иван",
+        SNILS,
+    )
     assert "digital_signature" in info.key_usage and not info.is_ca
     ca = load_certificate(pki.accredited.cert_pem.read_bytes())
     assert (ca.inn, ca.ogrn, ca.is_ca) == ("7700000000", "1027700000000", True)
@@ -46,17 +55,25 @@ def test_pem_with_a_private_key_is_refused(pki: Pki) -> None:
 
 def test_pfx_is_refused_as_holding_a_private_key() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    pfx = pkcs12.serialize_key_and_certificates(b"x", key, None, None, serialization.BestAvailableEncryption(b"1"))
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"x", key, None, None, serialization.BestAvailableEncryption(b"1")
+    )
     with pytest.raises(PrivateKeyRefusedError, match="PKCS#12"):
         load_certificate(pfx)
 
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"hello", b"\x30\x82\x01", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-     b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", b"!!!"],
+    [
+        b"",
+        b"hello",
+        b"\x30\x82\x01",
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        b"!!!",
+    ],
     ids=["empty", "text", "truncated_der", "bad_pem_body", "pem_of_a_key", "not_base64"],
-)  # fmt: skip
+)
 def test_unreadable_input_is_a_format_error(data: bytes) -> None:
     with pytest.raises(CertificateFormatError):
         load_certificate(data)

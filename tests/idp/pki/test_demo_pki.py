@@ -18,8 +18,22 @@ def _openssl_verify(signature: bytes, ca: Path, tmp: Path, *, detached: bool, go
     sig, content = tmp / "sig.der", tmp / "content"
     sig.write_bytes(signature)
     content.write_bytes(CHALLENGE)
-    args = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(sig), "-CAfile", str(ca),
-            "-purpose", "any", "-attime", str(int(T0.timestamp()))]  # fmt: skip
+    args = [
+        "openssl",
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        str(sig),
+        "-CAfile",
+        str(ca),
+        "-purpose",
+        "any",
+        "-attime",
+        str(int(T0.timestamp())),
+    ]
     if gost:
         args[2:2] = ["-engine", "gost"]
     if detached:

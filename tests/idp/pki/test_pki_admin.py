@@ -20,7 +20,9 @@ async def admin_headers(provider: Provider) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def test_add_list_upload_crl_remove(provider: Provider, admin_headers: dict[str, str], pki: Pki) -> None:
+async def test_add_list_upload_crl_remove(
+    provider: Provider, admin_headers: dict[str, str], pki: Pki
+) -> None:
     body = pki.accredited.cert_pem.read_bytes()
     added = await provider.http.post("/admin/pki/cas?accredited=true", content=body, headers=admin_headers)
     assert added.status_code == 201, added.text
@@ -30,7 +32,9 @@ async def test_add_list_upload_crl_remove(provider: Provider, admin_headers: dic
     assert again.status_code == 409 and again.json()["code"] == "trusted_ca_exists"
     listed = await provider.http.get("/admin/pki/cas", headers=admin_headers)
     assert [c["id"] for c in listed.json()] == [ca["id"]]
-    crl = await provider.http.post("/admin/pki/crls", content=pki.accredited.crl_path.read_bytes(), headers=admin_headers)
+    crl = await provider.http.post(
+        "/admin/pki/crls", content=pki.accredited.crl_path.read_bytes(), headers=admin_headers
+    )
     assert crl.status_code == 201, crl.text
     removed = await provider.http.delete(f"/admin/pki/cas/{ca['id']}", headers=admin_headers)
     assert removed.status_code == 204
@@ -65,7 +69,9 @@ async def test_bad_ids_are_422_not_500(provider: Provider, admin_headers: dict[s
     assert response.status_code == 422
 
 
-async def test_bodies_that_are_not_ca_certificates(provider: Provider, admin_headers: dict[str, str], pki: Pki) -> None:
+async def test_bodies_that_are_not_ca_certificates(
+    provider: Provider, admin_headers: dict[str, str], pki: Pki
+) -> None:
     key_pem = pki.accredited.cert_pem.read_bytes() + pki.accredited.key_pem.read_bytes()
     cases = {
         "private_key_refused": key_pem,
@@ -75,7 +81,9 @@ async def test_bodies_that_are_not_ca_certificates(provider: Provider, admin_hea
     for code, body in cases.items():
         response = await provider.http.post("/admin/pki/cas", content=body, headers=admin_headers)
         assert (response.status_code, response.json()["code"]) == (422, code), response.text
-    crl = await provider.http.post("/admin/pki/crls", content=pki.stranger.crl_path.read_bytes(), headers=admin_headers)
+    crl = await provider.http.post(
+        "/admin/pki/crls", content=pki.stranger.crl_path.read_bytes(), headers=admin_headers
+    )
     assert crl.json()["code"] == "crl_issuer_unknown"
     junk = await provider.http.post("/admin/pki/crls", content=b"junk", headers=admin_headers)
     assert (junk.status_code, junk.json()["code"]) == (422, "crl_invalid")

@@ -24,7 +24,9 @@ def _trust(session: Session, ca: demo.DemoCa, *, crl: bool = True) -> None:
 
 
 def _verdict(session: Session, data: bytes, at: dt.datetime = T0, **kw: object) -> trust.Verdict:
-    return trust.validate_certificate(session, data, at=at, clock=lambda: at, fetcher=None, policy=POLICY, **kw)  # type: ignore[arg-type]
+    return trust.validate_certificate(
+        session, data, at=at, clock=lambda: at, fetcher=None, policy=POLICY, **kw
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -143,6 +145,8 @@ def test_gost_certificate_with_a_tampered_signature_is_refused(gost_store: Sessi
 
 def test_gost_certificate_issued_by_another_gost_key_is_refused(gost_store: Session, pki: Pki) -> None:
     window = {"not_before": T0 - DAY, "not_after": T0 + 10 * DAY}
-    impostor = demo.create_ca(pki.root / "gost-impostor", "Test GOST CA", accredited=True, algorithm="gost", **window)
+    impostor = demo.create_ca(
+        pki.root / "gost-impostor", "Test GOST CA", accredited=True, algorithm="gost", **window
+    )
     forged = impostor.issue("forged", SUBJECT, **window)
     assert _verdict(gost_store, forged.cert_pem.read_bytes()).reason in {"chain_invalid", "untrusted_issuer"}

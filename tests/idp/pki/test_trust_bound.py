@@ -26,7 +26,11 @@ POLICY = trust.CrlPolicy()
 
 def _account(session: Session, snils: str | None, email: str) -> int:
     account = create_account(
-        session, CIPHER, NewAccount(last_name="Иванов", first_name="Иван", email=email, snils=snils, password="Correct-Horse-9")
+        session,
+        CIPHER,
+        NewAccount(
+            last_name="Иванов", first_name="Иван", email=email, snils=snils, password="Correct-Horse-9"
+        ),
     )
     session.flush()
     return account.id
@@ -42,7 +46,14 @@ def world(session: Session, pki: Pki) -> tuple[Session, int]:
 
 def _bind(session: Session, account_id: int, data: bytes, at: dt.datetime = T0) -> object:
     return bound.bind_certificate(
-        session, CIPHER, account_id, data, clock=lambda: at, fetcher=None, policy=POLICY, actor=f"account:{account_id}"
+        session,
+        CIPHER,
+        account_id,
+        data,
+        clock=lambda: at,
+        fetcher=None,
+        policy=POLICY,
+        actor=f"account:{account_id}",
     )
 
 
@@ -64,7 +75,9 @@ def test_certificate_naming_another_snils_is_refused(world: tuple[Session, int],
         _bind(session, account_id, pki.pem("other_snils"))
 
 
-def test_certificate_with_snils_is_refused_for_an_account_without_one(world: tuple[Session, int], pki: Pki) -> None:
+def test_certificate_with_snils_is_refused_for_an_account_without_one(
+    world: tuple[Session, int], pki: Pki
+) -> None:
     session, _ = world
     other = _account(session, None, "nosnils@example.test")
     with pytest.raises(SnilsMismatchError):
@@ -77,7 +90,9 @@ def test_certificate_without_snils_binds_as_unqualified(world: tuple[Session, in
     assert bound.list_certificates(session, account_id, now=T0)[0].kind == "ues"
 
 
-def test_untrusted_or_expired_certificate_is_refused_with_its_reason(world: tuple[Session, int], pki: Pki) -> None:
+def test_untrusted_or_expired_certificate_is_refused_with_its_reason(
+    world: tuple[Session, int], pki: Pki
+) -> None:
     session, account_id = world
     for name, reason in (("expired", "expired"), ("stranger", "untrusted_issuer"), ("revoked", "revoked")):
         with pytest.raises(CertificateNotTrustedError) as caught:
@@ -104,7 +119,9 @@ def test_status_is_computed_at_read_time(world: tuple[Session, int], pki: Pki) -
     session, account_id = world
     _bind(session, account_id, pki.pem("expiring"))  # ends T0 + 10 days
     assert bound.list_certificates(session, account_id, now=T0)[0].status_ru == "истекает через 10 дней"
-    assert bound.list_certificates(session, account_id, now=T0 + 9 * DAY)[0].status_ru == "истекает через 1 день"
+    assert (
+        bound.list_certificates(session, account_id, now=T0 + 9 * DAY)[0].status_ru == "истекает через 1 день"
+    )
     assert bound.list_certificates(session, account_id, now=T0 + 11 * DAY)[0].status == "expired"
 
 
@@ -129,8 +146,12 @@ def test_expiring_certificates_are_taken_once(world: tuple[Session, int], pki: P
     assert bound.take_expiring(session, now=T0 + DAY) == []
 
 
-@pytest.mark.parametrize(("days", "label"), [(1, "1 день"), (2, "2 дня"), (5, "5 дней"), (11, "11 дней"), (21, "21 день"), (22, "22 дня")])
+@pytest.mark.parametrize(
+    ("days", "label"),
+    [(1, "1 день"), (2, "2 дня"), (5, "5 дней"), (11, "11 дней"), (21, "21 день"), (22, "22 дня")],
+)
 def test_russian_day_counts(days: int, label: str) -> None:
-    assert bound.certificate_status(T0 + dt.timedelta(days=days, hours=1), False, T0)[2] == f"истекает через {label}"
-
-
+    assert (
+        bound.certificate_status(T0 + dt.timedelta(days=days, hours=1), False, T0)[2]
+        == f"истекает через {label}"
+    )

@@ -64,8 +64,12 @@ def _policy(grace_days: int = 0) -> trust.CrlPolicy:
     return trust.CrlPolicy(max_age=dt.timedelta(days=1), grace=dt.timedelta(days=grace_days))
 
 
-def _check(session: Session, data: bytes, at: dt.datetime, fetcher: HttpCrlFetcher, grace: int = 0) -> trust.Verdict:
-    return trust.validate_certificate(session, data, at=at, clock=lambda: at, fetcher=fetcher, policy=_policy(grace))
+def _check(
+    session: Session, data: bytes, at: dt.datetime, fetcher: HttpCrlFetcher, grace: int = 0
+) -> trust.Verdict:
+    return trust.validate_certificate(
+        session, data, at=at, clock=lambda: at, fetcher=fetcher, policy=_policy(grace)
+    )
 
 
 @pytest.fixture
@@ -124,5 +128,3 @@ def test_crl_of_another_issuer_at_the_point_is_not_used(
     crl_server.body = pki.stranger.crl_path.read_bytes()
     verdict = _check(session, dp_cert[0], T0, fetcher)
     assert verdict.reason == "crl_unavailable" and any("another CA" in n for n in verdict.notes)
-
-
