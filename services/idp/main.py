@@ -44,6 +44,7 @@ from idp.oauth2.api_routes import router as oauth2_api_router
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
+from idp.pki.admin_routes import router as pki_admin_router
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -206,6 +207,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(accounts_router)
     app.include_router(accounts_admin_router)
     app.include_router(clients_router)
+    app.include_router(pki_admin_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app
