@@ -26,6 +26,7 @@ from idp.clients.service import ClientSpec, register_client
 from idp.keys import crypto
 from idp.keys import service as keys_service
 from idp.keys.jose import SUPPORTED_ALGS
+from idp.pki import cli as pki_cli
 from idp.settings import IdpSettings
 from shared.cli import Handler
 from shared.db import is_sqlite, make_engine, make_sessionmaker
@@ -205,6 +206,7 @@ def register(sub: Any) -> dict[str, Handler]:
         "--batch-size", type=_positive, default=REENCRYPT_BATCH, help="rows per transaction"
     )
     return {
+        **pki_cli.register(sub),
         "keys": _keys,
         "add-client": _add_client,
         "audit": _audit,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
@@ -105,16 +106,27 @@ async def get_authorization_server(request: Request, session: SessionDep) -> Idp
 AuthorizationServerDep = Annotated[IdpAuthorizationServer, Depends(get_authorization_server)]
 
 
-def get_browser_session(
-    request: Request, session: SessionDep, policy: PolicyDep
+def _look_up_browser_session(
+    session: Session, policy: sessions_service.SessionPolicy, cookie: str
 ) -> sessions_service.SessionLookup:
-    lookup = sessions_service.resolve_session(session, policy, request.cookies.get(SESSION_COOKIE))
+    lookup = sessions_service.resolve_session(session, policy, cookie)
     # The lookup writes (last seen, or the end of a timed-out session), so it holds the write
     # lock; the handler runs in another worker thread. Held across that hop, a threadpool full of
     # workers waiting for the lock would keep the handler from ever running (a deadlock until
     # SQLite's busy timeout). Commit the lookup's own small write here.
     end_transaction(session)
     return lookup
+
+
+async def get_browser_session(
+    request: Request, session: SessionDep, policy: PolicyDep
+) -> sessions_service.SessionLookup:
+    """The browser's session. Without a session cookie (most logins: a person signing in has none
+    yet) there is nothing to look up: no database, and no threadpool hop for it."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return sessions_service.SessionLookup(None)
+    return await run_in_threadpool(_look_up_browser_session, session, policy, cookie)
 
 
 BrowserSessionDep = Annotated[sessions_service.SessionLookup, Depends(get_browser_session)]

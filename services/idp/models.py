@@ -9,6 +9,7 @@ from idp.consents.models import Consent
 from idp.database import Base
 from idp.keys.models import SigningKey
 from idp.login.models import Interaction
+from idp.pki.models import BoundCertificate, CachedCrl, TrustedCa
 from idp.second_factor.models import OneTimeCode, PendingLogin, RecoveryCode, TotpCredential, TrustedDevice
 from idp.sessions.models import BackchannelLogout, SessionClient, UserSession
 from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken, UsedClientAssertion
@@ -18,6 +19,8 @@ __all__ = [
     "AuthorizationCode",
     "BackchannelLogout",
     "Base",
+    "BoundCertificate",
+    "CachedCrl",
     "Client",
     "Consent",
     "Interaction",
@@ -31,6 +34,7 @@ __all__ = [
     "SessionClient",
     "SigningKey",
     "TotpCredential",
+    "TrustedCa",
     "TrustedDevice",
     "UsedClientAssertion",
     "UserSession",

@@ -184,6 +184,23 @@ class IdpSettings(PageSettings):
         default="RS256", pattern="^(RS256|ES256)$", description="Signing algorithm when a client names none."
     )
 
+    pki_crl_max_age_seconds: int = Field(
+        default=86400,
+        ge=60,
+        description="A fetched CRL is fetched again after this many seconds even before its nextUpdate.",
+    )
+    pki_crl_grace_seconds: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "When a CRL cannot be fetched, keep using the last one for this long past its nextUpdate or "
+            "maximum age (0: fail closed, the certificate is refused)."
+        ),
+    )
+    pki_crl_fetch_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds to wait for a CRL distribution point to answer."
+    )
+
     @model_validator(mode="after")
     def _https_issuer_outside_dev(self) -> IdpSettings:
         # RFC 9700 §2.6: authorization responses never over plain http, except to loopback.

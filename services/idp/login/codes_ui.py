@@ -109,14 +109,12 @@ def code_state(
     settings = kit.settings
     purpose = flow.CODE_PURPOSE.get(pending.purpose, pending.purpose)
     now = utcnow()
-    live = code_rules.live_code(
-        session, account_id=account.id, purpose=purpose, now=now, max_attempts=settings.code_max_attempts
-    )
-    wait = code_rules.seconds_until_next_code(
+    live, wait = code_rules.code_outlook(
         session,
         account_id=account.id,
         purpose=purpose,
         now=now,
+        max_attempts=settings.code_max_attempts,
         cooldown=settings.code_resend_cooldown_seconds,
         max_per_hour=settings.code_max_sends_per_hour,
     )

@@ -1,1 +1,2 @@
-"""Public-key infrastructure: certificates, trust, and electronic-signature verification."""
+"""Public-key infrastructure: certificates with Russian attributes, the trust store, bound certificates,
+and electronic-signature verification (CMS, GOST R 34.10-2012, ESIA client secrets)."""

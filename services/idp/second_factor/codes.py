@@ -51,11 +51,13 @@ __all__ = [
     "CodeAttemptsExceededError",
     "CodeCooldownError",
     "CodeExpiredError",
+    "CodeOutlook",
     "InvalidCodeError",
     "IssuedCode",
     "NoCodeError",
     "TooManyCodesError",
     "code_hash",
+    "code_outlook",
     "issue_code",
     "live_code",
     "purge_codes",
@@ -88,11 +90,16 @@ def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
 
 
 def _check_send_limits(
-    session: Session, account_id: int, purpose: str, now: dt.datetime, cooldown: int, max_per_hour: int
+    session: Session,
+    account_id: int,
+    latest: OneTimeCode | None,
+    now: dt.datetime,
+    cooldown: int,
+    max_per_hour: int,
 ) -> None:
-    """Raise the limit that makes the person wait longest (both may apply at once)."""
+    """Raise the limit that makes the person wait longest (both may apply at once). ``latest``:
+    the account's newest code for the purpose (``repository.latest_code``), read by the caller."""
     wait_cooldown = 0
-    latest = repository.latest_code(session, account_id, purpose)
     if latest is not None and latest.created_at + dt.timedelta(seconds=cooldown) > now:
         wait_cooldown = min(cooldown, _seconds_until(latest.created_at + dt.timedelta(seconds=cooldown), now))
     wait_hour = 0
@@ -128,7 +135,8 @@ def issue_code(
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     hashed = code_hash(code_key, account_id, purpose, code)
     repository.lock_account(session, account_id)
-    _check_send_limits(session, account_id, purpose, now, cooldown, max_per_hour)
+    latest = repository.latest_code(session, account_id, purpose)
+    _check_send_limits(session, account_id, latest, now, cooldown, max_per_hour)
     repository.invalidate_live_codes(session, account_id, purpose, now)
     row = OneTimeCode(
         account_id=account_id,
@@ -181,9 +189,10 @@ def verify_code(
     _refuse_dead(row, now, max_attempts)
     submitted = code_hash(code_key, account_id, purpose, _normalise(code))
     if hmac.compare_digest(row.code_hash, submitted):
-        if repository.consume_code(session, row.id, submitted, now, max_attempts):
+        consumed = repository.consume_code(session, row.id, submitted, now, max_attempts)
+        if consumed is not None:
             logger.info("one-time code accepted", extra={"code_id": row.id, "account_id": account_id})
-            return repository.reload_code(session, row.id)
+            return consumed
     else:
         attempts = repository.count_wrong_attempt(session, row.id, now, max_attempts)
         if attempts is not None:
@@ -196,17 +205,35 @@ def verify_code(
     raise NoCodeError()
 
 
-def live_code(
-    session: Session, *, account_id: int, purpose: str, now: dt.datetime, max_attempts: int = 3
-) -> OneTimeCode | None:
-    """The code the person can still type for ``purpose`` (newest, unused, not replaced or
-    withdrawn, unexpired, attempts left), or None: what a code page may say was sent."""
-    row = repository.latest_code(session, account_id, purpose)
+def _live(row: OneTimeCode | None, now: dt.datetime, max_attempts: int) -> OneTimeCode | None:
     if row is None or row.consumed_at is not None or row.invalidated_at is not None:
         return None
     if row.expires_at <= now or row.attempts >= max_attempts:
         return None
     return row
+
+
+def _wait(
+    session: Session,
+    account_id: int,
+    latest: OneTimeCode | None,
+    now: dt.datetime,
+    cooldown: int,
+    max_per_hour: int,
+) -> int:
+    try:
+        _check_send_limits(session, account_id, latest, now, cooldown, max_per_hour)
+    except (CodeCooldownError, TooManyCodesError) as exc:
+        return exc.retry_after
+    return 0
+
+
+def live_code(
+    session: Session, *, account_id: int, purpose: str, now: dt.datetime, max_attempts: int = 3
+) -> OneTimeCode | None:
+    """The code the person can still type for ``purpose`` (newest, unused, not replaced or
+    withdrawn, unexpired, attempts left), or None: what a code page may say was sent."""
+    return _live(repository.latest_code(session, account_id, purpose), now, max_attempts)
 
 
 def seconds_until_next_code(
@@ -219,11 +246,33 @@ def seconds_until_next_code(
     max_per_hour: int = 5,
 ) -> int:
     """How long until ``issue_code`` would send a new code (0: now), by the same limits."""
-    try:
-        _check_send_limits(session, account_id, purpose, now, cooldown, max_per_hour)
-    except (CodeCooldownError, TooManyCodesError) as exc:
-        return exc.retry_after
-    return 0
+    latest = repository.latest_code(session, account_id, purpose)
+    return _wait(session, account_id, latest, now, cooldown, max_per_hour)
+
+
+class CodeOutlook(NamedTuple):
+    """What a code page says: the code that works now (``live_code``) and the seconds until
+    another can be sent (``seconds_until_next_code``)."""
+
+    live: OneTimeCode | None
+    wait: int
+
+
+def code_outlook(
+    session: Session,
+    *,
+    account_id: int,
+    purpose: str,
+    now: dt.datetime,
+    max_attempts: int = 3,
+    cooldown: int = 60,
+    max_per_hour: int = 5,
+) -> CodeOutlook:
+    """``live_code`` and ``seconds_until_next_code`` together, from one read of the newest code."""
+    latest = repository.latest_code(session, account_id, purpose)
+    return CodeOutlook(
+        _live(latest, now, max_attempts), _wait(session, account_id, latest, now, cooldown, max_per_hour)
+    )
 
 
 def purge_codes(session: Session, *, now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=1)) -> int:

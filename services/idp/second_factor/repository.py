@@ -84,15 +84,19 @@ def _live(now: dt.datetime, max_attempts: int) -> tuple[ColumnElement[bool], ...
     )
 
 
-def consume_code(session: Session, code_id: int, code_hash: str, now: dt.datetime, max_attempts: int) -> bool:
-    """Mark the code used if it is still live and matches; False when another request got there first."""
-    result = session.execute(
+def consume_code(
+    session: Session, code_id: int, code_hash: str, now: dt.datetime, max_attempts: int
+) -> OneTimeCode | None:
+    """Mark the code used if it is still live and matches, and return it as it now is; None when
+    another request got there first."""
+    stmt = (
         update(OneTimeCode)
         .where(OneTimeCode.id == code_id, OneTimeCode.code_hash == code_hash, *_live(now, max_attempts))
         .values(consumed_at=now)
-        .execution_options(synchronize_session=False)
+        .returning(OneTimeCode)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return session.scalars(stmt).one_or_none()
 
 
 def count_wrong_attempt(session: Session, code_id: int, now: dt.datetime, max_attempts: int) -> int | None:
