@@ -36,6 +36,7 @@ from idp.login.flow import LoginContext
 from idp.login.pages import LANG_COOKIE, build_renderer, error_locale, error_pages
 from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
+from idp.login.signature_routes import router as signature_login_router
 from idp.login.throttle import LoginThrottle
 from idp.notifications.client import NotifierClient
 from idp.notifications.delivery import Notices
@@ -45,6 +46,7 @@ from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.pki.admin_routes import router as pki_admin_router
+from idp.pki.crl_fetch import HttpCrlFetcher
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -156,6 +158,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         timeout=settings.notifier_timeout,
     )
     app.state.outbound = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notices")
+    app.state.crl_fetcher = HttpCrlFetcher(settings.pki_crl_fetch_timeout)
     app.state.login_throttle = LoginThrottle(settings.login_rate_limit, settings.redis_url)
     app.state.registry = identity_registry(settings)
     app.state.jwks_uri_cache = JwksUriCache()
@@ -198,6 +201,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(policy_router(error_locale, LANG_COOKIE, secure=settings.secure_cookies))
     app.include_router(keys_router)
     app.include_router(oauth2_router)
+    app.include_router(signature_login_router)
     app.include_router(login_router)
     app.include_router(consents_router)
     app.include_router(cabinet_router)

@@ -197,6 +197,12 @@ class IdpSettings(PageSettings):
             "maximum age (0: fail closed, the certificate is refused)."
         ),
     )
+    pki_login_challenge_ttl: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="Seconds a login-by-signature challenge can be signed and submitted (single use).",
+    )
     pki_crl_fetch_timeout: float = Field(
         default=5.0, gt=0, le=60, description="Seconds to wait for a CRL distribution point to answer."
     )

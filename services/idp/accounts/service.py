@@ -99,6 +99,14 @@ def create_account(session: Session, cipher: FieldCipher, data: NewAccount) -> A
     return repository.add(session, account)
 
 
+def find_by_snils(session: Session, cipher: FieldCipher, snils: str) -> Account | None:
+    """The account whose SNILS is ``snils`` (11 digits; a qualified certificate names its owner's)."""
+    digits = normalize_snils(snils)
+    if digits is None:
+        return None
+    return repository.by_snils_lookup(session, cipher.lookup_hash(digits, "snils"))
+
+
 def find_by_login(session: Session, cipher: FieldCipher, login: str) -> Account | None:
     """Phone, e-mail or SNILS (R-LOG-1). An 11-digit number is tried as a phone, then as SNILS."""
     login = login.strip()

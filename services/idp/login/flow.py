@@ -295,8 +295,10 @@ def complete_login(
     who: Client,
     new_device: bool,
     on_commit: Any,
+    details: dict[str, Any] | None = None,
 ) -> str:
-    """Start (or refresh) the session; returns the session cookie value."""
+    """Start (or refresh) the session; returns the session cookie value. ``details``: more for the
+    ``login_succeeded`` event (a signature login names its certificate)."""
     amr, acr = assurance_after(method or "password")
     if current is not None and current.account_id == account.id:
         cookie = sessions_service.reauthenticate(current, acr=acr, amr=amr)
@@ -323,7 +325,7 @@ def complete_login(
         account_id=account.id,
         ip=who.ip,
         user_agent=who.user_agent,
-        details={"acr": acr, "amr": amr, "new_device": new_device},
+        details={"acr": acr, "amr": amr, "new_device": new_device, **(details or {})},
     )
     if new_device:
         delivery.alert_after_commit(

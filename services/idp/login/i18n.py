@@ -552,6 +552,181 @@ def pick_locale(*candidates: str | None) -> str:
     return "ru"
 
 
+# -- login by electronic signature (issue 11) --------------------------------------------------
+SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
+    "sig_link": {"ru": "Войти с помощью электронной подписи", "en": "Sign in with an electronic signature"},
+    "sig_title": {"ru": "Вход с помощью электронной подписи", "en": "Sign in with an electronic signature"},
+    "sig_step_up": {
+        "ru": "«{client}» просит подтвердить вход электронной подписью.",
+        "en": "“{client}” asks you to confirm the sign-in with an electronic signature.",
+    },
+    "sig_step_up_qes": {
+        "ru": "«{client}» просит подтвердить вход квалифицированной электронной подписью (КЭП).",
+        "en": "“{client}” asks you to confirm the sign-in with a qualified electronic signature.",
+    },
+    "sig_how": {
+        "ru": "Подпишите текст ниже своей электронной подписью (например, в КриптоАРМ или КриптоПро: "
+        "подпись CMS, отсоединённая или присоединённая) и отправьте файл подписи.",
+        "en": "Sign the text below with your electronic signature (for example in CryptoARM or CryptoPro: "
+        "a CMS signature, detached or attached) and send the signature file.",
+    },
+    "sig_challenge_label": {"ru": "Текст для подписи", "en": "Text to sign"},
+    "sig_challenge_hint": {
+        "ru": "Подписывайте текст точно как он есть, без пробелов и переносов строк в конце. "
+        "Он действует до {time} и только один раз.",
+        "en": "Sign the text exactly as it is, with no spaces or line breaks added at the end. "
+        "It is valid until {time} and only once.",
+    },
+    "sig_download": {"ru": "Скачать текст файлом", "en": "Download the text as a file"},
+    "sig_file_label": {"ru": "Файл подписи", "en": "Signature file"},
+    "sig_file_hint": {
+        "ru": "Файл .sig, .p7s, .der, .pem или .p7b, до 64 КБ.",
+        "en": "A .sig, .p7s, .der, .pem or .p7b file, up to 64 KB.",
+    },
+    "sig_text_label": {"ru": "Или вставьте подпись текстом", "en": "Or paste the signature as text"},
+    "sig_text_hint": {
+        "ru": "В base64 или PEM (-----BEGIN PKCS7-----).",
+        "en": "In base64 or PEM (-----BEGIN PKCS7-----).",
+    },
+    "sig_submit": {"ru": "Войти", "en": "Sign in"},
+    "sig_password_link": {"ru": "Войти по паролю", "en": "Sign in with a password"},
+    "sig_missing": {
+        "ru": "Выберите файл подписи или вставьте подпись текстом",
+        "en": "Choose a signature file or paste the signature as text",
+    },
+    "sig_err_expired": {
+        "ru": "Срок действия сертификата истёк",
+        "en": "The certificate has expired",
+    },
+    "sig_do_expired": {
+        "ru": "Получите новый сертификат в удостоверяющем центре и войдите с ним, или войдите по паролю.",
+        "en": "Get a new certificate from your certification authority and sign in with it, "
+        "or sign in with your password.",
+    },
+    "sig_err_not_yet_valid": {
+        "ru": "Сертификат ещё не начал действовать",
+        "en": "The certificate is not valid yet",
+    },
+    "sig_do_not_yet_valid": {
+        "ru": "Проверьте дату начала действия сертификата и часы на компьютере; войдите позже или с другим "
+        "сертификатом.",
+        "en": "Check the certificate's start date and your computer's clock; sign in later or with another "
+        "certificate.",
+    },
+    "sig_err_revoked": {"ru": "Сертификат отозван", "en": "The certificate has been revoked"},
+    "sig_do_revoked": {
+        "ru": "Удостоверяющий центр отозвал этот сертификат: войти с ним нельзя. Получите новый сертификат.",
+        "en": "The certification authority revoked this certificate: it cannot be used. Get a new one.",
+    },
+    "sig_err_untrusted_issuer": {
+        "ru": "Сертификат выдан удостоверяющим центром, которому мы не доверяем",
+        "en": "The certificate was issued by a certification authority we do not trust",
+    },
+    "sig_do_untrusted_issuer": {
+        "ru": "Войдите с сертификатом аккредитованного удостоверяющего центра или обратитесь в поддержку.",
+        "en": "Sign in with a certificate from an accredited certification authority, or contact support.",
+    },
+    "sig_err_bad_key_usage": {
+        "ru": "Сертификат не предназначен для электронной подписи",
+        "en": "The certificate is not meant for electronic signatures",
+    },
+    "sig_do_bad_key_usage": {
+        "ru": "Выберите сертификат подписи, а не шифрования.",
+        "en": "Choose a signing certificate, not an encryption one.",
+    },
+    "sig_err_crl_unavailable": {
+        "ru": "Не удалось проверить, не отозван ли сертификат",
+        "en": "We could not check whether the certificate has been revoked",
+    },
+    "sig_do_crl_unavailable": {
+        "ru": "Попробуйте войти позже. Если ошибка повторяется, обратитесь в поддержку.",
+        "en": "Try again later. If it keeps happening, contact support.",
+    },
+    "sig_err_not_bound": {
+        "ru": "Этот сертификат не привязан ни к одной учётной записи",
+        "en": "This certificate is not linked to any account",
+    },
+    "sig_do_not_bound": {
+        "ru": "Войдите по паролю и добавьте сертификат в личном кабинете, в разделе «Электронные подписи», "
+        "или войдите с квалифицированным сертификатом (КЭП), в котором указан СНИЛС вашей учётной записи.",
+        "en": "Sign in with your password and add the certificate in your cabinet, under “Electronic "
+        "signatures”, or sign in with a qualified certificate that names your account's SNILS.",
+    },
+    "sig_err_wrong_signature": {
+        "ru": "Подпись не подходит: она сделана не над этим текстом или повреждена",
+        "en": "The signature does not match: it was made over another text or is damaged",
+    },
+    "sig_do_wrong_signature": {
+        "ru": "Подпишите новый текст, показанный ниже, и отправьте подпись снова.",
+        "en": "Sign the new text shown below and send the signature again.",
+    },
+    "sig_err_challenge_expired": {
+        "ru": "Время на подпись текста истекло",
+        "en": "The time to sign the text has run out",
+    },
+    "sig_do_challenge_expired": {
+        "ru": "Подпишите новый текст, показанный ниже.",
+        "en": "Sign the new text shown below.",
+    },
+    "sig_err_challenge_used": {
+        "ru": "Этот текст уже использован или открыт в другом браузере",
+        "en": "This text was already used or opened in another browser",
+    },
+    "sig_do_challenge_used": {
+        "ru": "Каждый текст подписывается один раз. Подпишите новый текст, показанный ниже.",
+        "en": "Each text is signed once. Sign the new text shown below.",
+    },
+    "sig_err_unreadable": {
+        "ru": "Файл не читается как электронная подпись",
+        "en": "The file cannot be read as an electronic signature",
+    },
+    "sig_do_unreadable": {
+        "ru": "Выберите файл подписи CMS (PKCS#7): .sig или .p7s, или вставьте подпись в base64.",
+        "en": "Choose a CMS (PKCS#7) signature file, .sig or .p7s, or paste the signature in base64.",
+    },
+    "sig_err_no_certificate": {
+        "ru": "В подписи нет сертификата подписавшего",
+        "en": "The signature does not include the signer's certificate",
+    },
+    "sig_do_no_certificate": {
+        "ru": "Создайте подпись с включённым сертификатом (в программе подписи: «включить сертификат "
+        "подписанта»).",
+        "en": "Make the signature with the signer's certificate included (the signing program's “include "
+        "certificate” option).",
+    },
+    "sig_err_private_key": {
+        "ru": "Вы отправили закрытый ключ, а не подпись",
+        "en": "You sent a private key, not a signature",
+    },
+    "sig_do_private_key": {
+        "ru": "Мы его не сохранили. Никому не передавайте закрытый ключ; отправьте файл подписи.",
+        "en": "We did not keep it. Never give your private key to anyone; send the signature file.",
+    },
+    "sig_err_unsupported_algorithm": {
+        "ru": "Алгоритм подписи не поддерживается",
+        "en": "The signature algorithm is not supported",
+    },
+    "sig_do_unsupported_algorithm": {
+        "ru": "Поддерживаются ГОСТ Р 34.10-2012, RSA от 2048 бит и ECDSA с SHA-256 и выше.",
+        "en": "Supported: GOST R 34.10-2012, RSA of 2048 bits or more, and ECDSA, with SHA-256 or stronger.",
+    },
+    "sig_err_verifier_failed": {
+        "ru": "Не удалось проверить подпись ГОСТ",
+        "en": "The GOST signature could not be checked",
+    },
+    "sig_do_verifier_failed": {
+        "ru": "Попробуйте позже. Если ошибка повторяется, обратитесь в поддержку.",
+        "en": "Try again later. If it keeps happening, contact support.",
+    },
+    "sig_err_too_large": {"ru": "Файл слишком большой", "en": "The file is too large"},
+    "sig_do_too_large": {
+        "ru": "Файл подписи — до 64 КБ. Выберите файл подписи, а не подписанный документ.",
+        "en": "A signature file is at most 64 KB. Choose the signature file, not a signed document.",
+    },
+}
+MESSAGES.update(SIGNATURE_MESSAGES)
+
+
 def text(key: str, locale: str, **params: str) -> str:
     entry = MESSAGES[key]
     return entry.get(locale, entry["ru"]).format(**params)

@@ -14,6 +14,9 @@ The password form (``submit_password``, R-LOG-1/2/6):
 The code form (``submit_code``): the per-IP limit, the code, the session, the device trusted when
 asked, the pending login finished. The resend form (``resend_code``): a new code by another way.
 
+The signature form (``submit_signature``, issue 11): the per-IP limit, then ``signature.sign_in``
+(the challenge spent, the CMS verified, the certificate trusted, the account found, the session).
+
 The recovery forms (R-LOG-7, rules in ``recovery``): ``submit_recovery`` asks for a code (the same
 outcome whether or not the login names an account), ``submit_recovery_code`` sets the new password.
 """
@@ -29,11 +32,12 @@ from sqlalchemy.orm import Session
 from idp.accounts import service as accounts_service
 from idp.accounts.models import Account
 from idp.accounts.validation import FieldError
-from idp.login import flow, interactions, recovery
+from idp.login import flow, interactions, recovery, signature
 from idp.login.flow import Client, LoginContext
 from idp.login.models import Interaction
 from idp.login.throttle import LoginThrottle
 from idp.oauth2 import acr
+from idp.pki.trust import CrlFetcher
 from idp.second_factor import pending as pending_requests
 from idp.second_factor.models import PendingLogin
 from idp.sessions.models import UserSession
@@ -139,6 +143,7 @@ CodeOutcome = Throttled | WrongCode | SignedIn
 ResendOutcome = CodeResent | UnknownChannel
 RecoveryOutcome = Throttled | MissingFields | RecoveryRequested
 RecoveryCodeOutcome = Throttled | PasswordsDiffer | PasswordRefused | RecoveryCodeWrong | PasswordRecovered
+SignatureOutcome = Throttled | signature.Refusal | SignedIn
 
 
 def _over_limit(throttle: LoginThrottle, who: Client, action: str) -> Throttled | None:
@@ -303,3 +308,39 @@ def submit_recovery_code(
         return RecoveryCodeWrong()
     pending_requests.finish(session, pending)
     return PasswordRecovered()
+
+
+def submit_signature(
+    ctx: LoginContext,
+    session: Session,
+    throttle: LoginThrottle,
+    *,
+    challenge_id: str,
+    csrf_cookie: str | None,
+    signature_data: bytes,
+    who: Client,
+    parked: Interaction | None,
+    next_path: str | None,
+    device_cookie: str | None,
+    current: UserSession | None,
+    fetcher: CrlFetcher | None,
+    on_commit: Any,
+) -> SignatureOutcome:
+    """The signature form: the per-IP limit (shared with the password form), then the login."""
+    if (limited := _over_limit(throttle, who, "login")) is not None:
+        return limited
+    outcome = signature.sign_in(
+        ctx,
+        session,
+        challenge_id=challenge_id,
+        csrf_cookie=csrf_cookie,
+        signature=signature_data,
+        who=who,
+        current=current,
+        device_cookie=device_cookie,
+        fetcher=fetcher,
+        on_commit=on_commit,
+    )
+    if isinstance(outcome, signature.Refusal):
+        return outcome
+    return SignedIn(outcome.cookie, parked.handle if parked else None, next_path)

@@ -5,9 +5,11 @@ level also satisfies a lower one (a code after the password also proved the pass
 two ways (OIDC Core §3.1.2.1, §5.5.1.1):
 
 - ``acr_values``: voluntary. The person is asked to log in again (step up) when the session is below
-  the lowest known value asked for; if the login still cannot reach it (no second factor set up),
-  or every value is unknown, the ID token carries the ``acr`` actually reached (§5.5.1.1: "SHOULD
-  return the session's current acr"). Keycloak behaves the same way for non-essential values.
+  the lowest known value asked for (for ``sig``/``qes`` the login is by signature: ``/authorize``
+  sends the person to ``/login/signature``, :func:`needs_signature`); if the login still cannot
+  reach it (no second factor set up, a УНЭП where ``qes`` was asked), or every value is unknown,
+  the ID token carries the ``acr`` actually reached (§5.5.1.1: "SHOULD return the session's
+  current acr"). Keycloak behaves the same way for non-essential values.
 - ``claims={"id_token": {"acr": {"essential": true, "values": [...]}}}``: essential. The same step
   up; when the login cannot reach any requested value (or none is known) the request fails with
   ``unmet_authentication_requirements`` (§5.5.1.1: "a failed authentication attempt"; Keycloak
@@ -21,10 +23,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from idp.second_factor.assurance import ACR_MFA, ACR_PASSWORD
+from idp.second_factor.assurance import ACR_MFA, ACR_PASSWORD, ACR_QES, ACR_SIG
 
-#: the acr values a login can reach, lowest first (advertised as ``acr_values_supported``)
-ACR_RANK: dict[str, int] = {ACR_PASSWORD: 1, ACR_MFA: 2}
+#: the acr values a login can reach, lowest first (advertised as ``acr_values_supported``);
+#: DESIGN.md "Identity and assurance": pwd < mfa < sig (УНЭП) < qes (КЭП)
+ACR_RANK: dict[str, int] = {ACR_PASSWORD: 1, ACR_MFA: 2, ACR_SIG: 3, ACR_QES: 4}
 ACR_VALUES = list(ACR_RANK)
 
 
@@ -78,14 +81,33 @@ def requested_acr(acr_values: str | None, claims: dict[str, Any] | None) -> AcrR
     return AcrRequest(values, essential=False) if values else None
 
 
-def wants_second_factor(params: list[tuple[str, str]]) -> bool:
-    """The parked authorization request asks for a level only a second factor reaches (read by the
-    login page, so that a trusted device does not skip the code for it)."""
+def _required_rank(params: list[tuple[str, str]]) -> int | None:
     data = dict(reversed(params))  # first occurrence wins, as at /authorize
     try:
         claims = json.loads(data.get("claims") or "null")
     except ValueError:
         claims = None  # /authorize refused it already
     request = requested_acr(data.get("acr_values"), claims if isinstance(claims, dict) else None)
-    needed = request.required_rank if request is not None else None
+    return request.required_rank if request is not None else None
+
+
+def wants_second_factor(params: list[tuple[str, str]]) -> bool:
+    """The parked authorization request asks for a level only a second factor reaches (read by the
+    login page, so that a trusted device does not skip the code for it)."""
+    needed = _required_rank(params)
     return needed is not None and needed >= ACR_RANK[ACR_MFA]
+
+
+def needs_signature(request: AcrRequest | None) -> bool:
+    """The request asks for a level only a signature reaches (``sig`` or ``qes``)."""
+    needed = request.required_rank if request is not None else None
+    return needed is not None and needed >= ACR_RANK[ACR_SIG]
+
+
+def signature_asked(params: list[tuple[str, str]]) -> str | None:
+    """For a parked request's parameters (read by the login pages): ``ACR_QES`` or ``ACR_SIG`` when
+    only a signature reaches the level it asks for, else None."""
+    needed = _required_rank(params)
+    if needed is None or needed < ACR_RANK[ACR_SIG]:
+        return None
+    return ACR_QES if needed >= ACR_RANK[ACR_QES] else ACR_SIG

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts import service as accounts_service
 from idp.keys.service import KeyStore
-from idp.oauth2 import checks, person_checks
+from idp.oauth2 import acr, checks, person_checks
 from idp.oauth2.checks import AuthorizationContext, Check, InteractionNeededError
 from idp.oauth2.errors import ErrorPageError
 from idp.oauth2.grants import AuthorizedUser
@@ -73,6 +73,8 @@ class Outcome:
     scopes: list[str] = field(default_factory=list)
     login_hint: str | None = None
     locale: str | None = None
+    #: the login must be by signature: the request asks for ``sig`` or ``qes`` (acr.needs_signature)
+    signature: bool = False
 
 
 def redirect_uri_with(uri: str, params: dict[str, str | None]) -> str:
@@ -135,6 +137,7 @@ class AuthorizationEndpoint:
                 scopes=sorted(set(ctx.data.get("scope", "").split())),
                 login_hint=ctx.data.get("login_hint"),
                 locale=locale,
+                signature=needed.page == "login" and acr.needs_signature(ctx.acr),
             )
         except OAuth2Error as error:
             return self._back(ctx, error.error, error.get_error_description() or error.error)

@@ -65,7 +65,10 @@ def _respond(
     if interaction is None:
         client_id = dict(params).get("client_id", "")
         interaction = interactions.park(session, client_id, params, settings.interaction_ttl)
-    page = "/login" if outcome.kind == "login" else "/consent"
+    page = "/consent"
+    if outcome.kind == "login":
+        # a relying party asking for urn:idp:acr:sig or :qes gets the signature step (issue 11 item 5)
+        page = "/login/signature" if outcome.signature else "/login"
     return redirect(f"{page}?i={interaction.handle}", status)
 
 

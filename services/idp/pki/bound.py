@@ -97,15 +97,24 @@ def bind_certificate(
     verdict = trust.validate_certificate(session, info, clock=clock, fetcher=fetcher, policy=policy)
     if not verdict.ok:
         raise CertificateNotTrustedError(verdict.reason, verdict.detail)
-    assert verdict.kind is not None
+    return bind_validated(session, account.id, verdict, now=clock(), actor=actor)
+
+
+def bind_validated(
+    session: Session, account_id: int, verdict: trust.Verdict, *, now: dt.datetime, actor: str
+) -> BoundCertificate:
+    """Store a certificate that was just validated (``verdict.ok``) for an account whose SNILS the
+    caller matched: a first login by a qualified signature binds the certificate it signed with."""
+    assert verdict.ok and verdict.kind is not None
+    info = verdict.certificate
     row = BoundCertificate(
-        account_id=account.id,
+        account_id=account_id,
         thumbprint=info.thumbprint,
         der=info.der,
         kind=verdict.kind,
         subject_snapshot=info.subject_snapshot(),
         not_after=info.not_after,
-        created_at=clock(),
+        created_at=now,
     )
     repository.add(session, row)
     audit.record_event(
@@ -113,10 +122,16 @@ def bind_certificate(
         event_type="certificate_bound",
         result="success",
         actor=actor,
-        account_id=account.id,
+        account_id=account_id,
         details={"bound_certificate_id": row.id, "thumbprint": info.thumbprint, "kind": verdict.kind},
     )
     return row
+
+
+def bound_account_id(session: Session, thumbprint: str) -> int | None:
+    """The account a certificate (by SHA-256 thumbprint of its DER) is bound to, if any."""
+    row = repository.bound_by_thumbprint(session, thumbprint)
+    return row.account_id if row is not None else None
 
 
 def unbind_certificate(session: Session, account_id: int, bound_id: int, *, actor: str) -> None:

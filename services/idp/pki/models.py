@@ -63,3 +63,19 @@ class BoundCertificate(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when the owner was told the certificate expires soon (once per certificate)
     expiry_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginChallenge(Base):
+    """A one-time text a person signs to log in (login by signature). Bound to the browser that
+    asked for it (``browser_key``: SHA-256 of its CSRF cookie), short-lived, spent by the first
+    signature submitted for it (``used_at``, set by one conditional UPDATE)."""
+
+    __tablename__ = "pki_login_challenges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(String(200))
+    browser_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from idp.pki.models import BoundCertificate, CachedCrl, TrustedCa
+from idp.pki.models import BoundCertificate, CachedCrl, LoginChallenge, TrustedCa
 
 
 def trusted_cas(session: Session) -> Sequence[TrustedCa]:
@@ -27,7 +27,7 @@ def trusted_cas_by_subject(session: Session, subject_key: str) -> Sequence[Trust
     return session.scalars(select(TrustedCa).where(TrustedCa.subject_key == subject_key)).all()
 
 
-def add(session: Session, row: TrustedCa | CachedCrl | BoundCertificate) -> None:
+def add(session: Session, row: TrustedCa | CachedCrl | BoundCertificate | LoginChallenge) -> None:
     session.add(row)
     session.flush()
 
@@ -77,3 +77,24 @@ def expiring_unnotified(session: Session, now: dt.datetime, until: dt.datetime) 
         )
         .order_by(BoundCertificate.not_after)
     ).all()
+
+
+# -- login challenges ----------------------------------------------------------------------------
+def purge_challenges(session: Session, before: dt.datetime) -> None:
+    session.execute(delete(LoginChallenge).where(LoginChallenge.expires_at < before))
+
+
+def spend_challenge(session: Session, handle: str, now: dt.datetime) -> bool:
+    """Marks the challenge used; False when it is unknown or was used already. One conditional
+    UPDATE: of two requests racing with the same challenge, exactly one gets True."""
+    result = session.execute(
+        update(LoginChallenge)
+        .where(LoginChallenge.handle == handle, LoginChallenge.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def challenge(session: Session, handle: str) -> LoginChallenge | None:
+    return session.scalar(select(LoginChallenge).where(LoginChallenge.handle == handle))

@@ -7,6 +7,8 @@
 | + e-mail code   | pwd, otp, mfa                  | urn:idp:acr:mfa   |
 | + TOTP app      | pwd, otp, mfa                  | urn:idp:acr:mfa   |
 | + recovery code | pwd, mfa, recovery             | urn:idp:acr:mfa   |
+| signature, УНЭП | swk                            | urn:idp:acr:sig   |
+| signature, КЭП  | hwk                            | urn:idp:acr:qes   |
 
 - RFC 8176 §2 has no value for a code sent by e-mail; ``otp`` ("one-time password") is the honest
   generic one (``sms`` would claim a phone that was never involved).
@@ -14,6 +16,10 @@
   so it reaches ``mfa``, but it is not an ``otp`` device. ``recovery`` is our own amr value (RFC 8176
   §1 allows values outside the registry by agreement) so the idp can ask the person to set up the
   app again and a relying party that distrusts recovery codes can tell.
+- A signature login (DESIGN.md: УНЭП ``swk`` or ``hwk``, КЭП ``hwk`` or ``sc``): the idp sees a CMS
+  signature, not the device that made it. An unqualified certificate claims no more than a
+  software-held key (``swk``); a qualified one's key is kept, by 63-FZ art. 18 and the FSB's rules
+  for qualified signatures, in certified means, which the idp reports as ``hwk``.
 - A trusted device adds nothing: a login that skipped the code on one is a password login.
 """
 
@@ -23,10 +29,14 @@ from typing import Literal
 
 ACR_PASSWORD = "urn:idp:acr:pwd"
 ACR_MFA = "urn:idp:acr:mfa"
+#: a login by an enhanced unqualified electronic signature (УНЭП)
+ACR_SIG = "urn:idp:acr:sig"
+#: a login by a qualified electronic signature (КЭП, 63-FZ)
+ACR_QES = "urn:idp:acr:qes"
 #: non-registered amr value for a login completed with a recovery code
 AMR_RECOVERY = "recovery"
 
-Method = Literal["password", "sms", "email", "totp", "recovery_code"]
+Method = Literal["password", "sms", "email", "totp", "recovery_code", "signature_ues", "signature_qes"]
 
 _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "password": (("pwd",), ACR_PASSWORD),
@@ -34,13 +44,16 @@ _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "email": (("pwd", "otp", "mfa"), ACR_MFA),
     "totp": (("pwd", "otp", "mfa"), ACR_MFA),
     "recovery_code": (("pwd", "mfa", AMR_RECOVERY), ACR_MFA),
+    "signature_ues": (("swk",), ACR_SIG),
+    "signature_qes": (("hwk",), ACR_QES),
 }
 
 METHODS: tuple[str, ...] = tuple(_ASSURANCE)
 
 
 def assurance_after(method: str) -> tuple[list[str], str]:
-    """(amr, acr) after the password plus ``method`` (``"password"``: no second factor)."""
+    """(amr, acr) after the password plus ``method`` (``"password"``: no second factor), or after a
+    signature (``signature_ues``/``signature_qes``)."""
     try:
         amr, acr = _ASSURANCE[method]
     except KeyError:

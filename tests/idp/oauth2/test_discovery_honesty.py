@@ -5,10 +5,13 @@ or a value the endpoints do not honour, fails this module."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +20,9 @@ from joserfc.jwk import ECKey, RSAKey
 
 from idp.clients.service import ClientSpec
 from tests.idp.conftest import ISSUER, RP_REDIRECT, Provider, callback_params, decode, pkce
+from tests.idp.oauth2.test_acr_signature import account_id, signature_step
 from tests.idp.oauth2.test_acr_values import enroll_totp, id_token_of, password_then_code
+from tests.idp.pki import signature_login as sl
 
 Checker = Callable[[Provider, list[Any]], Awaitable[None]]
 CHECKS: dict[str, Checker] = {}
@@ -242,15 +247,23 @@ async def _claims(provider: Provider, values: list[str]) -> None:
 
 @checks("acr_values_supported")
 async def _acr_values(provider: Provider, values: list[str]) -> None:
-    assert values == ["urn:idp:acr:pwd", "urn:idp:acr:mfa"]
+    assert values == ["urn:idp:acr:pwd", "urn:idp:acr:mfa", "urn:idp:acr:sig", "urn:idp:acr:qes"]
     await provider.tokens()
     recovery = enroll_totp(provider)
-    for value in values:
-        claims = json.dumps({"id_token": {"acr": {"essential": True, "value": value}}})
-        params = provider.auth_params(claims=claims, prompt="login")
-        start = await provider.http.get("/authorize", params=params)
-        back = await password_then_code(provider, start, recovery.pop())
-        assert (await id_token_of(provider, back))["acr"] == value
+    with tempfile.TemporaryDirectory(prefix="acr-pki-") as folder:
+        pki = sl.build_pki(Path(folder), dt.datetime.now(dt.UTC), with_gost=False)
+        sl.trust_pki(provider.app, pki)
+        sl.bind(provider.app, account_id(provider), pki, "ues")
+        signer = {"urn:idp:acr:sig": "ues", "urn:idp:acr:qes": "qes"}
+        for value in values:
+            claims = json.dumps({"id_token": {"acr": {"essential": True, "value": value}}})
+            params = provider.auth_params(claims=claims, prompt="login")
+            start = await provider.http.get("/authorize", params=params)
+            if value in signer:  # tests/idp/oauth2/test_acr_signature.py has the step-up in full
+                back = await signature_step(provider, start, pki, signer[value])
+            else:
+                back = await password_then_code(provider, start, recovery.pop())
+            assert (await id_token_of(provider, back))["acr"] == value
 
 
 @checks("ui_locales_supported")
@@ -308,5 +321,4 @@ async def test_unsupported_features_are_not_advertised(provider: Provider) -> No
     document = await metadata(provider)
     assert "claims_locales_supported" not in document
     assert "popup" not in document["display_values_supported"]
-    assert not {"urn:idp:acr:sig", "urn:idp:acr:qes"} & set(document["acr_values_supported"])
     assert "address" not in document["claims_supported"]  # accounts hold no address
