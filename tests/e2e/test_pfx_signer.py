@@ -66,7 +66,10 @@ def pfx(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with the legacy 3DES encryption, a GOST one when the engine is there, and a file that is no .pfx."""
     root = tmp_path_factory.mktemp("pfx")
     now = dt.datetime.now(dt.UTC)
-    window = {"not_before": now - dt.timedelta(days=1), "not_after": now + dt.timedelta(days=30)}
+    window: dict[str, Any] = {
+        "not_before": now - dt.timedelta(days=1),
+        "not_after": now + dt.timedelta(days=30),
+    }
     ca = demo.create_ca(root / "ca", "Демо УЦ", accredited=True, **window)
     subject = demo.Subject(common_name="Иванов Иван", surname="Иванов", given_name="Иван", snils=SNILS)
     files = {
@@ -271,26 +274,53 @@ def _multipart(content_type: str, body: bytes) -> dict[str, str]:
 
 
 def test_the_login_by_signature_page_signs_in_the_browser(
-    browser: Any, bundle: Path, pfx: dict[str, Path], make_db: Callable[..., str]
+    browser: Any, bundle: Path, tmp_path: Path, make_db: Callable[..., str]
 ) -> None:
+    """The real page: a qualified certificate naming the demo citizen's SNILS, in a .pfx, signs the
+    page's challenge in chromium; what the form posts verifies over ``#challenge-text``, and the idp
+    takes it (the signature page is left, not shown again with a refusal)."""
     from idp.main import create_app
+    from idp.pki import trust
+    from idp.seed import DEMO_CITIZEN, seed
 
-    with serve_in_thread(create_app(idp_settings(make_db("idp")))) as base:
+    settings = idp_settings(make_db("idp"))
+    seed(settings)
+    app = create_app(settings)
+    now = dt.datetime.now(dt.UTC)
+    window: dict[str, Any] = {
+        "not_before": now - dt.timedelta(days=1),
+        "not_after": now + dt.timedelta(days=30),
+    }
+    ca = demo.create_ca(tmp_path / "ca", "Демо УЦ", accredited=True, **window)
+    subject = demo.Subject(
+        common_name="Иванов Иван", snils="".join(filter(str.isdigit, DEMO_CITIZEN.snils or ""))
+    )
+    pfx_file = demo.write_pfx(
+        ca.issue("qes", subject, algorithm="ecdsa", **window), ca, tmp_path / "q.pfx", PIN
+    )
+    ca.publish_crl(now - dt.timedelta(hours=1), now + dt.timedelta(days=7))
+    with app.state.session_factory() as session:
+        trust.add_trusted_ca(session, ca.der, accredited=True, actor="test")
+        trust.upload_crl(session, ca.crl_path.read_bytes(), now=now, actor="test")
+        session.commit()
+    with serve_in_thread(app) as base:
         if httpx.get(f"{base}/login/signature").status_code == 404:
             pytest.skip("GET /login/signature is not on this branch yet")
         context = browser.new_context(locale="ru-RU")
         tab = context.new_page()
         tab.goto(f"{base}/login/signature")
-        challenge = tab.locator("#challenge-text").text_content()
-        tab.get_by_label(LABELS["ru"]["file"]).set_input_files(str(pfx["ecdsa"]))
+        challenge = tab.locator("#challenge-text").text_content() or ""
+        tab.get_by_label(LABELS["ru"]["file"]).set_input_files(str(pfx_file))
         tab.get_by_label(LABELS["ru"]["pin"], exact=True).fill(PIN)
-        with tab.expect_request(
-            lambda r: r.method == "POST" and r.url.endswith("/login/signature")
-        ) as request:
+        with tab.expect_navigation(), tab.expect_request(is_signature_post) as request:
             tab.get_by_role("button", name=LABELS["ru"]["sign"]).click()
-        sent = request.value
-        form = _multipart(sent.headers["content-type"], sent.post_data_buffer)
-        assert "signature" in form and "challenge_id" in form
-        verified = verify_cms(form["signature"], (challenge or "").encode())
-        assert verified.signature_algorithm == "ecdsa"
+        form = _multipart(request.value.headers["content-type"], request.value.post_data_buffer)
+        assert verify_cms(form["signature"], challenge.encode()).signature_algorithm == "ecdsa"
+        assert "pfx" not in " ".join(form).lower() and PIN not in form.values()
+        tab.wait_for_load_state()
+        assert tab.locator("#challenge-text").count() == 0, tab.content()[:3000]
         context.close()
+
+
+def is_signature_post(request: Any) -> bool:
+    return bool(request.method == "POST" and request.url.endswith("/login/signature"))
