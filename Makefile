@@ -6,7 +6,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/services
 
 .DEFAULT_GOAL := help
-.PHONY: help venv e2e-deps run test lint fmt migrate seed bench clean docs
+.PHONY: help venv frontend e2e-deps run test lint fmt migrate seed bench clean docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -14,8 +14,27 @@ help: ## list the targets
 $(UV):
 	python3 -m venv .venv-tools && .venv-tools/bin/pip install -q uv
 
-venv: $(UV) ## create .venv and install the locked dependencies
+venv: $(UV) frontend ## create .venv and install the locked dependencies
 	@$(UV) sync --frozen --quiet
+
+# The in-browser signer of the signature-login page (docs/pki.md, "Signing in the browser"): PKI.js
+# from the committed npm lock file, bundled by esbuild into services/idp/static_build/ (git-ignored),
+# served at /static/idp/pfx-signer.js. npm ci only when the lock file is newer than node_modules, the
+# bundle only when a source or the lock file is newer than it. Without npm the page works without it
+# (upload a signature file), and tests/e2e/test_pfx_signer.py skips.
+FRONTEND := services/idp/frontend
+SIGNER := services/idp/static_build/pfx-signer.js
+frontend: ## build the in-browser signer (npm ci + esbuild; needs Node.js)
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "make: npm not found: the in-browser signer is not built (install Node.js)"; \
+	else \
+	  if [ ! $(FRONTEND)/node_modules/.package-lock.json -nt $(FRONTEND)/package-lock.json ]; then \
+	    npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error; \
+	  fi; \
+	  if [ ! -f $(SIGNER) ] || [ -n "$$(find $(FRONTEND)/src $(FRONTEND)/package.json $(FRONTEND)/package-lock.json -newer $(SIGNER))" ]; then \
+	    npm run --prefix $(FRONTEND) --silent build; \
+	  fi; \
+	fi
 
 # axe-core for the browser accessibility tests, from the committed npm lock file. Without npm this
 # says so and goes on: tests/e2e/test_pages_accessibility.py then skips (no Node) or fails (Node
@@ -58,7 +77,7 @@ bench: venv ## run every benchmark under bench/ and print the figures
 	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) "$$f" || exit 1; done
 
 clean: ## remove var/ (databases, demo.json) and caches
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(AXE)/node_modules
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(AXE)/node_modules $(FRONTEND)/node_modules services/idp/static_build
 
 docs: venv ## regenerate the configuration table in README.md from the settings classes
 	@$(PY) deploy/settings_table.py --write README.md

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from idp import models  # noqa: F401  (registers every table on Base.metadata)
@@ -67,6 +68,8 @@ from shared.web.rendering import mount_design
 logger = logging.getLogger("idp")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: `make frontend` builds the in-browser signer here (git-ignored; docs/pki.md "Signing in the browser")
+STATIC_BUILD = Path(__file__).parent / "static_build"
 
 
 def identity_registry(settings: IdpSettings) -> IdentityRegistry:
@@ -79,6 +82,16 @@ def identity_registry(settings: IdpSettings) -> IdentityRegistry:
         return SandboxRegistry()
     logger.warning("no identity registry configured (IDP_REGISTRY_VERIFIER_URL): standard-level checks wait")
     return UnconfiguredRegistry()
+
+
+def mount_static_build(app: FastAPI, directory: Path) -> None:
+    """Serve the built front-end (the in-browser signer) at ``/static/idp``. Without a build (no
+    Node.js where it was installed) nothing is mounted: the signature page then works without
+    JavaScript, by uploading a signature file."""
+    if not (directory / "pfx-signer.js").is_file():
+        logger.warning("%s/pfx-signer.js is missing (run `make frontend`): no in-browser signing", directory)
+        return
+    app.mount("/static/idp", StaticFiles(directory=directory), name="idp_static")
 
 
 def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -198,6 +211,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     )
     app.include_router(oauth2_api_router)  # first: the hot paths match after the fewest routes
     mount_design(app)  # /static/design: the shared stylesheet
+    mount_static_build(app, STATIC_BUILD)
     app.include_router(policy_router(error_locale, LANG_COOKIE, secure=settings.secure_cookies))
     app.include_router(keys_router)
     app.include_router(oauth2_router)

@@ -518,6 +518,68 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The latest 100 events, newest first",
     },
     "event_time": {"ru": "Время", "en": "Time"},
+    # the in-browser signer (templates/_pfx_signer.html, frontend/src/pfx-signer.js)
+    "pfx_title": {"ru": "Подписать в браузере", "en": "Sign in the browser"},
+    "pfx_intro": {
+        "ru": (
+            "Выберите файл ключа .pfx (.p12) и введите его PIN-код: задание будет подписано здесь, "
+            "на вашем устройстве. Ключ и PIN-код не отправляются на сервер."
+        ),
+        "en": (
+            "Choose your .pfx (.p12) key file and enter its PIN: the challenge is signed here, on your "
+            "device. The key and the PIN are not sent to the server."
+        ),
+    },
+    "pfx_file_label": {"ru": "Файл ключа (.pfx, .p12)", "en": "Key file (.pfx, .p12)"},
+    "pfx_file_hint": {
+        "ru": "Ключи RSA и ECDSA P-256. Ключ ГОСТ подпишите программой КриптоПро и загрузите файл подписи.",
+        "en": "RSA and ECDSA P-256 keys. For a GOST key, sign with CryptoPro and upload the signature file.",
+    },
+    "pfx_pin_label": {"ru": "PIN-код", "en": "PIN"},
+    "pfx_sign_button": {"ru": "Подписать в браузере", "en": "Sign in the browser"},
+    "pfx_signing": {"ru": "Подписываем…", "en": "Signing…"},
+    "pfx_signed": {"ru": "Подписано. Отправляем подпись…", "en": "Signed. Sending the signature…"},
+    "pfx_no_file": {"ru": "Выберите файл ключа .pfx", "en": "Choose a .pfx key file"},
+    "pfx_no_pin": {"ru": "Введите PIN-код", "en": "Enter the PIN"},
+    "pfx_wrong_pin": {"ru": "Неверный PIN-код", "en": "Wrong PIN"},
+    "pfx_not_pfx": {
+        "ru": "Файл не читается как .pfx (PKCS#12). Выберите файл ключа .pfx или .p12.",
+        "en": "The file cannot be read as a .pfx (PKCS#12). Choose a .pfx or .p12 key file.",
+    },
+    "pfx_unsupported_encryption": {
+        "ru": (
+            "Файл защищён шифрованием, которое браузер не поддерживает (например, 3DES, RC2 или ГОСТ). "
+            "Подпишите задание программой и загрузите файл подписи."
+        ),
+        "en": (
+            "The file is protected with a cipher browsers do not support (such as 3DES, RC2 or GOST). "
+            "Sign the challenge with a program and upload the signature file."
+        ),
+    },
+    "pfx_unsupported_key": {
+        "ru": (
+            "Браузер может подписать только ключом RSA или ECDSA P-256. "
+            "Подпишите задание программой (например, КриптоПро) и загрузите файл подписи."
+        ),
+        "en": (
+            "The browser can only sign with an RSA or ECDSA P-256 key. "
+            "Sign the challenge with a program (such as CryptoPro) and upload the signature file."
+        ),
+    },
+    "pfx_no_key": {
+        "ru": "В файле нет закрытого ключа (или их несколько). Выберите файл с одним ключом.",
+        "en": "The file holds no private key (or several). Choose a file with one key.",
+    },
+    "pfx_no_certificate": {
+        "ru": "В файле нет сертификата этого ключа. Выберите файл с ключом и сертификатом.",
+        "en": "The file holds no certificate for its key. Choose a file with the key and its certificate.",
+    },
+    "pfx_failed": {
+        "ru": "Не удалось подписать в браузере. Подпишите задание программой и загрузите файл подписи.",
+        "en": (
+            "Signing in the browser failed. Sign the challenge with a program and upload the signature file."
+        ),
+    },
 }
 
 SCOPE_TEXT: dict[str, dict[str, str]] = {
