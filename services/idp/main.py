@@ -23,6 +23,7 @@ from idp.accounts.routes import router as accounts_router
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
 from idp.cabinet.security_routes import router as security_router
+from idp.cabinet.signatures_routes import router as signatures_router
 from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientDirectory
@@ -45,6 +46,8 @@ from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.pki.admin_routes import router as pki_admin_router
+from idp.pki.context import PkiContext, crl_policy
+from idp.pki.crl_fetch import HttpCrlFetcher
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -123,6 +126,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         await backchannel.stop()
         app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
+        app.state.crl_fetcher.close()
         engine.dispose()
 
     app = FastAPI(
@@ -183,6 +187,10 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         app.state.jwks_uri_cache,
         app.state.client_directory,
     )
+    app.state.crl_fetcher = HttpCrlFetcher(settings.pki_crl_fetch_timeout)
+    app.state.pki_context = PkiContext(
+        app.state.field_cipher, clock, app.state.crl_fetcher, crl_policy(settings)
+    )
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
@@ -203,6 +211,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(cabinet_router)
     app.include_router(security_router)
     app.include_router(contacts_router)
+    app.include_router(signatures_router)
     app.include_router(recovery_router)
     app.include_router(accounts_router)
     app.include_router(accounts_admin_router)

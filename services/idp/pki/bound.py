@@ -20,10 +20,11 @@ from idp.accounts.errors import AccountNotFoundError
 from idp.accounts.protection import FieldCipher
 from idp.audit import service as audit
 from idp.pki import repository, trust
-from idp.pki.certificates import load_certificate
+from idp.pki.certificates import load_certificate, parse_der
 from idp.pki.errors import (
     BoundCertificateNotFoundError,
     CertificateAlreadyBoundError,
+    CertificateFormatError,
     CertificateNotTrustedError,
     SnilsMismatchError,
 )
@@ -47,6 +48,8 @@ class BoundView:
     days_left: int
     #: «действует», «истекает через N дней», «истёк», «отозван»
     status_ru: str
+    not_before: dt.datetime | None = None
+    common_name: str | None = None
 
 
 def _days_ru(n: int) -> str:
@@ -141,6 +144,7 @@ def list_certificates(session: Session, account_id: int, *, now: dt.datetime) ->
         revoked = trust.revoked_in_cached_crls(session, row.der)
         status, days, label = certificate_status(row.not_after, revoked, now)
         snap = row.subject_snapshot
+        common_name = snap.get("common_name")
         views.append(
             BoundView(
                 row.id,
@@ -152,9 +156,20 @@ def list_certificates(session: Session, account_id: int, *, now: dt.datetime) ->
                 status,
                 days,
                 label,
+                _not_before(row.der),
+                str(common_name) if common_name else None,
             )
         )
     return views
+
+
+def _not_before(der: bytes) -> dt.datetime | None:
+    """The start of validity, read from the stored DER (only the end is a column)."""
+    try:
+        value = parse_der(der)["tbs_certificate"]["validity"]["not_before"].native
+    except CertificateFormatError:
+        return None
+    return value if isinstance(value, dt.datetime) else None
 
 
 def take_expiring(session: Session, *, now: dt.datetime) -> Sequence[BoundCertificate]:
