@@ -48,6 +48,7 @@ from idp.oauth2.routes import router as oauth2_router
 from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.expiry import expiry_loop
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -114,6 +115,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         if settings.backchannel_dispatcher_enabled:
             # Durable back-channel logout: drains the outbox, including rows left by a stopped process.
             await backchannel.start()
+        if settings.pki_expiry_notices_enabled:
+            await app.state.expiry_loop.start()  # the 30-day notice of bound certificates
         # Everything built so far (modules, routes, mappers, templates: ~160k objects) lives as
         # long as the process. Frozen, the collector stops walking it: a full collection took
         # ~100 ms of CPU on every thread's watch, a stall every few hundred logins that showed in
@@ -124,6 +127,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         gc.unfreeze()
         revocation_reader.cancel()
         await backchannel.stop()
+        await app.state.expiry_loop.stop(grace_seconds=5)
         app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
         app.state.crl_fetcher.close()
@@ -186,6 +190,9 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         app.state.field_cipher,
         app.state.jwks_uri_cache,
         app.state.client_directory,
+    )
+    app.state.expiry_loop = expiry_loop(
+        session_factory, notices, clock, every_seconds=settings.pki_expiry_check_seconds
     )
     app.state.crl_fetcher = HttpCrlFetcher(settings.pki_crl_fetch_timeout)
     app.state.pki_context = PkiContext(

@@ -197,6 +197,16 @@ class IdpSettings(PageSettings):
             "maximum age (0: fail closed, the certificate is refused)."
         ),
     )
+    pki_expiry_notices_enabled: bool = Field(
+        default=True,
+        description=(
+            "Run the loop that tells owners 30 days ahead that a bound certificate expires "
+            "(off: run `python -m idp pki notify-expiring` from cron instead)."
+        ),
+    )
+    pki_expiry_check_seconds: float = Field(
+        default=3600.0, gt=0, description="Seconds between the expiry-notice loop's looks for certificates."
+    )
     pki_crl_fetch_timeout: float = Field(
         default=5.0, gt=0, le=60, description="Seconds to wait for a CRL distribution point to answer."
     )

@@ -180,3 +180,16 @@ def take_expiring(session: Session, *, now: dt.datetime) -> Sequence[BoundCertif
         row.expiry_notified_at = now
     session.flush()
     return rows
+
+
+def expiring_to_notify(session: Session, *, now: dt.datetime) -> Sequence[BoundCertificate]:
+    """Like :func:`take_expiring` without marking: the expiry job sends first, then marks each
+    certificate with :func:`mark_expiry_notified`, so a notice that failed is tried again."""
+    return repository.expiring_unnotified(session, now, now + dt.timedelta(days=EXPIRY_NOTICE_DAYS))
+
+
+def mark_expiry_notified(session: Session, bound_id: int, *, now: dt.datetime) -> None:
+    row = repository.bound(session, bound_id)
+    if row is not None and row.expiry_notified_at is None:
+        row.expiry_notified_at = now
+        session.flush()
