@@ -197,6 +197,10 @@ class IdpSettings(PageSettings):
             "maximum age (0: fail closed, the certificate is refused)."
         ),
     )
+    demo_pki_dir: str = Field(
+        default="var/pki",
+        description="Dev mode: where `seed` keeps the demo PKI (CAs, certificates, .pfx files and PIN).",
+    )
     pki_expiry_notices_enabled: bool = Field(
         default=True,
         description=(
