@@ -73,6 +73,7 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
         if service == "idp":
             defaults["ISSUER"] = issuer
             defaults["DEMO_RELYING_PARTY"] = "true"  # the /demo-rp page the idp seed registers
+            defaults["DEMO_PKI_DIR"] = str(var_dir / "pki")  # the seed's demo PKI and the doctor's .pfx
             notifier_port = base.get("NOTIFIER_PORT", str(SERVICES["notifier"][1]))
             defaults["NOTIFIER_URL"] = f"http://127.0.0.1:{notifier_port}"  # codes go through it
         else:

@@ -22,6 +22,7 @@ from idp.login.throttle import LoginThrottle
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
+from idp.pki.context import PkiContext
 from idp.pki.crl_fetch import HttpCrlFetcher
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import BackchannelDispatcher
@@ -70,6 +71,7 @@ PolicyDep = Annotated[sessions_service.SessionPolicy, Depends(_state("session_po
 BackchannelDep = Annotated[BackchannelDispatcher, Depends(_state("backchannel"))]
 PayloadDep = Annotated[HttpPayload, Depends(read_payload)]
 LoginContextDep = Annotated[LoginContext, Depends(_state("login_context"))]
+PkiContextDep = Annotated[PkiContext, Depends(_state("pki_context"))]
 AccountsContextDep = Annotated[AccountsContext, Depends(_state("accounts_context"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_state("login_throttle"))]
 CrlFetcherDep = Annotated[HttpCrlFetcher, Depends(_state("crl_fetcher"))]

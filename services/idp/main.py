@@ -24,6 +24,7 @@ from idp.accounts.routes import router as accounts_router
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
 from idp.cabinet.security_routes import router as security_router
+from idp.cabinet.signatures_routes import router as signatures_router
 from idp.clients.routes import router as clients_router
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientDirectory
@@ -47,7 +48,9 @@ from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.pki.admin_routes import router as pki_admin_router
+from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.expiry import expiry_loop
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -126,6 +129,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         if settings.backchannel_dispatcher_enabled:
             # Durable back-channel logout: drains the outbox, including rows left by a stopped process.
             await backchannel.start()
+        if settings.pki_expiry_notices_enabled:
+            await app.state.expiry_loop.start()  # the 30-day notice of bound certificates
         # Everything built so far (modules, routes, mappers, templates: ~160k objects) lives as
         # long as the process. Frozen, the collector stops walking it: a full collection took
         # ~100 ms of CPU on every thread's watch, a stall every few hundred logins that showed in
@@ -136,8 +141,10 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         gc.unfreeze()
         revocation_reader.cancel()
         await backchannel.stop()
+        await app.state.expiry_loop.stop(grace_seconds=5)
         app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
+        app.state.crl_fetcher.close()
         engine.dispose()
 
     app = FastAPI(
@@ -199,6 +206,12 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         app.state.jwks_uri_cache,
         app.state.client_directory,
     )
+    app.state.expiry_loop = expiry_loop(
+        session_factory, notices, clock, every_seconds=settings.pki_expiry_check_seconds
+    )
+    app.state.pki_context = PkiContext(
+        app.state.field_cipher, clock, app.state.crl_fetcher, crl_policy(settings)
+    )
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
@@ -221,6 +234,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(cabinet_router)
     app.include_router(security_router)
     app.include_router(contacts_router)
+    app.include_router(signatures_router)
     app.include_router(recovery_router)
     app.include_router(accounts_router)
     app.include_router(accounts_admin_router)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -108,8 +110,28 @@ DEMO_ACCOUNTS = [
         ),
         "locked for 15 minutes after wrong passwords; unlock it by /recover",
     ),
+    (
+        accounts_service.NewAccount(
+            last_name="Врачёва",
+            first_name="Елена",
+            middle_name="Петровна",
+            birth_date=dt.date(1982, 4, 11),
+            gender="F",
+            email="doctor@example.test",
+            phone="+79160000006",
+            snils="567-890-123 43",
+            password=DEMO_PASSWORD,
+            level="confirmed",
+            email_verified=True,
+            phone_verified=True,
+            passport_series="4514",
+            passport_number="555666",
+        ),
+        "doctor: a qualified certificate (КЭП, demo accredited CA) is bound; its .pfx and PIN below",
+    ),
 ]
 TOTP_ACCOUNT = "kuznetsova@example.test"
+DOCTOR_ACCOUNT = "doctor@example.test"
 LOCKED_ACCOUNT = "smirnov@example.test"
 ADMIN_CLIENT = (
     ClientSpec(
@@ -220,5 +242,73 @@ def seed(settings: IdpSettings) -> dict[str, Any]:
                 }
             )
         session.commit()
+        created["signature"] = _demo_signature(session, cipher, Path(settings.demo_pki_dir))
+        session.commit()
     engine.dispose()
     return created
+
+
+def _doctor_entry(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The doctor's accredited-CA certificate in the demo PKI's summary (None: made before the doctor)."""
+    return next(
+        (
+            c
+            for c in summary.get("certificates", [])
+            if c.get("account") == DOCTOR_ACCOUNT and c.get("ca") == "accredited"
+        ),
+        None,
+    )
+
+
+def _demo_signature(session: Session, cipher: FieldCipher, root: Path) -> dict[str, Any]:
+    """The demo PKI under ``root`` (made and trusted when absent or not trusted by this database),
+    and the doctor's qualified certificate bound to the doctor's account."""
+    from idp.pki import bound, trust
+    from idp.pki.certificates import load_certificate
+    from idp.pki.cli import init_demo
+    from idp.pki.errors import CertificateAlreadyBoundError, CertificateNotTrustedError
+
+    summary_path = root / "demo.json"
+    trusted = {row.thumbprint for row in trust.list_trusted_cas(session)}
+    summary: dict[str, Any] | None = None
+    if summary_path.exists():
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        ca_files = [Path(p) for p in summary.get("cas", {}).values()]
+        if not all(p.exists() and load_certificate(p.read_bytes()).thumbprint in trusted for p in ca_files):
+            summary = None  # a fresh database, or files from elsewhere: make them again
+    account = accounts_service.find_by_login(session, cipher, DOCTOR_ACCOUNT)
+    assert account is not None
+    doctor: dict[str, Any] | None = None
+    for attempt in range(2):
+        if summary is None or not _doctor_entry(summary):
+            summary = init_demo(session, root, utcnow())
+        doctor = _doctor_entry(summary)
+        assert doctor is not None
+        try:
+            bound.bind_certificate(
+                session,
+                cipher,
+                account.id,
+                Path(doctor["certificate"]).read_bytes(),
+                clock=utcnow,
+                fetcher=None,
+                policy=trust.CrlPolicy(),
+                actor="system",
+            )
+        except CertificateAlreadyBoundError:
+            break  # a second run: bound already
+        except CertificateNotTrustedError:
+            if attempt:
+                raise
+            summary = None  # e.g. its week-long demo CRL ran out since the last run: make it all again
+            continue
+        break
+    assert doctor is not None
+    return {
+        "login": DOCTOR_ACCOUNT,
+        "kind": "КЭП (demo accredited CA)",
+        "pfx": doctor["pfx"],
+        "pin": doctor["pin"],
+        "certificate": doctor["certificate"],
+        "all_demo_certificates": str(summary_path),
+    }

@@ -203,6 +203,20 @@ class IdpSettings(PageSettings):
         le=3600,
         description="Seconds a login-by-signature challenge can be signed and submitted (single use).",
     )
+    demo_pki_dir: str = Field(
+        default="var/pki",
+        description="Dev mode: where `seed` keeps the demo PKI (CAs, certificates, .pfx files and PIN).",
+    )
+    pki_expiry_notices_enabled: bool = Field(
+        default=True,
+        description=(
+            "Run the loop that tells owners 30 days ahead that a bound certificate expires "
+            "(off: no expiry notices are sent)."
+        ),
+    )
+    pki_expiry_check_seconds: float = Field(
+        default=3600.0, gt=0, description="Seconds between the expiry-notice loop's looks for certificates."
+    )
     pki_crl_fetch_timeout: float = Field(
         default=5.0, gt=0, le=60, description="Seconds to wait for a CRL distribution point to answer."
     )

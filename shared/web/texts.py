@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "month": {"ru": "Месяц", "en": "Month"},
     "year": {"ru": "Год", "en": "Year"},
     "back": {"ru": "Назад", "en": "Back"},
+    "cancel": {"ru": "Отмена", "en": "Cancel"},
     "to_home": {"ru": "На главную", "en": "Go to the home page"},
     # the shared error page: a sentence for people, the code in small print for developers
     "error_id_label": {"ru": "Код ошибки для службы поддержки", "en": "Error id for support"},

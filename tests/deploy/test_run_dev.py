@@ -106,6 +106,25 @@ def test_only_seed_writes_demo_json_with_each_service_and_the_urls(seeded_twice:
         assert (seeded_twice["var"] / name).is_file()
 
 
+def test_only_seed_binds_the_demo_doctors_qualified_certificate_and_says_where_its_pfx_is(
+    seeded_twice: dict[str, Any],
+) -> None:
+    var = seeded_twice["var"]
+    signature = seeded_twice["first"]["idp"]["signature"]
+    assert signature["login"] == "doctor@example.test" and signature["pin"] == "12345678"
+    pfx = Path(signature["pfx"])
+    assert pfx.is_file() and pfx.is_relative_to(var / "pki") and pfx.suffix == ".pfx"
+    assert Path(signature["all_demo_certificates"]).is_file()
+    console = load_run_dev().describe(seeded_twice["first"])  # what `make run` prints at start
+    assert f"pfx={pfx}" in console and "pin=12345678" in console
+    with sqlite3.connect(var / "idp.db") as conn:
+        kinds = conn.execute(
+            "SELECT b.kind FROM pki_bound_certificates b JOIN accounts a ON a.id = b.account_id "
+            "WHERE a.email = 'doctor@example.test'"
+        ).fetchall()
+    assert kinds == [("qes",)]
+
+
 def test_only_seed_twice_changes_nothing(seeded_twice: dict[str, Any]) -> None:
     assert seeded_twice["second"] == seeded_twice["first"]
     first, second = seeded_twice["clients"]

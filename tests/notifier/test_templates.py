@@ -36,6 +36,7 @@ TYPICAL: list[tuple[str, dict[str, Any]]] = [
         ("consent_changed", {"action": a, "party": "Городская поликлиника №5", "at": AT})
         for a in ("given", "withdrawn")
     ],
+    ("certificate_expiring", {"certificate": "Петрова Анна", "expires_at": "2026-12-21T20:30:00+00:00"}),
     ("record_accessed", {"accessor": "Иванова А. А., врач-терапевт", "organization": "ГП №5", "at": AT}),
 ]
 
@@ -156,3 +157,13 @@ def test_the_time_is_local_in_the_senders_zone_with_its_name(locale: str) -> Non
     ural = renderer.render("security_alert", locale, {**params, "timezone": "Asia/Yekaterinburg"})
     assert "21.11.2026 16:05 UTC+05:00" in ural.text and "16:05" in ural.sms
     assert "МСК" not in ural.text + ural.html and "MSK" not in ural.text + ural.html
+
+
+def test_the_certificate_expiry_notice_names_the_certificate_and_its_local_expiry_date() -> None:
+    params = {"certificate": "Петрова Анна", "expires_at": "2026-12-21T22:30:00+00:00"}
+    ru = Renderer().render("certificate_expiring", "ru", params)
+    # 22:30 UTC is already the 22nd in Moscow: the date is the person's local one
+    assert "«Петрова Анна»" in ru.sms and "22.12.2026" in ru.sms
+    assert "22.12.2026 01:30 MSK" in ru.text and "Электронные подписи" in ru.html
+    en = Renderer().render("certificate_expiring", "en", {**params, "timezone": "Asia/Vladivostok"})
+    assert '"Петрова Анна"' in en.text and "22.12.2026 08:30" in en.text

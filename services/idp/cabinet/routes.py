@@ -147,15 +147,6 @@ def revoke_app(
     return kit.see_other("/account/apps?done=revoked")
 
 
-@router.get("/signatures")
-def signatures(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
-    opened = open_page(request, session, browser)
-    if isinstance(opened, Response):
-        return opened
-    _, kit = opened
-    return kit.page("cabinet_signatures.html", title=kit.t("nav_signatures"), current="/account/signatures")
-
-
 @router.get("/events")
 def events(request: Request, session: SessionDep, browser: BrowserSessionDep) -> Response:
     opened = open_page(request, session, browser)

@@ -336,13 +336,147 @@ MESSAGES: dict[str, dict[str, str]] = {
     "revoke": {"ru": "Отозвать доступ", "en": "Revoke access"},
     "granted_at": {"ru": "Разрешено", "en": "Granted"},
     "no_signatures": {
+        "ru": "Привязанных сертификатов электронной подписи нет.",
+        "en": "No electronic signature certificates are bound.",
+    },
+    # «Электронные подписи» (issue 11, item 2)
+    "sig_about": {
         "ru": (
-            "Привязанных сертификатов электронной подписи нет. "
-            "Вход по электронной подписи пока не поддерживается."
+            "Привяжите сертификат своей электронной подписи (КЭП или УНЭП), чтобы входить с его помощью. "
+            "Загружается только сертификат — открытая часть; закрытый ключ остаётся у вас."
         ),
         "en": (
-            "No electronic signature certificates are bound. "
-            "Signing in with an electronic signature is not available yet."
+            "Bind the certificate of your electronic signature (qualified or non-qualified) "
+            "to sign in with it. "
+            "Only the certificate, the public part, is uploaded; the private key stays with you."
+        ),
+    },
+    "sig_bound_heading": {"ru": "Привязанные сертификаты", "en": "Bound certificates"},
+    "sig_add_heading": {"ru": "Привязать сертификат", "en": "Bind a certificate"},
+    "sig_file": {"ru": "Файл сертификата", "en": "Certificate file"},
+    "sig_file_hint": {
+        "ru": (
+            "Файл .cer, .crt, .pem или .der, не больше {kib} КБ. Не загружайте файл .pfx или "
+            ".p12: в нём закрытый ключ."
+        ),
+        "en": (
+            "A .cer, .crt, .pem or .der file of at most {kib} KB. Do not upload a .pfx or .p12 "
+            "file: it holds the private key."
+        ),
+    },
+    "sig_pem": {"ru": "Или вставьте текст сертификата", "en": "Or paste the certificate text"},
+    "sig_pem_hint": {
+        "ru": "Начинается со строки -----BEGIN CERTIFICATE-----.",
+        "en": "It starts with the line -----BEGIN CERTIFICATE-----.",
+    },
+    "sig_bind": {"ru": "Привязать", "en": "Bind"},
+    "sig_subject": {"ru": "Владелец", "en": "Subject"},
+    "sig_issuer": {"ru": "Издатель", "en": "Issuer"},
+    "sig_kind": {"ru": "Вид подписи", "en": "Signature type"},
+    "sig_kind_qes": {"ru": "КЭП — квалифицированная", "en": "Qualified (QES)"},
+    "sig_kind_ues": {"ru": "УНЭП — неквалифицированная", "en": "Non-qualified"},
+    "sig_validity": {"ru": "Срок действия", "en": "Valid"},
+    "sig_validity_range": {"ru": "с {start} по {end}", "en": "from {start} to {end}"},
+    "sig_validity_until": {"ru": "по {end}", "en": "until {end}"},
+    "sig_status": {"ru": "Состояние", "en": "Status"},
+    "sig_status_active": {"ru": "действует", "en": "valid"},
+    "sig_status_expiring": {"ru": "истекает через {days} дн.", "en": "expires in {days} day{s}"},
+    "sig_status_expired": {"ru": "истёк", "en": "expired"},
+    "sig_status_revoked": {"ru": "отозван", "en": "revoked"},
+    "sig_thumbprint": {"ru": "Отпечаток (SHA-256)", "en": "Thumbprint (SHA-256)"},
+    "sig_unbind": {"ru": "Отвязать", "en": "Unbind"},
+    "sig_unbind_title": {"ru": "Отвязать сертификат «{name}»?", "en": "Unbind the certificate “{name}”?"},
+    "sig_unbind_about": {
+        "ru": "Войти с этим сертификатом будет нельзя. Привязать его снова можно в любой момент.",
+        "en": (
+            "You will no longer be able to sign in with this certificate. You can bind it again at any time."
+        ),
+    },
+    "sig_not_found": {
+        "ru": "Такого сертификата нет в вашей учётной записи.",
+        "en": "There is no such certificate on your account.",
+    },
+    "certificate_bound": {"ru": "Сертификат привязан.", "en": "The certificate is bound."},
+    "certificate_unbound": {"ru": "Сертификат отвязан.", "en": "The certificate is unbound."},
+    "sig_e_empty": {
+        "ru": "Выберите файл сертификата или вставьте его текст.",
+        "en": "Choose a certificate file or paste its text.",
+    },
+    "sig_e_invalid": {
+        "ru": (
+            "Это не сертификат: файл повреждён, обрезан или в другом формате. Нужен файл .cer, .pem или .der."
+        ),
+        "en": (
+            "This is not a certificate: the file is damaged, truncated or in another format. A "
+            ".cer, .pem or .der file is needed."
+        ),
+    },
+    "sig_e_too_large": {
+        "ru": "Файл больше {kib} КБ — сертификат меньше. Выберите файл сертификата .cer, .pem или .der.",
+        "en": (
+            "The file is larger than {kib} KB, more than a certificate. Choose a .cer, .pem or "
+            ".der certificate file."
+        ),
+    },
+    "sig_e_private_key": {
+        "ru": (
+            "В файле есть закрытый ключ — мы его не сохранили. Закрытый ключ никому нельзя передавать: "
+            "загрузите только сертификат (.cer) без ключа."
+        ),
+        "en": (
+            "The file contains a private key; it was not stored. Never give your private key to anyone: "
+            "upload only the certificate (.cer), without the key."
+        ),
+    },
+    "sig_e_snils_mismatch": {
+        "ru": (
+            "СНИЛС в сертификате не совпадает со СНИЛС в вашей учётной записи (или он в ней не указан). "
+            "Привязать можно только свой сертификат."
+        ),
+        "en": (
+            "The SNILS in the certificate differs from the SNILS of your account (or your account has none). "
+            "Only your own certificate can be bound."
+        ),
+    },
+    "sig_e_already_bound": {
+        "ru": "Этот сертификат уже привязан к учётной записи.",
+        "en": "This certificate is already bound to an account.",
+    },
+    "sig_e_expired": {
+        "ru": (
+            "Срок действия сертификата истёк. Получите новый сертификат в удостоверяющем центре и "
+            "привяжите его."
+        ),
+        "en": "The certificate has expired. Get a new one from your certification authority and bind it.",
+    },
+    "sig_e_not_yet_valid": {
+        "ru": "Сертификат ещё не начал действовать. Привяжите его, когда наступит дата начала действия.",
+        "en": "The certificate is not valid yet. Bind it once its validity starts.",
+    },
+    "sig_e_revoked": {
+        "ru": "Сертификат отозван удостоверяющим центром. Получите новый сертификат.",
+        "en": "The certificate has been revoked by its certification authority. Get a new one.",
+    },
+    "sig_e_untrusted_issuer": {
+        "ru": "Сертификат выдан удостоверяющим центром, которому мы не доверяем.",
+        "en": "The certificate was issued by a certification authority we do not trust.",
+    },
+    "sig_e_bad_key_usage": {
+        "ru": "Этот сертификат не предназначен для электронной подписи.",
+        "en": "This certificate is not meant for electronic signatures.",
+    },
+    "sig_e_chain_invalid": {
+        "ru": "Не удалось проверить цепочку сертификатов удостоверяющего центра.",
+        "en": "The certification authority's certificate chain could not be verified.",
+    },
+    "sig_e_crl_unavailable": {
+        "ru": (
+            "Не удалось проверить, не отозван ли сертификат: список отозванных сертификатов "
+            "недоступен. Попробуйте позже."
+        ),
+        "en": (
+            "Could not check whether the certificate is revoked: the revocation list is "
+            "unavailable. Try again later."
         ),
     },
     "no_events": {"ru": "Событий пока нет.", "en": "No events yet."},
@@ -818,6 +952,8 @@ EVENT_TEXT: dict[str, dict[str, str]] = {
     "trusted_device_revoked": {"ru": "Устройство больше не доверенное", "en": "Device no longer trusted"},
     "key_data_changed": {"ru": "Изменение основных данных", "en": "Key data changed"},
     "admin_action": {"ru": "Действие оператора", "en": "Operator action"},
+    "certificate_bound": {"ru": "Привязка сертификата подписи", "en": "Signature certificate bound"},
+    "certificate_unbound": {"ru": "Сертификат подписи отвязан", "en": "Signature certificate unbound"},
 }
 
 

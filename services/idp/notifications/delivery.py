@@ -76,6 +76,51 @@ def send_code(
     )
 
 
+def _confirmed_channels(account: Account) -> list[str]:
+    return [
+        c
+        for c, ok in (
+            ("sms", account.phone and account.phone_verified),
+            ("email", account.email and account.email_verified),
+        )
+        if ok
+    ]
+
+
+def certificate_expiring(
+    notices: Notices,
+    account: Account,
+    *,
+    certificate: str,
+    expires_at: dt.datetime,
+    idempotency_key: str,
+    locale: str = "ru",
+) -> bool:
+    """The expiry notice by SMS and e-mail to the confirmed contacts. True when every channel
+    took it (or there is none to tell); False when one could not be queued (logged by id), so
+    the caller tries again later: the idempotency key makes the repeat a no-op where it did arrive."""
+    delivered = True
+    for channel in _confirmed_channels(account):
+        try:
+            notifications.send_certificate_expiring(
+                notices.notifier,
+                certificate=certificate,
+                expires_at=expires_at,
+                recipient=recipient_for(account, channel),
+                channels=[channel],  # type: ignore[list-item]
+                idempotency_key=f"{idempotency_key}:{channel}",
+                locale="en" if locale == "en" else "ru",
+                timezone=notices.timezone,
+            )
+        except NotifierUnavailableError as exc:
+            delivered = False
+            logger.warning(
+                "certificate expiry notice not queued",
+                extra={"account_id": account.id, "channel": channel, "reason": exc.reason},
+            )
+    return delivered
+
+
 def alert(
     notifier: notifications.Notifier,
     account: Account,
@@ -92,14 +137,7 @@ def alert(
 ) -> bool:
     """R-SEC-3: security notices go by e-mail and SMS. A notice that cannot be queued is logged
     (by id) and does not fail what the person was doing."""
-    channels = [
-        c
-        for c, ok in (
-            ("sms", account.phone and account.phone_verified),
-            ("email", account.email and account.email_verified),
-        )
-        if ok
-    ]
+    channels = _confirmed_channels(account)
     sent = False
     for channel in channels:  # one message per channel: both must arrive, not one as a fallback
         try:

@@ -108,3 +108,29 @@ def send_consent_notice(
         template="consent_changed", locale=locale, params=params, recipient=recipient, channels=list(channels)
     )
     return notifier.send(request, idempotency_key=idempotency_key).id
+
+
+def send_certificate_expiring(
+    notifier: Notifier,
+    *,
+    certificate: str,
+    expires_at: dt.datetime,
+    recipient: Recipient,
+    channels: Sequence[Channel],
+    idempotency_key: str,
+    locale: Locale = "ru",
+    timezone: str | None = None,
+) -> str:
+    """Queue the notice that a bound signature certificate expires soon (issue 11, item 2);
+    ``expires_at`` is shown in ``timezone`` (the idp's setting)."""
+    params: dict[str, Any] = {"certificate": certificate[:200], "expires_at": expires_at.isoformat()}
+    if timezone:
+        params["timezone"] = timezone
+    request = MessageRequest(
+        template="certificate_expiring",
+        locale=locale,
+        params=params,
+        recipient=recipient,
+        channels=list(channels),
+    )
+    return notifier.send(request, idempotency_key=idempotency_key).id

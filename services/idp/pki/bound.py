@@ -20,10 +20,11 @@ from idp.accounts.errors import AccountNotFoundError
 from idp.accounts.protection import FieldCipher
 from idp.audit import service as audit
 from idp.pki import repository, trust
-from idp.pki.certificates import load_certificate
+from idp.pki.certificates import load_certificate, parse_der
 from idp.pki.errors import (
     BoundCertificateNotFoundError,
     CertificateAlreadyBoundError,
+    CertificateFormatError,
     CertificateNotTrustedError,
     SnilsMismatchError,
 )
@@ -47,6 +48,8 @@ class BoundView:
     days_left: int
     #: «действует», «истекает через N дней», «истёк», «отозван»
     status_ru: str
+    not_before: dt.datetime | None = None
+    common_name: str | None = None
 
 
 def _days_ru(n: int) -> str:
@@ -156,6 +159,7 @@ def list_certificates(session: Session, account_id: int, *, now: dt.datetime) ->
         revoked = trust.revoked_in_cached_crls(session, row.der)
         status, days, label = certificate_status(row.not_after, revoked, now)
         snap = row.subject_snapshot
+        common_name = snap.get("common_name")
         views.append(
             BoundView(
                 row.id,
@@ -167,9 +171,20 @@ def list_certificates(session: Session, account_id: int, *, now: dt.datetime) ->
                 status,
                 days,
                 label,
+                _not_before(row.der),
+                str(common_name) if common_name else None,
             )
         )
     return views
+
+
+def _not_before(der: bytes) -> dt.datetime | None:
+    """The start of validity, read from the stored DER (only the end is a column)."""
+    try:
+        value = parse_der(der)["tbs_certificate"]["validity"]["not_before"].native
+    except CertificateFormatError:
+        return None
+    return value if isinstance(value, dt.datetime) else None
 
 
 def take_expiring(session: Session, *, now: dt.datetime) -> Sequence[BoundCertificate]:
@@ -180,3 +195,16 @@ def take_expiring(session: Session, *, now: dt.datetime) -> Sequence[BoundCertif
         row.expiry_notified_at = now
     session.flush()
     return rows
+
+
+def expiring_to_notify(session: Session, *, now: dt.datetime) -> Sequence[BoundCertificate]:
+    """Like :func:`take_expiring` without marking: the expiry job sends first, then marks each
+    certificate with :func:`mark_expiry_notified`, so a notice that failed is tried again."""
+    return repository.expiring_unnotified(session, now, now + dt.timedelta(days=EXPIRY_NOTICE_DAYS))
+
+
+def mark_expiry_notified(session: Session, bound_id: int, *, now: dt.datetime) -> None:
+    row = repository.bound(session, bound_id)
+    if row is not None and row.expiry_notified_at is None:
+        row.expiry_notified_at = now
+        session.flush()

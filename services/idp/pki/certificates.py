@@ -80,7 +80,7 @@ class CertificateInfo:
     def subject_snapshot(self) -> dict[str, str | None]:
         """The subject fields kept beside a bound certificate (shown without re-parsing)."""
         return {
-            "subject": self.subject,
+            "subject": without_personal_numbers(self.subject),
             "issuer": self.issuer,
             "common_name": self.common_name,
             "surname": self.surname,
@@ -88,6 +88,13 @@ class CertificateInfo:
             "organization": self.organization,
             "serial": self.serial,
         }
+
+
+def without_personal_numbers(readable_name: str) -> str:
+    """A readable name («Common Name: Иванов Иван, 1.2.643.100.3: 11223344595, …») without its SNILS
+    and personal INN parts: what is kept beside a bound certificate and shown on pages."""
+    personal = (f"{OID_SNILS}:", f"{OID_INN}:")
+    return ", ".join(part for part in readable_name.split(", ") if not part.startswith(personal))
 
 
 def _check_size(data: bytes, limit: int, what: str, error: type[Exception]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp.pki import demo, trust
+from idp.pki.context import crl_policy
 from idp.pki.crl_fetch import HttpCrlFetcher
 from idp.settings import IdpSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
@@ -39,10 +40,7 @@ def _session(settings: IdpSettings) -> Session:
 
 
 def policy(settings: IdpSettings) -> trust.CrlPolicy:
-    return trust.CrlPolicy(
-        max_age=dt.timedelta(seconds=settings.pki_crl_max_age_seconds),
-        grace=dt.timedelta(seconds=settings.pki_crl_grace_seconds),
-    )
+    return crl_policy(settings)
 
 
 def _ca_out(row: Any) -> dict[str, Any]:

@@ -117,6 +117,12 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "consent_changed",
             (Param("action", "choice", choices=("given", "withdrawn")), Param("party", "text"), _AT, _TZ),
         ),
+        # a bound electronic-signature certificate expires soon (idp, issue 11 item 2): its holder's
+        # name as the certificate reads, and the moment it stops working
+        TemplateSpec(
+            "certificate_expiring",
+            (Param("certificate", "text", max_length=200), Param("expires_at", "datetime"), _TZ),
+        ),
         TemplateSpec(
             "record_accessed",
             (Param("accessor", "text"), Param("organization", "text", required=False), _AT, _TZ),

@@ -52,6 +52,18 @@ def _times(value: str | None, timezone: str | None) -> dict[str, str]:
     }
 
 
+def _expiry(value: str | None, timezone: str | None) -> dict[str, str]:
+    """``expires_at`` as the local date «22.12.2026» (an SMS) and moment with its zone (an e-mail)."""
+    if not value:
+        return {}
+    tz = timezone or formatting.DEFAULT_TIMEZONE
+    moment = dt.datetime.fromisoformat(value)
+    return {
+        "expires_date": formatting.format_date(moment, tz),
+        "expires_text": formatting.format_datetime(moment, tz),
+    }
+
+
 class Renderer:
     def __init__(self, template_dir: Path = TEMPLATE_DIR) -> None:
         self.env = Environment(
@@ -68,6 +80,7 @@ class Renderer:
             raise ValueError(f"unsupported locale {locale!r}")
         context = with_defaults(spec, params)
         context.update(_times(context.get("at"), context.get("timezone")))
+        context.update(_expiry(context.get("expires_at"), context.get("timezone")))
         text = self.env.get_template(f"{locale}/{template}.txt.j2")
         html = self.env.get_template(f"{locale}/{template}.html.j2")
         return Rendered(
