@@ -108,6 +108,7 @@ PAGES: list[Visit] = [
     Visit("register", "idp", False, "/register"),
     Visit("register-errors", "idp", False, "/register", register_empty_submit),
     Visit("recover", "idp", False, "/recover"),
+    Visit("login-signature", "idp", False, "/login/signature"),
     Visit("recover-errors", "idp", False, "/recover", recover_empty_submit),
     Visit("recover-code", "idp", False, "/recover", recover_code),
     Visit("confirm-email-bad-link", "idp", False, "/confirm-email?token=not-a-token"),
