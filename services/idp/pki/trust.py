@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from asn1crypto import x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
@@ -312,6 +313,21 @@ def _reason_for(exc: Exception) -> tuple[Reason, str]:
     return "chain_invalid", "The certificate chain is invalid (a signature or constraint check failed)."
 
 
+T = TypeVar("T")
+
+
+def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run pyhanko's coroutine from this synchronous code: in this thread when no event loop runs
+    here (the threadpool, the CLI), else in a short-lived thread of its own (a caller inside an
+    event loop, such as a browser test driving Playwright's, must not get a RuntimeError)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def validate_certificate(
     session: Session,
     certificate: bytes | CertificateInfo,
@@ -358,7 +374,7 @@ def validate_certificate(
     )
     validator = CertificateValidator(leaf, intermediate_certs=others, validation_context=context)
     try:
-        path = asyncio.run(validator.async_validate_usage({"digital_signature"}))
+        path = _run_coroutine(validator.async_validate_usage({"digital_signature"}))
     except (pv_errors.ValidationError, pv_errors.PathError) as exc:
         reason, detail = _reason_for(exc)
         return Verdict(reason, detail, info, notes=tuple(notes))
