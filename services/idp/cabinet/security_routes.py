@@ -15,7 +15,7 @@ from idp.cabinet.routes import notice_from, open_page, submit_form
 from idp.dependencies import BackchannelDep, BrowserSessionDep, LoginContextDep, SessionDep
 from idp.login import flow
 from idp.login.flow import LoginContext
-from idp.login.forms import PageKit
+from idp.login.forms import PageKit, client_of
 from idp.second_factor import totp
 from idp.second_factor.errors import SecondFactorError
 from shared.path_ids import RowId
@@ -24,10 +24,6 @@ router = APIRouter(prefix="/account", include_in_schema=False)
 CsrfForm = Annotated[str, Form(max_length=128)]
 SecretForm = Annotated[str, Form(max_length=1024)]
 NOTICES = ("password_saved", "mfa_saved", "totp_disabled", "device_revoked", "ended")
-
-
-def _who(request: Request) -> flow.Client:
-    return flow.Client(request.client.host if request.client else None, request.headers.get("user-agent"))
 
 
 #: why a second-factor choice is greyed out, and where to make it available
@@ -128,7 +124,7 @@ def change_password(
             account,
             current_password,
             new_password,
-            who=_who(request),
+            who=client_of(request),
             keep_sid=browser.session.sid if browser.session else None,
             on_commit=backchannel.dispatch,
         )
@@ -155,7 +151,7 @@ def set_mfa(
         return opened
     account, kit = opened
     try:
-        security.set_second_factor(session, account, method, _who(request))
+        security.set_second_factor(session, account, method, client_of(request))
     except security.MethodUnavailableError:
         errors = {"method": kit.t("mfa_unavailable")}
         return _page(kit, ctx, session, account, browser, errors=errors, status=400)
@@ -201,7 +197,7 @@ def totp_confirm(
         return opened
     account, kit = opened
     try:
-        codes = security.confirm_totp(ctx, session, account, code, _who(request))
+        codes = security.confirm_totp(ctx, session, account, code, client_of(request))
     except SecondFactorError as exc:
         return _page(kit, ctx, session, account, browser, error=exc.user_message(kit.locale), status=400)
     return kit.page(
@@ -221,7 +217,7 @@ def totp_disable(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    security.disable_totp(session, account, _who(request))
+    security.disable_totp(session, account, client_of(request))
     return kit.see_other("/account/security?done=totp_disabled")
 
 
@@ -238,6 +234,6 @@ def revoke_device(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    if not security.revoke_device(ctx, session, account, device_id, _who(request)):
+    if not security.revoke_device(ctx, session, account, device_id, client_of(request)):
         return kit.message(kit.t("no_devices"), status=404, error=True)
     return kit.see_other("/account/security?done=device_revoked")

@@ -17,23 +17,11 @@ from idp.clients import service as clients_service
 from idp.consents import service
 from idp.dependencies import BrowserSessionDep, SessionDep, SettingsDep
 from idp.login import codes_ui, interactions
-from idp.login.forms import PageKit
+from idp.login.forms import expired_page, interaction_kit
 from idp.login.i18n import scope_text
-from idp.login.models import Interaction
-from idp.oauth2.authorize import ui_locale
-from idp.settings import IdpSettings
 
 router = APIRouter(include_in_schema=False)
 TokenForm = Annotated[str, Form(max_length=128)]
-
-
-def _kit(request: Request, settings: IdpSettings, interaction: Interaction | None) -> PageKit:
-    hinted = ui_locale(dict(interactions.params_of(interaction))) if interaction else None
-    return PageKit(request, settings, hinted)
-
-
-def _expired(kit: PageKit) -> Response:
-    return kit.message(kit.t("interaction_expired"), status=400, error=True)
 
 
 @router.get("/consent")
@@ -41,9 +29,9 @@ def consent_form(
     request: Request, settings: SettingsDep, session: SessionDep, browser: BrowserSessionDep, i: str = ""
 ) -> Response:
     interaction = interactions.find_interaction(session, i)
-    kit = _kit(request, settings, interaction)
+    kit = interaction_kit(request, settings, interaction)
     if interaction is None or browser.session is None:
-        return _expired(kit)
+        return expired_page(kit)
     client = clients_service.find_client(session, interaction.client_id)
     scopes = dict(interactions.params_of(interaction)).get("scope", "").split()
     account = accounts_service.get_account(session, browser.session.account_id)
@@ -74,9 +62,9 @@ def consent_submit(
     interaction: TokenForm = "",
 ) -> Response:
     parked = interactions.find_interaction(session, interaction)
-    kit = _kit(request, settings, parked)
+    kit = interaction_kit(request, settings, parked)
     if parked is None or browser.session is None:
-        return _expired(kit)
+        return expired_page(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
     query = {"i": parked.handle}

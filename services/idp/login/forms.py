@@ -11,12 +11,22 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from idp.dependencies import CSRF_COOKIE
-from idp.login import interactions
+from idp.login import flow, interactions
 from idp.login.i18n import text
+from idp.login.models import Interaction
 from idp.login.pages import LANG_COOKIE, person_locale, redirect, render
+from idp.oauth2.authorize import ui_locale
 from idp.settings import IdpSettings
 
-__all__ = ["LANG_COOKIE", "PageKit", "safe_next"]
+__all__ = [
+    "LANG_COOKIE",
+    "PageKit",
+    "client_of",
+    "expired_page",
+    "interaction_kit",
+    "safe_next",
+    "too_many_page",
+]
 
 
 class PageKit:
@@ -87,3 +97,26 @@ def safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return "/account"
+
+
+def interaction_kit(
+    request: Request, settings: IdpSettings, interaction: Interaction | None = None
+) -> PageKit:
+    """The page kit of a page that belongs to a parked authorization request: its ``ui_locales``."""
+    hinted = ui_locale(dict(interactions.params_of(interaction))) if interaction else None
+    return PageKit(request, settings, hinted)
+
+
+def expired_page(kit: PageKit) -> Response:
+    return kit.message(kit.t("interaction_expired"), status=400, error=True)
+
+
+def too_many_page(kit: PageKit, seconds: int) -> Response:
+    response = kit.message(kit.t("too_many_attempts", seconds=str(seconds)), status=429, error=True)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def client_of(request: Request) -> flow.Client:
+    """Where a form post came from (address and browser), for the security log and notices."""
+    return flow.Client(request.client.host if request.client else None, request.headers.get("user-agent"))

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from idp.dependencies import BackchannelDep, LoginContextDep, SessionDep, SettingsDep, ThrottleDep
 from idp.login import flow, signin
-from idp.login.forms import PageKit
-from idp.login.routes import CODE_INPUT_MAX, TextForm, _too_many, _who, field_problems
+from idp.login.forms import PageKit, client_of, too_many_page
+from idp.login.routes import CODE_INPUT_MAX, TextForm, field_problems
 
 router = APIRouter(include_in_schema=False)
 TokenForm = Annotated[str, Form(max_length=128)]
@@ -44,11 +44,11 @@ def recover_submit(
     if problem := field_problems(kit, login).get("login"):
         return _form(kit, login, problem)
     outcome = signin.submit_recovery(
-        ctx, session, throttle, login=login, who=_who(request), locale=kit.locale
+        ctx, session, throttle, login=login, who=client_of(request), locale=kit.locale
     )
     match outcome:
         case signin.Throttled(retry_after=seconds):
-            return _too_many(kit, seconds)
+            return too_many_page(kit, seconds)
         case signin.MissingFields():  # checked above; kept for the service's own contract
             return _form(kit, login, kit.t("login_required"))
         case signin.RecoveryRequested(pending=handle):
@@ -108,12 +108,12 @@ def recover_code_submit(
         code=code,
         new_password=new_password,
         repeat_password=repeat_password,
-        who=_who(request),
+        who=client_of(request),
         on_commit=backchannel.dispatch,
     )
     match outcome:
         case signin.Throttled(retry_after=seconds):
-            return _too_many(kit, seconds)
+            return too_many_page(kit, seconds)
         case signin.PasswordsDiffer():
             # the repeat is what disagrees: flagged there, not on the code
             return _page(kit, p, errors={"repeat_password": kit.t("passwords_differ")}, status=400)

@@ -24,9 +24,8 @@ from idp.dependencies import (
     ThrottleDep,
 )
 from idp.login import codes_ui, flow, interactions, signin
-from idp.login.forms import PageKit, safe_next
+from idp.login.forms import PageKit, client_of, expired_page, interaction_kit, safe_next, too_many_page
 from idp.login.models import Interaction
-from idp.oauth2.authorize import ui_locale
 from shared.web.formatting import format_datetime
 
 router = APIRouter(include_in_schema=False)
@@ -56,19 +55,10 @@ def field_problems(kit: PageKit, login: str, password: str | None = None) -> dic
     return problems
 
 
-def _kit(request: Request, settings: Any, interaction: Interaction | None = None) -> PageKit:
-    hinted = ui_locale(dict(interactions.params_of(interaction))) if interaction else None
-    return PageKit(request, settings, hinted)
-
-
 def _code_kit(request: Request, settings: Any, session: Any, pending: Any) -> PageKit:
     """The code page speaks the language of the interaction its login belongs to (ui_locales)."""
     handle = pending.interaction_handle if pending is not None else None
-    return _kit(request, settings, interactions.find_interaction(session, handle))
-
-
-def _who(request: Request) -> flow.Client:
-    return flow.Client(request.client.host if request.client else None, request.headers.get("user-agent"))
+    return interaction_kit(request, settings, interactions.find_interaction(session, handle))
 
 
 def _login_page(
@@ -102,23 +92,13 @@ def _login_page(
     )
 
 
-def _expired(kit: PageKit) -> Response:
-    return kit.message(kit.t("interaction_expired"), status=400, error=True)
-
-
-def _too_many(kit: PageKit, seconds: int) -> Response:
-    response = kit.message(kit.t("too_many_attempts", seconds=str(seconds)), status=429, error=True)
-    response.headers["Retry-After"] = str(seconds)
-    return response
-
-
 def _continue_to(interaction_handle: str | None, next_path: str | None) -> str:
     if interaction_handle:
         return f"/authorize/resume?{urlencode({'i': interaction_handle})}"
     return safe_next(next_path) if next_path else "/account"
 
 
-def _signed_in(kit: PageKit, settings: Any, signed_in: signin.SignedIn) -> Response:
+def signed_in(kit: PageKit, settings: Any, signed_in: signin.SignedIn) -> Response:
     response = kit.see_other(_continue_to(signed_in.interaction, signed_in.next_path))
     response.set_cookie(
         SESSION_COOKIE,
@@ -151,9 +131,9 @@ def login_form(
     next: str | None = None,
 ) -> Response:
     interaction = interactions.find_interaction(session, i)
-    kit = _kit(request, settings, interaction)
+    kit = interaction_kit(request, settings, interaction)
     if i and interaction is None:
-        return _expired(kit)
+        return expired_page(kit)
     error = kit.t("session_expired") if browser.problem == "expired" else None
     return _login_page(kit, session, interaction, error=error, next_path=next)
 
@@ -174,9 +154,9 @@ def login_submit(
     next_path: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     parked = interactions.find_interaction(session, interaction or None)
-    kit = _kit(request, settings, parked)
+    kit = interaction_kit(request, settings, parked)
     if interaction and parked is None:
-        return _expired(kit)
+        return expired_page(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
     if problems := field_problems(kit, login, password):
@@ -190,7 +170,7 @@ def login_submit(
         throttle,
         login=login,
         password=password,
-        who=_who(request),
+        who=client_of(request),
         parked=parked,
         next_path=next_path,
         device_cookie=request.cookies.get(DEVICE_COOKIE),
@@ -200,7 +180,7 @@ def login_submit(
     )
     match outcome:
         case signin.Throttled(retry_after=seconds):
-            return _too_many(kit, seconds)
+            return too_many_page(kit, seconds)
         case signin.MissingFields():  # checked above; kept for the service's own contract
             return _login_page(
                 kit, session, parked, status=400, error=kit.t("fields_required"), login_value=login
@@ -219,7 +199,7 @@ def login_submit(
                 kit, session, parked, status=401, error=kit.t("wrong_credentials"), login_value=login
             )
         case signin.SignedIn():
-            return _signed_in(kit, settings, outcome)
+            return signed_in(kit, settings, outcome)
         case signin.NeedsSecondFactor(pending=handle, problem=problem):
             query = {"p": handle, **({"problem": problem} if problem else {})}
             return kit.see_other(f"/login/code?{urlencode(query)}")
@@ -238,7 +218,7 @@ def code_form(
     pending = flow.find_pending(ctx, session, p, "login")
     kit = _code_kit(request, settings, session, pending)
     if pending is None:
-        return _expired(kit)
+        return expired_page(kit)
     account = accounts_service.get_account(session, pending.account_id or 0)
     assert account is not None
     return codes_ui.code_page(kit, session, account, pending, problem=problem, sent=sent)
@@ -261,7 +241,7 @@ def code_submit(
     pending = flow.find_pending(ctx, session, p, "login")
     kit = _code_kit(request, settings, session, pending)
     if pending is None:
-        return _expired(kit)
+        return expired_page(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
     if not code.strip() or len(code) > CODE_INPUT_MAX:
@@ -275,19 +255,19 @@ def code_submit(
         pending,
         code=code,
         trust=trust == "yes",
-        who=_who(request),
+        who=client_of(request),
         current=browser.session,
         on_commit=backchannel.dispatch,
     )
     match outcome:
         case signin.Throttled(retry_after=seconds):
-            return _too_many(kit, seconds)
+            return too_many_page(kit, seconds)
         case signin.WrongCode(account=account, error=error):
             return codes_ui.code_page(
                 kit, session, account, pending, error=codes_ui.error_text(kit, error), status=400
             )
         case signin.SignedIn():
-            return _signed_in(kit, settings, outcome)
+            return signed_in(kit, settings, outcome)
 
 
 @router.post("/login/code/resend")
@@ -303,10 +283,12 @@ def code_resend(
     pending = flow.find_pending(ctx, session, p, "login")
     kit = _code_kit(request, settings, session, pending)
     if pending is None:
-        return _expired(kit)
+        return expired_page(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    outcome = signin.resend_code(ctx, session, pending, channel=channel, locale=kit.locale, who=_who(request))
+    outcome = signin.resend_code(
+        ctx, session, pending, channel=channel, locale=kit.locale, who=client_of(request)
+    )
     match outcome:
         case signin.UnknownChannel(account=account):
             return codes_ui.code_page(kit, session, account, pending, status=400)

@@ -26,7 +26,7 @@ from idp.dependencies import (
     ThrottleDep,
 )
 from idp.login import interactions, routes, signature, signin
-from idp.login.forms import PageKit
+from idp.login.forms import PageKit, client_of, expired_page, interaction_kit, too_many_page
 from idp.login.models import Interaction
 from idp.oauth2 import acr
 from idp.pki import challenges
@@ -106,9 +106,9 @@ def signature_form(
     next: str | None = None,
 ) -> Response:
     parked = interactions.find_interaction(session, i)
-    kit = routes._kit(request, settings, parked)
+    kit = interaction_kit(request, settings, parked)
     if i and parked is None:
-        return routes._expired(kit)
+        return expired_page(kit)
     return _page(kit, ctx, session, parked, next)
 
 
@@ -160,9 +160,9 @@ def signature_submit(
     next_path: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     parked = interactions.find_interaction(session, interaction or None)
-    kit = routes._kit(request, settings, parked)
+    kit = interaction_kit(request, settings, parked)
     if interaction and parked is None:
-        return routes._expired(kit)
+        return expired_page(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
     data = _read_signature(signature_file, signature_text)
@@ -175,7 +175,7 @@ def signature_submit(
         challenge_id=challenge_id,
         csrf_cookie=request.cookies.get(CSRF_COOKIE),
         signature_data=data,
-        who=routes._who(request),
+        who=client_of(request),
         parked=parked,
         next_path=next_path,
         device_cookie=request.cookies.get(routes.DEVICE_COOKIE),
@@ -185,9 +185,9 @@ def signature_submit(
     )
     match outcome:
         case signin.Throttled(retry_after=seconds):
-            return routes._too_many(kit, seconds)
+            return too_many_page(kit, seconds)
         case signature.Refusal(reason=reason):
             status = 400 if reason in FILE_REFUSALS else 401
             return _page(kit, ctx, session, parked, next_path, refusal=reason, status=status)
         case signin.SignedIn():
-            return routes._signed_in(kit, settings, outcome)
+            return routes.signed_in(kit, settings, outcome)
