@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import secrets
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ def _folder() -> Path:
 _HOLDERS: list[tempfile.TemporaryDirectory[str]] = []
 
 
+def _paths(name: str) -> tuple[Path, Path]:
+    """Fresh key and certificate paths: ``functools.cache`` keys ``gost_signer()`` and
+    ``gost_signer(256, "A")`` apart, so two signers of one name must never share files."""
+    stem = f"{name}-{secrets.token_hex(4)}"
+    return _folder() / f"{stem}.key.pem", _folder() / f"{stem}.crt.pem"
+
+
 def openssl(*args: str, stdin: bytes | None = None) -> bytes:
     done = subprocess.run(["openssl", *args], input=stdin, capture_output=True, check=False)
     if done.returncode != 0:
@@ -69,13 +77,12 @@ def _self_signed(name: str, private_key: rsa.RSAPrivateKey | ec.EllipticCurvePri
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False)
         .sign(private_key, hashes.SHA256())
     )
-    key_path = _folder() / f"{name}.key.pem"
+    key_path, cert_path = _paths(name)
     key_path.write_bytes(
         private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    cert_path = _folder() / f"{name}.crt.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return Signer(name, key_path, cert_path, certificate.public_bytes(serialization.Encoding.DER))
 
@@ -94,7 +101,7 @@ def ec_signer(name: str = "ecdsa") -> Signer:
 def gost_signer(bits: int = 256, paramset: str = "A") -> Signer:
     """A self-signed GOST R 34.10-2012 certificate made by ``openssl -engine gost``."""
     name = f"gost{bits}-{paramset}"
-    key, cert = _folder() / f"{name}.key.pem", _folder() / f"{name}.crt.pem"
+    key, cert = _paths(name)
     openssl("genpkey", "-engine", "gost", "-algorithm", f"gost2012_{bits}",
             "-pkeyopt", f"paramset:{paramset}", "-out", str(key))  # fmt: skip
     openssl("req", "-engine", "gost", "-new", "-x509", "-key", str(key), f"-md_gost12_{bits}",
