@@ -7,6 +7,7 @@ from idp.audit.models import SecurityEvent, SecurityLogHead
 from idp.clients.models import Client
 from idp.consents.models import Consent
 from idp.database import Base
+from idp.esia.models import EsiaClient, EsiaClientCertificate, EsiaDiagnosis
 from idp.keys.models import SigningKey
 from idp.login.models import Interaction
 from idp.pki.models import BoundCertificate, CachedCrl, TrustedCa
@@ -23,6 +24,9 @@ __all__ = [
     "CachedCrl",
     "Client",
     "Consent",
+    "EsiaClient",
+    "EsiaClientCertificate",
+    "EsiaDiagnosis",
     "Interaction",
     "IssuedAccessToken",
     "OneTimeCode",

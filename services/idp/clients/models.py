@@ -30,7 +30,7 @@ class Client(Base):
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500), nullable=True)
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     jwks_uri: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    signing_alg: Mapped[str] = mapped_column(String(16), default="RS256")
+    signing_alg: Mapped[str] = mapped_column(String(32), default="RS256")
     default_audience: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: audiences (RFC 8707 resources) this client may ask tokens for; the default is always allowed
     audiences: Mapped[list[str]] = mapped_column(JSON, default=list)

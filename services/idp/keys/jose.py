@@ -21,9 +21,8 @@ ESIA face adds GOST R 34.10-2012 (``GOST3410_2012_256``, ESIA.md §5.3) as one m
     key_store = KeyStore(session_factory, encryptor, cache_seconds, algorithms=algorithms)
 
 A key type joserfc does not know is registered in ``joserfc.jwk.JWKRegistry.key_types``. The
-``alg`` columns (``signing_keys.alg``, ``clients.signing_alg``) are ``String(16)`` today and
-``GOST3410_2012_256`` has 17 characters: the face that adds it widens them in its migration
-(PostgreSQL refuses the longer value; SQLite does not check).
+``alg`` columns (``signing_keys.alg``, ``clients.signing_alg``) hold 32 characters (migration 0010
+widened them for ``GOST3410_2012_256``).
 ``tests/idp/test_jose.py`` registers a custom algorithm this way and issues and verifies tokens
 with it end to end.
 """

@@ -28,7 +28,7 @@ class SigningKey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)
-    alg: Mapped[str] = mapped_column(String(16))
+    alg: Mapped[str] = mapped_column(String(32))
     #: next (published, not yet signing) | current (signing) | previous (published) | retired
     state: Mapped[str] = mapped_column(String(16), index=True)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
