@@ -6,7 +6,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/services
 
 .DEFAULT_GOAL := help
-.PHONY: help venv frontend e2e-deps run test lint fmt migrate seed bench clean docs
+.PHONY: help venv frontend e2e-deps esia-clients run test lint fmt migrate seed bench clean docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,14 @@ e2e-deps: ## install axe-core for the accessibility tests (npm ci; needs Node.js
 	  npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error; \
 	fi
 
+ESIA_ENV := .venv-esia
+esia-clients: $(UV) ## the real ESIA client library (esia-connector, PyJWT 1.x) in its own .venv-esia
+	@if [ ! $(ESIA_ENV)/.installed -nt tests/esia_clients/requirements.txt ]; then \
+	  $(UV) venv -q --python python3 $(ESIA_ENV) && \
+	  $(UV) pip install -q --python $(ESIA_ENV)/bin/python --require-hashes -r tests/esia_clients/requirements.txt && \
+	  touch $(ESIA_ENV)/.installed; \
+	fi
+
 run: venv ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 (Ctrl-C stops)
 	@$(PY) deploy/run_dev.py
 
@@ -54,7 +62,7 @@ run: venv ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 
 # (tests/conftest.py marks its tests with an xdist_group). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-test: venv e2e-deps ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+test: venv e2e-deps esia-clients ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv ## ruff check, ruff format --check, mypy, import-linter contracts
