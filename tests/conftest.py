@@ -47,7 +47,11 @@ def _pg_admin_url() -> str:
 
 
 def _pg_url(db_name: str) -> str:
-    return make_url(_pg_admin_url()).set(database=db_name).render_as_string(hide_password=False)
+    # A test database need not survive a crash: commits return without waiting for the WAL flush
+    # (the suite commits thousands of times; durability is PostgreSQL's, not under test here).
+    url = make_url(_pg_admin_url()).set(database=db_name)
+    url = url.update_query_dict({"options": "-c synchronous_commit=off"})
+    return url.render_as_string(hide_password=False)
 
 
 def _pg_execute(statement: str) -> None:
