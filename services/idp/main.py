@@ -49,7 +49,7 @@ from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
-from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.pki.expiry import expiry_loop
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
@@ -178,7 +178,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         timeout=settings.notifier_timeout,
     )
     app.state.outbound = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notices")
-    app.state.crl_fetcher = HttpCrlFetcher(settings.pki_crl_fetch_timeout)
+    app.state.crl_fetcher = HttpRevocationFetcher(settings.pki_crl_fetch_timeout)
     app.state.login_throttle = LoginThrottle(settings.login_rate_limit, settings.redis_url)
     app.state.registry = identity_registry(settings)
     app.state.jwks_uri_cache = JwksUriCache()

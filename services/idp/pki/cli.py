@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from idp.pki import demo, trust
 from idp.pki.context import crl_policy
-from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.settings import IdpSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.errors import AppError
@@ -98,7 +98,7 @@ def _with_session(settings: IdpSettings, session: Session, args: argparse.Namesp
         row = trust.upload_crl(session, Path(args.file).read_bytes(), now=utcnow(), actor="system")
         return {"id": row.id, "this_update": row.this_update, "next_update": row.next_update}
     if action == "check":
-        fetcher = HttpCrlFetcher(settings.pki_crl_fetch_timeout)
+        fetcher = HttpRevocationFetcher(settings.pki_crl_fetch_timeout)
         try:
             verdict = trust.validate_certificate(
                 session, Path(args.file).read_bytes(), clock=utcnow, fetcher=fetcher, policy=policy(settings)
@@ -110,6 +110,7 @@ def _with_session(settings: IdpSettings, session: Session, args: argparse.Namesp
             "detail": verdict.detail,
             "kind": verdict.kind,
             "stale_crl": verdict.stale_crl,
+            "stale_ocsp": verdict.stale_ocsp,
             "notes": list(verdict.notes),
         }
     return _demo(session, args)
