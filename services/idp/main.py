@@ -51,6 +51,7 @@ from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.pki.expiry import expiry_loop
+from idp.pki.routes import router as pki_router
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -240,6 +241,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(accounts_admin_router)
     app.include_router(clients_router)
     app.include_router(pki_admin_router)
+    app.include_router(pki_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app

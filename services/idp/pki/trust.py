@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ from idp.pki.chain_signatures import GostAwareSignatureValidator
 from idp.pki.errors import (
     CrlFormatError,
     CrlIssuerUnknownError,
+    CrlNotPublishedError,
+    CrlSignatureError,
     NotACaError,
     TrustedCaExistsError,
     TrustedCaNotFoundError,
@@ -69,6 +72,9 @@ Reason = Literal[
 ]
 UPLOAD = "upload"
 MAX_CHAIN = 8
+#: where the idp publishes a trusted CA's uploaded CRL (routes.py), by the CA certificate's thumbprint
+CRL_PATH = "/pki/crl/{thumbprint}.crl"
+_THUMBPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 class CrlFetchError(Exception):
@@ -192,9 +198,35 @@ def _check_crl_signature(crl: object, cas: Sequence[TrustedCa]) -> None:
             return
         except (InvalidSignature, ValueError, TypeError, KeyError):
             continue
-    from idp.pki.errors import CrlSignatureError
-
     raise CrlSignatureError("The CRL's signature does not verify with its issuer's key.")
+
+
+def crl_url(base_url: str, ca_thumbprint: str) -> str:
+    """The CRL distribution point URL the idp serves for a CA (``base_url``: the public issuer URL)."""
+    return base_url.rstrip("/") + CRL_PATH.format(thumbprint=ca_thumbprint)
+
+
+def published_crl(session: Session, ca_thumbprint: str) -> bytes:
+    """The DER of the CRL uploaded for the trusted CA with this SHA-256 thumbprint, for serving at
+    its distribution point. Only an uploaded CRL is served (its signature was verified at upload
+    and is verified again with *this* CA's key, since two trusted CAs may share a name); a CRL the
+    idp fetched from elsewhere is not republished."""
+    thumbprint = ca_thumbprint.lower()
+    ca = (
+        repository.trusted_ca_by_thumbprint(session, thumbprint)
+        if _THUMBPRINT.fullmatch(thumbprint)
+        else None
+    )
+    if ca is None:
+        raise CrlNotPublishedError("No trusted CA has this thumbprint.")
+    row = repository.crl(session, ca.subject_key, UPLOAD)
+    if row is None:
+        raise CrlNotPublishedError("No CRL of this CA has been uploaded.")
+    try:
+        _check_crl_signature(load_crl(row.der), [ca])
+    except CrlSignatureError:
+        raise CrlNotPublishedError("No CRL of this CA has been uploaded.") from None
+    return row.der
 
 
 def _store_crl(
