@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from idp.pki import demo, trust
+from idp.pki import demo, publication, trust
 from idp.pki.context import crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.settings import IdpSettings
@@ -167,7 +167,7 @@ def _ca_crl_url(ca: demo.DemoCa, base_url: str | None) -> str | None:
         return None
     from idp.pki.certificates import load_certificate
 
-    return trust.crl_url(base_url, load_certificate(ca.cert_pem.read_bytes()).thumbprint)
+    return publication.crl_url(base_url, load_certificate(ca.cert_pem.read_bytes()).thumbprint)
 
 
 def init_demo(

@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from idp.dependencies import SessionDep
-from idp.pki import trust
+from idp.pki import publication
 from shared.openapi import problem_responses
 
 router = APIRouter(tags=["pki"])
 
 
 @router.get(
-    trust.CRL_PATH,
+    publication.CRL_PATH,
     summary="The CRL of a trusted CA (DER), as uploaded to the trust store",
     description=(
         "A CRL distribution point (RFC 5280 §4.2.1.13) the idp serves: the last CRL uploaded for the "
@@ -37,6 +37,6 @@ def published_crl(
     thumbprint: Annotated[str, Path(description="SHA-256 thumbprint of the CA certificate (64 hex digits)")],
     session: SessionDep,
 ) -> Response:
-    der = trust.published_crl(session, thumbprint)
+    der = publication.published_crl(session, thumbprint)
     # a CRL is signed and public; caches may keep it briefly (the idp's own fetch has its max age)
     return Response(der, media_type="application/pkix-crl", headers={"Cache-Control": "public, max-age=300"})

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,7 +50,6 @@ from idp.pki.chain_signatures import GostAwareSignatureValidator
 from idp.pki.errors import (
     CrlFormatError,
     CrlIssuerUnknownError,
-    CrlNotPublishedError,
     CrlSignatureError,
     NotACaError,
     TrustedCaExistsError,
@@ -72,9 +70,6 @@ Reason = Literal[
 ]
 UPLOAD = "upload"
 MAX_CHAIN = 8
-#: where the idp publishes a trusted CA's uploaded CRL (routes.py), by the CA certificate's thumbprint
-CRL_PATH = "/pki/crl/{thumbprint}.crl"
-_THUMBPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 class CrlFetchError(Exception):
@@ -171,7 +166,7 @@ def upload_crl(session: Session, data: bytes, *, now: dt.datetime, actor: AdminC
     cas = repository.trusted_cas_by_subject(session, issuer_key)
     if not cas:
         raise CrlIssuerUnknownError("The CRL's issuer is not a trusted CA; trust the CA first.")
-    _check_crl_signature(crl, cas)
+    check_crl_signature(crl, cas)
     this_update, next_update = crl_times(crl)
     row = _store_crl(session, issuer_key, UPLOAD, crl.dump(), this_update, next_update, now)
     _audit(
@@ -180,7 +175,7 @@ def upload_crl(session: Session, data: bytes, *, now: dt.datetime, actor: AdminC
     return row
 
 
-def _check_crl_signature(crl: object, cas: Sequence[TrustedCa]) -> None:
+def check_crl_signature(crl: object, cas: Sequence[TrustedCa]) -> None:
     from asn1crypto import crl as asn1_crl
     from cryptography.exceptions import InvalidSignature
 
@@ -199,34 +194,6 @@ def _check_crl_signature(crl: object, cas: Sequence[TrustedCa]) -> None:
         except (InvalidSignature, ValueError, TypeError, KeyError):
             continue
     raise CrlSignatureError("The CRL's signature does not verify with its issuer's key.")
-
-
-def crl_url(base_url: str, ca_thumbprint: str) -> str:
-    """The CRL distribution point URL the idp serves for a CA (``base_url``: the public issuer URL)."""
-    return base_url.rstrip("/") + CRL_PATH.format(thumbprint=ca_thumbprint)
-
-
-def published_crl(session: Session, ca_thumbprint: str) -> bytes:
-    """The DER of the CRL uploaded for the trusted CA with this SHA-256 thumbprint, for serving at
-    its distribution point. Only an uploaded CRL is served (its signature was verified at upload
-    and is verified again with *this* CA's key, since two trusted CAs may share a name); a CRL the
-    idp fetched from elsewhere is not republished."""
-    thumbprint = ca_thumbprint.lower()
-    ca = (
-        repository.trusted_ca_by_thumbprint(session, thumbprint)
-        if _THUMBPRINT.fullmatch(thumbprint)
-        else None
-    )
-    if ca is None:
-        raise CrlNotPublishedError("No trusted CA has this thumbprint.")
-    row = repository.crl(session, ca.subject_key, UPLOAD)
-    if row is None:
-        raise CrlNotPublishedError("No CRL of this CA has been uploaded.")
-    try:
-        _check_crl_signature(load_crl(row.der), [ca])
-    except CrlSignatureError:
-        raise CrlNotPublishedError("No CRL of this CA has been uploaded.") from None
-    return row.der
 
 
 def _store_crl(
