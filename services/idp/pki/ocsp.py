@@ -146,14 +146,18 @@ def current_answer(
         return Found(row.der, row.this_update, False, ())
     notes: list[str] = []
     if fetcher is not None:
-        request = request_for(subject.der, subject.issuer_der)
-        for url in subject.urls:
-            try:
-                answer = _check_times(read_answer(fetcher.ask_ocsp(url, request), request), now, max_age)
-            except OcspError as exc:
-                notes.append(f"OCSP {url}: {exc}")
-                continue
-            return Found(answer.der, answer.this_update, False, tuple(notes), new=(subject, url, answer))
+        try:
+            request = request_for(subject.der, subject.issuer_der)
+        except ValueError:  # cryptography reads some certificates more strictly than asn1crypto
+            notes.append("OCSP: no request can be built for this certificate")
+        else:
+            for url in subject.urls:
+                try:
+                    answer = _check_times(read_answer(fetcher.ask_ocsp(url, request), request), now, max_age)
+                except OcspError as exc:
+                    notes.append(f"OCSP {url}: {exc}")
+                    continue
+                return Found(answer.der, answer.this_update, False, tuple(notes), new=(subject, url, answer))
     if row is not None and now <= _fresh_until(row, max_age) + grace:
         return Found(row.der, row.this_update, True, tuple(notes))
     return Found(None, None, False, tuple(notes))

@@ -36,9 +36,10 @@ def responder_url() -> str:
 
 
 @contextmanager
-def ocsp_responder(ca: demo.DemoCa, signer: demo.Issued, url: str) -> Iterator[Responder]:
+def ocsp_responder(ca: demo.DemoCa, signer: demo.Issued, url: str, *options: str) -> Iterator[Responder]:
     """``openssl ocsp`` answering for ``ca``'s certificates (as they are listed when it starts),
-    signing with ``signer``'s key, on the port of ``url``."""
+    signing with ``signer``'s key, on the port of ``url``; ``options`` such as ``-nmin 1`` (answers
+    with a nextUpdate one minute after their thisUpdate)."""
     index = ca.write_ocsp_index()
     port = int(url.rstrip("/").rsplit(":", 1)[1])
     process = subprocess.Popen(
@@ -56,6 +57,7 @@ def ocsp_responder(ca: demo.DemoCa, signer: demo.Issued, url: str) -> Iterator[R
             "-port",
             str(port),
             "-ignore_err",
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

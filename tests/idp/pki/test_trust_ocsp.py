@@ -183,6 +183,38 @@ def test_grace_period_keeps_the_last_answer_while_the_responder_is_down(
     assert _check(store, ocsp_pki.good, clock, fetcher, grace).reason == "crl_unavailable"
 
 
+def test_answer_past_its_next_update_is_not_used(
+    store: Session, ocsp_pki: OcspPki, fetcher: HttpRevocationFetcher, clock: MovableClock
+) -> None:
+    """RFC 6960 §4.2.2.1: with -nmin 1 the responder's answers are good for one minute; the cached
+    one is not used past it, and a new answer already past it (the responder's clock behind the
+    idp's) is refused."""
+    with ocsp_responder(ocsp_pki.ca, ocsp_pki.responder_cert, ocsp_pki.url, "-nmin", "1"):
+        assert _check(store, ocsp_pki.good, clock, fetcher).reason == "ok"
+        [row] = store.scalars(select(CachedOcspResponse)).all()
+        assert row.next_update is not None and row.next_update - row.this_update == dt.timedelta(minutes=1)
+        clock.now = row.next_update + dt.timedelta(minutes=1)
+        verdict = _check(store, ocsp_pki.good, clock, fetcher)
+    assert verdict.reason == "crl_unavailable"
+    assert any("past its nextUpdate" in note for note in verdict.notes)
+
+
+def test_answer_dated_ahead_of_the_idps_clock_is_refused(
+    store: Session,
+    ocsp_pki: OcspPki,
+    responder: Responder,
+    fetcher: HttpRevocationFetcher,
+    clock: MovableClock,
+) -> None:
+    """An answer whose thisUpdate is more than 5 minutes ahead of the idp's clock is not believed
+    (nor cached, where it would look fresh for too long)."""
+    clock.now -= dt.timedelta(minutes=10)
+    verdict = _check(store, ocsp_pki.good, clock, fetcher)
+    assert verdict.reason == "crl_unavailable"
+    assert any("dated in the future" in note for note in verdict.notes)
+    assert store.scalars(select(CachedOcspResponse)).all() == []
+
+
 def test_certificate_the_responder_does_not_know_is_not_accepted(
     store: Session,
     ocsp_pki: OcspPki,
