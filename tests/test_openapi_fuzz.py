@@ -190,6 +190,10 @@ SCHEMA_CANNOT_STATE = {
     # ClientIn's validators: http(s) redirect URIs, authorization_code needs a redirect_uri
     "POST /admin/clients",
     "PUT /admin/clients/{client_id}",
+    # the body is a certificate or a CRL file: bytes the schema allows are rarely a CA certificate
+    # or a CRL signed by a trusted CA (422 certificate_invalid, crl_invalid, as documented)
+    "POST /admin/pki/cas",
+    "POST /admin/pki/crls",
 }
 
 idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB))

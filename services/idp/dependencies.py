@@ -23,7 +23,7 @@ from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.requests import HttpPayload, read_payload
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.pki.context import PkiContext
-from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import BackchannelDispatcher
 from idp.settings import IdpSettings
@@ -74,7 +74,7 @@ LoginContextDep = Annotated[LoginContext, Depends(_state("login_context"))]
 PkiContextDep = Annotated[PkiContext, Depends(_state("pki_context"))]
 AccountsContextDep = Annotated[AccountsContext, Depends(_state("accounts_context"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_state("login_throttle"))]
-CrlFetcherDep = Annotated[HttpCrlFetcher, Depends(_state("crl_fetcher"))]
+CrlFetcherDep = Annotated[HttpRevocationFetcher, Depends(_state("crl_fetcher"))]
 
 
 @dataclass(frozen=True)

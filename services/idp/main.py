@@ -49,8 +49,9 @@ from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
-from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.pki.expiry import expiry_loop
+from idp.pki.routes import router as pki_router
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -178,7 +179,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         timeout=settings.notifier_timeout,
     )
     app.state.outbound = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notices")
-    app.state.crl_fetcher = HttpCrlFetcher(settings.pki_crl_fetch_timeout)
+    app.state.crl_fetcher = HttpRevocationFetcher(settings.pki_crl_fetch_timeout)
     app.state.login_throttle = LoginThrottle(settings.login_rate_limit, settings.redis_url)
     app.state.registry = identity_registry(settings)
     app.state.jwks_uri_cache = JwksUriCache()
@@ -240,6 +241,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(accounts_admin_router)
     app.include_router(clients_router)
     app.include_router(pki_admin_router)
+    app.include_router(pki_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app

@@ -242,7 +242,7 @@ def seed(settings: IdpSettings) -> dict[str, Any]:
                 }
             )
         session.commit()
-        created["signature"] = _demo_signature(session, cipher, Path(settings.demo_pki_dir))
+        created["signature"] = _demo_signature(session, cipher, Path(settings.demo_pki_dir), settings.issuer)
         session.commit()
     engine.dispose()
     return created
@@ -260,9 +260,10 @@ def _doctor_entry(summary: dict[str, Any]) -> dict[str, Any] | None:
     )
 
 
-def _demo_signature(session: Session, cipher: FieldCipher, root: Path) -> dict[str, Any]:
-    """The demo PKI under ``root`` (made and trusted when absent or not trusted by this database),
-    and the doctor's qualified certificate bound to the doctor's account."""
+def _demo_signature(session: Session, cipher: FieldCipher, root: Path, issuer: str) -> dict[str, Any]:
+    """The demo PKI under ``root`` (made and trusted when absent or not trusted by this database;
+    its certificates name the CRLs the idp at ``issuer`` serves), and the doctor's qualified
+    certificate bound to the doctor's account."""
     from idp.pki import bound, trust
     from idp.pki.certificates import load_certificate
     from idp.pki.cli import init_demo
@@ -281,7 +282,7 @@ def _demo_signature(session: Session, cipher: FieldCipher, root: Path) -> dict[s
     doctor: dict[str, Any] | None = None
     for attempt in range(2):
         if summary is None or not _doctor_entry(summary):
-            summary = init_demo(session, root, utcnow())
+            summary = init_demo(session, root, utcnow(), crl_base_url=issuer)
         doctor = _doctor_entry(summary)
         assert doctor is not None
         try:

@@ -193,8 +193,16 @@ class IdpSettings(PageSettings):
         default=0,
         ge=0,
         description=(
-            "When a CRL cannot be fetched, keep using the last one for this long past its nextUpdate or "
-            "maximum age (0: fail closed, the certificate is refused)."
+            "When a CRL cannot be fetched or an OCSP responder does not answer, keep using the last CRL "
+            "or answer for this long past its nextUpdate or maximum age (0: fail closed, refused)."
+        ),
+    )
+    pki_ocsp_max_age_seconds: int = Field(
+        default=300,
+        ge=1,
+        description=(
+            "An OCSP answer (RFC 6960) is asked for again after this many seconds even before its "
+            "nextUpdate; an answer without nextUpdate is used at most this long after its thisUpdate."
         ),
     )
     pki_login_challenge_ttl: int = Field(
@@ -218,7 +226,10 @@ class IdpSettings(PageSettings):
         default=3600.0, gt=0, description="Seconds between the expiry-notice loop's looks for certificates."
     )
     pki_crl_fetch_timeout: float = Field(
-        default=5.0, gt=0, le=60, description="Seconds to wait for a CRL distribution point to answer."
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Seconds to wait for a CRL distribution point or an OCSP responder to answer.",
     )
 
     @model_validator(mode="after")

@@ -472,11 +472,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sig_e_crl_unavailable": {
         "ru": (
             "Не удалось проверить, не отозван ли сертификат: список отозванных сертификатов "
-            "недоступен. Попробуйте позже."
+            "или служба проверки статуса (OCSP) удостоверяющего центра недоступны. Попробуйте позже."
         ),
         "en": (
-            "Could not check whether the certificate is revoked: the revocation list is "
-            "unavailable. Try again later."
+            "Could not check whether the certificate is revoked: the certification authority's "
+            "revocation list or status service (OCSP) is unavailable. Try again later."
         ),
     },
     "no_events": {"ru": "Событий пока нет.", "en": "No events yet."},

@@ -33,6 +33,7 @@ from idp.login import flow
 from idp.login.flow import Client, LoginContext
 from idp.pki import bound, challenges, cms, trust
 from idp.pki.algorithms import SignatureError
+from idp.pki.context import crl_policy
 from idp.pki.errors import CertificateFormatError, CertificateTooLargeError, PrivateKeyRefusedError
 from idp.sessions.models import UserSession
 
@@ -119,10 +120,7 @@ def sign_in(
         verified = cms.verify_cms(signature, spent.text.encode("ascii"))
     except SignatureError as exc:
         return _refused(session, who, _SIGNATURE_REASONS.get(exc.code, "unreadable"))
-    policy = trust.CrlPolicy(
-        max_age=dt.timedelta(seconds=ctx.settings.pki_crl_max_age_seconds),
-        grace=dt.timedelta(seconds=ctx.settings.pki_crl_grace_seconds),
-    )
+    policy = crl_policy(ctx.settings)
     others = [der for der in verified.certificates if der != verified.signer_certificate]
     try:
         verdict = trust.validate_certificate(

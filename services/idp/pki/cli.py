@@ -3,10 +3,12 @@
 pki cas list | pki cas add FILE [--accredited] | pki cas remove ID
 pki crl upload FILE
 pki check FILE                       validate a certificate now, print the verdict
-pki demo init [--dir var/pki]        demo CAs (+ GOST when the engine is installed), trusted,
-                                     with CRLs, and .pfx files for the demo accounts
+pki demo [--crl-base-url URL] init   demo CAs (+ GOST when the engine is installed), trusted,
+                                     with CRLs, and .pfx files for the demo accounts; certificates
+                                     name the CRL the idp serves at URL/pki/crl/<CA thumbprint>.crl
+                                     (URL: IDP_ISSUER unless given; "" for none)
 pki demo issue --ca NAME --cn CN [--snils D] [--alg rsa|ecdsa|gost] [--days N] [--pin PIN]
-pki demo revoke --ca NAME --serial N  (publishes and uploads the new CRL)
+pki demo revoke --ca NAME --serial N  (publishes and uploads the new CRL, which the idp then serves)
 pki sign-challenge --pfx FILE --pin PIN --challenge TEXT [--attached] [--out FILE]
 """
 
@@ -23,9 +25,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from idp.pki import demo, trust
+from idp.pki import demo, publication, trust
 from idp.pki.context import crl_policy
-from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.settings import IdpSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.errors import AppError
@@ -98,7 +100,7 @@ def _with_session(settings: IdpSettings, session: Session, args: argparse.Namesp
         row = trust.upload_crl(session, Path(args.file).read_bytes(), now=utcnow(), actor="system")
         return {"id": row.id, "this_update": row.this_update, "next_update": row.next_update}
     if action == "check":
-        fetcher = HttpCrlFetcher(settings.pki_crl_fetch_timeout)
+        fetcher = HttpRevocationFetcher(settings.pki_crl_fetch_timeout)
         try:
             verdict = trust.validate_certificate(
                 session, Path(args.file).read_bytes(), clock=utcnow, fetcher=fetcher, policy=policy(settings)
@@ -110,9 +112,10 @@ def _with_session(settings: IdpSettings, session: Session, args: argparse.Namesp
             "detail": verdict.detail,
             "kind": verdict.kind,
             "stale_crl": verdict.stale_crl,
+            "stale_ocsp": verdict.stale_ocsp,
             "notes": list(verdict.notes),
         }
-    return _demo(session, args)
+    return _demo(session, args, settings)
 
 
 def _publish(session: Session, ca: demo.DemoCa) -> None:
@@ -121,16 +124,24 @@ def _publish(session: Session, ca: demo.DemoCa) -> None:
     trust.upload_crl(session, der, now=now, actor="system")
 
 
-def _demo(session: Session, args: argparse.Namespace) -> Any:
+def _crl_base_url(args: argparse.Namespace, settings: IdpSettings) -> str | None:
+    """``--crl-base-url`` when given ("" turns distribution points off), else the idp's issuer URL."""
+    base = settings.issuer if args.crl_base_url is None else args.crl_base_url
+    return base or None
+
+
+def _demo(session: Session, args: argparse.Namespace, settings: IdpSettings) -> Any:
     root = Path(args.dir)
     now = utcnow()
     if args.demo_action == "init":
-        return init_demo(session, root, now)
+        return init_demo(session, root, now, crl_base_url=_crl_base_url(args, settings))
     ca = demo.DemoCa(root / args.ca)
     if args.demo_action == "revoke":
         ca.revoke(args.serial, now)
         _publish(session, ca)
-        return {"revoked": args.serial, "crl": str(ca.crl_path)}
+        return {"revoked": args.serial, "crl": str(ca.crl_path), "crl_url": ca.crl_url}
+    if args.crl_base_url is not None:  # given: certificates issued from now on name it
+        ca.set_crl_url(_ca_crl_url(ca, args.crl_base_url or None))
     subject = demo.Subject(common_name=args.cn, snils=args.snils)
     name = args.name or f"cert-{secrets.token_hex(4)}"
     issued = ca.issue(
@@ -142,11 +153,29 @@ def _demo(session: Session, args: argparse.Namespace) -> Any:
     )
     pin = args.pin or f"{secrets.randbelow(10**8):08d}"
     pfx = demo.write_pfx(issued, ca, ca.dir / "certs" / f"{name}.pfx", pin)
-    return {"certificate": str(issued.cert_pem), "pfx": str(pfx), "pin": pin, "serial": issued.serial}
+    return {
+        "certificate": str(issued.cert_pem),
+        "pfx": str(pfx),
+        "pin": pin,
+        "serial": issued.serial,
+        "crl_url": ca.crl_url,
+    }
 
 
-def init_demo(session: Session, root: Path, now: dt.datetime) -> dict[str, Any]:
-    """Make the demo CAs, trust them, publish their CRLs, and give each demo account a .pfx."""
+def _ca_crl_url(ca: demo.DemoCa, base_url: str | None) -> str | None:
+    if base_url is None:
+        return None
+    from idp.pki.certificates import load_certificate
+
+    return publication.crl_url(base_url, load_certificate(ca.cert_pem.read_bytes()).thumbprint)
+
+
+def init_demo(
+    session: Session, root: Path, now: dt.datetime, *, crl_base_url: str | None = None
+) -> dict[str, Any]:
+    """Make the demo CAs, trust them, publish their CRLs, and give each demo account a .pfx. With
+    ``crl_base_url`` (the idp's public URL) the certificates name the CRL the idp serves for their
+    CA (``GET /pki/crl/<CA thumbprint>.crl``, :mod:`idp.pki.routes`)."""
     from idp.seed import DEMO_ACCOUNTS
 
     algorithms: dict[str, demo.Algorithm] = {"accredited": "rsa", "unaccredited": "rsa"}
@@ -162,6 +191,7 @@ def init_demo(session: Session, root: Path, now: dt.datetime) -> dict[str, Any]:
             not_before=now - dt.timedelta(days=1),
             not_after=now + dt.timedelta(days=3650),
         )
+        ca.set_crl_url(_ca_crl_url(ca, crl_base_url))
         existing = [row for row in trust.list_trusted_cas(session) if row.subject == _subject(ca)]
         for row in existing:  # a re-run replaces the previous demo CA of that name
             trust.remove_trusted_ca(session, row.id, actor="system")
@@ -205,6 +235,7 @@ def init_demo(session: Session, root: Path, now: dt.datetime) -> dict[str, Any]:
             )
     summary = {
         "cas": {k: str(v.cert_pem) for k, v in cas.items()},
+        "crl_urls": {k: v.crl_url for k, v in cas.items()},
         "certificates": people,
         "gost": "gost" in cas,
     }
@@ -235,6 +266,11 @@ def register(sub: Any) -> dict[str, Any]:
     actions.add_parser("check", help="validate a certificate file now").add_argument("file")
     demo_parser = actions.add_parser("demo", help="the demo PKI (files under var/pki, git-ignored)")
     demo_parser.add_argument("--dir", default=str(DEMO_DIR))
+    demo_parser.add_argument(
+        "--crl-base-url",
+        default=None,
+        help='public URL of the idp serving the CRLs (default IDP_ISSUER; "" for no distribution point)',
+    )
     demo_actions = demo_parser.add_subparsers(dest="demo_action", required=True)
     demo_actions.add_parser("init", help="demo CAs, trusted, with CRLs; .pfx files for the demo accounts")
     issue = demo_actions.add_parser("issue", help="issue a certificate and a .pfx")

@@ -197,8 +197,11 @@ class DemoCa:
         is_ca: bool = False,
         crl_url: str | None = None,
         ocsp_url: str | None = None,
+        ocsp_signing: bool = False,
     ) -> Issued:
-        """A certificate signed by this CA. ``crl_url`` defaults to the CA's published CRL URL."""
+        """A certificate signed by this CA. ``crl_url`` defaults to the CA's published CRL URL.
+        ``ocsp_signing``: a delegated OCSP responder's certificate (RFC 6960 §4.2.2.2: extended key
+        usage id-kp-OCSPSigning, and id-pkix-ocsp-nocheck so its own status is not asked)."""
         algorithm = algorithm or ("gost" if self.algorithm == "gost" else "rsa")
         serial = self._next_serial()
         out = self.dir / "certs"
@@ -208,6 +211,8 @@ class DemoCa:
         if self.algorithm == "gost" or algorithm == "gost":
             if self.algorithm != "gost" or algorithm != "gost":
                 raise DemoPkiError("a GOST CA issues GOST certificates only (and only it does)")
+            if ocsp_url or ocsp_signing:
+                raise DemoPkiError("the demo OCSP responder serves RSA and ECDSA certificates only")
             _gost_issue(
                 self, subject, serial, key_path, cert_path, not_before, not_after, key_usage, is_ca, crl_url
             )
@@ -225,6 +230,7 @@ class DemoCa:
                 is_ca=is_ca,
                 crl_url=crl_url,
                 ocsp_url=ocsp_url,
+                ocsp_signing=ocsp_signing,
             )
             _write_key(key_path, key)
             cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -241,6 +247,33 @@ class DemoCa:
         state = self._state()
         items = dict(state.get("revoked", {}))  # type: ignore[call-overload]
         return {int(k): dt.datetime.fromisoformat(v) for k, v in items.items()}
+
+    def set_crl_url(self, url: str | None) -> None:
+        """The distribution point the certificates issued from now on name (``None``: none)."""
+        state = self._state()
+        state["crl_url"] = url
+        self._save(state)
+        self.crl_url = url
+
+    def write_ocsp_index(self) -> Path:
+        """``index.txt`` in the format of openssl's CA database, for ``openssl ocsp -index``: one line
+        per certificate under ``certs/``, ``V`` (valid) or ``R`` with the revocation time (the
+        format of ``openssl ca``: tab-separated status, expiry, revocation, serial in hex, file,
+        subject). ``index.txt.attr`` allows repeated subjects (one person, several certificates)."""
+        revoked = self.revoked()
+        lines = []
+        for path in sorted((self.dir / "certs").glob("*.pem")):
+            cert = asn1_x509.Certificate.load(_der(path))
+            serial = cert.serial_number
+            expiry = _openssl_db_time(cert.not_valid_after)
+            when = revoked.get(serial)
+            status, revocation = ("R", _openssl_db_time(when)) if when else ("V", "")
+            subject = "/CN=" + path.stem  # openssl ocsp looks certificates up by serial only
+            lines.append(f"{status}\t{expiry}\t{revocation}\t{serial:02X}\tunknown\t{subject}\n")
+        index = self.dir / "index.txt"
+        index.write_text("".join(lines))
+        (self.dir / "index.txt.attr").write_text("unique_subject = no\n")
+        return index
 
     def publish_crl(self, this_update: dt.datetime, next_update: dt.datetime) -> bytes:
         """Sign a full CRL of the revoked serials, write it to ``crl.der`` and return its DER."""
@@ -437,6 +470,11 @@ def sign_challenge(pfx: Path, pin: str, challenge: bytes, *, attached: bool = Fa
         return _run(args)
 
 
+def _openssl_db_time(moment: dt.datetime) -> str:
+    """UTCTime as openssl's CA database writes it (``YYMMDDHHMMSSZ``)."""
+    return moment.astimezone(dt.UTC).strftime("%y%m%d%H%M%SZ")
+
+
 def _der(path: Path) -> bytes:
     """The DER of a PEM certificate file (asn1crypto: reads GOST certificates too)."""
     _type, _headers, der = pem.unarmor(path.read_bytes())
@@ -478,6 +516,7 @@ def _build(
     is_ca: bool,
     crl_url: str | None,
     ocsp_url: str | None,
+    ocsp_signing: bool = False,
 ) -> x509.Certificate:
     usage = {flag: flag in key_usage for flag in KEY_USAGE_NAMES}
     builder = (
@@ -508,6 +547,10 @@ def _build(
             x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
         )
         builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
+    if ocsp_signing:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False
+        ).add_extension(x509.OCSPNoCheck(), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 

@@ -56,6 +56,11 @@ class TrustedCaNotFoundError(NotFoundError):
     title = "Trusted CA not found"
 
 
+class CrlNotPublishedError(NotFoundError):
+    code = "crl_not_found"
+    title = "No CRL published for this CA"
+
+
 class TrustedCaExistsError(ConflictError):
     code = "trusted_ca_exists"
     title = "CA already trusted"

@@ -1,4 +1,4 @@
-"""The trust store (trusted CAs, cached CRLs) and certificates bound to accounts."""
+"""The trust store (trusted CAs, cached CRLs and OCSP answers) and certificates bound to accounts."""
 
 from __future__ import annotations
 
@@ -45,6 +45,28 @@ class CachedCrl(Base):
     fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ux_pki_crls_issuer_source", "issuer_key", "source", unique=True),)
+
+
+class CachedOcspResponse(Base):
+    """The newest OCSP answer (RFC 6960) known for one certificate, from the responder it names, with
+    when it was obtained: freshness and the grace period are judged from these columns, as for CRLs."""
+
+    __tablename__ = "pki_ocsp_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the certificate's issuer (hex SHA-256 of its DER name) and serial number (hex)
+    issuer_key: Mapped[str] = mapped_column(String(64))
+    serial: Mapped[str] = mapped_column(String(64))
+    #: the responder URL it came from
+    source: Mapped[str] = mapped_column(String(1000))
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    #: good, revoked or unknown (for reading; validation reads the signed DER)
+    status: Mapped[str] = mapped_column(String(8))
+    this_update: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    next_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ux_pki_ocsp_responses_issuer_serial", "issuer_key", "serial", unique=True),)
 
 
 class BoundCertificate(Base):

@@ -1,4 +1,4 @@
-"""SQL of the pki feature: trusted CAs, cached CRLs, bound certificates."""
+"""SQL of the pki feature: trusted CAs, cached CRLs and OCSP answers, bound certificates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from idp.pki.models import BoundCertificate, CachedCrl, LoginChallenge, TrustedCa
+from idp.pki.models import BoundCertificate, CachedCrl, CachedOcspResponse, LoginChallenge, TrustedCa
 
 
 def trusted_cas(session: Session) -> Sequence[TrustedCa]:
@@ -27,7 +27,9 @@ def trusted_cas_by_subject(session: Session, subject_key: str) -> Sequence[Trust
     return session.scalars(select(TrustedCa).where(TrustedCa.subject_key == subject_key)).all()
 
 
-def add(session: Session, row: TrustedCa | CachedCrl | BoundCertificate | LoginChallenge) -> None:
+def add(
+    session: Session, row: TrustedCa | CachedCrl | CachedOcspResponse | BoundCertificate | LoginChallenge
+) -> None:
     session.add(row)
     session.flush()
 
@@ -49,6 +51,14 @@ def crl(session: Session, issuer_key: str, source: str) -> CachedCrl | None:
 
 def crls_of(session: Session, issuer_key: str) -> Sequence[CachedCrl]:
     return session.scalars(select(CachedCrl).where(CachedCrl.issuer_key == issuer_key)).all()
+
+
+def ocsp_response(session: Session, issuer_key: str, serial: str) -> CachedOcspResponse | None:
+    return session.scalar(
+        select(CachedOcspResponse).where(
+            CachedOcspResponse.issuer_key == issuer_key, CachedOcspResponse.serial == serial
+        )
+    )
 
 
 def bound(session: Session, bound_id: int) -> BoundCertificate | None:

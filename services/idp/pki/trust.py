@@ -7,11 +7,15 @@ allows ``digitalSignature``. The checks, in order:
 
 1. the certificate parses (:mod:`idp.pki.certificates`);
 2. the chain given with it has no loop (``chain_loop``);
-3. revocation data for every certificate of the chain is gathered (:func:`_usable_crls`): uploaded
-   CRLs, and CRLs fetched from each distribution point, cached, fresh while ``now <= nextUpdate``
-   and younger than ``IDP_PKI_CRL_MAX_AGE_SECONDS``; when a fetch fails the last CRL is used only
-   within ``IDP_PKI_CRL_GRACE_SECONDS`` (default 0: fail closed, ``crl_unavailable``);
+3. revocation data for every certificate of the chain is gathered: uploaded CRLs, and CRLs fetched
+   from each distribution point (:func:`_usable_crls`), cached, fresh while ``now <= nextUpdate``
+   and younger than ``IDP_PKI_CRL_MAX_AGE_SECONDS``; for a validation "now", the answer of the OCSP
+   responder a certificate names (:mod:`idp.pki.ocsp`, cached for at most
+   ``IDP_PKI_OCSP_MAX_AGE_SECONDS``); when a fetch fails the last CRL or answer is used only within
+   ``IDP_PKI_CRL_GRACE_SECONDS`` (default 0: fail closed, ``crl_unavailable``);
 4. path validation and the key usage check by the library, whose errors become a stable reason.
+   The library gets the gathered CRLs and OCSP answers and the moment from the injected clock; it
+   fetches nothing itself (so the cache, the grace period and the clock apply to both).
 
 GOST R 34.10-2012 signatures on the path are checked by openssl's GOST engine
 (:mod:`idp.pki.chain_signatures`); the rest of the validation is the library's for every algorithm.
@@ -40,12 +44,13 @@ from sqlalchemy.orm import Session
 
 from idp.audit import service as audit
 from idp.audit.service import AdminCaller
-from idp.pki import repository
+from idp.pki import ocsp, repository
 from idp.pki.certificates import CertificateInfo, crl_times, describe, load_certificate, load_crl, parse_der
 from idp.pki.chain_signatures import GostAwareSignatureValidator
 from idp.pki.errors import (
     CrlFormatError,
     CrlIssuerUnknownError,
+    CrlSignatureError,
     NotACaError,
     TrustedCaExistsError,
     TrustedCaNotFoundError,
@@ -77,8 +82,13 @@ class CrlFetcher(Protocol):
 
 @dataclass(frozen=True)
 class CrlPolicy:
+    """Freshness of revocation data (IDP_PKI_CRL_* and IDP_PKI_OCSP_MAX_AGE_SECONDS): a fetched CRL
+    is fetched again after ``max_age``, an OCSP answer asked again after ``ocsp_max_age``; ``grace``
+    is how long past that the last one is still used when its source does not answer."""
+
     max_age: dt.timedelta = dt.timedelta(days=1)
     grace: dt.timedelta = dt.timedelta(0)
+    ocsp_max_age: dt.timedelta = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,8 @@ class Verdict:
     trusted_ca_id: int | None = None
     #: accepted with a CRL past its freshness bound, inside the operator's grace period
     stale_crl: bool = False
+    #: accepted with an OCSP answer past its freshness bound, inside the grace period
+    stale_ocsp: bool = False
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -154,7 +166,7 @@ def upload_crl(session: Session, data: bytes, *, now: dt.datetime, actor: AdminC
     cas = repository.trusted_cas_by_subject(session, issuer_key)
     if not cas:
         raise CrlIssuerUnknownError("The CRL's issuer is not a trusted CA; trust the CA first.")
-    _check_crl_signature(crl, cas)
+    check_crl_signature(crl, cas)
     this_update, next_update = crl_times(crl)
     row = _store_crl(session, issuer_key, UPLOAD, crl.dump(), this_update, next_update, now)
     _audit(
@@ -163,7 +175,7 @@ def upload_crl(session: Session, data: bytes, *, now: dt.datetime, actor: AdminC
     return row
 
 
-def _check_crl_signature(crl: object, cas: Sequence[TrustedCa]) -> None:
+def check_crl_signature(crl: object, cas: Sequence[TrustedCa]) -> None:
     from asn1crypto import crl as asn1_crl
     from cryptography.exceptions import InvalidSignature
 
@@ -181,8 +193,6 @@ def _check_crl_signature(crl: object, cas: Sequence[TrustedCa]) -> None:
             return
         except (InvalidSignature, ValueError, TypeError, KeyError):
             continue
-    from idp.pki.errors import CrlSignatureError
-
     raise CrlSignatureError("The CRL's signature does not verify with its issuer's key.")
 
 
@@ -274,6 +284,40 @@ def _usable_crls(
     return found, stale, notes
 
 
+def _usable_ocsp(
+    session: Session,
+    chain: Sequence[x509.Certificate],
+    issuers: Sequence[x509.Certificate],
+    now: dt.datetime,
+    fetcher: CrlFetcher | None,
+    policy: CrlPolicy,
+) -> list[ocsp.Found]:
+    """An OCSP answer for each certificate of ``chain`` that names an http(s) responder and whose
+    issuer is known (given with it or trusted): cached, asked, or none (see :mod:`idp.pki.ocsp`)."""
+    asker = fetcher if isinstance(fetcher, ocsp.OcspFetcher) else None
+    by_subject = {name_key(cert.subject): cert for cert in issuers}
+    found: list[ocsp.Found] = []
+    for cert in chain:
+        urls = tuple(url for url in describe(cert).ocsp_urls if url.startswith(("http://", "https://")))
+        issuer = by_subject.get(name_key(cert.issuer))
+        if not urls or issuer is None:
+            continue
+        subject = ocsp.Subject(cert.dump(), issuer.dump(), name_key(cert.issuer), cert.serial_number, urls)
+        found.append(
+            ocsp.current_answer(
+                session, subject, now=now, fetcher=asker, max_age=policy.ocsp_max_age, grace=policy.grace
+            )
+        )
+    return found
+
+
+def _keep_answers(session: Session, answers: Sequence[ocsp.Found], now: dt.datetime) -> None:
+    """Cache the OCSP answers just received once the library reached a verdict with them (accepted,
+    or revoked): an answer it could not believe is not kept (see :func:`idp.pki.ocsp.keep`)."""
+    for found in answers:
+        ocsp.keep(session, found, now=now)
+
+
 # -- path validation -------------------------------------------------------------------------------
 def _loop_in(leaf: x509.Certificate, others: Sequence[x509.Certificate], trusted: set[str]) -> bool:
     """Walk issuer links through the certificates given with the leaf: a name seen twice before a
@@ -340,8 +384,10 @@ def validate_certificate(
 ) -> Verdict:
     """Validate a certificate for a signature made ``at`` (default: now). Never raises for a bad
     certificate: the verdict says why (a certificate that does not even parse raises
-    ``CertificateFormatError`` from :func:`load_certificate`). Runs the library's event loop: call it
-    from a worker thread, not from async code."""
+    ``CertificateFormatError`` from :func:`load_certificate`). ``fetcher`` fetches CRLs, and asks
+    OCSP responders when it can (:class:`idp.pki.ocsp.OcspFetcher`, as
+    :class:`idp.pki.crl_fetch.HttpRevocationFetcher` does). Does blocking I/O (the database, HTTP,
+    the library's event loop): call it from a worker thread, not from async code."""
     info = certificate if isinstance(certificate, CertificateInfo) else load_certificate(certificate)
     moment = at or clock()
     leaf = parse_der(info.der)
@@ -352,7 +398,17 @@ def validate_certificate(
     if _loop_in(leaf, others, trusted_keys):
         return Verdict("chain_loop", "The certificate chain loops (CAs certifying each other).", info)
     crls, stale, notes = _usable_crls(session, [leaf, *others], moment, fetcher, policy)
-    oldest = min((crl_times(load_crl(der))[0] for der in crls), default=moment)
+    # responders are asked only for a validation "now" (an answer is about the present); for
+    # another moment the answers already held are used, as the CRLs are
+    asker = fetcher if at is None else None
+    answers = _usable_ocsp(session, [leaf, *others], [*others, *roots.values()], moment, asker, policy)
+    notes += [note for found in answers for note in found.notes]
+    ocsps = [found.der for found in answers if found.der is not None]
+    oldest = min(
+        [crl_times(load_crl(der))[0] for der in crls]
+        + [found.this_update for found in answers if found.this_update is not None],
+        default=moment,
+    )
     revinfo = CertRevTrustPolicy(
         RevocationCheckingPolicy(
             ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
@@ -362,13 +418,13 @@ def validate_certificate(
         freshness=max(moment - oldest, dt.timedelta(0)) + dt.timedelta(minutes=1),
         freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION,
     )
-    use_ocsp = at is None and bool(info.ocsp_urls)
     context = ValidationContext(
         trust_roots=list(roots.values()),
         other_certs=others,
-        moment=None if use_ocsp else moment,
-        allow_fetching=use_ocsp,
+        moment=moment,
+        allow_fetching=False,
         crls=crls,
+        ocsps=ocsps,
         revinfo_policy=revinfo,
         signature_validator=GostAwareSignatureValidator(),
     )
@@ -377,6 +433,13 @@ def validate_certificate(
         path = _run_coroutine(validator.async_validate_usage({"digital_signature"}))
     except (pv_errors.ValidationError, pv_errors.PathError) as exc:
         reason, detail = _reason_for(exc)
+        if reason == "revoked":
+            _keep_answers(session, answers, moment)
+        if reason == "crl_unavailable" and any(note.startswith("OCSP ") for note in notes):
+            detail = (
+                "The revocation status cannot be checked: the OCSP responder the certificate names "
+                "gave no usable answer, and no fresh CRL covers it."
+            )
         return Verdict(reason, detail, info, notes=tuple(notes))
     anchor = (
         path.trust_anchor.authority.certificate
@@ -387,6 +450,7 @@ def validate_certificate(
         (cid for cid, cert in roots.items() if anchor is not None and cert.dump() == anchor.dump()), None
     )
     accredited = next((row.accredited for row in cas if row.id == ca_id), False)
+    _keep_answers(session, answers, moment)
     return Verdict(
         "ok",
         "The certificate is valid.",
@@ -394,6 +458,7 @@ def validate_certificate(
         kind="qes" if accredited else "ues",
         trusted_ca_id=ca_id,
         stale_crl=stale,
+        stale_ocsp=any(found.stale for found in answers),
         notes=tuple(notes),
     )
 

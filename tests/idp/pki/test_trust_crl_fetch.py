@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from idp.pki import trust
-from idp.pki.crl_fetch import HttpCrlFetcher
+from idp.pki.crl_fetch import HttpRevocationFetcher
 from tests.idp.pki.conftest import DAY, SUBJECT, T0, Pki
 
 
@@ -54,8 +54,8 @@ def crl_server() -> Iterator[CrlServer]:
 
 
 @pytest.fixture
-def fetcher() -> Iterator[HttpCrlFetcher]:
-    f = HttpCrlFetcher(timeout=5)
+def fetcher() -> Iterator[HttpRevocationFetcher]:
+    f = HttpRevocationFetcher(timeout=5)
     yield f
     f.close()
 
@@ -65,7 +65,7 @@ def _policy(grace_days: int = 0) -> trust.CrlPolicy:
 
 
 def _check(
-    session: Session, data: bytes, at: dt.datetime, fetcher: HttpCrlFetcher, grace: int = 0
+    session: Session, data: bytes, at: dt.datetime, fetcher: HttpRevocationFetcher, grace: int = 0
 ) -> trust.Verdict:
     return trust.validate_certificate(
         session, data, at=at, clock=lambda: at, fetcher=fetcher, policy=_policy(grace)
@@ -85,7 +85,7 @@ def dp_cert(pki: Pki, crl_server: CrlServer, session: Session) -> tuple[bytes, b
 
 
 def test_crl_is_fetched_from_the_distribution_point_and_cached(
-    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpCrlFetcher
+    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpRevocationFetcher
 ) -> None:
     good, bad = dp_cert
     assert _check(session, good, T0, fetcher).reason == "ok"
@@ -94,14 +94,14 @@ def test_crl_is_fetched_from_the_distribution_point_and_cached(
 
 
 def test_unreachable_distribution_point_fails_closed(
-    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpCrlFetcher
+    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpRevocationFetcher
 ) -> None:
     crl_server.body = None
     assert _check(session, dp_cert[0], T0, fetcher).reason == "crl_unavailable"
 
 
 def test_cached_crl_older_than_max_age_is_refetched_and_fails_closed_when_down(
-    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpCrlFetcher
+    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpRevocationFetcher
 ) -> None:
     assert _check(session, dp_cert[0], T0, fetcher).reason == "ok"
     crl_server.body = None
@@ -111,7 +111,7 @@ def test_cached_crl_older_than_max_age_is_refetched_and_fails_closed_when_down(
 
 
 def test_grace_period_keeps_the_last_crl_when_the_point_is_down(
-    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpCrlFetcher
+    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpRevocationFetcher
 ) -> None:
     good, bad = dp_cert
     assert _check(session, good, T0, fetcher).reason == "ok"
@@ -123,7 +123,11 @@ def test_grace_period_keeps_the_last_crl_when_the_point_is_down(
 
 
 def test_crl_of_another_issuer_at_the_point_is_not_used(
-    session: Session, dp_cert: tuple[bytes, bytes], crl_server: CrlServer, fetcher: HttpCrlFetcher, pki: Pki
+    session: Session,
+    dp_cert: tuple[bytes, bytes],
+    crl_server: CrlServer,
+    fetcher: HttpRevocationFetcher,
+    pki: Pki,
 ) -> None:
     crl_server.body = pki.stranger.crl_path.read_bytes()
     verdict = _check(session, dp_cert[0], T0, fetcher)
