@@ -22,6 +22,12 @@ how much a login holds up everyone else.
     taskset -c 1 .venv/bin/python bench/bench_login.py
     DB=postgresql+psycopg://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_login.py
 
+In the open-loop phase each login goes to the person idle longest, so every connection idles
+PEOPLE/rate seconds (~5 s at 12 logins/s): right on uvicorn's old 5 s keep-alive timeout and
+httpx's 5 s expiry, where a reused connection could be closed under the request ("Server
+disconnected without sending a response"; ``bench/keepalive_race.py``). ``serve`` now keeps idle
+connections ``IDP_KEEP_ALIVE_SECONDS`` (75), longer than any client here keeps them.
+
 Env: C (8), SECONDS (20), WARMUP (3), KINDS ("trusted code"), PEOPLE (64), THREADS (40),
 NOTIFIER_MS (20), PROBE_RATE (5), DB (sqlite in a temp dir | a PostgreSQL server URL: a fresh
 database is created and dropped). Loopback only, bounded in time. Results go to

@@ -14,7 +14,8 @@ the codes; its CPU is not this process's). For each kind it prints:
 - the process CPU per login (``time.process_time``: every thread of this process, the client's
   share included), the least of ``ROUNDS`` rounds of ``N`` logins (other load on the machine only
   ever adds) and their median, and the CPU of each request of the login;
-- the SQL statements and threadpool hops per login (exact counts, not noisy);
+- the SQL statements, commits (and how many were write transactions: ``BEGIN IMMEDIATE``), rollbacks
+  and threadpool hops per login (exact counts, not noisy);
 - the top functions by own and by cumulative CPU under cProfile. For the profile the threadpool
   hop is made inline (``anyio.to_thread.run_sync`` runs the function on the event loop's thread),
   because cProfile sees one thread only; the CPU figures are taken with the real threadpool.
@@ -224,10 +225,19 @@ async def drive(app: Any, notifier_url: str) -> None:
     import anyio.to_thread
 
     statements: list[str] = []
+    ends: Counter[str] = Counter()  # transactions ended: commit / rollback
 
     @event.listens_for(app.state.engine, "before_cursor_execute")
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
+
+    @event.listens_for(app.state.engine, "commit")
+    def committed(conn: Any) -> None:
+        ends["commit"] += 1
+
+    @event.listens_for(app.state.engine, "rollback")
+    def rolled_back(conn: Any) -> None:
+        ends["rollback"] += 1
 
     anyio.to_thread.run_sync = _counting(anyio.to_thread.run_sync)
     async with app.router.lifespan_context(app):
@@ -244,8 +254,10 @@ async def drive(app: Any, notifier_url: str) -> None:
                 for i in range(10):  # warm caches
                     await people[i % PEOPLE].login(kind)
                 rounds = []
+                writes = 0
                 for _ in range(ROUNDS):
                     statements.clear()
+                    ends.clear()
                     STEPS.clear()
                     HOPS[0] = 0
                     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -254,12 +266,14 @@ async def drive(app: Any, notifier_url: str) -> None:
                     cpu = (time.process_time() - cpu0) / N * 1000
                     wall = (time.perf_counter() - wall0) / N * 1000
                     rounds.append((cpu, wall, dict(STEPS)))
+                    writes = sum(1 for s in statements if s == "BEGIN IMMEDIATE")
                 best, best_wall, steps = min(rounds, key=lambda r: r[0])
                 median = statistics.median(r[0] for r in rounds)
                 print(
                     f"{kind:8s} CPU {best:6.1f} ms/login (least of {ROUNDS} rounds of {N}; "
                     f"median {median:.1f}; wall {best_wall:.1f})  {len(statements) / N:.1f} SQL statements, "
-                    f"{HOPS[0] / N:.1f} thread hops"
+                    f"{HOPS[0] / N:.1f} thread hops, {ends['commit'] / N:.1f} commits "
+                    f"({writes / N:.1f} write transactions), {ends['rollback'] / N:.1f} rollbacks"
                 )
                 print("  " + ", ".join(f"{step} {cpu / N * 1000:.1f}" for step, cpu in steps.items()))
                 if SQL:

@@ -73,6 +73,9 @@ def run_cli(
             access_log=False,
             proxy_headers=True,
             server_header=False,
+            # uvicorn's 5 s equals httpx's keep-alive expiry: a connection reused as the server
+            # closes it fails with "Server disconnected" (docs/operations.md)
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
     else:
         result = handlers[args.command](settings, args)

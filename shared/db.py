@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -29,6 +30,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def make_metadata() -> MetaData:
@@ -132,6 +136,28 @@ def end_transaction(session: Session) -> None:
     """
     if session.in_transaction():
         session.commit()
+
+
+def commits_on_return(handler: Callable[P, R]) -> Callable[P, R]:
+    """For a ``def`` route handler taking the request's session as ``session``: commit in the
+    handler's own worker thread as it returns, instead of in the session dependency after it.
+
+    The dependency's commit is another threadpool hop, made only once the handler's result is
+    back on the event loop; until then the transaction keeps its locks (SQLite's write lock, the
+    security log's head row), and under load every other writer waits those milliseconds too.
+    Committed here, the lock is released the moment the work is done and the dependency finds
+    nothing left to finish (no hop). A failed commit still raises before the response is sent;
+    an exception from the handler skips the commit and the dependency rolls back, as before."""
+
+    @functools.wraps(handler)
+    def committed(*args: P.args, **kwargs: P.kwargs) -> R:
+        result = handler(*args, **kwargs)
+        session = kwargs["session"]
+        assert isinstance(session, Session), "commits_on_return: the handler has no `session`"
+        end_transaction(session)
+        return result
+
+    return committed
 
 
 @contextmanager

@@ -61,6 +61,15 @@ class ServiceSettings(BaseSettings):
         description="Worker threads for blocking work (database calls); fewer cut GIL contention.",
     )
     db_pool_size: int = Field(default=10, ge=1, description="Database connection pool size (PostgreSQL).")
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description=(
+            "Seconds `serve` keeps an idle HTTP connection open: more than the idle timeout of every "
+            "client and proxy in front (httpx 5 s, nginx 60 s), so it never closes one being reused."
+        ),
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

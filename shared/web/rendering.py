@@ -70,7 +70,10 @@ class PageRenderer:
         *,
         templates: Path | None = None,
         messages: Mapping[str, Mapping[str, str]] | None = None,
+        auto_reload: bool = False,
     ) -> None:
+        """``auto_reload``: look for edited template files on every render (dev mode). Off, each
+        template is compiled once, on its first render, and served from memory after that."""
         formatting.zone(site.timezone)  # an unknown zone fails at start-up, not on a page
         loaders = [FileSystemLoader(templates)] if templates else []
         self.site = site
@@ -78,6 +81,7 @@ class PageRenderer:
         self.env = Environment(
             loader=ChoiceLoader([*loaders, FileSystemLoader(TEMPLATES)]),
             autoescape=select_autoescape(["html"]),
+            auto_reload=auto_reload,
         )
         self.env.filters.update(date=_date, datetime=_datetime, time=_time, snils=formatting.format_snils)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import Session, registry
 
-from shared.db import end_transaction, make_engine, make_sessionmaker, read_only
+from shared.db import commits_on_return, end_transaction, make_engine, make_sessionmaker, read_only
 
 METADATA = MetaData()
 ROWS = Table("rows", METADATA, Column("id", Integer, primary_key=True))
@@ -78,3 +78,40 @@ def test_read_only_refuses_a_block_that_changed_objects(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="write after it"), read_only(session):
             session.add(row)
         assert session.execute(select(ROWS)).all() == []
+
+
+def test_commits_on_return_commits_in_the_handlers_thread_and_releases_the_lock(tmp_path: Path) -> None:
+    path, other = setup(tmp_path)
+    factory = make_sessionmaker(make_engine(f"sqlite:///{path}"), write_lock=True)
+    seen: list[bool] = []
+
+    @commits_on_return
+    def handler(session: Session, value: int) -> str:
+        session.execute(insert(ROWS).values(id=value))
+        seen.append(other_can_write(other))  # the control: held while the handler writes
+        return "page"
+
+    with factory() as session:
+        assert handler(session=session, value=7) == "page"
+        assert seen == [False]
+        # committed before the caller (the session dependency) gets the result: nothing left
+        # for it to finish, and the write lock is free
+        assert not session.in_transaction() and other_can_write(other)
+    assert [r[0] for r in other.execute("SELECT id FROM rows")] == [7]
+
+
+def test_commits_on_return_leaves_a_failed_handlers_work_to_be_rolled_back(tmp_path: Path) -> None:
+    path, other = setup(tmp_path)
+    factory = make_sessionmaker(make_engine(f"sqlite:///{path}"), write_lock=True)
+
+    @commits_on_return
+    def handler(session: Session) -> None:
+        session.execute(insert(ROWS).values(id=8))
+        raise ValueError("the handler failed")
+
+    with factory() as session:
+        with pytest.raises(ValueError, match="handler failed"):
+            handler(session=session)
+        assert session.in_transaction()  # not committed: the dependency rolls it back
+        session.rollback()
+    assert list(other.execute("SELECT id FROM rows")) == []

@@ -42,7 +42,8 @@ def build_renderer(settings: IdpSettings) -> PageRenderer:
         policy_url=settings.privacy_policy_url,
         timezone=settings.timezone,
     )
-    return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES)
+    # templates are re-read when edited only in dev mode; otherwise compiled once
+    return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES, auto_reload=settings.dev_mode)
 
 
 def person_locale(connection: HTTPConnection, hinted: str | None = None) -> str:

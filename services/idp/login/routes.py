@@ -26,6 +26,7 @@ from idp.dependencies import (
 from idp.login import codes_ui, flow, interactions, signin
 from idp.login.forms import PageKit, client_of, expired_page, interaction_kit, safe_next, too_many_page
 from idp.login.models import Interaction
+from shared.db import commits_on_return, read_only
 from shared.web.formatting import format_datetime
 
 router = APIRouter(include_in_schema=False)
@@ -139,6 +140,7 @@ def login_form(
 
 
 @router.post("/login")
+@commits_on_return
 def login_submit(
     request: Request,
     settings: SettingsDep,
@@ -215,16 +217,19 @@ def code_form(
     problem: str | None = None,
     sent: str | None = None,
 ) -> Response:
-    pending = flow.find_pending(ctx, session, p, "login")
-    kit = _code_kit(request, settings, session, pending)
-    if pending is None:
-        return expired_page(kit)
-    account = accounts_service.get_account(session, pending.account_id or 0)
-    assert account is not None
-    return codes_ui.code_page(kit, session, account, pending, problem=problem, sent=sent)
+    # The page only reads: no write lock (SQLite) for it, nor a commit hop after it.
+    with read_only(session):
+        pending = flow.find_pending(ctx, session, p, "login")
+        kit = _code_kit(request, settings, session, pending)
+        if pending is None:
+            return expired_page(kit)
+        account = accounts_service.get_account(session, pending.account_id or 0)
+        assert account is not None
+        return codes_ui.code_page(kit, session, account, pending, problem=problem, sent=sent)
 
 
 @router.post("/login/code")
+@commits_on_return
 def code_submit(
     request: Request,
     settings: SettingsDep,
@@ -271,6 +276,7 @@ def code_submit(
 
 
 @router.post("/login/code/resend")
+@commits_on_return
 def code_resend(
     request: Request,
     settings: SettingsDep,

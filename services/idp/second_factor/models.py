@@ -108,4 +108,5 @@ class PendingLogin(Base):
     #: proposed key data waiting for its confirmation code, sealed (personal data)
     payload_encrypted: Mapped[str | None] = mapped_column(String(4000), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: indexed: every parked request first purges the expired ones, under the write lock
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

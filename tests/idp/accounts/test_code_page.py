@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from idp.notifications.client import NotifierClient
 from idp.second_factor.models import OneTimeCode
@@ -202,3 +205,24 @@ async def test_key_data_code_page_with_the_notifier_down_never_says_sent(world: 
     assert "Код не отправлен: служба доставки сообщений не ответила." in page
     assert "Действующего кода сейчас нет: запросите новый." in page
     assert not any(claim in page for claim in SENT_CLAIMS), page
+
+
+async def test_the_code_page_answers_while_another_writer_holds_the_write_lock(world: World) -> None:
+    """The code page only reads, so it takes no write lock (issue 9: every login queued behind
+    it). SQLite, whose write lock is one for the whole file: another connection holds it while the
+    page is asked for; a page that wanted it would wait out the busy timeout and fail."""
+    url = make_url(world.idp_app.state.settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    world.make_account()
+    async with world.client() as browser:
+        first = await login(browser, EMAIL, PASSWORD)
+        writer = sqlite3.connect(str(url.database), isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            page = await browser.get(first.headers["location"])
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+    assert page.status_code == 200, page.status_code
+    assert "Код отправлен" in page.text and MASKED_PHONE in page.text
