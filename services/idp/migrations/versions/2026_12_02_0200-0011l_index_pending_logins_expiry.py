@@ -2,7 +2,7 @@
 lock: without the index that DELETE reads the whole table, ~10 ms at 36k live rows on SQLite)
 
 Revision ID: 0011l
-Revises: 0010
+Revises: 0011o
 Create Date: 2026-12-02 02:00:00
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011l"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011o"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
