@@ -15,21 +15,29 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp.accounts import levels, links, registration, repository
-from idp.accounts.errors import AccountNotFoundError
+from idp.accounts.errors import AccountNotFoundError, ContactTakenError
 from idp.accounts.models import Account
 from idp.accounts.protection import FieldCipher
 from idp.accounts.registration import refuse_taken, taken_fields
 from idp.accounts.registry import IdentityRegistry
-from idp.accounts.validation import email_key, validate_email, validate_phone
+from idp.accounts.validation import (
+    InvalidFieldsError,
+    email_key,
+    validate_email,
+    validate_phone,
+    validate_registration,
+)
 from idp.audit import service as audit
 from idp.notifications import delivery
 from idp.notifications.delivery import Notices
 from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor import one_time
 from idp.second_factor import pending as pending_requests
+from idp.second_factor.assurance import assurance_after
 from idp.second_factor.errors import SecondFactorError
 from idp.second_factor.models import PendingLogin
 from idp.second_factor.one_time import OneTimeCodes
+from idp.sessions import service as sessions_service
 from idp.settings import IdpSettings
 from shared.clock import Clock
 
@@ -118,6 +126,73 @@ def register(
     confirmations. Raises ContactTakenError."""
     account = registration.register(session, ctx.field_cipher, ctx.registry, clean, now=ctx.clock())
     return account, after_registration(ctx, session, account, ip=ip, locale=locale)
+
+
+def register_fields(
+    ctx: AccountsContext,
+    session: Session,
+    data: dict[str, Any],
+    *,
+    ip: str | None,
+    locale: str,
+    allow_test_domains: bool,
+) -> tuple[Account, ConfirmationSent]:
+    """The registration API's one service: validate (InvalidFieldsError) and :func:`register`."""
+    clean, problems = validate_registration(
+        data, today=ctx.clock().date(), allow_test_domains=allow_test_domains
+    )
+    if problems:
+        raise InvalidFieldsError(problems, locale)
+    return register(ctx, session, clean, ip=ip, locale=locale)
+
+
+PASSWORD_AMR, PASSWORD_ACR = assurance_after("password")
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a registration form came to: field errors (in the person's language) with the status
+    to answer, or a new account signed in by ``cookie``."""
+
+    errors: dict[str, str]
+    status: int
+    cookie: str | None = None
+
+
+def sign_up(
+    ctx: AccountsContext,
+    session: Session,
+    policy: sessions_service.SessionPolicy,
+    values: dict[str, Any],
+    password: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    locale: str,
+    allow_test_domains: bool,
+) -> SignUp:
+    """The registration page's one service: validate, create the account (the registry check and
+    both confirmations included) and sign the person in with a password-level session."""
+    clean, problems = validate_registration(
+        {**values, "password": password}, today=ctx.clock().date(), allow_test_domains=allow_test_domains
+    )
+    if problems:
+        return SignUp({e.field: e.message(locale) for e in problems}, 422)
+    try:
+        account, _ = register(ctx, session, clean, ip=ip, locale=locale)
+    except ContactTakenError as exc:
+        key = "message" if locale == "ru" else "message_en"
+        return SignUp({e["field"]: e[key] for e in exc.extra["errors"]}, 409)
+    _, cookie = sessions_service.start_session(
+        session,
+        policy,
+        account_id=account.id,
+        acr=PASSWORD_ACR,
+        amr=PASSWORD_AMR,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return SignUp({}, 303, cookie)
 
 
 def after_registration(

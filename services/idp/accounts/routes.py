@@ -11,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from idp.accounts import contacts
 from idp.accounts import service as accounts_service
-from idp.accounts.errors import ContactTakenError
-from idp.accounts.validation import InvalidFieldsError, validate_registration
 from idp.dependencies import (
     SESSION_COOKIE,
     AccountsContextDep,
@@ -23,13 +21,10 @@ from idp.dependencies import (
 )
 from idp.login import codes_ui
 from idp.login.forms import PageKit
-from idp.second_factor.assurance import assurance_after
 from idp.second_factor.errors import SecondFactorError
-from idp.sessions import service as sessions_service
 from shared.openapi import problem_responses
 
 router = APIRouter(tags=["accounts"])
-PASSWORD_AMR, PASSWORD_ACR = assurance_after("password")
 
 
 @dataclass(frozen=True)
@@ -134,29 +129,20 @@ def register_submit(
     if not kit.csrf_ok(form.get("csrf_token")):
         return kit.csrf_failed()
     values = registration_values(form)
-    clean, problems = validate_registration(
-        {**values, "password": form.get("password", "")},
-        today=accounts.clock().date(),
-        allow_test_domains=settings.dev_mode,
-    )
-    if problems:
-        return _form_page(kit, values, {e.field: e.message(kit.locale) for e in problems}, 422)
-    try:
-        account, _ = contacts.register(accounts, session, clean, ip=_ip(request), locale=kit.locale)
-    except ContactTakenError as exc:
-        taken = {
-            e["field"]: e["message"] if kit.locale == "ru" else e["message_en"] for e in exc.extra["errors"]
-        }
-        return _form_page(kit, values, taken, 409)
-    _, cookie = sessions_service.start_session(
+    outcome = contacts.sign_up(
+        accounts,
         session,
         policy,
-        account_id=account.id,
-        acr=PASSWORD_ACR,
-        amr=PASSWORD_AMR,
+        values,
+        form.get("password", ""),
         ip=_ip(request),
         user_agent=request.headers.get("user-agent"),
+        locale=kit.locale,
+        allow_test_domains=settings.dev_mode,
     )
+    if outcome.cookie is None:
+        return _form_page(kit, values, outcome.errors, outcome.status)
+    cookie = outcome.cookie
     response = kit.see_other("/register/phone")
     response.set_cookie(
         SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
@@ -288,12 +274,9 @@ def register_api(
     accounts: AccountsContextDep,
 ) -> RegistrationOut:
     data = body.model_dump(exclude={"locale"})
-    clean, problems = validate_registration(
-        data, today=accounts.clock().date(), allow_test_domains=settings.dev_mode
+    account, sent = contacts.register_fields(
+        accounts, session, data, ip=_ip(request), locale=body.locale, allow_test_domains=settings.dev_mode
     )
-    if problems:
-        raise InvalidFieldsError(problems, body.locale)
-    account, sent = contacts.register(accounts, session, clean, ip=_ip(request), locale=body.locale)
     return RegistrationOut(
         oid=account.oid,
         level=account.level,
