@@ -72,9 +72,7 @@ def journal_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_sink(
-    factory: sessionmaker[Session], journal_dir: Path
-) -> Iterator[Callable[..., DurableAuditSink]]:
+def make_sink(factory: sessionmaker[Session], journal_dir: Path) -> Iterator[Callable[..., DurableAuditSink]]:
     sinks: list[DurableAuditSink] = []
 
     def _make(**options: Any) -> DurableAuditSink:

@@ -104,13 +104,19 @@ def test_an_unknown_interaction_or_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown FHIR interaction"):
         access(interaction="peek")
     with pytest.raises(ValueError, match="timezone-aware"):
-        access(recorded=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+        access(recorded=dt.datetime(2026, 1, 1))
 
 
 def test_the_row_carries_the_search_columns_and_survives_the_journal() -> None:
     record = access(recorded=T0.astimezone(dt.timezone(dt.timedelta(hours=3))))
     row = to_row(record, observer="egisz-test")
-    assert (row.patient, row.agent, row.action, row.outcome, row.client_id) == ("p1", "Practitioner/7", "R", "0", "mis-1")
+    assert (row.patient, row.agent, row.action, row.outcome, row.client_id) == (
+        "p1",
+        "Practitioner/7",
+        "R",
+        "0",
+        "mis-1",
+    )
     assert row.resource == "Observation/obs-1" and row.recorded == T0 and row.recorded.tzinfo == dt.UTC
     assert json.loads(row.resource_json)["id"] == record.event_id
     assert AuditRow.from_journal(json.loads(json.dumps(row.to_journal()))) == row
