@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ from egisz_api.audit.errors import AuditAccessDeniedError, InvalidSearchError
 from egisz_api.audit.sink import AuditSink
 from shared.errors import AppError
 
+logger = logging.getLogger(__name__)
+
+#: the longest an AuditEvent search waits for the write-behind queue (seconds)
+FLUSH_TIMEOUT = 5.0
 PARAMETERS = frozenset({"patient", "date", "agent", "action", "_sort", "_count", "_cursor"})
 REVIEW_ROLES = frozenset({"auditor", "admin"})
 _SCOPE = re.compile(r"^(patient|user|system)/(AuditEvent|\*)\.(?:(c?r?u?d?s?)|(read|\*))(?:\?.*)?$")
@@ -174,6 +179,9 @@ async def search_as(
         levels = check_scope(caller)
         patient = check_patient(caller, levels, search.patient)
         check_role(caller, levels)
+        # write-behind: events acknowledged a moment ago may still be on their way to the database
+        if not await sink.flush_async(FLUSH_TIMEOUT):
+            logger.warning("audit search runs before the write-behind queue reached the database")
         page: service.AuditPage = await read(
             lambda session: service.search(
                 session,

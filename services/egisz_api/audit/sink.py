@@ -50,6 +50,11 @@ class AuditSink(Protocol):
 
     async def record_async(self, event: AccessRecord) -> None: ...
 
+    async def flush_async(self, timeout: float) -> bool:
+        """Wait until every event acknowledged so far is in the database (read-your-writes for the
+        AuditEvent search); False when ``timeout`` passed first."""
+        ...
+
 
 @dataclass
 class _SegmentState:
@@ -94,6 +99,10 @@ class DurableAuditSink:
         self._segments: list[_SegmentState] = []
         self._current: _SegmentState | None = None
         self._wake_drainer = threading.Event()
+        #: events put into / taken out of ``_pending`` and stored, in FIFO order (for flush)
+        self._stored_cond = threading.Condition(self._lock)
+        self._appended_total = 0
+        self._stored_total = 0
         self._stopping = threading.Event()
         self._accepting = False
         self._threads: list[threading.Thread] = []
@@ -192,6 +201,20 @@ class DurableAuditSink:
     async def record_async(self, event: AccessRecord) -> None:
         await asyncio.wrap_future(self.submit(event))
 
+    def flush(self, timeout: float) -> bool:
+        """Block until every event acknowledged before the call is in the database (the drainer
+        is woken at once); False when ``timeout`` passed first (the database refuses them)."""
+        with self._lock:
+            target = self._appended_total
+            if self._stored_total >= target:
+                return True
+        self._wake_drainer.set()
+        with self._stored_cond:
+            return self._stored_cond.wait_for(lambda: self._stored_total >= target, timeout=timeout)
+
+    async def flush_async(self, timeout: float) -> bool:
+        return await asyncio.to_thread(self.flush, timeout)
+
     # --- the writer: journal + fsync, then acknowledge ------------------------------------------
 
     def _write_loop(self) -> None:
@@ -226,6 +249,7 @@ class DurableAuditSink:
         with self._lock:
             state.written += len(batch)
             self._pending.extend((state, item.row) for item in batch)
+            self._appended_total += len(batch)
             waiting = len(self._pending)
         self.batches_written += 1
         self.events_written += len(batch)
@@ -277,6 +301,8 @@ class DurableAuditSink:
         with self._lock:
             for state, _ in taken:
                 state.stored += 1
+            self._stored_total += len(taken)
+            self._stored_cond.notify_all()
         self.events_stored += len(taken)
         self._release_drained()
         return True
@@ -306,3 +332,6 @@ class DirectAuditSink:
 
     async def record_async(self, event: AccessRecord) -> None:
         await asyncio.to_thread(self.record, event)
+
+    async def flush_async(self, timeout: float) -> bool:
+        return True  # every event is in the database when record returns

@@ -134,6 +134,7 @@ def test_events_the_database_refuses_stay_journalled_until_it_accepts_them(
         events = [access() for _ in range(7)]
         for event in events:
             sink.record(event)  # acknowledged: durable in the journal
+        assert sink.flush(timeout=0.05) is False, "flush reports that the database is behind"
         sink.close()
         (kept,) = journal_dir.glob("*.jsonl")
 
@@ -156,3 +157,16 @@ def test_full_segments_are_deleted_once_drained(
         sink.record(access())
     _wait(lambda: len(_ids(egisz_db[1])) == 60, "all events stored")
     _wait(lambda: len(list(journal_dir.glob("*.jsonl"))) == 1, "drained segments deleted")
+
+
+def test_flush_gives_read_your_writes(
+    make_sink: Callable[..., DurableAuditSink], egisz_db: tuple[str, Engine]
+) -> None:
+    sink = make_sink(drain_interval=3600, drain_batch=10**6)  # the drainer would wait an hour
+    sink.start()
+    events = [access() for _ in range(30)]
+    for event in events:
+        sink.record(event)
+    assert sink.flush(timeout=30) is True
+    assert _ids(egisz_db[1]) == {e.event_id for e in events}
+    assert sink.flush(timeout=0) is True  # nothing new: at once
