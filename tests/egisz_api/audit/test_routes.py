@@ -149,3 +149,16 @@ async def test_paging_through_next_links(
         links = {link["relation"]: link["url"] for link in body["link"]}
         url = links.get("next")
     assert len(seen) == 12 == len(set(seen))
+
+
+async def test_audit_events_have_no_write_interaction(
+    egisz_app: tuple[Any, httpx.AsyncClient], minter: TokenMinter
+) -> None:
+    _, client = egisz_app
+    headers = {"Authorization": f"Bearer {minter.token(**{**AUDITOR, 'scope': 'user/*.cruds'})}"}
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        for path in ("/api/v1/audit-events", "/api/v1/audit-events/some-id"):
+            response = await client.request(
+                method, path, headers=headers, json={"resourceType": "AuditEvent"}
+            )
+            assert response.status_code in (404, 405), (method, path, response.status_code)
