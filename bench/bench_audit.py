@@ -5,7 +5,9 @@ Part 1, in process: N events recorded from T threads into
   direct        DirectAuditSink: one write transaction (INSERT + COMMIT) per event
   journal       DurableAuditSink: group-committed journal (write + fsync per batch), batched inserts
   journal-nofsync  the same without fsync (what the fsync costs)
-then the latency of one record() from a single thread (no batching to hide behind), median and p99.
+then the latency of one record() from a single thread (no batching to hide behind), median and p99,
+and the CPU time the process spent per event (all its threads: callers, writer, drainer; the
+database's own work on PostgreSQL is outside it).
 Throughput counts an event when record() returned (durable); the sink's close() (the drain of what
 was left) is timed separately and reported.
 
@@ -137,6 +139,7 @@ def sink_throughput(mode: str, tmp: Path) -> dict[str, Any]:
     sink = make_sink(mode, url, tmp / f"journal-{mode}")
     count = N if mode != "direct" else min(N, 5000)  # one commit each: keep the run bounded
     events = [event(i) for i in range(count)]
+    cpu_started = time.process_time()  # every thread of this process: callers, writer, drainer
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=T) as pool:
         list(pool.map(sink.record, events))
@@ -145,6 +148,7 @@ def sink_throughput(mode: str, tmp: Path) -> dict[str, Any]:
     if isinstance(sink, DurableAuditSink):
         sink.close()
     drained = time.perf_counter() - drain_started
+    cpu = time.process_time() - cpu_started
     figures: dict[str, Any] = {
         "mode": mode,
         "events": count,
@@ -152,6 +156,8 @@ def sink_throughput(mode: str, tmp: Path) -> dict[str, Any]:
         "events_per_s": round(count / acked),
         "close_s": round(drained, 3),
         "events_per_s_incl_drain": round(count / (acked + drained)),
+        # CPU time of this process per event, database work included (not PostgreSQL's own)
+        "cpu_us_per_event": round(cpu / count * 1e6, 1),
     }
     if isinstance(sink, DurableAuditSink):
         figures["fsync_batches"] = sink.batches_written

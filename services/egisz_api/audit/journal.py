@@ -14,6 +14,7 @@ line and counts it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -133,8 +134,21 @@ class Journal:
     def prepare(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
 
+    def remove_if_empty(self) -> None:
+        """Remove the directory when no segment is left (a clean shutdown leaves nothing behind)."""
+        with contextlib.suppress(OSError):  # segments remain (kept for replay), or a worker's
+            self.directory.rmdir()
+
     def new_segment(self) -> Segment:
-        segment = Segment.create(self.directory)
+        for _ in range(3):  # another worker's clean shutdown may remove the empty directory
+            self.directory.mkdir(parents=True, exist_ok=True)
+            try:
+                segment = Segment.create(self.directory)
+                break
+            except FileNotFoundError:
+                continue
+        else:
+            raise FileNotFoundError(f"journal directory {self.directory} keeps disappearing")
         if self.fsync:  # the new file's directory entry must survive a crash too
             dir_fd = os.open(self.directory, os.O_RDONLY)
             try:

@@ -174,9 +174,17 @@ async def search_as(
     session in a worker thread."""
     patient: str | None = caller.patient
     try:
-        search = SearchRequest.parse(raw_query, params)
-        patient = search.patient or caller.patient
+        # the scope is checked first: a token without it learns nothing from parameter errors; the
+        # patient named is still parsed when it can be, so the refusal lands in that patient's log
+        parse_error: InvalidSearchError | None = None
+        try:
+            search = SearchRequest.parse(raw_query, params)
+            patient = search.patient or caller.patient
+        except InvalidSearchError as exc:
+            parse_error = exc
         levels = check_scope(caller)
+        if parse_error is not None:
+            raise parse_error
         patient = check_patient(caller, levels, search.patient)
         check_role(caller, levels)
         # write-behind: events acknowledged a moment ago may still be on their way to the database

@@ -57,9 +57,14 @@ def whoami(request: Request, claims: ClaimsDep, session: SessionDep) -> WhoAmI:
     response_class=Response,
     responses={
         200: {"content": {FHIR_JSON: {}}, "description": "A searchset Bundle, newest first by default."},
-        **problem_responses({400: "Unsupported or malformed search parameter", 401: BEARER_ERRORS[401]}),
-        403: {"description": "No AuditEvent scope, another patient's record, or no reviewer role"},
-        503: {"description": "The audit log cannot record this search, so it is not run"},
+        **problem_responses(
+            {
+                400: "Unsupported or malformed search parameter",
+                401: BEARER_ERRORS[401],
+                403: "No AuditEvent scope, another patient's record, or no reviewer role",
+                503: "The audit log cannot record this search, so it is not run",
+            }
+        ),
     },
 )
 async def audit_events(

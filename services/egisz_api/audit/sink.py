@@ -153,6 +153,7 @@ class DurableAuditSink:
                     state.segment.close()
             self._segments.clear()
             self._current = None
+        self.journal.remove_if_empty()
 
     def replay_orphans(self) -> int:
         """Store the events of segments no live process holds (a dead process's), then delete them."""
