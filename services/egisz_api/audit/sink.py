@@ -105,6 +105,7 @@ class DurableAuditSink:
         self._stored_total = 0
         self._stopping = threading.Event()
         self._accepting = False
+        self._accept_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         #: counters for the benchmark and /metrics-style checks
         self.batches_written = 0
@@ -133,8 +134,9 @@ class DurableAuditSink:
         """Graceful shutdown: write and store everything queued, then remove the drained journal."""
         if not self._threads:
             return
-        self._accepting = False
-        self._queue.put(_STOP)
+        with self._accept_lock:  # no event can be queued behind the stop marker
+            self._accepting = False
+            self._queue.put(_STOP)
         self._threads[0].join()
         self._stopping.set()
         self._wake_drainer.set()
@@ -188,11 +190,13 @@ class DurableAuditSink:
     def submit(self, event: AccessRecord) -> Future[None]:
         """Queue ``event``; the future completes once it is durable (or fails if it cannot be)."""
         done: Future[None] = Future()
-        if not self._accepting:
-            done.set_exception(AuditUnavailableError("The audit log is not accepting events."))
-            return done
         row = to_row(event, observer=self.observer)
-        self._queue.put(_Queued(row, encode_line(row.to_journal()), done))
+        queued = _Queued(row, encode_line(row.to_journal()), done)
+        with self._accept_lock:
+            if self._accepting:
+                self._queue.put(queued)
+                return done
+        done.set_exception(AuditUnavailableError("The audit log is not accepting events."))
         return done
 
     def record(self, event: AccessRecord) -> None:
