@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from sqlalchemy.orm import Session
 
+from egisz_api.audit.sink import DurableAuditSink
 from egisz_api.settings import EgiszSettings
 from shared.db import session_scope
 from shared.openapi import bearer_scheme
@@ -36,6 +37,12 @@ def token_claims(
     return claims
 
 
+def get_audit_sink(request: Request) -> DurableAuditSink:
+    sink: DurableAuditSink = request.app.state.audit_sink
+    return sink
+
+
 SettingsDep = Annotated[EgiszSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ClaimsDep = Annotated[dict[str, Any], Depends(token_claims)]
+AuditSinkDep = Annotated[DurableAuditSink, Depends(get_audit_sink)]

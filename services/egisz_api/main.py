@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from egisz_api import models  # noqa: F401
+from egisz_api.audit.journal import Journal
 from egisz_api.audit.routes import router as audit_router
+from egisz_api.audit.sink import DurableAuditSink
 from egisz_api.home.routes import router as home_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
@@ -23,6 +28,13 @@ from shared.web.rendering import mount_design
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def journal_directory(settings: EgiszSettings) -> Path:
+    """The journal of this database: a directory per database URL under ``audit_journal_dir``, so a
+    journal is never replayed into another database."""
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    return settings.audit_journal_dir / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
 def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     settings = settings or EgiszSettings()
     configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
@@ -31,12 +43,26 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
         pool_size=settings.db_pool_size,
         max_overflow=max(0, settings.threadpool_size + 8 - settings.db_pool_size),
     )
+    audit_sink = DurableAuditSink(
+        make_sessionmaker(engine, write_lock=True),
+        Journal(journal_directory(settings), fsync=settings.audit_journal_fsync),
+        observer=settings.audit_observer,
+        batch_max=settings.audit_batch_max,
+        drain_interval=settings.audit_drain_interval_seconds,
+        drain_batch=settings.audit_drain_batch,
+        segment_bytes=settings.audit_segment_bytes,
+    )
     jwks = JwksCache(settings.idp_jwks_url, min_refresh_interval=settings.jwks_min_refresh_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         set_threadpool_size(settings.threadpool_size)
-        yield
+        # replays what a killed process left in the journal before the first request
+        await anyio.to_thread.run_sync(audit_sink.start)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(audit_sink.close)  # graceful shutdown flushes
         jwks.close()
         engine.dispose()
 
@@ -49,6 +75,7 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_sessionmaker(engine, write_lock=True)
+    app.state.audit_sink = audit_sink
     app.state.token_verifier = JwtVerifier(
         jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
     )

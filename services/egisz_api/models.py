@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from egisz_api.audit.models import AccessEvent
+from egisz_api.audit.models import AccessEvent, AuditEventRow
 from egisz_api.database import Base
 
-__all__ = ["AccessEvent", "Base"]
+__all__ = ["AccessEvent", "AuditEventRow", "Base"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -19,3 +20,31 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     )
     port: int = Field(default=8001, ge=1, le=65535, description="Port `serve` listens on.")
     audience: str = Field(default="egisz", description="Expected `aud` of incoming tokens (RFC 9068 §4).")
+    audit_journal_dir: Path = Field(
+        default=Path("var/egisz-audit-journal"),
+        description="Directory of the audit journal: AuditEvents are fsync'd here before a response is "
+        "released and replayed into the database at startup (docs/audit.md). Local disk, one per host.",
+    )
+    audit_journal_fsync: bool = Field(
+        default=True,
+        description="fsync each journal batch before acknowledging it; off only in tests and benchmarks.",
+    )
+    audit_batch_max: int = Field(
+        default=500, ge=1, description="Most AuditEvents written to the journal with one fsync."
+    )
+    audit_drain_batch: int = Field(
+        default=500, ge=1, description="Most AuditEvents inserted into the database in one transaction."
+    )
+    audit_drain_interval_seconds: float = Field(
+        default=0.2,
+        gt=0,
+        description="Longest wait before journalled AuditEvents are inserted (sooner when a batch is full).",
+    )
+    audit_segment_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=4096,
+        description="Size after which the journal starts a new segment (a drained segment is deleted).",
+    )
+    audit_observer: str = Field(
+        default="egisz_api", description="This server's name in AuditEvent.source.observer and its agent."
+    )

@@ -1,11 +1,20 @@
+"""The audit rules: store AuditEvent batches (idempotently: a replayed journal segment may hold
+events already stored), search them with keyset paging, and the first minimal access log."""
+
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from egisz_api.audit import repository
+from egisz_api.audit.balp import AuditRow
 from egisz_api.audit.models import AccessEvent
+from egisz_api.audit.query import AuditQuery, Cursor
 from shared.logging import current_request_id
 
 
@@ -35,3 +44,75 @@ def record_access(
 
 def recent_access(session: Session, subject: str) -> Sequence[AccessEvent]:
     return repository.for_subject(session, subject)
+
+
+def store_events(session: Session, rows: Sequence[AuditRow]) -> int:
+    """Insert the rows not stored yet (by AuditEvent id); returns how many were new. The caller's
+    transaction commits them."""
+    unique = {row.event_id: row for row in rows}
+    known = repository.existing_event_ids(session, unique)
+    fresh = [_values(row) for event_id, row in unique.items() if event_id not in known]
+    repository.insert_events(session, fresh)
+    return len(fresh)
+
+
+def _values(row: AuditRow) -> dict[str, Any]:
+    return {
+        "event_id": row.event_id,
+        "recorded": row.recorded,
+        "patient": row.patient,
+        "agent": row.agent,
+        "action": row.action,
+        "outcome": row.outcome,
+        "client_id": row.client_id,
+        "resource": row.resource,
+        "request_id": row.request_id,
+        "resource_json": row.resource_json,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """One page of a search: the AuditEvents' ids, the events as stored (JSON text, served as is)
+    and the cursor of the next page (None on the last)."""
+
+    ids: list[str]
+    entries: list[str]
+    next_cursor: str | None
+
+    def resources(self) -> list[dict[str, Any]]:
+        return [json.loads(entry) for entry in self.entries]
+
+
+def search(
+    session: Session,
+    *,
+    patient: str | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    agent: str | None = None,
+    actions: Sequence[str] = (),
+    newest_first: bool = True,
+    count: int = 20,
+    cursor: str | None = None,
+) -> AuditPage:
+    """AuditEvents matching every filter given, ``date_from`` inclusive and ``date_to`` exclusive,
+    ordered by ``recorded`` (then storage order), ``count`` per page. Paging is by keyset: a page
+    never repeats or skips an event that was there when the previous page was read."""
+    query = AuditQuery(
+        patient=patient,
+        since=date_from,
+        until=date_to,
+        agent=agent,
+        actions=tuple(actions),
+        newest_first=newest_first,
+        count=count,
+        after=Cursor.decode(cursor) if cursor else None,
+    )
+    rows = repository.search_events(session, query)
+    page = rows[:count]
+    next_cursor = None
+    if len(rows) > count:
+        seq, recorded, _, _ = page[-1]
+        next_cursor = Cursor(recorded, seq).encode()
+    return AuditPage([row[2] for row in page], [row[3] for row in page], next_cursor)
