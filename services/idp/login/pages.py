@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import HTTPConnection
 
+from idp.esia.texts import MESSAGES as ESIA_MESSAGES
 from idp.login.i18n import MESSAGES
 from idp.settings import IdpSettings
 from shared.web import texts
@@ -42,7 +43,7 @@ def build_renderer(settings: IdpSettings) -> PageRenderer:
         policy_url=settings.privacy_policy_url,
         timezone=settings.timezone,
     )
-    return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES)
+    return PageRenderer(site, templates=TEMPLATES, messages={**MESSAGES, **ESIA_MESSAGES})
 
 
 def person_locale(connection: HTTPConnection, hinted: str | None = None) -> str:
