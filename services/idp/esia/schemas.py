@@ -17,7 +17,7 @@ GrantType = Literal["authorization_code", "refresh_token", "client_credentials"]
 
 
 class EsiaClientIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     client_id: str = Field(
         min_length=3,
@@ -48,7 +48,7 @@ class EsiaClientIn(BaseModel):
 class EsiaClientPatch(BaseModel):
     """The fields to change; those left out stay. ``null`` is refused (no field may be emptied so)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     redirect_uris: list[str] | None = Field(default=None, max_length=50)
