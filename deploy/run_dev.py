@@ -76,6 +76,8 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
             defaults["DEMO_PKI_DIR"] = str(var_dir / "pki")  # the seed's demo PKI and the doctor's .pfx
             notifier_port = base.get("NOTIFIER_PORT", str(SERVICES["notifier"][1]))
             defaults["NOTIFIER_URL"] = f"http://127.0.0.1:{notifier_port}"  # codes go through it
+            egisz_port = base.get("EGISZ_PORT", str(SERVICES["egisz_api"][1]))
+            defaults["EGISZ_URL"] = f"http://127.0.0.1:{egisz_port}"  # EGISZ's ESIA-face redirect URI
         else:
             defaults["IDP_ISSUER"] = issuer
             defaults["IDP_JWKS_URL"] = f"{issuer}/.well-known/jwks.json"

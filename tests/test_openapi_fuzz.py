@@ -194,6 +194,12 @@ SCHEMA_CANNOT_STATE = {
     # or a CRL signed by a trusted CA (422 certificate_invalid, crl_invalid, as documented)
     "POST /admin/pki/cas",
     "POST /admin/pki/crls",
+    # the registry's rules (idp.esia.registry.check_spec): absolute http(s) URIs without a
+    # fragment, RFC 6749 scope tokens, a redirect URI for the code grant; and a certificate body
+    # that the schema can only call bytes
+    "POST /admin/esia/clients",
+    "PATCH /admin/esia/clients/{client_id}",
+    "POST /admin/esia/clients/{client_id}/certificates",
 }
 
 idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB))

@@ -23,6 +23,7 @@ from idp.audit import service as audit_service
 from idp.audit.errors import RetentionBelowFloorError
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientSpec, register_client
+from idp.esia import cli as esia_cli
 from idp.keys import crypto
 from idp.keys import service as keys_service
 from idp.keys.jose import SUPPORTED_ALGS
@@ -207,6 +208,7 @@ def register(sub: Any) -> dict[str, Handler]:
     )
     return {
         **pki_cli.register(sub),
+        **esia_cli.register(sub),
         "keys": _keys,
         "add-client": _add_client,
         "audit": _audit,

@@ -31,6 +31,8 @@ from idp.clients.service import ClientDirectory
 from idp.consents.routes import router as consents_router
 from idp.demo_rp.routes import router as demo_rp_router
 from idp.dependencies import OAuthCollaborators
+from idp.esia.admin_routes import router as esia_admin_router
+from idp.esia.diagnosis_routes import router as esia_diagnosis_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
@@ -242,6 +244,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(clients_router)
     app.include_router(pki_admin_router)
     app.include_router(pki_router)
+    app.include_router(esia_admin_router)
+    app.include_router(esia_diagnosis_router)  # 404 outside dev mode
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app

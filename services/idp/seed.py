@@ -244,6 +244,8 @@ def seed(settings: IdpSettings) -> dict[str, Any]:
         session.commit()
         created["signature"] = _demo_signature(session, cipher, Path(settings.demo_pki_dir), settings.issuer)
         session.commit()
+        created["esia_clients"] = _demo_esia_clients(session, hasher, settings)
+        session.commit()
     engine.dispose()
     return created
 
@@ -313,3 +315,124 @@ def _demo_signature(session: Session, cipher: FieldCipher, root: Path, issuer: s
         "certificate": doctor["certificate"],
         "all_demo_certificates": str(summary_path),
     }
+
+
+# --- the ESIA face's demo clients ------------------------------------------------------------------
+#: what EGISZ asks the ESIA face for (the real EGISZ's set)
+EGISZ_ESIA_SCOPES = [
+    "openid", "fullname", "birthdate", "gender", "snils", "id_doc", "medical_doc", "email", "mobile",
+    "contacts", "addresses", "usr_org",
+]  # fmt: skip
+DEMO_ESIA_PIN = "12345678"
+#: a demo certificate is made again when it has less than this left
+ESIA_RENEW_BEFORE = dt.timedelta(days=30)
+
+
+def demo_esia_clients(settings: IdpSettings) -> list[tuple[Any, tuple[str, ...]]]:
+    """(registration, certificate algorithms) of the ESIA face's demo clients: EGISZ signs v2/v3
+    with GOST like the real one (and has an RSA certificate for v1); DEMO01 is for an integrator's
+    first try, lenient, with an RSA certificate (no GOST toolchain needed)."""
+    from idp.esia.registry import EsiaClientSpec
+
+    egisz = EsiaClientSpec(
+        client_id="EGISZ",
+        name="ЕГИСЗ",
+        redirect_uris=[f"{settings.egisz_url.rstrip('/')}/esia/callback"],
+        scopes=list(EGISZ_ESIA_SCOPES),
+        signing_alg="RS256",
+        mode="strict",
+    )
+    demo01 = EsiaClientSpec(
+        client_id="DEMO01",
+        name="Демо ИС интегратора",
+        redirect_uris=["http://localhost:8080/esia/callback", "http://127.0.0.1:8080/esia/callback"],
+        scopes=[
+            "openid",
+            "fullname",
+            "birthdate",
+            "gender",
+            "snils",
+            "id_doc",
+            "email",
+            "mobile",
+            "contacts",
+        ],
+        signing_alg="RS256",
+        mode="lenient",
+    )
+    return [(egisz, ("gost", "rsa")), (demo01, ("rsa",))]
+
+
+def _demo_esia_clients(session: Session, hasher: SecretHasher, settings: IdpSettings) -> list[dict[str, Any]]:
+    """Register the demo ESIA clients (or bring them back to their demo settings) and each of their
+    demo certificates, made by the demo PKI under ``<demo_pki_dir>/esia/`` (key, certificate and
+    .pfx with :data:`DEMO_ESIA_PIN`) and kept while they have a month left. One entry per
+    certificate: what the EGISZ service (and an integrator) loads to sign its ``client_secret``."""
+    from idp.esia import admin, registry
+    from idp.esia.errors import EsiaClientNotFoundError
+
+    root = Path(settings.demo_pki_dir)
+    entries: list[dict[str, Any]] = []
+    for spec, algorithms in demo_esia_clients(settings):
+        try:
+            current = registry.registration(session, spec.client_id).spec
+        except EsiaClientNotFoundError:
+            admin.create_client(session, hasher, spec, actor="system")
+        else:
+            changes = {k: v for k, v in vars(spec).items() if k != "client_id" and getattr(current, k) != v}
+            if changes:
+                admin.update_client(session, spec.client_id, changes, actor="system")
+        registered = {row.sha256: row for row in registry.certificates(session, spec.client_id)}
+        for algorithm in algorithms:
+            files = _demo_esia_certificate(root, spec.client_id, spec.name, algorithm)
+            if files is None:
+                continue  # no GOST engine here: EGISZ gets its RSA certificate only
+            row = registered.get(files["sha256"]) or admin.add_certificate(
+                session, spec.client_id, Path(files["certificate"]).read_bytes(), actor="system"
+            )
+            entries.append(
+                {
+                    "client_id": spec.client_id,
+                    "mode": spec.mode,
+                    "algorithm": row.algorithm,
+                    "certificate": files["certificate"],
+                    "key": files["key"],
+                    "pfx": files["pfx"],
+                    "pin": DEMO_ESIA_PIN,
+                    "client_certificate_hash": row.gost_hash,
+                }
+            )
+    return entries
+
+
+def _demo_esia_certificate(root: Path, mnemonic: str, name: str, algorithm: str) -> dict[str, Any] | None:
+    """The demo certificate files of one ESIA client and algorithm, made when missing or expiring."""
+    from idp.pki import demo
+    from idp.pki.certificates import load_certificate
+
+    ca_dir = root / ("gost" if algorithm == "gost" else "accredited")
+    if not (ca_dir / "state.json").exists():
+        return None
+    folder = root / "esia"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{mnemonic}-{algorithm}"
+    cert, key, pfx = folder / f"{stem}.pem", folder / f"{stem}.key", folder / f"{stem}.pfx"
+    now = utcnow()
+    fresh = all(p.exists() for p in (cert, key, pfx)) and (
+        load_certificate(cert.read_bytes()).not_after - now > ESIA_RENEW_BEFORE
+    )
+    if not fresh:
+        ca = demo.DemoCa(ca_dir)
+        issued = ca.issue(
+            f"esia-{stem}",
+            demo.Subject(common_name=f"{name} ({mnemonic})", organization=name),
+            algorithm="gost" if algorithm == "gost" else "rsa",
+            not_before=now - dt.timedelta(minutes=5),
+            not_after=now + dt.timedelta(days=365),
+        )
+        cert.write_bytes(issued.cert_pem.read_bytes())
+        key.write_bytes(issued.key_pem.read_bytes())
+        key.chmod(0o600)
+        demo.write_pfx(demo.Issued(issued.name, issued.serial, cert, key), ca, pfx, DEMO_ESIA_PIN)
+    sha256 = load_certificate(cert.read_bytes()).thumbprint
+    return {"certificate": str(cert), "key": str(key), "pfx": str(pfx), "sha256": sha256}

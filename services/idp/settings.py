@@ -215,6 +215,13 @@ class IdpSettings(PageSettings):
         default="var/pki",
         description="Dev mode: where `seed` keeps the demo PKI (CAs, certificates, .pfx files and PIN).",
     )
+    egisz_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description=(
+            "Dev mode: the EGISZ service's public base URL; `seed` registers EGISZ as an ESIA-face "
+            "client with the redirect URI `<this>/esia/callback`."
+        ),
+    )
     pki_expiry_notices_enabled: bool = Field(
         default=True,
         description=(

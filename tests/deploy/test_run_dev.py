@@ -125,6 +125,30 @@ def test_only_seed_binds_the_demo_doctors_qualified_certificate_and_says_where_i
     assert kinds == [("qes",)]
 
 
+def test_only_seed_lists_the_esia_clients_files_and_the_banner_shows_them(
+    seeded_twice: dict[str, Any],
+) -> None:
+    var = seeded_twice["var"]
+    entries = seeded_twice["first"]["idp"]["esia_clients"]
+    assert {e["client_id"] for e in entries} == {"EGISZ", "DEMO01"}
+    assert {e["algorithm"] for e in entries if e["client_id"] == "EGISZ"} >= {"rsa"}
+    console = load_run_dev().describe(seeded_twice["first"])
+    for entry in entries:
+        for kind in ("certificate", "key", "pfx"):
+            path = Path(entry[kind])
+            assert path.is_file() and path.is_relative_to(var / "pki" / "esia")
+        assert (
+            f"pfx={entry['pfx']}" in console
+            and f"client_certificate_hash={entry['client_certificate_hash']}" in console
+        )
+    with sqlite3.connect(var / "idp.db") as conn:
+        rows = conn.execute(
+            "SELECT c.client_id, e.mode, c.token_endpoint_auth_method FROM esia_clients e "
+            "JOIN clients c ON c.client_id = e.client_id ORDER BY c.client_id"
+        ).fetchall()
+    assert rows == [("DEMO01", "lenient", "esia_signed_secret"), ("EGISZ", "strict", "esia_signed_secret")]
+
+
 def test_only_seed_twice_changes_nothing(seeded_twice: dict[str, Any]) -> None:
     assert seeded_twice["second"] == seeded_twice["first"]
     first, second = seeded_twice["clients"]

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from idp.audit import service as audit
 from idp.audit.service import AdminCaller
 from idp.clients import repository, service
-from idp.clients.errors import LastAdminClientError
-from idp.clients.models import Client
+from idp.clients.errors import EsiaManagedClientError, LastAdminClientError
+from idp.clients.models import ESIA_SIGNED_SECRET, Client
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientDirectory, ClientSpec
 
@@ -61,6 +61,14 @@ def _keep_an_admin(
     )
 
 
+def _not_esia(client: Client) -> None:
+    if client.token_endpoint_auth_method == ESIA_SIGNED_SECRET:
+        raise EsiaManagedClientError(
+            f"{client.client_id!r} is a client of the ESIA face: change or remove it through "
+            "/admin/esia/clients (python -m idp esia client ...)."
+        )
+
+
 def create_client(
     session: Session,
     hasher: SecretHasher,
@@ -84,6 +92,7 @@ def update_client(
     session: Session, directory: ClientDirectory, client_id: str, spec: ClientSpec, *, caller: AdminCaller
 ) -> Client:
     client = service.get_client(session, client_id)
+    _not_esia(client)
     _keep_an_admin(session, client, spec, caller=caller, action="client_updated")
     before = _metadata(client)
     client = service.update_client(session, client_id, spec)
@@ -98,6 +107,7 @@ def update_client(
 def rotate_secret(
     session: Session, hasher: SecretHasher, directory: ClientDirectory, client_id: str, *, caller: AdminCaller
 ) -> str:
+    _not_esia(service.get_client(session, client_id))
     secret = service.rotate_secret(session, hasher, client_id)
     directory.invalidate(client_id)
     audit.record_admin_action(session, caller, "client_secret_rotated", details={"client_id": client_id})
@@ -108,6 +118,7 @@ def delete_client(
     session: Session, directory: ClientDirectory, client_id: str, *, caller: AdminCaller
 ) -> None:
     client = service.get_client(session, client_id)
+    _not_esia(client)
     _keep_an_admin(session, client, None, caller=caller, action="client_deleted")
     service.delete_client(session, client_id)
     directory.invalidate(client_id)

@@ -25,3 +25,12 @@ class LastAdminClientError(ConflictError):
 
     code = "last_admin_client"
     title = "Last admin client"
+
+
+class EsiaManagedClientError(ConflictError):
+    """An ESIA-face client (``token_endpoint_auth_method`` ``esia_signed_secret``) is changed and
+    removed through ``/admin/esia/clients`` only: here its ESIA settings and certificates would be
+    left behind, or it would become an OIDC client."""
+
+    code = "esia_client"
+    title = "Managed by the ESIA admin API"

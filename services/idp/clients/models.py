@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from idp.database import Base
 from shared.db import UTCDateTime, utcnow
 
+#: ``token_endpoint_auth_method`` of a client of the ESIA face only (``idp.esia``): it proves itself
+#: with a signed ``client_secret`` at ``/aas/oauth2/...``; the OIDC face refuses it everywhere
+ESIA_SIGNED_SECRET = "esia_signed_secret"
+
 
 class Client(Base):
     __tablename__ = "clients"

@@ -35,7 +35,8 @@ ClientIdPath = Annotated[str, text_id(128, "The client's client_id.")]
 LAST_ADMIN = problem_responses(
     {
         404: "No client with this id (`client_not_found`)",
-        409: "It is the last admin client (`last_admin_client`)",
+        409: "It is the last admin client (`last_admin_client`), or a client of the ESIA face, "
+        "managed at /admin/esia/clients (`esia_client`)",
     }
 )
 
@@ -97,7 +98,10 @@ def update_client(
     "/{client_id}/secret",
     response_model=SecretRotated,
     summary="Rotate the client secret",
-    responses=_NOT_FOUND,
+    responses={
+        **_NOT_FOUND,
+        **problem_responses({409: "A client of the ESIA face (`esia_client`): it has no shared secret"}),
+    },
 )
 def rotate_secret(
     client_id: ClientIdPath,

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared.errors import AppError, ConflictError, NotFoundError
+
 
 @dataclass(frozen=True)
 class EsiaCode:
@@ -84,3 +86,44 @@ class EsiaError(Exception):
     @property
     def description(self) -> str:
         return f"{self.esia.description} {self.detail}" if self.detail else self.esia.description
+
+
+# --- registration (the admin API and CLI): problem JSON, never an ESIA code ----------------------
+class EsiaClientNotFoundError(NotFoundError):
+    code = "esia_client_not_found"
+    title = "ESIA client not found"
+
+
+class InvalidEsiaClientError(AppError):
+    """A registration the ESIA face could not serve (bad mode, window, scope, URI)."""
+
+    status_code = 422
+    code = "invalid_esia_client"
+    title = "Invalid ESIA client registration"
+
+
+class CertificateExpiredError(AppError):
+    status_code = 422
+    code = "certificate_expired"
+    title = "The certificate has expired"
+
+
+class CertificateAlgorithmError(AppError):
+    status_code = 422
+    code = "certificate_algorithm_unsupported"
+    title = "The certificate's key algorithm is not supported"
+
+
+class EsiaCertificateExistsError(ConflictError):
+    code = "esia_certificate_exists"
+    title = "Certificate already registered"
+
+
+class EsiaCertificateNotFoundError(NotFoundError):
+    code = "esia_certificate_not_found"
+    title = "Certificate not registered"
+
+
+class DiagnosisNotFoundError(NotFoundError):
+    code = "esia_diagnosis_not_found"
+    title = "Diagnosis not found"

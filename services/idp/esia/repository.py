@@ -52,3 +52,11 @@ def add(session: Session, row: EsiaClient | EsiaClientCertificate | EsiaDiagnosi
 def remove(session: Session, row: EsiaClient | EsiaClientCertificate) -> None:
     session.delete(row)
     session.flush()
+
+
+def certificate_of(session: Session, client_id: str, sha256: str) -> EsiaClientCertificate | None:
+    return session.scalar(
+        select(EsiaClientCertificate).where(
+            EsiaClientCertificate.client_id == client_id, EsiaClientCertificate.sha256 == sha256
+        )
+    )

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import HTTPConnection
 
+from idp.esia.texts import MESSAGES as ESIA_MESSAGES
 from idp.login.i18n import MESSAGES
 from idp.settings import IdpSettings
 from shared.web import texts
@@ -43,7 +44,9 @@ def build_renderer(settings: IdpSettings) -> PageRenderer:
         timezone=settings.timezone,
     )
     # templates are re-read when edited only in dev mode; otherwise compiled once
-    return PageRenderer(site, templates=TEMPLATES, messages=MESSAGES, auto_reload=settings.dev_mode)
+    return PageRenderer(
+        site, templates=TEMPLATES, messages={**MESSAGES, **ESIA_MESSAGES}, auto_reload=settings.dev_mode
+    )
 
 
 def person_locale(connection: HTTPConnection, hinted: str | None = None) -> str:

@@ -34,6 +34,7 @@ CHECKS: tuple[Check, ...] = (
     checks.check_client,
     checks.check_redirect_uri,
     # the request: errors are redirected back to the client
+    checks.check_oidc_client,
     checks.check_single_values,
     checks.check_response_type,
     checks.check_response_mode,

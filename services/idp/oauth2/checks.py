@@ -27,7 +27,7 @@ from authlib.oidc.core.errors import RequestNotSupportedError, RequestURINotSupp
 from sqlalchemy.orm import Session
 
 from idp.clients import service as clients_service
-from idp.clients.models import Client
+from idp.clients.models import ESIA_SIGNED_SECRET, Client
 from idp.keys.service import KeyStore
 from idp.oauth2 import acr, scopes
 from idp.oauth2.errors import (
@@ -150,6 +150,15 @@ def check_redirect_uri(ctx: AuthorizationContext) -> None:
 
 
 # --- the request: errors go back to the client ------------------------------------------------
+def check_oidc_client(ctx: AuthorizationContext) -> None:
+    """A client of the ESIA face only proves itself with a signed ``client_secret`` there
+    (``idp.esia``); this face has no way to check it, so it is not this face's client."""
+    if ctx.registered_client.token_endpoint_auth_method == ESIA_SIGNED_SECRET:
+        raise UnauthorizedClientError(
+            "The client is registered for the ESIA face only (/aas/oauth2/ac, /aas/oauth2/v2/ac)."
+        )
+
+
 def check_single_values(ctx: AuthorizationContext) -> None:
     for name in SINGLE_VALUED:
         if len(ctx.values(name)) > 1:

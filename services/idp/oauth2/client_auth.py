@@ -29,6 +29,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy.orm import Session
 
+from idp.clients.models import ESIA_SIGNED_SECRET
 from idp.oauth2.clients import OAuthClient
 from idp.tokens import service as tokens_service
 
@@ -139,6 +140,8 @@ class ClientAuthenticator(ClientAuthentication):
             return "The request carries no client credentials this endpoint accepts."
         registered = client.row.token_endpoint_auth_method
         presented = _presented_method(request)
+        if registered == ESIA_SIGNED_SECRET:
+            return "The client is registered for the ESIA face only: it authenticates at /aas/oauth2/te."
         if registered == "none" and "none" not in methods:
             return "Public clients cannot authenticate at this endpoint."
         if registered not in methods:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import ClientMixin
 
-from idp.clients.models import Client
+from idp.clients.models import ESIA_SIGNED_SECRET, Client
 from idp.clients.secrets import SecretHasher
 
 
@@ -39,8 +39,9 @@ class OAuthClient(ClientMixin):
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         # OIDC Core §9: the client MUST use the method it registered, at every endpoint that
-        # authenticates clients (token, introspection, revocation); nothing else is accepted.
-        return method == self.row.token_endpoint_auth_method
+        # authenticates clients (token, introspection, revocation); nothing else is accepted. An
+        # ESIA-only client's method (esia_signed_secret) is no method of this face: never accepted.
+        return method == self.row.token_endpoint_auth_method and method != ESIA_SIGNED_SECRET
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code" and "authorization_code" in self.row.grant_types
