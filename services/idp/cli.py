@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from idp.accounts import cli as records_cli
 from idp.accounts.protection import FieldCipher, previous_secrets
 from idp.accounts.reencrypt import ReencryptionReport, reencrypt_personal_data
 from idp.audit import service as audit_service
@@ -26,6 +27,7 @@ from idp.clients.service import ClientSpec, register_client
 from idp.keys import crypto
 from idp.keys import service as keys_service
 from idp.keys.jose import SUPPORTED_ALGS
+from idp.organizations import cli as orgs_cli
 from idp.pki import cli as pki_cli
 from idp.settings import IdpSettings
 from shared.cli import Handler
@@ -207,6 +209,8 @@ def register(sub: Any) -> dict[str, Handler]:
     )
     return {
         **pki_cli.register(sub),
+        **orgs_cli.register(sub),
+        **records_cli.register(sub),
         "keys": _keys,
         "add-client": _add_client,
         "audit": _audit,

@@ -19,6 +19,7 @@ from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.admin_routes import router as accounts_admin_router
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
+from idp.accounts.records_routes import router as records_admin_router
 from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
 from idp.accounts.routes import router as accounts_router
 from idp.cabinet.contacts_routes import router as contacts_router
@@ -47,6 +48,7 @@ from idp.oauth2.api_routes import router as oauth2_api_router
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
+from idp.organizations.admin_routes import router as organizations_admin_router
 from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpCrlFetcher
@@ -238,6 +240,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(recovery_router)
     app.include_router(accounts_router)
     app.include_router(accounts_admin_router)
+    app.include_router(records_admin_router)
+    app.include_router(organizations_admin_router)
     app.include_router(clients_router)
     app.include_router(pki_admin_router)
     if settings.dev_mode and settings.demo_relying_party:

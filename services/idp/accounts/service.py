@@ -133,6 +133,11 @@ def account_by_sub(session: Session, sub: str) -> Account | None:
     return repository.by_sub(session, sub)
 
 
+def account_by_oid(session: Session, oid: int) -> Account | None:
+    """The account whose ESIA-style ``oid`` (``urn:esia:sbj_id``) is ``oid``."""
+    return repository.by_oid(session, oid)
+
+
 #: Which claims each scope releases (OIDC Core §5.4, plus our ESIA-flavoured scopes).
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "openid": ("sub",),
