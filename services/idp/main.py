@@ -32,6 +32,8 @@ from idp.clients.service import ClientDirectory
 from idp.consents.routes import router as consents_router
 from idp.demo_rp.routes import router as demo_rp_router
 from idp.dependencies import OAuthCollaborators
+from idp.esia.rest import RestContext as EsiaRestContext
+from idp.esia.rest_routes import router as esia_rest_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
@@ -214,6 +216,12 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.state.pki_context = PkiContext(
         app.state.field_cipher, clock, app.state.crl_fetcher, crl_policy(settings)
     )
+    app.state.esia_rest = EsiaRestContext(
+        session_factory,
+        app.state.write_session_factory,
+        app.state.field_cipher,
+        (settings.esia_public_url or settings.issuer).rstrip("/"),
+    )
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
@@ -244,6 +252,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(organizations_admin_router)
     app.include_router(clients_router)
     app.include_router(pki_admin_router)
+    app.include_router(esia_rest_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app

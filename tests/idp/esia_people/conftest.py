@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from idp.accounts import records
 from idp.accounts.models import Account
 from idp.accounts.service import NewAccount, create_account
 from idp.clients.service import ClientSpec
@@ -64,7 +65,54 @@ DOCTOR = NewAccount(
     level="confirmed",
     passport_series="4514",
     passport_number="555666",
+    passport_issue_date=dt.date(2010, 5, 6),
+    passport_issuer="ОВД района Тестовый г. Москвы",
+    passport_division_code="770-001",
 )
+
+
+POLICY_NUMBER = "7798899887766554"
+RECORDS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "medical_policy",
+        {"number": POLICY_NUMBER, "issue_date": "2021-03-04", "issued_by": "АО «Тест-Мед»"},
+    ),
+    (
+        "address",
+        {
+            "type": "PRG",
+            "address_str": "г. Москва, ул. Тестовая, д. 1, кв. 2",
+            "zip_code": "101000",
+            "region": "Москва",
+            "city": "Москва",
+            "street": "Тестовая",
+            "house": "1",
+            "flat": "2",
+            "fias_code": "77-0-000-000-000-000-0000-0000-000",
+        },
+    ),
+    (
+        "child",
+        {
+            "last_name": "Врачёв",
+            "first_name": "Миша",
+            "birth_date": "2015-07-08",
+            "gender": "M",
+            "snils": "112-233-445 95",
+            "birth_certificate": {"series": "IV-МЮ", "number": "123456", "issue_date": "2015-07-20"},
+        },
+    ),
+    (
+        "vehicle",
+        {
+            "name": "LADA Vesta",
+            "number_plate": "А001АА77",
+            "reg_certificate": {"series": "7700", "number": "123456"},
+        },
+    ),
+    ("birth_place", {"value": "г. Тула"}),
+    ("citizenship", {"value": "RUS"}),
+]
 
 
 @dataclass
@@ -171,6 +219,9 @@ async def world(provider: Provider) -> World:
             ),
         )
         orgs.employ(session, doctor.id, org, position="Врач-терапевт", role="doctor", admin=True)
+        cipher = app.state.field_cipher
+        for kind, data in RECORDS:
+            records.add_record(session, cipher, doctor.id, kind, data)
         session.commit()
         session.refresh(doctor)
         session.refresh(other)
