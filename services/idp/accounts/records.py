@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from idp.accounts import repository
 from idp.accounts.errors import PersonRecordInvalidError, PersonRecordNotFoundError
 from idp.accounts.models import PersonRecord
-from idp.accounts.protection import FieldCipher
+from idp.accounts.protection import FieldCipher, UndecryptableValueError
 from idp.accounts.record_kinds import KINDS, SINGLE, RecordFieldsError, validate_record
 from shared.db import utcnow
 
@@ -95,3 +95,36 @@ def remove_record(session: Session, account_id: int, record_id: int) -> str:
     kind = row.kind
     repository.remove_record(session, row)
     return kind
+
+
+@dataclass
+class RecordsReencryption:
+    rows: int = 0
+    reencrypted: int = 0
+    last_id: int = 0
+    #: ids of records no configured key opens (reported, left as they are)
+    failed: list[int] = field(default_factory=list)
+
+
+def reencrypt_records(
+    session: Session, cipher: FieldCipher, *, start_after_id: int, max_rows: int
+) -> RecordsReencryption:
+    """Re-seal under the current key the records sealed under an older one (after the
+    personal-data key changed; ``python -m idp reencrypt-personal-data`` runs it after the
+    accounts' columns). The caller commits each batch."""
+    report = RecordsReencryption()
+    for row in repository.records_after(session, start_after_id, max_rows):
+        report.rows += 1
+        report.last_id = row.id
+        if not cipher.needs_reencryption(row.payload_encrypted):
+            continue
+        aad = _aad(row.account_id, row.kind)
+        try:
+            plaintext = cipher.open(row.payload_encrypted, aad)
+        except UndecryptableValueError:
+            report.failed.append(row.id)
+            continue
+        row.payload_encrypted = cipher.seal(plaintext, aad)  # same content: the eTag stays
+        report.reencrypted += 1
+    session.flush()
+    return report

@@ -127,3 +127,10 @@ def add_record(session: Session, row: PersonRecord) -> PersonRecord:
 def remove_record(session: Session, row: PersonRecord) -> None:
     session.delete(row)
     session.flush()
+
+
+def records_after(session: Session, after_id: int, limit: int) -> Sequence[PersonRecord]:
+    """Every account's records in id order, for re-encryption in batches."""
+    return session.scalars(
+        select(PersonRecord).where(PersonRecord.id > after_id).order_by(PersonRecord.id).limit(limit)
+    ).all()

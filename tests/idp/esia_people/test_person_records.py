@@ -162,3 +162,27 @@ def test_cli_adds_lists_and_removes_a_record(make_db: Callable[..., str]) -> Non
         run_cli("idp", settings, "records", "add", str(oid), "vehicle", "--data", "{}")
     assert refused.value.returncode == 2 and "person_record_invalid" in refused.value.stderr
     assert "name: Field required" in refused.value.stderr
+
+
+async def test_reencryption_moves_records_to_the_new_key_in_batches(world: World) -> None:
+    from idp.accounts.protection import FieldCipher
+
+    old_secret = world.provider.app.state.settings.personal_data_key.get_secret_value()
+    new_secret = "a-brand-new-personal-data-key-0123456789"
+    rotated, only_new = FieldCipher(new_secret, previous=(old_secret,)), FieldCipher(new_secret)
+    with world.provider.app.state.write_session_factory() as session:
+        before = {v.id: (v.data, v.etag) for v in records.list_records(session, rotated, world.doctor.id)}
+        session.execute(
+            text("UPDATE person_records SET payload_encrypted = 'ffffffff.AAAA' WHERE kind = 'vehicle'")
+        )
+        first = records.reencrypt_records(session, rotated, start_after_id=0, max_rows=4)
+        rest = records.reencrypt_records(session, rotated, start_after_id=first.last_id, max_rows=4)
+        session.commit()
+        assert (first.rows, rest.rows, first.reencrypted + rest.reencrypted) == (4, 2, 5)
+        (broken,) = first.failed + rest.failed
+        after = {
+            v.id: (v.data, v.etag) for v in records.list_records(session, only_new, world.doctor.id, "child")
+        }
+        assert all(before[i] == after[i] for i in after)  # same content, same eTag, new key
+        again = records.reencrypt_records(session, rotated, start_after_id=0, max_rows=10)
+        assert again.reencrypted == 0 and again.failed == [broken]
