@@ -190,6 +190,10 @@ SCHEMA_CANNOT_STATE = {
     # ClientIn's validators: http(s) redirect URIs, authorization_code needs a redirect_uri
     "POST /admin/clients",
     "PUT /admin/clients/{client_id}",
+    # OGRN and INN check digits, region code 00; the account named by a (JSON) number near 2**63,
+    # which a schema-valid generator rounds past the BIGINT bound it states
+    "POST /admin/organizations",
+    "POST /admin/organizations/{oid}/employees",
 }
 
 idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB))

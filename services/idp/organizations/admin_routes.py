@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Security, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,14 +36,16 @@ _NAME = r"^[^\x00-\x1f\x7f]+$"
 class NewOrganization(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ogrn: str = Field(min_length=13, max_length=13, description="ОГРН, 13 digits with a valid check digit")
-    inn: str = Field(min_length=10, max_length=10, description="ИНН of the legal entity, 10 digits")
-    kpp: str | None = Field(default=None, min_length=9, max_length=9, description="КПП, 9 characters")
+    ogrn: str = Field(pattern=r"^\d{13}$", description="ОГРН, 13 digits with a valid check digit")
+    inn: str = Field(
+        pattern=r"^\d{10}$", description="ИНН of the legal entity, 10 digits with a valid check digit"
+    )
+    kpp: str | None = Field(default=None, pattern=r"^\d{4}[\dA-Z]{2}\d{3}$", description="КПП, 9 characters")
     full_name: str = Field(min_length=1, max_length=500, pattern=_NAME)
     short_name: str = Field(min_length=1, max_length=200, pattern=_NAME)
-    region_code: str = Field(min_length=2, max_length=2, description="Subject code, e.g. 77")
+    region_code: str = Field(pattern=r"^(0[1-9]|[1-9]\d)$", description="Subject code, e.g. 77")
     region_name: str = Field(min_length=1, max_length=100, pattern=_NAME)
-    type: str = Field(default="LEGAL", description="ESIA organisation type: LEGAL")
+    type: Literal["LEGAL"] = Field(default="LEGAL", description="ESIA organisation type (ESIA.md §7.3)")
     phone: str | None = Field(default=None, pattern=_PHONE, description="+7 and 10 digits")
     email: str | None = Field(default=None, max_length=254, pattern=_EMAIL)
 
@@ -51,10 +53,10 @@ class NewOrganization(BaseModel):
 class OrganizationChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kpp: str | None = Field(default=None, min_length=9, max_length=9)
+    kpp: str | None = Field(default=None, pattern=r"^\d{4}[\dA-Z]{2}\d{3}$")
     full_name: str | None = Field(default=None, min_length=1, max_length=500, pattern=_NAME)
     short_name: str | None = Field(default=None, min_length=1, max_length=200, pattern=_NAME)
-    region_code: str | None = Field(default=None, min_length=2, max_length=2)
+    region_code: str | None = Field(default=None, pattern=r"^(0[1-9]|[1-9]\d)$")
     region_name: str | None = Field(default=None, min_length=1, max_length=100, pattern=_NAME)
     phone: str | None = Field(default=None, pattern=_PHONE)
     email: str | None = Field(default=None, max_length=254, pattern=_EMAIL)
@@ -81,7 +83,9 @@ class NewEmployment(BaseModel):
 
     account_oid: int = Field(ge=1, le=2**63 - 1, description="The person's oid")
     position: str = Field(min_length=1, max_length=200, pattern=_NAME, description="e.g. Врач-терапевт")
-    role: str = Field(description="doctor | nurse | lab | registrar | chief")
+    role: Literal["doctor", "nurse", "lab", "registrar", "chief"] = Field(
+        description="EGISZ.md §5 roles: doctor (practitioner), nurse, lab, registrar, chief"
+    )
     chief: bool = False
     admin: bool = False
     since: dt.date | None = Field(default=None, description="YYYY-MM-DD; today when absent")
@@ -111,6 +115,7 @@ def list_organizations(caller: AdminCallerDep, session: SessionDep) -> list[dict
     response_model=OrganizationOut,
     status_code=status.HTTP_201_CREATED,
     summary="Register an organisation",
+    responses=problem_responses({409: "An organisation with this OGRN exists (`organization_exists`)"}),
 )
 def add_organization(body: NewOrganization, caller: AdminCallerDep, session: SessionDep) -> dict[str, Any]:
     return admin.add_organization(session, OrganizationSpec(**body.model_dump()), caller=caller)

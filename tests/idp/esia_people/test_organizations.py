@@ -111,7 +111,7 @@ async def test_employ_list_dismiss_and_the_questions_of_the_esia_face(world: Wor
     bad_role = await http.post(
         url, json={"account_oid": world.other.oid, "position": "Санитар", "role": "janitor"}, headers=headers
     )
-    assert bad_role.status_code == 422 and bad_role.json()["errors"][0]["field"] == "role"
+    assert bad_role.status_code == 422 and bad_role.json()["errors"][0]["loc"] == ["body", "role"]
     hired = await http.post(
         url,
         json={
