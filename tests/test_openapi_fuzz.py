@@ -200,6 +200,10 @@ SCHEMA_CANNOT_STATE = {
     "POST /admin/esia/clients",
     "PATCH /admin/esia/clients/{client_id}",
     "POST /admin/esia/clients/{client_id}/certificates",
+    # OGRN and INN check digits, region code 00; the account named by a (JSON) number near 2**63,
+    # which a schema-valid generator rounds past the BIGINT bound it states
+    "POST /admin/organizations",
+    "POST /admin/organizations/{oid}/employees",
 }
 
 idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB))

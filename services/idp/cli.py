@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from idp.accounts import cli as records_cli
+from idp.accounts import records as records_service
 from idp.accounts.protection import FieldCipher, previous_secrets
 from idp.accounts.reencrypt import ReencryptionReport, reencrypt_personal_data
 from idp.audit import service as audit_service
@@ -27,6 +29,7 @@ from idp.esia import cli as esia_cli
 from idp.keys import crypto
 from idp.keys import service as keys_service
 from idp.keys.jose import SUPPORTED_ALGS
+from idp.organizations import cli as orgs_cli
 from idp.pki import cli as pki_cli
 from idp.settings import IdpSettings
 from shared.cli import Handler
@@ -154,10 +157,28 @@ def _reencrypt(settings: ServiceSettings, args: argparse.Namespace) -> Any:
             if batch.rows < args.batch_size:
                 break
         summary = report.as_dict()
+        # the sealed person records (accounts.records): same key, their own table
+        records_report = records_service.RecordsReencryption()
+        while True:
+            batch_records = records_service.reencrypt_records(
+                session, cipher, start_after_id=records_report.last_id, max_rows=args.batch_size
+            )
+            session.commit()
+            records_report.rows += batch_records.rows
+            records_report.reencrypted += batch_records.reencrypted
+            records_report.last_id = max(records_report.last_id, batch_records.last_id)
+            records_report.failed.extend(batch_records.failed)
+            if batch_records.rows < args.batch_size:
+                break
+        summary["person_records"] = {
+            "rows": records_report.rows,
+            "reencrypted": records_report.reencrypted,
+            "failed_record_ids": records_report.failed,
+        }
         audit_service.record_event(
             session,
             event_type="admin_action",
-            result="failure" if report.failures else "success",
+            result="failure" if report.failures or records_report.failed else "success",
             actor="system",
             details={
                 "command": "reencrypt-personal-data",
@@ -166,10 +187,12 @@ def _reencrypt(settings: ServiceSettings, args: argparse.Namespace) -> Any:
                 "reencrypted": report.reencrypted,
                 "lookups_updated": report.lookups_updated,
                 "failed_account_ids": sorted({f.account_id for f in report.failures}),
+                "person_records_reencrypted": records_report.reencrypted,
+                "failed_record_ids": records_report.failed,
             },
         )
         session.commit()
-    if report.failures:
+    if report.failures or records_report.failed:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         raise SystemExit(1)
     return summary
@@ -209,6 +232,8 @@ def register(sub: Any) -> dict[str, Handler]:
     return {
         **pki_cli.register(sub),
         **esia_cli.register(sub),
+        **orgs_cli.register(sub),
+        **records_cli.register(sub),
         "keys": _keys,
         "add-client": _add_client,
         "audit": _audit,

@@ -19,6 +19,7 @@ from idp import models  # noqa: F401  (registers every table on Base.metadata)
 from idp.accounts.admin_routes import router as accounts_admin_router
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
+from idp.accounts.records_routes import router as records_admin_router
 from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
 from idp.accounts.routes import router as accounts_router
 from idp.cabinet.contacts_routes import router as contacts_router
@@ -33,6 +34,8 @@ from idp.demo_rp.routes import router as demo_rp_router
 from idp.dependencies import OAuthCollaborators
 from idp.esia.admin_routes import router as esia_admin_router
 from idp.esia.diagnosis_routes import router as esia_diagnosis_router
+from idp.esia.rest import RestContext as EsiaRestContext
+from idp.esia.rest_routes import router as esia_rest_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
@@ -49,6 +52,7 @@ from idp.oauth2.api_routes import router as oauth2_api_router
 from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
+from idp.organizations.admin_routes import router as organizations_admin_router
 from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher
@@ -215,6 +219,12 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.state.pki_context = PkiContext(
         app.state.field_cipher, clock, app.state.crl_fetcher, crl_policy(settings)
     )
+    app.state.esia_rest = EsiaRestContext(
+        session_factory,
+        app.state.write_session_factory,
+        app.state.field_cipher,
+        (settings.esia_public_url or settings.issuer).rstrip("/"),
+    )
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
@@ -241,11 +251,14 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(recovery_router)
     app.include_router(accounts_router)
     app.include_router(accounts_admin_router)
+    app.include_router(records_admin_router)
+    app.include_router(organizations_admin_router)
     app.include_router(clients_router)
     app.include_router(pki_admin_router)
     app.include_router(pki_router)
     app.include_router(esia_admin_router)
     app.include_router(esia_diagnosis_router)  # 404 outside dev mode
+    app.include_router(esia_rest_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, PersonRecord
 from idp.audit.models import SecurityEvent, SecurityLogHead
 from idp.clients.models import Client
 from idp.consents.models import Consent
@@ -10,6 +10,7 @@ from idp.database import Base
 from idp.esia.models import EsiaClient, EsiaClientCertificate, EsiaDiagnosis
 from idp.keys.models import SigningKey
 from idp.login.models import Interaction
+from idp.organizations.models import Employment, Organization
 from idp.pki.models import BoundCertificate, CachedCrl, TrustedCa
 from idp.second_factor.models import OneTimeCode, PendingLogin, RecoveryCode, TotpCredential, TrustedDevice
 from idp.sessions.models import BackchannelLogout, SessionClient, UserSession
@@ -24,13 +25,16 @@ __all__ = [
     "CachedCrl",
     "Client",
     "Consent",
+    "Employment",
     "EsiaClient",
     "EsiaClientCertificate",
     "EsiaDiagnosis",
     "Interaction",
     "IssuedAccessToken",
     "OneTimeCode",
+    "Organization",
     "PendingLogin",
+    "PersonRecord",
     "RecoveryCode",
     "RefreshToken",
     "SecurityEvent",

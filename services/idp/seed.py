@@ -16,6 +16,7 @@ from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientSpec, ensure_client
 from idp.demo_rp.routes import CLIENT_ID as DEMO_RP_ID
 from idp.demo_rp.routes import CLIENT_SECRET as DEMO_RP_SECRET
+from idp.organizations import seeding as demo_people
 from idp.second_factor import totp
 from idp.settings import IdpSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
@@ -129,6 +130,72 @@ DEMO_ACCOUNTS = [
         ),
         "doctor: a qualified certificate (КЭП, demo accredited CA) is bound; its .pfx and PIN below",
     ),
+    (
+        accounts_service.NewAccount(
+            last_name="Лекарев",
+            first_name="Андрей",
+            middle_name="Викторович",
+            birth_date=dt.date(1976, 11, 23),
+            gender="M",
+            email="doctor2@example.test",
+            phone="+79160000007",
+            snils="678-901-234 38",
+            password=DEMO_PASSWORD,
+            level="standard",
+            email_verified=True,
+            phone_verified=True,
+            passport_series="4015",
+            passport_number="777888",
+            passport_issue_date=dt.date(2021, 12, 1),
+            passport_issuer="ГУ МВД России по г. Санкт-Петербургу и Ленинградской области",
+            passport_division_code="780-001",
+        ),
+        "second doctor (врач-хирург) in the St Petersburg demo polyclinic",
+    ),
+    (
+        accounts_service.NewAccount(
+            last_name="Сестрицына",
+            first_name="Ольга",
+            middle_name="Николаевна",
+            birth_date=dt.date(1988, 2, 14),
+            gender="F",
+            email="nurse@example.test",
+            phone="+79160000008",
+            snils="789-012-345 23",
+            password=DEMO_PASSWORD,
+            level="standard",
+            email_verified=True,
+            phone_verified=True,
+            passport_series="4516",
+            passport_number="999000",
+            passport_issue_date=dt.date(2008, 3, 1),
+            passport_issuer="ОВД района Тестовый г. Москвы",
+            passport_division_code="770-002",
+        ),
+        "nurse in the Moscow demo polyclinic",
+    ),
+    (
+        accounts_service.NewAccount(
+            last_name="Пробиркин",
+            first_name="Денис",
+            middle_name="Олегович",
+            birth_date=dt.date(1993, 8, 5),
+            gender="M",
+            email="lab@example.test",
+            phone="+79160000009",
+            snils="890-123-456 99",
+            password=DEMO_PASSWORD,
+            level="standard",
+            email_verified=True,
+            phone_verified=True,
+            passport_series="4517",
+            passport_number="121314",
+            passport_issue_date=dt.date(2013, 9, 10),
+            passport_issuer="ОВД района Тестовый г. Москвы",
+            passport_division_code="770-003",
+        ),
+        "laboratory worker in the Moscow demo polyclinic",
+    ),
 ]
 TOTP_ACCOUNT = "kuznetsova@example.test"
 DOCTOR_ACCOUNT = "doctor@example.test"
@@ -220,6 +287,7 @@ def seed(settings: IdpSettings) -> dict[str, Any]:
     with make_sessionmaker(engine)() as session:
         cipher = FieldCipher(settings.personal_data_key.get_secret_value())
         created["accounts"] = [_demo_account(session, cipher, data, note) for data, note in DEMO_ACCOUNTS]
+        created["organizations"] = demo_people.seed_organizations(session, cipher)
         outbox = f"{settings.notifier_url}/dev/outbox"
         created["codes"] = f"Codes sent by SMS and e-mail appear in the notifier's dev outbox: {outbox}"
         ensure_client(session, hasher, demo_rp_client(settings.issuer), DEMO_RP_SECRET)

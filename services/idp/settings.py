@@ -28,6 +28,11 @@ class IdpSettings(PageSettings):
         default="http://127.0.0.1:8000",
         description="Public base URL of the idp; the `iss` of every token (OIDC Discovery §3).",
     )
+    esia_public_url: str | None = Field(
+        default=None,
+        description="Public base URL in the absolute element URLs of the ESIA REST collections "
+        "(`/rs/prns/{oid}/ctts/{id}`, ESIA.md §7.2); default: the issuer.",
+    )
     key_encryption_key: SecretStr = Field(
         default=SecretStr(DEV_KEK),
         description="Key-encryption key that protects the signing keys' private parts at rest (>= 32 chars).",

@@ -336,3 +336,28 @@ def test_a_crashed_service_is_restarted_and_said_so(tmp_path: Path) -> None:
     assert second != first
     with pytest.raises(ProcessLookupError):
         os.kill(second, 0)
+
+
+def test_only_seed_makes_demo_organisations_staff_and_records_once(seeded_twice: dict[str, Any]) -> None:
+    demo = seeded_twice["first"]["idp"]
+    orgs = {o["region"]: o for o in demo["organizations"]}
+    assert set(orgs) == {"77 Москва", "78 Санкт-Петербург"}
+    assert any(e.startswith("doctor@example.test") for e in orgs["77 Москва"]["employees"])
+    assert len(orgs["77 Москва"]["employees"]) == 3 and len(orgs["78 Санкт-Петербург"]["employees"]) == 1
+    logins = {a["login"] for a in demo["accounts"]}
+    assert {"doctor2@example.test", "nurse@example.test", "lab@example.test"} <= logins
+    assert "nurse@example.test" in load_run_dev().describe(seeded_twice["first"])
+    with sqlite3.connect(seeded_twice["var"] / "idp.db") as conn:
+        counts = [
+            conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("organizations", "employments")
+        ]
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM person_records GROUP BY kind").fetchall())
+    assert counts == [2, 4]  # after two runs: nothing twice
+    assert kinds == {
+        "medical_policy": 9,
+        "address": 9,
+        "citizenship": 9,
+        "birth_place": 1,
+        "child": 1,
+        "vehicle": 1,
+    }

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import levels, lockout, repository
+from idp.accounts import levels, lockout, records, repository
 from idp.accounts.errors import AccountNotFoundError
 from idp.accounts.models import Account
+from idp.accounts.protection import FieldCipher
 from idp.audit import service as audit
 from idp.audit.service import AdminCaller
 from shared.db import utcnow
@@ -74,3 +75,46 @@ def unlock(session: Session, oid: int, *, caller: AdminCaller) -> dict[str, Any]
         session, caller, "account_unlocked", account_id=account.id, details={"was_locked": was_locked}
     )
     return _summary(account)
+
+
+# --- person records (ESIA.md §7.2) -----------------------------------------------------------
+def _record_out(view: records.RecordView) -> dict[str, Any]:
+    return {"id": view.id, "kind": view.kind, "data": view.data, "etag": view.etag}
+
+
+def list_person_records(
+    session: Session, cipher: FieldCipher, oid: int, *, caller: AdminCaller
+) -> list[dict[str, Any]]:
+    """A person's records, opened: reading personal data is logged."""
+    account = _get(session, oid)
+    views = records.list_records(session, cipher, account.id)
+    audit.record_admin_action(session, caller, "person_records_viewed", account_id=account.id)
+    return [_record_out(v) for v in views]
+
+
+def add_person_record(
+    session: Session, cipher: FieldCipher, oid: int, kind: str, data: object, *, caller: AdminCaller
+) -> dict[str, Any]:
+    account = _get(session, oid)
+    view = records.add_record(session, cipher, account.id, kind, data)
+    # the kind and the row id only: never the record's content
+    audit.record_admin_action(
+        session,
+        caller,
+        "person_record_set",
+        account_id=account.id,
+        details={"kind": kind, "record_id": view.id},
+    )
+    return _record_out(view)
+
+
+def remove_person_record(session: Session, oid: int, record_id: int, *, caller: AdminCaller) -> None:
+    account = _get(session, oid)
+    kind = records.remove_record(session, account.id, record_id)
+    audit.record_admin_action(
+        session,
+        caller,
+        "person_record_removed",
+        account_id=account.id,
+        details={"kind": kind, "record_id": record_id},
+    )

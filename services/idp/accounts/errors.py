@@ -19,3 +19,16 @@ class RegistrationInvalidError(AppError):
     status_code = 422
     code = "validation_failed"
     title = "Validation failed"
+
+
+class PersonRecordNotFoundError(NotFoundError):
+    code = "person_record_not_found"
+    title = "Person record not found"
+
+
+class PersonRecordInvalidError(AppError):
+    """A person record (policy, address, child, vehicle...) whose fields fail their rules."""
+
+    status_code = 422
+    code = "person_record_invalid"
+    title = "Invalid person record"

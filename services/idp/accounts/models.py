@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.database import Base
@@ -58,3 +58,21 @@ class Account(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PersonRecord(Base):
+    """What the ESIA REST API returns that an account's own columns lack (ESIA.md §7.2): the ОМС
+    policy, addresses, children, vehicles, birth place, citizenship. The payload is JSON sealed with
+    the accounts' :class:`~idp.accounts.protection.FieldCipher` (R-SEC-2), bound to its kind."""
+
+    __tablename__ = "person_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    #: medical_policy | address | child | vehicle | birth_place | citizenship (accounts.record_kinds)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload_encrypted: Mapped[str] = mapped_column(Text)
+    #: 40 hex, new at every change (ESIA's ``eTag``); random, so it says nothing about the payload
+    etag: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import RowMapping, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, PersonRecord
 
 
 def get(session: Session, account_id: int) -> Account | None:
@@ -108,3 +108,29 @@ def sealed_rows_after(
 
 def update_row(session: Session, table: Table, row_id: int, changes: dict[str, str]) -> None:
     session.execute(update(table).where(table.c.id == row_id).values(changes))
+
+
+# --- person records --------------------------------------------------------------------------
+def records_of(session: Session, account_id: int, kind: str | None = None) -> Sequence[PersonRecord]:
+    stmt = select(PersonRecord).where(PersonRecord.account_id == account_id)
+    if kind is not None:
+        stmt = stmt.where(PersonRecord.kind == kind)
+    return session.scalars(stmt.order_by(PersonRecord.id)).all()
+
+
+def add_record(session: Session, row: PersonRecord) -> PersonRecord:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove_record(session: Session, row: PersonRecord) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def records_after(session: Session, after_id: int, limit: int) -> Sequence[PersonRecord]:
+    """Every account's records in id order, for re-encryption in batches."""
+    return session.scalars(
+        select(PersonRecord).where(PersonRecord.id > after_id).order_by(PersonRecord.id).limit(limit)
+    ).all()

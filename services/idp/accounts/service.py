@@ -57,6 +57,9 @@ class NewAccount:
     passport_series: str | None = None
     passport_number: str | None = None
     inn: str | None = None
+    passport_issue_date: dt.date | None = None
+    passport_issuer: str | None = None
+    passport_division_code: str | None = None
 
 
 def next_oid(session: Session) -> int:
@@ -94,6 +97,9 @@ def create_account(session: Session, cipher: FieldCipher, data: NewAccount) -> A
             "inn": data.inn,
             "passport_series": data.passport_series,
             "passport_number": data.passport_number,
+            "passport_issue_date": data.passport_issue_date,
+            "passport_issuer": data.passport_issuer,
+            "passport_division_code": data.passport_division_code,
         },
     )
     return repository.add(session, account)
@@ -131,6 +137,11 @@ def get_account(session: Session, account_id: int) -> Account | None:
 
 def account_by_sub(session: Session, sub: str) -> Account | None:
     return repository.by_sub(session, sub)
+
+
+def account_by_oid(session: Session, oid: int) -> Account | None:
+    """The account whose ESIA-style ``oid`` (``urn:esia:sbj_id``) is ``oid``."""
+    return repository.by_oid(session, oid)
 
 
 #: Which claims each scope releases (OIDC Core §5.4, plus our ESIA-flavoured scopes).
