@@ -31,6 +31,9 @@ from idp.clients.service import ClientDirectory
 from idp.consents.routes import router as consents_router
 from idp.demo_rp.routes import router as demo_rp_router
 from idp.dependencies import OAuthCollaborators
+from idp.esia.context import EsiaContext
+from idp.esia.routes import router as esia_router
+from idp.esia.token_routes import router as esia_token_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
@@ -52,6 +55,7 @@ from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.pki.expiry import expiry_loop
 from idp.pki.routes import router as pki_router
+from idp.pki.gost import default_verifier
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
@@ -207,6 +211,9 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         app.state.jwks_uri_cache,
         app.state.client_directory,
     )
+    # The ESIA face (idp.esia): the same core, its own endpoints. ``employment`` (ESIA-007194) stays
+    # "nobody" until the organisations feature provides the real check.
+    app.state.esia_context = EsiaContext(settings, token_issuer, default_verifier())
     app.state.expiry_loop = expiry_loop(
         session_factory, notices, clock, every_seconds=settings.pki_expiry_check_seconds
     )
@@ -242,6 +249,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(clients_router)
     app.include_router(pki_admin_router)
     app.include_router(pki_router)
+    app.include_router(esia_token_router)
+    app.include_router(esia_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app
