@@ -194,6 +194,10 @@ SCHEMA_CANNOT_STATE = {
     # or a CRL signed by a trusted CA (422 certificate_invalid, crl_invalid, as documented)
     "POST /admin/pki/cas",
     "POST /admin/pki/crls",
+    # ESIA token endpoint: a well-formed request still needs a signature by a registered
+    # certificate over its own parameters and a live code; the refusal is ESIA's 400 JSON
+    "POST /aas/oauth2/te",
+    "POST /aas/oauth2/v3/te",
 }
 
 idp_schema = asgi_schema(idp_app(SCHEMA_ONLY_DB))
