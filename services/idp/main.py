@@ -32,6 +32,8 @@ from idp.consents.routes import router as consents_router
 from idp.demo_rp.routes import router as demo_rp_router
 from idp.dependencies import OAuthCollaborators
 from idp.esia.context import EsiaContext
+from idp.esia.download_routes import router as esia_download_router
+from idp.esia.downloads import EsiaDownloads
 from idp.esia.routes import router as esia_router
 from idp.esia.token_routes import router as esia_token_router
 from idp.keys import crypto
@@ -214,6 +216,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     # The ESIA face (idp.esia): the same core, its own endpoints. ``employment`` (ESIA-007194) stays
     # "nobody" until the organisations feature provides the real check.
     app.state.esia_context = EsiaContext(settings, token_issuer, default_verifier())
+    app.state.esia_downloads = EsiaDownloads(key_store)
     app.state.expiry_loop = expiry_loop(
         session_factory, notices, clock, every_seconds=settings.pki_expiry_check_seconds
     )
@@ -251,6 +254,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(pki_router)
     app.include_router(esia_token_router)
     app.include_router(esia_router)
+    app.include_router(esia_download_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app
