@@ -35,6 +35,7 @@ from idp.esia.context import EsiaContext
 from idp.esia.download_routes import router as esia_download_router
 from idp.esia.downloads import EsiaDownloads
 from idp.esia.routes import router as esia_router
+from idp.esia.signing import IDP_ALGORITHMS
 from idp.esia.token_routes import router as esia_token_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
@@ -117,7 +118,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     session_info = {revocations_module.SESSION_INFO_KEY: revocations.changed}
     session_factory = make_sessionmaker(engine, info=session_info)
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
-    key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds)
+    # the default algorithms and the ESIA face's GOST R 34.10-2012 (idp.esia.signing)
+    key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds, algorithms=IDP_ALGORITHMS)
     access_tokens = AccessTokens(key_store, settings.issuer, settings.access_token_ttl)
     # The one token-issuing core every protocol face calls (idp.tokens.issuance).
     token_issuer = TokenIssuer(

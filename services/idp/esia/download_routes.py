@@ -2,7 +2,9 @@
 
 - ``/public/esia.cer`` and ``/public/esia.pem``: the signing certificate, PEM;
 - ``/public/esia.public.pem``: the bare public key, PEM (esia-connector's ``esia_token_check_key``);
-- ``/public/esia.zip``: the three files (``esia.cer``, ``esia.der``, ``esia.public.pem``).
+- ``/public/esia-gost.public.pem``: the public key of GOST-signed tokens (``GOST3410_2012_256``);
+- ``/public/esia.zip``: all of them (``esia.cer``, ``esia.der``, ``esia.public.pem``,
+  ``esia-gost.public.pem``).
 """
 
 from __future__ import annotations
@@ -76,5 +78,20 @@ async def public_key(files: FilesDep) -> Response:
         200: {"description": "zip archive", "content": {"application/zip": {"schema": {"type": "string"}}}}
     },
 )
-async def archive(files: FilesDep) -> Response:
-    return _file(files.zip(), "application/zip", "esia.zip")
+async def archive(request: Request, files: FilesDep) -> Response:
+    downloads: EsiaDownloads = request.app.state.esia_downloads
+    gost_pem = await to_thread.run_sync(downloads.gost_public_key_pem)
+    return _file(files.zip(gost_pem), "application/zip", "esia.zip")
+
+
+@router.get(
+    "/public/esia-gost.public.pem",
+    summary="The public key of GOST3410_2012_256 tokens (PEM PUBLIC KEY, GOST R 34.10-2012)",
+    response_class=Response,
+    responses={200: {"description": "PEM public key", "content": _PEM}},
+)
+async def gost_public_key(request: Request) -> Response:
+    downloads: EsiaDownloads = request.app.state.esia_downloads
+    pem = await to_thread.run_sync(downloads.gost_public_key_pem)
+    assert pem is not None, "main.py puts the GOST algorithm in the key store"
+    return _file(pem, "application/x-pem-file", "esia-gost.public.pem")

@@ -9,6 +9,7 @@ rotation the files follow the new key (clients re-pin it, as they do when ESIA c
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
@@ -21,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from idp.esia.signing import GOST_ALG, spki_der
+from idp.keys.errors import NoSigningKeyError
 from idp.keys.service import KeyStore
 
 RS256 = "RS256"
@@ -36,12 +39,14 @@ class EsiaFiles:
     certificate_der: bytes
     public_key_pem: bytes
 
-    def zip(self) -> bytes:
+    def zip(self, gost_public_key_pem: bytes | None = None) -> bytes:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("esia.cer", self.certificate_pem)
             archive.writestr("esia.der", self.certificate_der)
             archive.writestr("esia.public.pem", self.public_key_pem)
+            if gost_public_key_pem is not None:
+                archive.writestr("esia-gost.public.pem", gost_public_key_pem)
         return buffer.getvalue()
 
 
@@ -50,6 +55,16 @@ class EsiaDownloads:
         self._keys = keys
         self._lock = threading.Lock()
         self._made: dict[str, EsiaFiles] = {}
+
+    def gost_public_key_pem(self) -> bytes | None:
+        """The current GOST token key as a PEM ``PUBLIC KEY`` (GOST SubjectPublicKeyInfo, as
+        ``openssl pkey -pubout`` writes it), or None when the store has no GOST key."""
+        try:
+            active = self._keys.signing_key(GOST_ALG)
+        except NoSigningKeyError:
+            return None
+        der = spki_der(active.private.public_key)  # type: ignore[arg-type]
+        return b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(der) + b"-----END PUBLIC KEY-----\n"
 
     def files(self) -> EsiaFiles:
         """The files of the current RS256 signing key."""

@@ -61,5 +61,5 @@ async def test_the_certificate_is_self_signed_cn_esia_over_the_same_key(esia: Es
 
 async def test_the_zip_holds_the_certificate_and_the_key(esia: Esia):
     archive = zipfile.ZipFile(io.BytesIO((await esia.http.get("/public/esia.zip")).content))
-    assert sorted(archive.namelist()) == ["esia.cer", "esia.der", "esia.public.pem"]
+    assert sorted(archive.namelist()) == ["esia-gost.public.pem", "esia.cer", "esia.der", "esia.public.pem"]
     assert archive.read("esia.cer") == (await esia.http.get("/public/esia.cer")).content
