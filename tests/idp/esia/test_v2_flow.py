@@ -4,6 +4,7 @@ refresh → logout."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from jose import jwt
@@ -140,3 +141,40 @@ async def test_logout_ends_the_session_and_returns_to_the_clients_origin(esia: E
 async def test_scope_is_as_sent(esia: Esia):
     code, _ = await _code(esia, scope=SCOPE)
     assert code
+
+
+async def test_the_consent_page_shows_esia_scopes_and_organisations(esia: Esia):
+    """The OIDC face's consent page, with the ESIA catalogue's texts (ESIA.md §6)."""
+    _employ(esia, "1000000001")
+    params = esia.rp.v2_ac(scope="openid snils birthdate", scope_org="org_emps?org_oid=1000000001")
+    response = await esia.http.get("/aas/oauth2/v2/ac", params=params)
+    login_page = await esia.http.get(response.headers["location"])
+    handle = response.headers["location"].split("i=")[1]
+    token = login_page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    from tests.idp.conftest import CITIZEN, PASSWORD
+
+    signed_in = await esia.http.post(
+        "/login",
+        data={"login": CITIZEN.email, "password": PASSWORD, "csrf_token": token, "interaction": handle},
+    )
+    resumed = await esia.http.get(signed_in.headers["location"])
+    assert resumed.headers["location"].startswith("/consent?i=")
+    page = (await esia.http.get(resumed.headers["location"])).text
+    for line in ("СНИЛС", "Дата рождения", "Сотрудники организации (организация 1000000001)"):
+        assert line in page
+
+
+def _employ(esia: Esia, *org_oids: str) -> None:
+    """Plug an employment check in (the organisations feature provides the real one)."""
+    ctx = esia.app.state.esia_context
+    esia.app.state.esia_context = dataclasses.replace(ctx, employment=lambda _s, _a, oid: oid in org_oids)
+
+
+async def test_organisation_scopes_of_the_persons_organisation_reach_the_token(esia: Esia):
+    _employ(esia, "1000000001")
+    code, _ = await _code(esia, scope="openid fullname", scope_org="org_emps?org_oid=1000000001")
+    body = (
+        await esia.http.post("/aas/oauth2/v3/te", data=esia.rp.v3_te(code, scope="openid fullname"))
+    ).json()
+    scope = jwt.get_unverified_claims(body["access_token"])["scope"].split()
+    assert sorted(scope) == sorted(["openid", f"fullname?oid={esia.oid}", "org_emps?org_oid=1000000001"])
