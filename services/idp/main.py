@@ -57,8 +57,8 @@ from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.pki.expiry import expiry_loop
-from idp.pki.routes import router as pki_router
 from idp.pki.gost import default_verifier
+from idp.pki.routes import router as pki_router
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
