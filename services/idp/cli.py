@@ -26,9 +26,9 @@ from idp.audit.errors import RetentionBelowFloorError
 from idp.clients.secrets import SecretHasher
 from idp.clients.service import ClientSpec, register_client
 from idp.esia import cli as esia_cli
+from idp.esia.signing import IDP_ALGORITHMS
 from idp.keys import crypto
 from idp.keys import service as keys_service
-from idp.keys.jose import SUPPORTED_ALGS
 from idp.organizations import cli as orgs_cli
 from idp.pki import cli as pki_cli
 from idp.settings import IdpSettings
@@ -63,14 +63,14 @@ def _keys(settings: ServiceSettings, args: argparse.Namespace) -> Any:
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
     with _session(settings) as session:
         if args.action == "add-next":
-            keys_service.add_next_key(session, encryptor, args.alg)
+            keys_service.add_next_key(session, encryptor, args.alg, IDP_ALGORITHMS)
         elif args.action == "promote":
             keys_service.promote_next_key(session, args.alg)
         elif args.action == "retire":
             lifetime = dt.timedelta(seconds=settings.access_token_ttl + settings.id_token_ttl)
             keys_service.retire_expired_previous_keys(session, args.alg, lifetime)
         elif args.action == "rotate":
-            keys_service.add_next_key(session, encryptor, args.alg)
+            keys_service.add_next_key(session, encryptor, args.alg, IDP_ALGORITHMS)
             session.flush()
             keys_service.promote_next_key(session, args.alg)
         session.commit()
@@ -201,7 +201,7 @@ def _reencrypt(settings: ServiceSettings, args: argparse.Namespace) -> Any:
 def register(sub: Any) -> dict[str, Handler]:
     keys = sub.add_parser("keys", help="signing keys: list, add-next, promote, retire, rotate")
     keys.add_argument("action", choices=["list", "add-next", "promote", "retire", "rotate"])
-    keys.add_argument("--alg", default="RS256", choices=list(SUPPORTED_ALGS))
+    keys.add_argument("--alg", default="RS256", choices=list(IDP_ALGORITHMS.names))
     client = sub.add_parser("add-client", help="register a client and print its secret once")
     client.add_argument("client_id")
     client.add_argument("--name")

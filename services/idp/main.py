@@ -36,6 +36,12 @@ from idp.esia.admin_routes import router as esia_admin_router
 from idp.esia.diagnosis_routes import router as esia_diagnosis_router
 from idp.esia.rest import RestContext as EsiaRestContext
 from idp.esia.rest_routes import router as esia_rest_router
+from idp.esia.context import EsiaContext
+from idp.esia.download_routes import router as esia_download_router
+from idp.esia.downloads import EsiaDownloads
+from idp.esia.routes import router as esia_router
+from idp.esia.signing import IDP_ALGORITHMS
+from idp.esia.token_routes import router as esia_token_router
 from idp.keys import crypto
 from idp.keys.routes import router as keys_router
 from idp.keys.service import KeyStore, ensure_signing_keys
@@ -57,6 +63,7 @@ from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.pki.expiry import expiry_loop
+from idp.pki.gost import default_verifier
 from idp.pki.routes import router as pki_router
 from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
@@ -117,7 +124,8 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     session_info = {revocations_module.SESSION_INFO_KEY: revocations.changed}
     session_factory = make_sessionmaker(engine, info=session_info)
     encryptor = crypto.KeyEncryptor(settings.key_encryption_key.get_secret_value())
-    key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds)
+    # the default algorithms and the ESIA face's GOST R 34.10-2012 (idp.esia.signing)
+    key_store = KeyStore(session_factory, encryptor, settings.key_cache_seconds, algorithms=IDP_ALGORITHMS)
     access_tokens = AccessTokens(key_store, settings.issuer, settings.access_token_ttl)
     # The one token-issuing core every protocol face calls (idp.tokens.issuance).
     token_issuer = TokenIssuer(
@@ -213,6 +221,10 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         app.state.jwks_uri_cache,
         app.state.client_directory,
     )
+    # The ESIA face (idp.esia): the same core, its own endpoints. ``employment`` (ESIA-007194) stays
+    # "nobody" until the organisations feature provides the real check.
+    app.state.esia_context = EsiaContext(settings, token_issuer, default_verifier())
+    app.state.esia_downloads = EsiaDownloads(key_store)
     app.state.expiry_loop = expiry_loop(
         session_factory, notices, clock, every_seconds=settings.pki_expiry_check_seconds
     )
@@ -259,6 +271,9 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.include_router(esia_admin_router)
     app.include_router(esia_diagnosis_router)  # 404 outside dev mode
     app.include_router(esia_rest_router)
+    app.include_router(esia_token_router)
+    app.include_router(esia_router)
+    app.include_router(esia_download_router)
     if settings.dev_mode and settings.demo_relying_party:
         app.include_router(demo_rp_router)
     return app

@@ -1,7 +1,8 @@
 """The consent page: which app asks for what, allow or deny (OpenID Connect Core §3.1.2.4).
 
 The authorization request waits parked (``login.interactions``) while the person decides; either
-answer continues at ``/authorize/resume``, which sends the client its code or ``access_denied``.
+answer continues at the parked request's resume route (``/authorize/resume`` for the OpenID
+Connect face, ``/aas/oauth2/resume`` for the ESIA face), which sends the client its code or ``access_denied``.
 """
 
 from __future__ import annotations
@@ -67,9 +68,8 @@ def consent_submit(
         return expired_page(kit)
     if not kit.csrf_ok(csrf_token):
         return kit.csrf_failed()
-    query = {"i": parked.handle}
     if decision != "allow":
-        return kit.see_other(f"/authorize/resume?{urlencode({**query, 'deny': 'true'})}")
+        return kit.see_other(interactions.resume_url(parked, deny=True))
     scopes = set(dict(interactions.params_of(parked)).get("scope", "").split())
     service.grant(
         session,
@@ -78,4 +78,4 @@ def consent_submit(
         scopes,
         ip=request.client.host if request.client else None,
     )
-    return kit.see_other(f"/authorize/resume?{urlencode(query)}")
+    return kit.see_other(interactions.resume_url(parked))

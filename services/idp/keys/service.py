@@ -25,6 +25,9 @@ from idp.keys.jose import DEFAULT_ALGORITHMS, Algorithms
 from idp.keys.models import SigningKey
 from shared.db import utcnow
 
+#: the key types published in the JWKS
+JWKS_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
+
 
 @dataclass(frozen=True)
 class ActiveKey:
@@ -167,7 +170,12 @@ class KeyStore:
                     )
             order = {"current": 0, "next": 1, "previous": 2}
             ordered = sorted(rows, key=lambda r: (order[r.state], r.alg))
-            self._jwks = {"keys": [dict(r.public_jwk) for r in ordered]}
+            # only key types JOSE registers (RFC 7518 §6.1, RFC 8037 §2): a relying party's JOSE
+            # library refuses a whole JWKS with a key type it does not know (joserfc/Authlib do),
+            # so a face's own key type (the ESIA face's GOST) is published by that face instead
+            self._jwks = {
+                "keys": [dict(r.public_jwk) for r in ordered if r.public_jwk.get("kty") in JWKS_KEY_TYPES]
+            }
             self._public_by_kid = {r.kid: dict(r.public_jwk) for r in rows}
             self._verifiers = {
                 r.kid: self._verifiers.get(r.kid) or self.algorithms.import_public(r.public_jwk)

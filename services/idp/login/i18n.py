@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from idp.esia import scopes as esia_scopes
+
 MESSAGES: dict[str, dict[str, str]] = {
     "title_login": {"ru": "Вход", "en": "Sign in"},
     "login_intro": {
@@ -929,8 +931,11 @@ def text(key: str, locale: str, **params: str) -> str:
 
 
 def scope_text(scope: str, locale: str) -> str:
+    """The consent page's line for a scope of either face (the ESIA catalogue: ESIA.md §6)."""
     entry = SCOPE_TEXT.get(scope)
-    return entry.get(locale, entry["ru"]) if entry else scope
+    if entry:
+        return entry.get(locale, entry["ru"])
+    return esia_scopes.describe(scope, locale) or scope
 
 
 EVENT_TEXT: dict[str, dict[str, str]] = {

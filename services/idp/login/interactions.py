@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -14,8 +15,19 @@ from idp.login import repository
 from idp.login.models import Interaction
 from shared.db import utcnow
 
+#: where a parked request resumes unless its face parked it with another route
+DEFAULT_RESUME_PATH = "/authorize/resume"
 
-def park(session: Session, client_id: str, params: list[tuple[str, str]], ttl: int) -> Interaction:
+
+def park(
+    session: Session,
+    client_id: str,
+    params: list[tuple[str, str]],
+    ttl: int,
+    *,
+    resume_path: str | None = None,
+) -> Interaction:
+    """Park an authorization request; ``resume_path``: the face's route that continues it."""
     now = utcnow()
     repository.purge_expired(session)
     return repository.add(
@@ -24,6 +36,7 @@ def park(session: Session, client_id: str, params: list[tuple[str, str]], ttl: i
             handle=secrets.token_urlsafe(24),
             client_id=client_id,
             params=[[k, v] for k, v in params],
+            resume_path=resume_path,
             created_at=now,
             expires_at=now + dt.timedelta(seconds=ttl),
         ),
@@ -37,6 +50,12 @@ def find_interaction(session: Session, handle: str | None) -> Interaction | None
     if row is None or row.expires_at <= utcnow():
         return None
     return row
+
+
+def resume_url(row: Interaction, *, deny: bool = False) -> str:
+    """Where the login and consent pages continue the parked request (its face's resume route)."""
+    query = {"i": row.handle, **({"deny": "true"} if deny else {})}
+    return f"{row.resume_path or DEFAULT_RESUME_PATH}?{urlencode(query)}"
 
 
 def finish_interaction(session: Session, row: Interaction) -> None:

@@ -19,5 +19,8 @@ class Interaction(Base):
     client_id: Mapped[str] = mapped_column(String(128))
     #: the authorization request's parameters, in order, as [name, value] pairs
     params: Mapped[list[list[str]]] = mapped_column(JSON)
+    #: where the login and consent pages send the person back to; None: ``/authorize/resume`` (the
+    #: OpenID Connect face). The ESIA face parks its requests with its own resume route.
+    resume_path: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -93,14 +93,19 @@ def _login_page(
     )
 
 
-def _continue_to(interaction_handle: str | None, next_path: str | None) -> str:
+def _continue_to(session: Any, interaction_handle: str | None, next_path: str | None) -> str:
+    """Back to the parked request's face (its resume route), else to ``next``."""
     if interaction_handle:
-        return f"/authorize/resume?{urlencode({'i': interaction_handle})}"
+        parked = interactions.find_interaction(session, interaction_handle)
+        if parked is not None:
+            return interactions.resume_url(parked)
+        # gone meanwhile: the default resume route says so on its page
+        return f"{interactions.DEFAULT_RESUME_PATH}?{urlencode({'i': interaction_handle})}"
     return safe_next(next_path) if next_path else "/account"
 
 
-def signed_in(kit: PageKit, settings: Any, signed_in: signin.SignedIn) -> Response:
-    response = kit.see_other(_continue_to(signed_in.interaction, signed_in.next_path))
+def signed_in(kit: PageKit, settings: Any, signed_in: signin.SignedIn, session: Any) -> Response:
+    response = kit.see_other(_continue_to(session, signed_in.interaction, signed_in.next_path))
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.cookie,
@@ -201,7 +206,7 @@ def login_submit(
                 kit, session, parked, status=401, error=kit.t("wrong_credentials"), login_value=login
             )
         case signin.SignedIn():
-            return signed_in(kit, settings, outcome)
+            return signed_in(kit, settings, outcome, session)
         case signin.NeedsSecondFactor(pending=handle, problem=problem):
             query = {"p": handle, **({"problem": problem} if problem else {})}
             return kit.see_other(f"/login/code?{urlencode(query)}")
@@ -272,7 +277,7 @@ def code_submit(
                 kit, session, account, pending, error=codes_ui.error_text(kit, error), status=400
             )
         case signin.SignedIn():
-            return signed_in(kit, settings, outcome)
+            return signed_in(kit, settings, outcome, session)
 
 
 @router.post("/login/code/resend")

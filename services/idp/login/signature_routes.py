@@ -190,4 +190,4 @@ def signature_submit(
             status = 400 if reason in FILE_REFUSALS else 401
             return _page(kit, ctx, session, parked, next_path, refusal=reason, status=status)
         case signin.SignedIn():
-            return routes.signed_in(kit, settings, outcome)
+            return routes.signed_in(kit, settings, outcome, session)

@@ -24,7 +24,7 @@ class AccessTokens:
         """The signed token and its stamp (``jti`` and ``exp`` go into the record)."""
         now = int(self.clock())
         stamp = Stamp(
-            issuer=self.issuer,
+            issuer=issuance.issuer or self.issuer,
             issued_at=now,
             expires_at=now + (issuance.expires_in or self.ttl),
             jti=secrets.token_urlsafe(16),

@@ -23,7 +23,10 @@ class IdTokens:
         hashed with the hash of the client's algorithm."""
         now = int(self.clock())
         stamp = Stamp(
-            issuer=self.issuer, issued_at=now, expires_at=now + self.ttl, jti=secrets.token_urlsafe(16)
+            issuer=issuance.issuer or self.issuer,
+            issued_at=now,
+            expires_at=now + self.ttl,
+            jti=secrets.token_urlsafe(16),
         )
         at_hash = self.keys.algorithms.half_hash(access_token, issuance.alg) if access_token else None
         shaped = profile.id_token(issuance, stamp, at_hash)

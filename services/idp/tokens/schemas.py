@@ -60,6 +60,9 @@ class Issuance:
     refresh: RefreshPlan | None = None
     #: access token lifetime in seconds; None: the configured one
     expires_in: int | None = None
+    #: ``iss`` of the tokens; None: the idp's own. The ESIA face passes its client's
+    #: (``EsiaClient.issuer``, ESIA.md §5.2: the issuer ESIA clients pin)
+    issuer: str | None = None
 
 
 @dataclass(frozen=True)
