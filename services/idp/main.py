@@ -33,12 +33,12 @@ from idp.consents.routes import router as consents_router
 from idp.demo_rp.routes import router as demo_rp_router
 from idp.dependencies import OAuthCollaborators
 from idp.esia.admin_routes import router as esia_admin_router
-from idp.esia.diagnosis_routes import router as esia_diagnosis_router
-from idp.esia.rest import RestContext as EsiaRestContext
-from idp.esia.rest_routes import router as esia_rest_router
 from idp.esia.context import EsiaContext
+from idp.esia.diagnosis_routes import router as esia_diagnosis_router
 from idp.esia.download_routes import router as esia_download_router
 from idp.esia.downloads import EsiaDownloads
+from idp.esia.rest import RestContext as EsiaRestContext
+from idp.esia.rest_routes import router as esia_rest_router
 from idp.esia.routes import router as esia_router
 from idp.esia.signing import IDP_ALGORITHMS
 from idp.esia.token_routes import router as esia_token_router

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from idp.organizations import service as organizations_service
 from idp.pki import gost
 from idp.settings import IdpSettings
 from idp.tokens.issuance import TokenIssuer
@@ -17,16 +18,16 @@ from shared.db import utcnow
 
 
 class Employment(Protocol):
-    """Whether the account works for the organisation ``org_oid`` (ESIA.md §7.3, ESIA-007194).
-
-    The organisations feature provides the real one; the integrator wires it in ``main.py``."""
+    """Whether the account works for the organisation ``org_oid`` (ESIA.md §7.3, ESIA-007194)."""
 
     def __call__(self, session: Session, account_id: int, org_oid: str) -> bool: ...
 
 
-def nobody_employed(session: Session, account_id: int, org_oid: str) -> bool:
-    """The default until the organisations feature is wired: nobody works anywhere."""
-    return False
+def employed(session: Session, account_id: int, org_oid: str) -> bool:
+    """The organisations feature's answer; an ``org_oid`` that is not an oid names nobody's employer."""
+    if not org_oid.isdigit() or len(org_oid) > 18:
+        return False
+    return organizations_service.is_employee(session, account_id, int(org_oid))
 
 
 @dataclass(frozen=True)
@@ -35,5 +36,5 @@ class EsiaContext:
     tokens: TokenIssuer
     #: checks raw GOST and GOST CMS signatures (the OpenSSL engine when installed)
     gost_verifier: gost.GostVerifier
-    employment: Employment = nobody_employed
+    employment: Employment = employed
     clock: Callable[[], dt.datetime] = field(default=utcnow)

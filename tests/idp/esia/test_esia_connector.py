@@ -1,6 +1,7 @@
 """ESIA.md §12: esia-connector 0.16 (PyPI, unchanged, in ``.venv-esia``: ``make esia-clients``)
 builds its v1 authorization URL (a detached RSA CMS ``client_secret`` by ``openssl smime``, padded
-url-safe base64, UTC timestamp) and the ESIA face accepts it: the person is sent to the login form.
+url-safe base64, UTC timestamp) and the ESIA face accepts it: the person is sent to the login form;
+and the library's whole journey, over real HTTP, down to its REST reads.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import subprocess
 import uuid
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,11 +31,11 @@ pytestmark = [
 ]
 
 
-def _driver(command: str, config: dict[str, str]) -> dict[str, str]:
+def _driver(command: str, config: dict[str, str]) -> dict[str, Any]:
     done = subprocess.run(
         [str(PYTHON), str(DRIVER), command, json.dumps(config)], capture_output=True, check=False, timeout=60
     )
-    result: dict[str, str] = json.loads(done.stdout or b"{}")
+    result: dict[str, Any] = json.loads(done.stdout or b"{}")
     return result
 
 
@@ -56,13 +58,19 @@ async def test_esia_connectors_own_authorization_url_is_accepted(esia: Esia):
     assert response.headers["location"].startswith("/login?i="), response.headers["location"]
 
 
-async def test_esia_connector_exchanges_the_code_and_validates_the_id_token(
+FULL_SCOPE = "openid fullname birthdate gender snils email mobile contacts addresses medical_doc"
+
+
+async def test_esia_connector_end_to_end_through_the_person_rest_api(
     make_db: Callable[..., str], tmp_path: Path
 ):
-    """Over real HTTP (uvicorn on loopback): the library's te request (v1 CMS, the ac state
-    reused) and its token validation (PyJWT 1.x: RS256 with the PEM public key from
-    ``/public/esia.public.pem``, ``aud``, ``iss == http://esia.gosuslugi.ru/``) pass; what fails
-    after that is its first person REST call, which is not part of this face yet."""
+    """Over real HTTP (uvicorn on loopback), the library unchanged from its auth URL to its REST
+    reads: the v1 ac request → the real login form and consent page → its te request (v1 CMS, the
+    ac state reused) → its token validation (PyJWT 1.x: RS256 with the PEM public key from
+    ``/public/esia.public.pem``, ``aud``, ``iss == http://esia.gosuslugi.ru/``) → the person, the
+    contacts, documents and addresses with ``?embed=(elements)``, for the oid it read from the
+    validated id_token (``urn:esia:sbj``)."""
+    from idp.accounts.records import add_record
     from idp.accounts.service import create_account
     from idp.main import create_app
     from tests.conftest import idp_settings
@@ -73,9 +81,19 @@ async def test_esia_connector_exchanges_the_code_and_validates_the_id_token(
     app = create_app(idp_settings(make_db("idp"), issuer=f"http://127.0.0.1:{port}"))
     with serve_in_thread(app, port) as base:
         with app.state.session_factory() as session:
-            oid = create_account(session, app.state.field_cipher, CITIZEN).oid
+            account = create_account(session, app.state.field_cipher, CITIZEN)
+            oid = account.oid
+            cipher = app.state.field_cipher
+            add_record(session, cipher, account.id, "medical_policy", {"number": "7700000012345678"})
+            add_record(
+                session,
+                cipher,
+                account.id,
+                "address",
+                {"type": "PRG", "address_str": "г. Москва, ул. Тверская, д. 1, кв. 5", "zip_code": "125009"},
+            )
             session.commit()
-        register(app, "INSP03211", [rsa_signer()])
+        register(app, "INSP03211", [rsa_signer()], scopes=[*FULL_SCOPE.split()])
         signer = rsa_signer()
         state = str(uuid.uuid4())
         config = {
@@ -84,7 +102,7 @@ async def test_esia_connector_exchanges_the_code_and_validates_the_id_token(
             "certificate": str(signer.certificate),
             "key": str(signer.key),
             "base": base,
-            "scope": SCOPE,
+            "scope": FULL_SCOPE,
             "state": state,
         }
         url = _driver("auth-url", config)["url"]
@@ -94,8 +112,19 @@ async def test_esia_connector_exchanges_the_code_and_validates_the_id_token(
             pem = tmp_path / "esia.public.pem"
             pem.write_bytes((await http.get("/public/esia.public.pem")).content)
         result = _driver("complete", {**config, "code": code, "state": state, "token_check_key": str(pem)})
-    # the token leg passed (a failed exchange or validation would name te or the token); the
-    # library then asks /rs/prns/{oid}, not served by this face yet (issue 12, another helper)
-    # the oid in that URL is what the library read from the validated id_token (urn:esia:sbj)
-    assert result["error"] == "HttpError", result
-    assert f"404 Client Error: Not Found for url: {base}/rs/prns/{oid}" == result["message"]
+    assert "error" not in result, result
+    assert result["oid"] == oid
+    person: Any = result["person"]
+    assert (person["lastName"], person["firstName"], person["middleName"]) == ("Петрова", "Анна", "Сергеевна")
+    assert person["birthDate"] == "02.01.1990" and person["snils"] == "112-233-445 95"
+    assert person["trusted"] is False
+    contacts: Any = result["contacts"]
+    kinds = {c["type"]: c for c in contacts["elements"]}
+    assert kinds["EML"]["value"] == CITIZEN.email and kinds["MBT"]["value"] == "+7(916)1112233"
+    assert contacts["size"] == len(contacts["elements"])
+    documents: Any = result["documents"]
+    policy = [d for d in documents["elements"] if d["type"] == "MDCL_PLCY"]
+    assert len(policy) == 1 and policy[0]["number"] == "7700000012345678"
+    addresses: Any = result["addresses"]
+    assert [a["type"] for a in addresses["elements"]] == ["PRG"]
+    assert addresses["elements"][0]["addressStr"] == "г. Москва, ул. Тверская, д. 1, кв. 5"

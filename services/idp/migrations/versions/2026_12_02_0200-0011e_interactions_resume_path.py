@@ -1,7 +1,7 @@
 """interactions.resume_path: the route a parked authorization request resumes at (the ESIA face's)
 
 Revision ID: 0011e
-Revises: 0011l
+Revises: 0011p
 Create Date: 2026-12-02 02:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011e"
-down_revision: str | None = "0011l"
+down_revision: str | None = "0011p"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
