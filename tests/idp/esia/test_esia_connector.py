@@ -10,8 +10,8 @@ import json
 import subprocess
 import uuid
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
