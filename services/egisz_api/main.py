@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from egisz_api import models  # noqa: F401
+from egisz_api.access.consent import AllowAll, ConsentGate
 from egisz_api.audit.routes import router as audit_router
+from egisz_api.fhir import routes as fhir_routes
+from egisz_api.fhir.auditing import AccessLogSink, AuditSinkFactory
 from egisz_api.home.routes import router as home_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
-from shared.db import make_engine, make_sessionmaker
+from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
 from shared.tokens import JwksCache, JwtVerifier
@@ -23,7 +27,15 @@ from shared.web.rendering import mount_design
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: EgiszSettings | None = None) -> FastAPI:
+def create_app(
+    settings: EgiszSettings | None = None,
+    *,
+    audit_sink: AuditSinkFactory | None = None,
+    consent_gate: ConsentGate | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> FastAPI:
+    """The app. ``audit_sink``: how each FHIR access is recorded (default: the access log);
+    ``consent_gate``: the consent check for non-patient callers (default: allow all)."""
     settings = settings or EgiszSettings()
     configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
     engine = make_engine(
@@ -52,6 +64,10 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     app.state.token_verifier = JwtVerifier(
         jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
     )
+    app.state.audit_sink_factory = audit_sink or AccessLogSink
+    app.state.consent_gate = consent_gate or AllowAll()
+    app.state.clock = clock
+    app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
@@ -65,4 +81,5 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     app.include_router(home_router)
     app.include_router(policy_router(locale_of, LANG_COOKIE, secure=not settings.dev_mode))
     app.include_router(audit_router)
+    fhir_routes.install(app)
     return app

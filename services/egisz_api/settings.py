@@ -19,3 +19,8 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     )
     port: int = Field(default=8001, ge=1, le=65535, description="Port `serve` listens on.")
     audience: str = Field(default="egisz", description="Expected `aud` of incoming tokens (RFC 9068 §4).")
+    fhir_max_resource_bytes: int = Field(
+        default=524_288,
+        ge=1024,
+        description="Largest resource a FHIR create/update accepts, in bytes (413 OperationOutcome above).",
+    )
