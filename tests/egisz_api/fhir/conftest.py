@@ -149,8 +149,11 @@ async def world(client: httpx.AsyncClient, issuer: Issuer) -> World:
     writer = issuer.headers(scope="system/*.cruds", roles=["mis"])
     ids: dict[str, dict[str, str]] = {}
     patients = []
-    for snils, family in (("112-233-445 95", "Иванов"), ("123-456-789 64", "Петрова")):
-        pid = await create(client, writer, res.patient(snils, family))
+    for snils, family, oms in (
+        ("112-233-445 95", "Иванов", "1234567890123456"),
+        ("123-456-789 64", "Петрова", None),
+    ):
+        pid = await create(client, writer, res.patient(snils, family, oms=oms))
         patients.append(pid)
         ids[pid] = {"Patient": pid}
         for resource in res.one_of_each(pid):

@@ -53,6 +53,9 @@ def encounter(pid: str, start: str = "2024-03-05T09:00:00Z") -> dict[str, Any]:
         "resourceType": "Encounter",
         "status": "finished",
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "type": [{"coding": [{"system": "urn:oid:1.2.643.2.69.1.1.1.35", "code": "1"}]}],
+        "serviceProvider": {"reference": "Organization/mo-1"},
+        "participant": [{"individual": {"reference": "Practitioner/doc-1"}}],
         "subject": ref(pid),
         "period": {"start": start, "end": "2024-03-05T09:30:00Z"},
     }
@@ -66,8 +69,19 @@ def condition(pid: str, code: str = "J06.9") -> dict[str, Any]:
                 {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
             ]
         },
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                        "code": "encounter-diagnosis",
+                    }
+                ]
+            }
+        ],
         "code": {"coding": [{"system": ICD10, "code": code}]},
         "subject": ref(pid),
+        "encounter": {"reference": "Encounter/enc-x"},
         "onsetDateTime": "2024-03-01",
     }
 
@@ -93,8 +107,11 @@ def service_request(pid: str) -> dict[str, Any]:
         "resourceType": "ServiceRequest",
         "status": "active",
         "intent": "order",
+        "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "103693007"}]}],
         "code": {"coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1471", "code": "A04.16.001"}]},
         "subject": ref(pid),
+        "requester": {"reference": "Practitioner/doc-1"},
+        "performer": [{"reference": "Organization/mo-2"}],
         "authoredOn": "2024-03-05",
     }
 
@@ -108,6 +125,7 @@ def medication_request(pid: str) -> dict[str, Any]:
             "coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1367", "code": "amox"}]
         },
         "subject": ref(pid),
+        "encounter": {"reference": "Encounter/enc-x"},
         "authoredOn": "2024-03-05",
     }
 
@@ -118,7 +136,11 @@ def appointment(pid: str, start: str = "2024-04-01T08:00:00Z") -> dict[str, Any]
         "status": "booked",
         "start": start,
         "end": "2024-04-01T08:20:00Z",
-        "participant": [{"actor": ref(pid), "status": "accepted"}],
+        "participant": [
+            {"actor": ref(pid), "status": "accepted"},
+            {"actor": {"reference": "Practitioner/doc-1"}, "status": "accepted"},
+            {"actor": {"reference": "Location/room-12"}, "status": "accepted"},
+        ],
     }
 
 
@@ -138,7 +160,9 @@ def document_reference(pid: str) -> dict[str, Any]:
     return {
         "resourceType": "DocumentReference",
         "status": "current",
+        "masterIdentifier": {"system": "urn:oid:1.2.643.5.1.13.13.17.1", "value": "UNRZ-0001"},
         "type": {"coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1520", "code": "341"}]},
+        "category": [{"coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1115", "code": "1"}]}],
         "subject": ref(pid),
         "date": "2024-03-05T12:00:00Z",
         "content": [{"attachment": {"contentType": "application/pdf", "url": "Binary/doc-1"}}],
@@ -157,6 +181,22 @@ def consent(pid: str) -> dict[str, Any]:
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": ref(pid),
         "dateTime": "2024-01-01T00:00:00Z",
+        "provision": {
+            "period": {"start": "2024-01-01", "end": "2025-01-01"},
+            "actor": [
+                {
+                    "role": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                "code": "PRCP",
+                            }
+                        ]
+                    },
+                    "reference": {"reference": "Organization/mo-1"},
+                }
+            ],
+        },
         "policyRule": {
             "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]
         },
