@@ -8,6 +8,9 @@ token, call one service function in the threadpool and render its bytes with ``E
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from email.utils import format_datetime
 from typing import Any, TypeVar
@@ -81,13 +84,42 @@ def _lenient(request: Request) -> bool:
     return any(p.strip().lower() == "handling=lenient" for p in prefer.split(","))
 
 
+class VerifiedTokens:
+    """Claims of recently verified tokens, so a client's burst of requests with one token pays the
+    signature check once. Keyed by the exact token; an entry is used for at most ``ttl`` seconds
+    and never past the token's own ``exp``; bounded (least recently used entries go first)."""
+
+    def __init__(self, verifier: JwtVerifier, *, size: int = 4096, ttl: float = 60.0) -> None:
+        self.verifier = verifier
+        self.size = size
+        self.ttl = ttl
+        self._entries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claims(self, token: str) -> dict[str, Any]:
+        now = time.time()
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is not None and entry[0] > now:
+                self._entries.move_to_end(token)
+                return entry[1]
+        claims = self.verifier.verify(token)
+        expires = min(now + self.ttl, float(claims.get("exp", now)))
+        with self._lock:
+            self._entries[token] = (expires, claims)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return claims
+
+
 async def _run(request: Request, session: Any, call: Callable[[service.FhirContext], T]) -> T:
     """Verify the token and run the service call in one threadpool hop."""
     state = request.app.state
 
     def work() -> T:
-        verifier: JwtVerifier = state.token_verifier
-        claims = verifier.verify(bearer_token(request, realm=verifier.realm))
+        tokens: VerifiedTokens = state.verified_tokens
+        claims = tokens.claims(bearer_token(request, realm=tokens.verifier.realm))
         sink_factory: AuditSinkFactory = state.audit_sink_factory
         gate: ConsentGate = state.consent_gate
         ctx = service.FhirContext(
@@ -276,6 +308,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.state.error_pages = FhirErrorPages(getattr(app.state, "error_pages", None))
     app.state.capability_cache = {}
+    app.state.verified_tokens = VerifiedTokens(app.state.token_verifier)
     default = app.exception_handlers[AppError]
 
     async def app_error(request: Request, exc: Exception) -> Response:

@@ -187,3 +187,23 @@ async def test_bad_paging_values_are_400(
     client: httpx.AsyncClient, world: World, issuer: Issuer, query: str
 ) -> None:
     outcome(await client.get(f"/fhir/Observation?{query}", headers=issuer.headers(scope="system/*.rs")), 400)
+
+
+async def test_a_remembered_token_is_still_refused_after_its_expiry(
+    client: httpx.AsyncClient, world: World, issuer: Issuer
+) -> None:
+    """The verified-token cache never outlives ``exp``: a token whose exp has passed (within the
+    verifier's leeway it still verifies once) is not served from the cache afterwards."""
+    import time
+
+    from egisz_api.fhir.routes import VerifiedTokens
+
+    token = issuer.token(scope="system/*.rs", exp=int(time.time()) - 5)  # inside the 30 s leeway
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get(f"/fhir/Patient/{world.alice}", headers=headers)).status_code == 200
+    cache: VerifiedTokens = client._transport.app.state.verified_tokens  # type: ignore[attr-defined]
+    assert cache._entries[token][0] <= time.time()  # remembered as already expired: re-verified next time
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    outcome(
+        await client.get(f"/fhir/Patient/{world.alice}", headers={"Authorization": f"Bearer {forged}"}), 401
+    )
