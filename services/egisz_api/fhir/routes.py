@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import HTTPConnection
 
 from egisz_api.access.consent import ConsentGate
@@ -34,7 +35,71 @@ from shared.errors import AppError, ErrorPages
 from shared.tokens import JwtVerifier, bearer_token
 
 PREFIX = "/fhir"
-router = APIRouter(prefix=PREFIX, tags=["fhir"])
+
+
+class ResourceTypeConvertor(Convertor[str]):
+    """A FHIR resource type in a path (``Observation``): capitalised, so ``metadata`` and
+    ``.well-known`` never reach the type-level routes, nor their ``Allow`` lists."""
+
+    regex = "[A-Z][A-Za-z]{0,63}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("fhirtype", ResourceTypeConvertor())
+
+
+class FhirResponse(Response):
+    media_type = FHIR_JSON
+
+
+_RESOURCE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["resourceType"],
+    "properties": {"resourceType": {"type": "string"}},
+}
+_OUTCOME_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {"resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array"}},
+}
+_ERROR_TEXT = {
+    400: "Malformed or unsupported request (OperationOutcome)",
+    401: "No valid bearer token (OperationOutcome, WWW-Authenticate)",
+    403: "Insufficient scope, role, patient context or consent (OperationOutcome)",
+    404: "Unknown, or outside the caller's compartment (OperationOutcome)",
+    406: "Only JSON is served (OperationOutcome)",
+    409: "Version conflict (OperationOutcome)",
+    412: "If-Match names another version (OperationOutcome)",
+    413: "Resource too large (OperationOutcome)",
+    415: "Content-Type is not FHIR JSON (OperationOutcome)",
+    422: "The resource fails FHIR R4 validation (OperationOutcome)",
+}
+
+
+def _documented(ok: int, *errors: int, extra: dict[int, str] | None = None) -> dict[int | str, Any]:
+    """OpenAPI responses of a FHIR route: the FHIR JSON answer and the OperationOutcome errors."""
+    responses: dict[int | str, Any] = {
+        ok: {"description": "FHIR resource or Bundle", "content": {FHIR_JSON: {"schema": _RESOURCE_SCHEMA}}}
+    }
+    for status in (400, 401, 403, 404, 406, *errors):
+        responses[status] = {
+            "description": _ERROR_TEXT[status],
+            "content": {FHIR_JSON: {"schema": _OUTCOME_SCHEMA}},
+        }
+    for status, text in (extra or {}).items():
+        responses[status] = {"description": text}
+    return responses
+
+
+_READ = _documented(200, extra={304: "Not modified (If-None-Match)"})
+_WRITE = _documented(201, 409, 412, 413, 415, 422)
+_WRITE[200] = _WRITE[201] | {"description": "Updated"}
+router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
 T = TypeVar("T")
 _ACCEPTED = ("application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir")
 _FORMATS = ("json", "application/json", "application/fhir+json")
@@ -153,7 +218,11 @@ def _bundle(body: bytes) -> Response:
     return Response(body, media_type=FHIR_JSON)
 
 
-@router.get("/metadata", summary="CapabilityStatement: exactly the types, interactions and parameters served")
+@router.get(
+    "/metadata",
+    summary="CapabilityStatement: exactly the types, interactions and parameters served",
+    responses=_documented(200),
+)
 async def metadata(request: Request) -> Response:
     _negotiate(request)
     settings: EgiszSettings = request.app.state.settings
@@ -163,16 +232,24 @@ async def metadata(request: Request) -> Response:
             _base(request), settings.idp_issuer, request.app.version, request.app.state.started_at
         )
         request.app.state.capability_cache[_base(request)] = statement
-    return JSONResponse(statement, media_type=FHIR_JSON)
+    return JSONResponse(statement, media_type=FHIR_JSON)  # keeps the documented FHIR JSON type
 
 
-@router.get("/.well-known/smart-configuration", summary="SMART App Launch v2 discovery (points at the idp)")
+@router.get(
+    "/.well-known/smart-configuration",
+    summary="SMART App Launch v2 discovery (points at the idp)",
+    response_class=JSONResponse,
+)
 async def smart_config(request: Request) -> JSONResponse:
     settings: EgiszSettings = request.app.state.settings
     return JSONResponse(smart_configuration(settings.idp_issuer, settings.idp_jwks_url))
 
 
-@router.get("/Patient/{patient_id}/$everything", summary="Everything in the patient's compartment, paged")
+@router.get(
+    "/Patient/{patient_id}/$everything",
+    responses=_READ,
+    summary="Everything in the patient's compartment, paged",
+)
 async def everything(request: Request, session: SessionDep, patient_id: str) -> Response:
     _negotiate(request)
     pairs, lenient = _pairs(request), _lenient(request)
@@ -181,7 +258,7 @@ async def everything(request: Request, session: SessionDep, patient_id: str) -> 
     )
 
 
-@router.get("/{resource_type}", summary="Search (R4 §3.1.0.8)")
+@router.get("/{resource_type:fhirtype}", responses=_READ, summary="Search (R4 §3.1.0.8)")
 async def search(request: Request, session: SessionDep, resource_type: str) -> Response:
     _negotiate(request)
     pairs, lenient = _pairs(request), _lenient(request)
@@ -190,7 +267,7 @@ async def search(request: Request, session: SessionDep, resource_type: str) -> R
     )
 
 
-@router.post("/{resource_type}", status_code=201, summary="Create (R4 §3.1.0.7)")
+@router.post("/{resource_type:fhirtype}", status_code=201, responses=_WRITE, summary="Create (R4 §3.1.0.7)")
 async def create(request: Request, session: SessionDep, resource_type: str) -> Response:
     _negotiate(request)
     service.known_type(resource_type)
@@ -200,7 +277,7 @@ async def create(request: Request, session: SessionDep, resource_type: str) -> R
     return _resource_response(stored, 201, Location=location)
 
 
-@router.get("/{resource_type}/{resource_id}", summary="Read (R4 §3.1.0.2)")
+@router.get("/{resource_type:fhirtype}/{resource_id}", responses=_READ, summary="Read (R4 §3.1.0.2)")
 async def read(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
     _negotiate(request)
     stored = await _run(request, session, lambda ctx: service.read(ctx, resource_type, resource_id))
@@ -210,7 +287,11 @@ async def read(request: Request, session: SessionDep, resource_type: str, resour
     return _resource_response(stored)
 
 
-@router.put("/{resource_type}/{resource_id}", summary="Update, or create with this id (R4 §3.1.0.4)")
+@router.put(
+    "/{resource_type:fhirtype}/{resource_id}",
+    responses=_WRITE,
+    summary="Update, or create with this id (R4 §3.1.0.4)",
+)
 async def update(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
     _negotiate(request)
     service.known_type(resource_type)
@@ -225,7 +306,11 @@ async def update(request: Request, session: SessionDep, resource_type: str, reso
     return _resource_response(written.resource)
 
 
-@router.get("/{resource_type}/{resource_id}/_history", summary="Instance history (R4 §3.1.0.11)")
+@router.get(
+    "/{resource_type:fhirtype}/{resource_id}/_history",
+    responses=_READ,
+    summary="Instance history (R4 §3.1.0.11)",
+)
 async def history(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
     _negotiate(request)
     pairs, lenient = _pairs(request), _lenient(request)
@@ -238,7 +323,11 @@ async def history(request: Request, session: SessionDep, resource_type: str, res
     )
 
 
-@router.get("/{resource_type}/{resource_id}/_history/{version}", summary="Version read (R4 §3.1.0.3)")
+@router.get(
+    "/{resource_type:fhirtype}/{resource_id}/_history/{version}",
+    responses=_READ,
+    summary="Version read (R4 §3.1.0.3)",
+)
 async def vread(
     request: Request, session: SessionDep, resource_type: str, resource_id: str, version: str
 ) -> Response:
