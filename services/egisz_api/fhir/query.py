@@ -63,7 +63,7 @@ def decode_cursor(text: str) -> Cursor:
     try:
         raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         sort_text, pk = raw
-        if not isinstance(pk, int) or isinstance(pk, bool):
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**62:
             raise ValueError("pk")
         value = dt.datetime.fromisoformat(sort_text) if sort_text is not None else None
         if value is not None and value.tzinfo is None:
@@ -120,7 +120,7 @@ def _condition(parameter: SearchParameter, modifier: str | None, value: str) -> 
         if modifier is not None and target[0] != modifier:
             raise InvalidSearchError(f"{name}:{modifier} cannot take a {target[0]} reference.")
         return ReferenceCondition(name, target[0], target[1])
-    if "/" in value:
+    if "/" in value or len(value) > 64:
         raise InvalidSearchError(f"{name}: {value!r} is not a reference (Type/id or id).")
     return ReferenceCondition(name, modifier or parameter.target, value)
 

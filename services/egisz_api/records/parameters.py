@@ -9,6 +9,7 @@ CapabilityStatement is generated from the same table, so it lists exactly what w
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -265,10 +266,15 @@ def normalise_identifier(system: str, value: str) -> tuple[str, str]:
     return system, value
 
 
+_TYPE = re.compile(r"^[A-Z][A-Za-z]{0,63}$")
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
 def parse_reference(text: str) -> tuple[str, str] | None:
-    """``Type/id`` (relative, or the last two segments of an absolute URL); None otherwise."""
+    """``Type/id`` (relative, or the last two segments of an absolute URL); None for anything
+    else, e.g. an id that is not a FHIR id (R4 §2.24: 1-64 of [A-Za-z0-9-.])."""
     parts = text.split("/_history/")[0].rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2][:1].isupper() and parts[-1]:
+    if len(parts) >= 2 and _TYPE.match(parts[-2]) and _ID.match(parts[-1]):
         return parts[-2], parts[-1]
     return None
 

@@ -182,7 +182,17 @@ async def test_a_search_date_that_is_not_a_fhir_date_is_400(
     assert "not" in diagnostics(outcome(response, 400))
 
 
-@pytest.mark.parametrize("query", ["_count=-1", "_count=ten", "_cursor=garbage", "_cursor=WzEsMl0"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "_count=-1",
+        "_count=ten",
+        "_cursor=garbage",
+        "_cursor=WzEsMl0",
+        "_cursor=W251bGwsIDExODA1OTE2MjA3MTc0MTEzMDM0MjRd",  # [null, 2**70]: beyond any integer column
+        "patient=" + "x" * 65,
+    ],
+)
 async def test_bad_paging_values_are_400(
     client: httpx.AsyncClient, world: World, issuer: Issuer, query: str
 ) -> None:
@@ -207,3 +217,16 @@ async def test_a_remembered_token_is_still_refused_after_its_expiry(
     outcome(
         await client.get(f"/fhir/Patient/{world.alice}", headers={"Authorization": f"Bearer {forged}"}), 401
     )
+
+
+async def test_a_reference_to_an_overlong_id_is_stored_but_not_indexed(
+    client: httpx.AsyncClient, world: World, issuer: Issuer
+) -> None:
+    """Reference.reference is any string to the R4 model; an id longer than a FHIR id (64) must
+    not reach the 64-character index and compartment columns (PostgreSQL would refuse it: a 500)."""
+    body = res.observation(world.alice)
+    body["subject"] = {"reference": "Patient/" + "x" * 100}
+    response = await client.post("/fhir/Observation", json=body, headers={**world.writer, **JSON_HEADERS})
+    assert response.status_code == 201, response.text
+    patient_bound = issuer.headers(scope="patient/*.rs", patient="x" * 64)
+    outcome(await client.get(f"/fhir/Observation/{response.json()['id']}", headers=patient_bound), 404)
