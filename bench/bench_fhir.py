@@ -102,7 +102,8 @@ def hey(url: str, token: str, count: int, rate: float | None = None) -> dict[str
     return {
         "rps": num(r"Requests/sec:\s+([\d.]+)"),
         "p50_ms": num(r"50% in ([\d.]+) secs") * 1000,
-        "p99_ms": num(r"99% in ([\d.]+) secs") * 1000,
+        "p99_ms": (num(r"99% in ([\d.]+) secs") or num(r"Slowest:\s+([\d.]+) secs"))
+        * 1000,  # hey omits 99% for small N
         "errors": errors,
     }
 
@@ -279,7 +280,9 @@ def main() -> int:
                 sizes: dict[str, tuple[int, int, float]] = {}
                 for name, side in sides.items():
                     check = httpx.get(
-                        side["urls"][scenario], headers={"Authorization": f"Bearer {side['token']}"}
+                        side["urls"][scenario],
+                        headers={"Authorization": f"Bearer {side['token']}"},
+                        timeout=300,
                     )
                     check.raise_for_status()
                     if scenario == "search":
@@ -324,7 +327,11 @@ def main() -> int:
         finally:
             if peer_proc is not None:
                 peer_proc.terminate()
-                peer_proc.wait(timeout=15)
+                try:
+                    peer_proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    peer_proc.kill()
+                    peer_proc.wait(timeout=15)
             ours.stop()
     for name, side in result["sides"].items():
         print(
