@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from egisz_api.seed import seed
 from egisz_api.settings import EgiszSettings
 from shared.cli import run_cli
 
@@ -15,5 +16,6 @@ if __name__ == "__main__":
             settings_factory=EgiszSettings,
             app_factory="egisz_api.main:create_app",
             migrations_path=Path(__file__).parent / "migrations",
+            seed=seed,  # type: ignore[arg-type]
         )
     )

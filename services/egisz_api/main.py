@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,13 +13,16 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from egisz_api import models  # noqa: F401
+from egisz_api.access.consent import AllowAll, ConsentGate
 from egisz_api.audit.journal import Journal
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.audit.sink import DurableAuditSink
+from egisz_api.fhir import routes as fhir_routes
+from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
-from shared.db import make_engine, make_sessionmaker
+from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
 from shared.tokens import JwksCache, JwtVerifier
@@ -35,7 +39,16 @@ def journal_directory(settings: EgiszSettings) -> Path:
     return settings.audit_journal_dir / hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
-def create_app(settings: EgiszSettings | None = None) -> FastAPI:
+def create_app(
+    settings: EgiszSettings | None = None,
+    *,
+    audit_sink: AuditSinkFactory | None = None,
+    consent_gate: ConsentGate | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> FastAPI:
+    """The app. ``audit_sink``: how each FHIR access is recorded (default: a BALP AuditEvent in the
+    durable trail);
+    ``consent_gate``: the consent check for non-patient callers (default: allow all)."""
     settings = settings or EgiszSettings()
     configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
     engine = make_engine(
@@ -43,7 +56,7 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
         pool_size=settings.db_pool_size,
         max_overflow=max(0, settings.threadpool_size + 8 - settings.db_pool_size),
     )
-    audit_sink = DurableAuditSink(
+    durable_audit = DurableAuditSink(
         make_sessionmaker(engine, write_lock=True),
         Journal(journal_directory(settings), fsync=settings.audit_journal_fsync),
         observer=settings.audit_observer,
@@ -58,11 +71,11 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         set_threadpool_size(settings.threadpool_size)
         # replays what a killed process left in the journal before the first request
-        await anyio.to_thread.run_sync(audit_sink.start)
+        await anyio.to_thread.run_sync(durable_audit.start)
         try:
             yield
         finally:
-            await anyio.to_thread.run_sync(audit_sink.close)  # graceful shutdown flushes
+            await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
         jwks.close()
         engine.dispose()
 
@@ -75,10 +88,14 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_sessionmaker(engine, write_lock=True)
-    app.state.audit_sink = audit_sink
+    app.state.audit_sink = durable_audit
     app.state.token_verifier = JwtVerifier(
         jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
     )
+    app.state.audit_sink_factory = audit_sink or (lambda _session: BalpSink(durable_audit, clock))
+    app.state.consent_gate = consent_gate or AllowAll()
+    app.state.clock = clock
+    app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)
     install_plumbing(
@@ -92,4 +109,5 @@ def create_app(settings: EgiszSettings | None = None) -> FastAPI:
     app.include_router(home_router)
     app.include_router(policy_router(locale_of, LANG_COOKIE, secure=not settings.dev_mode))
     app.include_router(audit_router)
+    fhir_routes.install(app)
     return app

@@ -4,5 +4,23 @@ from __future__ import annotations
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
 from egisz_api.database import Base
+from egisz_api.records.models import (
+    DateIndex,
+    FhirResource,
+    FhirResourceVersion,
+    ReferenceIndex,
+    StringIndex,
+    TokenIndex,
+)
 
-__all__ = ["AccessEvent", "AuditEventRow", "Base"]
+__all__ = [
+    "AccessEvent",
+    "AuditEventRow",
+    "Base",
+    "DateIndex",
+    "FhirResource",
+    "FhirResourceVersion",
+    "ReferenceIndex",
+    "StringIndex",
+    "TokenIndex",
+]

@@ -48,3 +48,8 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     audit_observer: str = Field(
         default="egisz_api", description="This server's name in AuditEvent.source.observer and its agent."
     )
+    fhir_max_resource_bytes: int = Field(
+        default=524_288,
+        ge=1024,
+        description="Largest resource a FHIR create/update accepts, in bytes (413 OperationOutcome above).",
+    )

@@ -1,0 +1,16 @@
+"""Authorization failures (EGISZ.md §5 (A), (D))."""
+
+from __future__ import annotations
+
+from shared.tokens import InsufficientScopeError as InsufficientScopeError
+
+
+class AccessDeniedError(InsufficientScopeError):
+    """The token's scopes allow it, but the caller's role, patient context or consent does not.
+
+    Still a 403 with an RFC 6750 challenge, but with its own code so a client can tell the two apart.
+    """
+
+    code = "access_denied"
+    title = "Access denied"
+    bearer_error = "insufficient_scope"

@@ -1,0 +1,141 @@
+"""What this server says about itself: the CapabilityStatement (R4 §3.1.0.10) and the SMART App
+Launch v2 configuration (EGISZ.md §2.2). Both are generated from the same tables the server runs
+on, so they list exactly what works."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from egisz_api.fhir.query import MAX_COUNT
+from egisz_api.records.parameters import DEFINITIONS
+
+FHIR_VERSION = "4.0.1"
+_TYPE_URL = {
+    "token": "token",
+    "date": "date",
+    "reference": "reference",
+    "string": "string",
+}
+INTERACTIONS = ("read", "vread", "history-instance", "search-type", "create", "update")
+
+
+def capability_statement(base: str, issuer: str, software_version: str, published: str) -> dict[str, Any]:
+    resources = []
+    for definition in DEFINITIONS.values():
+        params = [
+            {"name": "_id", "type": "token"},
+            {"name": "_lastUpdated", "type": "date"},
+            *(
+                {"name": p.name, "type": _TYPE_URL[p.kind], "documentation": p.description or p.name}
+                for p in definition.parameters.values()
+            ),
+        ]
+        entry: dict[str, Any] = {
+            "type": definition.type,
+            "interaction": [{"code": code} for code in INTERACTIONS],
+            "versioning": "versioned-update",
+            "readHistory": True,
+            "updateCreate": True,
+            "conditionalCreate": False,
+            "conditionalUpdate": False,
+            "conditionalDelete": "not-supported",
+            "searchParam": params,
+        }
+        if definition.includes:
+            entry["searchInclude"] = sorted(definition.includes)
+        if definition.type == "Patient":
+            entry["operation"] = [
+                {
+                    "name": "everything",
+                    "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                }
+            ]
+        resources.append(entry)
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": published,
+        "kind": "instance",
+        "software": {"name": "EGISZ API", "version": software_version},
+        "implementation": {"description": "EGISZ FHIR R4 resource server", "url": base},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["application/fhir+json", "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": (
+                    "Searches page by a cursor (stable while data changes); "
+                    f"_count is clamped to {MAX_COUNT}. "
+                    "Unknown parameters are refused unless Prefer: handling=lenient."
+                ),
+                "security": {
+                    "cors": False,
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "extension": [
+                        {
+                            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                            "extension": [
+                                {"url": "authorize", "valueUri": f"{issuer}/authorize"},
+                                {"url": "token", "valueUri": f"{issuer}/token"},
+                            ],
+                        }
+                    ],
+                },
+                "resource": resources,
+            }
+        ],
+    }
+
+
+def smart_configuration(issuer: str, jwks_uri: str) -> dict[str, Any]:
+    """SMART App Launch v2 discovery: the idp's endpoints, what this resource server accepts."""
+    return {
+        "issuer": issuer,
+        "jwks_uri": jwks_uri,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "introspection_endpoint": f"{issuer}/introspect",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": [
+            "private_key_jwt",
+            "client_secret_basic",
+            "client_secret_post",
+        ],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
+        "scopes_supported": [
+            "openid",
+            "fhirUser",
+            "launch/patient",
+            "offline_access",
+            "patient/*.rs",
+            "user/*.rs",
+            "system/*.rs",
+            "user/*.cu",
+            "system/*.cu",
+        ],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "capabilities": [
+            "launch-standalone",
+            "client-public",
+            "client-confidential-symmetric",
+            "client-confidential-asymmetric",
+            "sso-openid-connect",
+            "context-standalone-patient",
+            "permission-offline",
+            "permission-patient",
+            "permission-user",
+            "permission-v1",
+            "permission-v2",
+        ],
+    }

@@ -1,0 +1,419 @@
+"""The FHIR R4 REST endpoints at ``/fhir`` (``application/fhir+json``, FHIR 4.0.1).
+
+Routes parse the HTTP request (content negotiation, body size, ``If-Match``), verify the bearer
+token, call one service function in the threadpool and render its bytes with ``ETag`` and
+``Last-Modified``. Every error under ``/fhir`` is an OperationOutcome (see :func:`install`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from email.utils import format_datetime
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import HTTPConnection
+
+from egisz_api.access.consent import ConsentGate
+from egisz_api.dependencies import SessionDep
+from egisz_api.fhir import service
+from egisz_api.fhir.auditing import AuditSinkFactory
+from egisz_api.fhir.capability import capability_statement, smart_configuration
+from egisz_api.fhir.errors import NotAcceptableError, PayloadTooLargeError, UnsupportedMediaTypeError
+from egisz_api.fhir.outcomes import FHIR_JSON, outcome
+from egisz_api.records.errors import ResourceValidationError
+from egisz_api.records.schemas import StoredResource
+from egisz_api.settings import EgiszSettings
+from shared.errors import AppError, ErrorPages
+from shared.tokens import JwtVerifier, bearer_token
+
+PREFIX = "/fhir"
+
+
+class ResourceTypeConvertor(Convertor[str]):
+    """A FHIR resource type in a path (``Observation``): capitalised, so ``metadata`` and
+    ``.well-known`` never reach the type-level routes, nor their ``Allow`` lists."""
+
+    regex = "[A-Z][A-Za-z]{0,63}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("fhirtype", ResourceTypeConvertor())
+
+
+class FhirResponse(Response):
+    media_type = FHIR_JSON
+
+
+_RESOURCE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["resourceType"],
+    "properties": {"resourceType": {"type": "string"}},
+}
+_OUTCOME_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {"resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array"}},
+}
+_ERROR_TEXT = {
+    400: "Malformed or unsupported request (OperationOutcome)",
+    401: "No valid bearer token (OperationOutcome, WWW-Authenticate)",
+    403: "Insufficient scope, role, patient context or consent (OperationOutcome)",
+    404: "Unknown, or outside the caller's compartment (OperationOutcome)",
+    406: "Only JSON is served (OperationOutcome)",
+    409: "Version conflict (OperationOutcome)",
+    412: "If-Match names another version (OperationOutcome)",
+    413: "Resource too large (OperationOutcome)",
+    415: "Content-Type is not FHIR JSON (OperationOutcome)",
+    422: "The resource fails FHIR R4 validation (OperationOutcome)",
+}
+
+
+def _documented(ok: int, *errors: int, extra: dict[int, str] | None = None) -> dict[int | str, Any]:
+    """OpenAPI responses of a FHIR route: the FHIR JSON answer and the OperationOutcome errors."""
+    responses: dict[int | str, Any] = {
+        ok: {"description": "FHIR resource or Bundle", "content": {FHIR_JSON: {"schema": _RESOURCE_SCHEMA}}}
+    }
+    for status in (400, 401, 403, 404, 406, *errors):
+        responses[status] = {
+            "description": _ERROR_TEXT[status],
+            "content": {FHIR_JSON: {"schema": _OUTCOME_SCHEMA}},
+        }
+    for status, text in (extra or {}).items():
+        responses[status] = {"description": text}
+    return responses
+
+
+_READ = _documented(200, extra={304: "Not modified (If-None-Match)"})
+_WRITE = _documented(201, 409, 412, 413, 415, 422)
+_WRITE[200] = _WRITE[201] | {"description": "Updated"}
+router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResponse)
+T = TypeVar("T")
+_ACCEPTED = ("application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir")
+_FORMATS = ("json", "application/json", "application/fhir+json")
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + PREFIX
+
+
+def _negotiate(request: Request) -> None:
+    """406 unless the client takes JSON (R4 §3.1.0.1.9; ``_format`` overrides ``Accept``)."""
+    fmt = request.query_params.get("_format")
+    if fmt is not None:
+        if fmt not in _FORMATS:
+            raise NotAcceptableError(f"_format={fmt} is not served; this server speaks JSON only.")
+        return
+    accept = request.headers.get("accept")
+    if not accept:
+        return
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if not any(t in _ACCEPTED for t in types):
+        raise NotAcceptableError(f"Accept: {accept} cannot be met; this server answers {FHIR_JSON}.")
+
+
+async def _body(request: Request, settings: EgiszSettings) -> bytes:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/fhir+json", "application/json", "application/json+fhir"):
+        raise UnsupportedMediaTypeError(
+            f"Content-Type {content_type or '(none)'} is not accepted; send {FHIR_JSON}."
+        )
+    limit = settings.fhir_max_resource_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"A resource may take at most {limit} bytes.")
+    body = await request.body()
+    if len(body) > limit:
+        raise PayloadTooLargeError(f"A resource may take at most {limit} bytes.")
+    return body
+
+
+def _pairs(request: Request) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.query_params.multi_items() if k != "_format"]
+
+
+def _lenient(request: Request) -> bool:
+    prefer = request.headers.get("prefer", "")
+    return any(p.strip().lower() == "handling=lenient" for p in prefer.split(","))
+
+
+class VerifiedTokens:
+    """Claims of recently verified tokens, so a client's burst of requests with one token pays the
+    signature check once. Keyed by the exact token; an entry is used for at most ``ttl`` seconds
+    and never past the token's own ``exp``; bounded (least recently used entries go first)."""
+
+    def __init__(self, verifier: JwtVerifier, *, size: int = 4096, ttl: float = 60.0) -> None:
+        self.verifier = verifier
+        self.size = size
+        self.ttl = ttl
+        self._entries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claims(self, token: str) -> dict[str, Any]:
+        now = time.time()
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is not None and entry[0] > now:
+                self._entries.move_to_end(token)
+                return entry[1]
+        claims = self.verifier.verify(token)
+        expires = min(now + self.ttl, float(claims.get("exp", now)))
+        with self._lock:
+            self._entries[token] = (expires, claims)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return claims
+
+
+async def _run(request: Request, session: Any, call: Callable[[service.FhirContext], T]) -> T:
+    """Verify the token and run the service call in one threadpool hop."""
+    state = request.app.state
+
+    def work() -> T:
+        tokens: VerifiedTokens = state.verified_tokens
+        claims = tokens.claims(bearer_token(request, realm=tokens.verifier.realm))
+        sink_factory: AuditSinkFactory = state.audit_sink_factory
+        gate: ConsentGate = state.consent_gate
+        ctx = service.FhirContext(
+            session=session,
+            claims=claims,
+            audit=sink_factory(session),
+            gate=gate,
+            clock=state.clock,
+            base=_base(request),
+            source_ip=request.client.host if request.client else None,
+        )
+        return call(ctx)
+
+    return await anyio.to_thread.run_sync(work)
+
+
+def _http_date(value: dt.datetime) -> str:
+    return format_datetime(value.astimezone(dt.UTC).replace(microsecond=0), usegmt=True)
+
+
+def _resource_response(resource: StoredResource, status: int = 200, **extra: str) -> Response:
+    headers = {
+        "ETag": f'W/"{resource.version_id}"',
+        "Last-Modified": _http_date(resource.last_updated),
+        **extra,
+    }
+    return Response(resource.content, status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+def _bundle(body: bytes) -> Response:
+    return Response(body, media_type=FHIR_JSON)
+
+
+@router.get(
+    "/metadata",
+    summary="CapabilityStatement: exactly the types, interactions and parameters served",
+    responses=_documented(200),
+)
+async def metadata(request: Request) -> Response:
+    _negotiate(request)
+    settings: EgiszSettings = request.app.state.settings
+    statement = request.app.state.capability_cache.get(_base(request))
+    if statement is None:
+        statement = capability_statement(
+            _base(request), settings.idp_issuer, request.app.version, request.app.state.started_at
+        )
+        request.app.state.capability_cache[_base(request)] = statement
+    return JSONResponse(statement, media_type=FHIR_JSON)  # keeps the documented FHIR JSON type
+
+
+@router.get(
+    "/.well-known/smart-configuration",
+    summary="SMART App Launch v2 discovery (points at the idp)",
+    response_class=JSONResponse,
+)
+async def smart_config(request: Request) -> JSONResponse:
+    settings: EgiszSettings = request.app.state.settings
+    return JSONResponse(smart_configuration(settings.idp_issuer, settings.idp_jwks_url))
+
+
+@router.get(
+    "/Patient/{patient_id}/$everything",
+    responses=_READ,
+    summary="Everything in the patient's compartment, paged",
+)
+async def everything(request: Request, session: SessionDep, patient_id: str) -> Response:
+    _negotiate(request)
+    pairs, lenient = _pairs(request), _lenient(request)
+    return _bundle(
+        await _run(request, session, lambda ctx: service.everything(ctx, patient_id, pairs, lenient=lenient))
+    )
+
+
+@router.get("/{resource_type:fhirtype}", responses=_READ, summary="Search (R4 §3.1.0.8)")
+async def search(request: Request, session: SessionDep, resource_type: str) -> Response:
+    _negotiate(request)
+    pairs, lenient = _pairs(request), _lenient(request)
+    return _bundle(
+        await _run(request, session, lambda ctx: service.search(ctx, resource_type, pairs, lenient=lenient))
+    )
+
+
+@router.post("/{resource_type:fhirtype}", status_code=201, responses=_WRITE, summary="Create (R4 §3.1.0.7)")
+async def create(request: Request, session: SessionDep, resource_type: str) -> Response:
+    _negotiate(request)
+    service.known_type(resource_type)
+    body = await _body(request, request.app.state.settings)
+    stored = await _run(request, session, lambda ctx: service.create(ctx, resource_type, body))
+    location = f"{_base(request)}/{resource_type}/{stored.resource_id}/_history/{stored.version_id}"
+    return _resource_response(stored, 201, Location=location)
+
+
+@router.get("/{resource_type:fhirtype}/{resource_id}", responses=_READ, summary="Read (R4 §3.1.0.2)")
+async def read(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
+    _negotiate(request)
+    stored = await _run(request, session, lambda ctx: service.read(ctx, resource_type, resource_id))
+    etag = f'W/"{stored.version_id}"'
+    if request.headers.get("if-none-match") in (etag, f'"{stored.version_id}"'):
+        return Response(status_code=304, headers={"ETag": etag})
+    return _resource_response(stored)
+
+
+@router.put(
+    "/{resource_type:fhirtype}/{resource_id}",
+    responses=_WRITE,
+    summary="Update, or create with this id (R4 §3.1.0.4)",
+)
+async def update(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
+    _negotiate(request)
+    service.known_type(resource_type)
+    if_match = service.if_match_version(request.headers.get("if-match"))
+    body = await _body(request, request.app.state.settings)
+    written = await _run(
+        request, session, lambda ctx: service.update(ctx, resource_type, resource_id, body, if_match=if_match)
+    )
+    if written.created:
+        location = f"{_base(request)}/{resource_type}/{resource_id}/_history/{written.resource.version_id}"
+        return _resource_response(written.resource, 201, Location=location)
+    return _resource_response(written.resource)
+
+
+@router.get(
+    "/{resource_type:fhirtype}/{resource_id}/_history",
+    responses=_READ,
+    summary="Instance history (R4 §3.1.0.11)",
+)
+async def history(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
+    _negotiate(request)
+    pairs, lenient = _pairs(request), _lenient(request)
+    return _bundle(
+        await _run(
+            request,
+            session,
+            lambda ctx: service.history(ctx, resource_type, resource_id, pairs, lenient=lenient),
+        )
+    )
+
+
+@router.get(
+    "/{resource_type:fhirtype}/{resource_id}/_history/{version}",
+    responses=_READ,
+    summary="Version read (R4 §3.1.0.3)",
+)
+async def vread(
+    request: Request, session: SessionDep, resource_type: str, resource_id: str, version: str
+) -> Response:
+    _negotiate(request)
+    stored = await _run(request, session, lambda ctx: service.vread(ctx, resource_type, resource_id, version))
+    return _resource_response(stored)
+
+
+# --- errors as OperationOutcome ------------------------------------------------------------------
+
+
+def is_fhir(connection: HTTPConnection) -> bool:
+    path = connection.url.path
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def outcome_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None,
+    *,
+    headers: dict[str, str] | None = None,
+    issue_code: str | None = None,
+    issues: list[tuple[str, str]] | None = None,
+) -> Response:
+    body = outcome(status, code, title, detail, issue_code=issue_code, issues=issues or [])
+    return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+class FhirErrorPages:
+    """Wraps the app's error pages: under ``/fhir`` every error the plumbing renders (unknown
+    route 404, 405 with ``Allow``, 413 from the body limit, 500 with its error id) becomes an
+    OperationOutcome; elsewhere the person-facing pages answer as before."""
+
+    def __init__(self, inner: ErrorPages | None) -> None:
+        self.inner = inner
+
+    def accepts(self, connection: HTTPConnection) -> bool:
+        return is_fhir(connection) or (self.inner is not None and self.inner.accepts(connection))
+
+    def render(
+        self,
+        connection: HTTPConnection,
+        status: int,
+        code: str,
+        *,
+        error_id: str | None = None,
+        fields: Any = (),
+        headers: Any = None,
+    ) -> Response:
+        if not is_fhir(connection):
+            assert self.inner is not None
+            return self.inner.render(
+                connection, status, code, error_id=error_id, fields=fields, headers=headers
+            )
+        detail = f"Quote error id {error_id} to support." if error_id else None
+        if status == 404 and code == "not_found":
+            detail = "No FHIR interaction is served at this path."
+        return outcome_response(
+            status, code, code.replace("_", " ").capitalize(), detail, headers=dict(headers or {})
+        )
+
+
+def install(app: FastAPI) -> None:
+    """Mount the router and make every error under /fhir an OperationOutcome."""
+    app.include_router(router)
+    app.state.error_pages = FhirErrorPages(getattr(app.state, "error_pages", None))
+    app.state.capability_cache = {}
+    app.state.verified_tokens = VerifiedTokens(app.state.token_verifier)
+    default = app.exception_handlers[AppError]
+
+    async def app_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AppError)
+        if not is_fhir(request):
+            rendered = default(request, exc)
+            return await rendered if not isinstance(rendered, Response) else rendered
+        issues = exc.issues if isinstance(exc, ResourceValidationError) else None
+        return outcome_response(
+            exc.status_code,
+            exc.code,
+            exc.title,
+            exc.detail,
+            headers=exc.headers,
+            issue_code=getattr(exc, "issue_code", None),
+            issues=issues,
+        )
+
+    app.add_exception_handler(AppError, app_error)

@@ -1,0 +1,384 @@
+"""The FHIR interactions: authorize (access), do (records), audit (the sink), answer bytes.
+
+Every interaction runs the §5 (A) order: the verified token's caller → scope → role → compartment
+(a resource outside the caller's compartment is *not found*, §5 (D)) → consent gate for
+non-patient callers. Reads run in a read-only transaction (a WAL snapshot on SQLite that takes no
+write lock); the access record is written after it. A refused or failed request's record is
+committed on its own before the error propagates, so the request's rollback cannot lose it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from egisz_api.access import service as access
+from egisz_api.access.consent import ConsentGate
+from egisz_api.access.errors import AccessDeniedError
+from egisz_api.access.service import Caller, Grant
+from egisz_api.fhir import bundles
+from egisz_api.fhir.auditing import AccessRecord, AuditSink
+from egisz_api.fhir.errors import InvalidSearchError, UnknownTypeError, UnsupportedParameterError
+from egisz_api.fhir.query import decode_cursor, encode_cursor, parse_count, parse_search
+from egisz_api.records import service as records
+from egisz_api.records.errors import ResourceNotFoundError
+from egisz_api.records.parameters import DEFINITIONS
+from egisz_api.records.schemas import Criteria, ReferenceCondition, StoredResource, TokenCondition
+from shared.db import end_transaction, read_only
+from shared.errors import AppError
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass
+class FhirContext:
+    session: Session
+    claims: Mapping[str, Any]
+    audit: AuditSink
+    gate: ConsentGate
+    clock: Clock
+    #: absolute base of the FHIR endpoint, e.g. ``https://egisz.example/fhir``
+    base: str
+    source_ip: str | None = None
+
+
+@dataclass
+class _Note:
+    caller: Caller | None = None
+    patient: str | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    resource: StoredResource
+    created: bool
+
+
+@dataclass
+class Page:
+    body: bytes
+    resources: list[StoredResource] = field(default_factory=list)
+
+
+def known_type(resource_type: str) -> None:
+    if resource_type not in DEFINITIONS:
+        raise UnknownTypeError(f"This server does not serve the resource type {resource_type!r}.")
+
+
+def _outcome(exc: AppError) -> str:
+    if exc.status_code in (401, 403):
+        return "denied"
+    if exc.status_code == 404:
+        return "not_found"
+    if exc.status_code in (409, 412):
+        return "conflict"
+    return "invalid"
+
+
+def _record(ctx: FhirContext, note: _Note, action: str, what: str, outcome: str) -> None:
+    caller = note.caller
+    ctx.audit.record(
+        AccessRecord(
+            who=caller.subject if caller else str(ctx.claims.get("sub", "")),
+            client=caller.client_id if caller else None,
+            action=action,
+            what=what,
+            patient=note.patient,
+            outcome=outcome,
+            purpose=caller.purpose if caller else "",
+            source_ip=ctx.source_ip,
+        )
+    )
+
+
+@contextmanager
+def _audited(ctx: FhirContext, action: str, what: str) -> Iterator[_Note]:
+    note = _Note()
+    try:
+        yield note
+    except AppError as exc:
+        ctx.session.rollback()
+        _record(ctx, note, action, what, _outcome(exc))
+        end_transaction(ctx.session)
+        raise
+    _record(ctx, note, action, what, "granted")
+
+
+def _not_found(resource_type: str, resource_id: str) -> ResourceNotFoundError:
+    return ResourceNotFoundError(f"{resource_type}/{resource_id} is not known.")
+
+
+def _check_visible(ctx: FhirContext, caller: Caller, grant: Grant, resource: StoredResource) -> None:
+    """Compartment and granular scope hide (404, §5 (D)); a missing consent refuses (403)."""
+    if grant.compartment is not None and resource.patient_id != grant.compartment:
+        raise _not_found(resource.resource_type, resource.resource_id)
+    if grant.restrictions is not None and not records.satisfies(ctx.session, resource, grant.restrictions):
+        raise _not_found(resource.resource_type, resource.resource_id)
+    if not caller.is_patient and resource.patient_id is not None:
+        check_consent(ctx, caller, resource.patient_id)
+
+
+def check_consent(ctx: FhirContext, caller: Caller, patient_id: str) -> None:
+    if not ctx.gate.allows(ctx.session, caller, patient_id):
+        raise AccessDeniedError("The patient's consent does not cover this caller.", realm=access.REALM)
+
+
+def read(ctx: FhirContext, resource_type: str, resource_id: str) -> StoredResource:
+    known_type(resource_type)
+    with _audited(ctx, "read", f"{resource_type}/{resource_id}") as note, read_only(ctx.session):
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        grant = access.authorize(caller, resource_type, "r")
+        resource = records.read(ctx.session, resource_type, resource_id)
+        note.patient = resource.patient_id
+        _check_visible(ctx, caller, grant, resource)
+        return resource
+
+
+def vread(ctx: FhirContext, resource_type: str, resource_id: str, version: str) -> StoredResource:
+    known_type(resource_type)
+    what = f"{resource_type}/{resource_id}/_history/{version}"
+    with _audited(ctx, "vread", what) as note, read_only(ctx.session):
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        grant = access.authorize(caller, resource_type, "r")
+        current = records.read(ctx.session, resource_type, resource_id)
+        note.patient = current.patient_id
+        _check_visible(ctx, caller, grant, current)
+        if not version.isdigit() or len(version) > 9:
+            raise ResourceNotFoundError(f"{resource_type}/{resource_id} has no version {version!r}.")
+        return records.vread(ctx.session, current, int(version))
+
+
+def _only(pairs: list[tuple[str, str]], allowed: set[str], lenient: bool) -> list[tuple[str, str]]:
+    kept = []
+    for name, value in pairs:
+        if name in allowed:
+            kept.append((name, value))
+        elif not lenient:
+            raise UnsupportedParameterError(f"The parameter {name!r} is not supported here.")
+    return kept
+
+
+def history(
+    ctx: FhirContext, resource_type: str, resource_id: str, pairs: list[tuple[str, str]], *, lenient: bool
+) -> bytes:
+    known_type(resource_type)
+    path = f"{resource_type}/{resource_id}/_history"
+    with _audited(ctx, "history", path) as note:
+        pairs = _only(pairs, {"_count", "_cursor"}, lenient)
+        count = parse_count([v for k, v in pairs if k == "_count"])
+        cursors = [decode_cursor(v) for k, v in pairs if k == "_cursor"]
+        before = cursors[-1].pk if cursors else None
+        with read_only(ctx.session):
+            caller = note.caller = access.identify(ctx.session, ctx.claims)
+            grant = access.authorize(caller, resource_type, "r")
+            current = records.read(ctx.session, resource_type, resource_id)
+            note.patient = current.patient_id
+            _check_visible(ctx, caller, grant, current)
+            versions = records.history(ctx.session, current, before=before, count=count + 1)
+        next_url = None
+        if len(versions) > count and count > 0:
+            versions = versions[:count]
+            next_url = bundles.link(
+                ctx.base,
+                path,
+                [("_count", str(count)), ("_cursor", encode_cursor(None, versions[-1].version_id))],
+            )
+        self_url = bundles.link(ctx.base, path, pairs)
+        return bundles.history(ctx.base, self_url=self_url, next_url=next_url, versions=versions[:count])
+
+
+def _patient_searched(criteria: Criteria) -> str | None:
+    for clause in criteria.clauses:
+        for cond in clause:
+            if (
+                isinstance(cond, ReferenceCondition)
+                and cond.param in ("patient", "subject")
+                and cond.target_type in (None, "Patient")
+            ):
+                return cond.target_id
+    return None
+
+
+def _consented(ctx: FhirContext, caller: Caller, rows: list[StoredResource]) -> list[StoredResource]:
+    """Non-patient callers see only the records of patients whose consent covers them."""
+    if caller.is_patient:
+        return rows
+    verdicts: dict[str, bool] = {}
+    kept = []
+    for row in rows:
+        if row.patient_id is not None and row.patient_id not in verdicts:
+            verdicts[row.patient_id] = ctx.gate.allows(ctx.session, caller, row.patient_id)
+        if row.patient_id is None or verdicts[row.patient_id]:
+            kept.append(row)
+    return kept
+
+
+def _readable(caller: Caller, permission: str = "r") -> dict[str, Grant]:
+    grants = {}
+    for resource_type in DEFINITIONS:
+        grant = access.try_authorize(caller, resource_type, permission)
+        if grant is not None:
+            grants[resource_type] = grant
+    return grants
+
+
+def _included(
+    ctx: FhirContext, caller: Caller, matches: list[StoredResource], params: list[str]
+) -> list[StoredResource]:
+    if not params or not matches:
+        return []
+    grants = _readable(caller)
+    found: list[StoredResource] = []
+    for param in params:
+        for compartment in {g.compartment for g in grants.values()}:
+            allowed: dict[str, list[list[TokenCondition]] | None] = {
+                t: g.restrictions for t, g in grants.items() if g.compartment == compartment
+            }
+            found.extend(
+                records.included(ctx.session, matches, param, compartment=compartment, restrictions=allowed)
+            )
+    unique = {(r.resource_type, r.resource_id): r for r in found}
+    return _consented(ctx, caller, list(unique.values()))
+
+
+def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *, lenient: bool) -> bytes:
+    known_type(resource_type)
+    names = ",".join(sorted({name for name, _ in pairs}))
+    with _audited(ctx, "search", f"{resource_type}?{names}") as note:
+        parsed = parse_search(DEFINITIONS[resource_type], pairs, lenient=lenient)
+        criteria = parsed.criteria
+        requested = criteria.count
+        with read_only(ctx.session):
+            caller = note.caller = access.identify(ctx.session, ctx.claims)
+            grant = access.authorize(caller, resource_type, "s")
+            criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
+            note.patient = grant.compartment or _patient_searched(criteria)
+            criteria.count = requested + 1
+            rows = records.search(ctx.session, criteria) if requested > 0 else []
+            total = records.count(ctx.session, criteria) if parsed.first_page else None
+            has_more = len(rows) > requested
+            rows = rows[:requested]
+            matches = _consented(ctx, caller, rows)
+            included = _included(ctx, caller, matches, parsed.includes)
+        cursor = [(k, v) for k, v in pairs if k == "_cursor"][-1:]
+        self_url = bundles.link(ctx.base, resource_type, [*parsed.kept, ("_count", str(requested)), *cursor])
+        next_url = None
+        if has_more and rows:
+            last = rows[-1]
+            next_url = bundles.link(
+                ctx.base,
+                resource_type,
+                [
+                    *parsed.kept,
+                    ("_count", str(requested)),
+                    ("_cursor", encode_cursor(last.sort_value, last.pk)),
+                ],
+            )
+        return bundles.searchset(
+            ctx.base, self_url=self_url, next_url=next_url, matches=matches, included=included, total=total
+        )
+
+
+def everything(ctx: FhirContext, patient_id: str, pairs: list[tuple[str, str]], *, lenient: bool) -> bytes:
+    """``Patient/{id}/$everything`` (R4 patient-operation-everything): the Patient and every
+    resource of its compartment the caller may read, paged by cursor."""
+    path = f"Patient/{patient_id}/$everything"
+    with _audited(ctx, "everything", path) as note:
+        pairs = _only(pairs, {"_count", "_cursor"}, lenient)
+        count = parse_count([v for k, v in pairs if k == "_count"])
+        cursors = [decode_cursor(v) for k, v in pairs if k == "_cursor"]
+        with read_only(ctx.session):
+            caller = note.caller = access.identify(ctx.session, ctx.claims)
+            grant = access.authorize(caller, "Patient", "r")
+            patient = records.read(ctx.session, "Patient", patient_id)
+            note.patient = patient_id
+            _check_visible(ctx, caller, grant, patient)
+            allowed = {
+                t: g.restrictions for t, g in _readable(caller).items() if g.compartment in (None, patient_id)
+            }
+            rows = records.compartment_page(
+                ctx.session,
+                patient_id,
+                allowed,
+                after_pk=cursors[-1].pk if cursors else None,
+                count=count + 1,
+            )
+        next_url = None
+        if len(rows) > count and count > 0:
+            rows = rows[:count]
+            next_url = bundles.link(
+                ctx.base, path, [("_count", str(count)), ("_cursor", encode_cursor(None, rows[-1].pk))]
+            )
+        self_url = bundles.link(ctx.base, path, pairs)
+        return bundles.searchset(
+            ctx.base, self_url=self_url, next_url=next_url, matches=rows[:count], total=None
+        )
+
+
+def _check_write_target(ctx: FhirContext, caller: Caller, grant: Grant, patient_id: str | None) -> None:
+    if grant.compartment is not None and patient_id != grant.compartment:
+        raise AccessDeniedError(
+            "A patient-bound token may only write resources of its own patient.", realm=access.REALM
+        )
+    if not caller.is_patient and patient_id is not None:
+        check_consent(ctx, caller, patient_id)
+
+
+def _check_restrictions(ctx: FhirContext, grant: Grant, stored: StoredResource) -> None:
+    if grant.restrictions is not None and not records.satisfies(ctx.session, stored, grant.restrictions):
+        raise AccessDeniedError(
+            "The token's scope is restricted to resources this one does not match.", realm=access.REALM
+        )
+
+
+def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
+    known_type(resource_type)
+    with _audited(ctx, "create", resource_type) as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        grant = access.authorize(caller, resource_type, "c")
+        data = records.body_of(resource_type, body)
+        data.pop("id", None)  # the server assigns the id of a create (R4 §3.1.0.7)
+        note.patient = records.patient_of(resource_type, data)
+        _check_write_target(ctx, caller, grant, note.patient)
+        stored = records.create(ctx.session, resource_type, data, clock=ctx.clock)
+        _check_restrictions(ctx, grant, stored)
+        return stored
+
+
+def update(
+    ctx: FhirContext, resource_type: str, resource_id: str, body: bytes, *, if_match: int | None
+) -> Written:
+    known_type(resource_type)
+    with _audited(ctx, "update", f"{resource_type}/{resource_id}") as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        grant = access.authorize(caller, resource_type, "u")
+        data = records.body_of(resource_type, body)
+        existing = records.find(ctx.session, resource_type, resource_id)
+        if existing is not None:
+            note.patient = existing.patient_id
+            _check_visible(ctx, caller, grant, existing)
+        else:
+            # an update that creates (R4 §3.1.0.4.1) needs the create permission too
+            grant = access.authorize(caller, resource_type, "c")
+        note.patient = records.patient_of(resource_type, data) or note.patient
+        _check_write_target(ctx, caller, grant, note.patient)
+        stored = records.update(
+            ctx.session, resource_type, resource_id, data, clock=ctx.clock, if_match=if_match
+        )
+        _check_restrictions(ctx, grant, stored)
+        return Written(stored, created=existing is None)
+
+
+def if_match_version(header: str | None) -> int | None:
+    """``If-Match: W/"3"`` → 3 (R4 §3.1.0.5); None without the header."""
+    if header is None:
+        return None
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidSearchError(f'If-Match must be an ETag like W/"3", not {header!r}.')
+    return int(text)

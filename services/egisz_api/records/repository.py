@@ -1,0 +1,352 @@
+"""SQL over the resource, version and index tables (the only place that builds it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from egisz_api.records.models import (
+    DateIndex,
+    FhirResource,
+    FhirResourceVersion,
+    ReferenceIndex,
+    StringIndex,
+    TokenIndex,
+)
+from egisz_api.records.parameters import Extracted
+from egisz_api.records.schemas import (
+    Condition,
+    Criteria,
+    DateCondition,
+    IdCondition,
+    LastUpdatedCondition,
+    ReferenceCondition,
+    StoredResource,
+    StringCondition,
+    TokenCondition,
+)
+
+_COLUMNS = (
+    FhirResource.pk,
+    FhirResource.resource_type,
+    FhirResource.resource_id,
+    FhirResource.version_id,
+    FhirResource.last_updated,
+    FhirResource.patient_id,
+    FhirResource.content,
+)
+
+
+def _stored(row: Any, sort_value: Any = None) -> StoredResource:
+    return StoredResource(
+        pk=row.pk,
+        resource_type=row.resource_type,
+        resource_id=row.resource_id,
+        version_id=row.version_id,
+        last_updated=row.last_updated,
+        patient_id=row.patient_id,
+        content=row.content,
+        sort_value=sort_value,
+    )
+
+
+def current(session: Session, resource_type: str, resource_id: str) -> StoredResource | None:
+    row = session.execute(
+        select(*_COLUMNS).where(
+            FhirResource.resource_type == resource_type,
+            FhirResource.resource_id == resource_id,
+            FhirResource.deleted == false(),
+        )
+    ).first()
+    return _stored(row) if row is not None else None
+
+
+def version(session: Session, resource_pk: int, version_id: int) -> tuple[bytes, Any] | None:
+    row = session.execute(
+        select(FhirResourceVersion.content, FhirResourceVersion.last_updated).where(
+            FhirResourceVersion.resource_pk == resource_pk, FhirResourceVersion.version_id == version_id
+        )
+    ).first()
+    return (row.content, row.last_updated) if row is not None else None
+
+
+def versions(
+    session: Session, resource_pk: int, *, before: int | None, limit: int
+) -> Sequence[FhirResourceVersion]:
+    stmt = select(FhirResourceVersion).where(FhirResourceVersion.resource_pk == resource_pk)
+    if before is not None:
+        stmt = stmt.where(FhirResourceVersion.version_id < before)
+    stmt = stmt.order_by(FhirResourceVersion.version_id.desc()).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def add_resource(session: Session, resource: FhirResource) -> FhirResource:
+    session.add(resource)
+    session.flush()
+    return resource
+
+
+def add_version(session: Session, version_row: FhirResourceVersion) -> None:
+    session.add(version_row)
+    session.flush()
+
+
+def replace_current(session: Session, pk: int, expected_version: int, values: dict[str, Any]) -> bool:
+    """Write the next version only if nobody wrote one since ``expected_version`` was read."""
+    result = session.execute(
+        update(FhirResource)
+        .where(FhirResource.pk == pk, FhirResource.version_id == expected_version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def locate(session: Session, resource_type: str, resource_id: str) -> tuple[int, int] | None:
+    """(pk, version) of a resource, deleted or not: ids are never reused."""
+    row = session.execute(
+        select(FhirResource.pk, FhirResource.version_id).where(
+            FhirResource.resource_type == resource_type, FhirResource.resource_id == resource_id
+        )
+    ).first()
+    return (row.pk, row.version_id) if row is not None else None
+
+
+def replace_index(session: Session, pk: int, resource_type: str, extracted: Extracted) -> None:
+    for table in (TokenIndex, DateIndex, ReferenceIndex, StringIndex):
+        session.execute(delete(table).where(table.resource_pk == pk))
+    common = {"resource_pk": pk, "resource_type": resource_type}
+    if extracted.tokens:
+        session.execute(
+            insert(TokenIndex),
+            [{**common, "param": p, "system": s, "code": c} for p, s, c in extracted.tokens],
+        )
+    if extracted.dates:
+        session.execute(
+            insert(DateIndex),
+            [{**common, "param": p, "low": lo, "high": hi} for p, lo, hi in extracted.dates],
+        )
+    if extracted.references:
+        session.execute(
+            insert(ReferenceIndex),
+            [{**common, "param": p, "target_type": t, "target_id": i} for p, t, i in extracted.references],
+        )
+    if extracted.strings:
+        session.execute(
+            insert(StringIndex), [{**common, "param": p, "value": v} for p, v in extracted.strings]
+        )
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def _token(resource_type: str, cond: TokenCondition) -> ColumnElement[bool]:
+    sub = select(TokenIndex.resource_pk).where(
+        TokenIndex.resource_type == resource_type, TokenIndex.param == cond.param
+    )
+    if cond.code is not None:
+        sub = sub.where(TokenIndex.code == cond.code)
+    if cond.system is not None:
+        sub = sub.where(TokenIndex.system == cond.system)
+    return FhirResource.pk.in_(sub)
+
+
+def _date_range(low_col: Any, high_col: Any, prefix: str, low: Any, high: Any) -> ColumnElement[bool]:
+    # half-open ranges on both sides (R4 search §3.1.1.4.3 prefixes)
+    if prefix == "eq":
+        return and_(low_col >= low, high_col <= high)
+    if prefix == "lt":
+        return low_col < low
+    if prefix == "le":
+        return low_col < high
+    if prefix == "gt":
+        return high_col > high
+    return high_col > low  # ge
+
+
+def _condition(resource_type: str, cond: Condition) -> ColumnElement[bool]:
+    if isinstance(cond, TokenCondition):
+        return _token(resource_type, cond)
+    if isinstance(cond, DateCondition):
+        return FhirResource.pk.in_(
+            select(DateIndex.resource_pk).where(
+                DateIndex.resource_type == resource_type,
+                DateIndex.param == cond.param,
+                _date_range(DateIndex.low, DateIndex.high, cond.prefix, cond.low, cond.high),
+            )
+        )
+    if isinstance(cond, ReferenceCondition):
+        ref = select(ReferenceIndex.resource_pk).where(
+            ReferenceIndex.resource_type == resource_type,
+            ReferenceIndex.param == cond.param,
+            ReferenceIndex.target_id == cond.target_id,
+        )
+        if cond.target_type is not None:
+            ref = ref.where(ReferenceIndex.target_type == cond.target_type)
+        return FhirResource.pk.in_(ref)
+    if isinstance(cond, StringCondition):
+        match = (
+            StringIndex.value == cond.value
+            if cond.exact
+            else StringIndex.value.startswith(cond.value, autoescape=True)
+        )
+        return FhirResource.pk.in_(
+            select(StringIndex.resource_pk).where(
+                StringIndex.resource_type == resource_type, StringIndex.param == cond.param, match
+            )
+        )
+    if isinstance(cond, IdCondition):
+        return FhirResource.resource_id.in_(cond.ids)
+    assert isinstance(cond, LastUpdatedCondition)
+    # last_updated is an instant: the range [t, t]
+    column = FhirResource.last_updated
+    if cond.prefix == "eq":
+        return and_(column >= cond.low, column < cond.high)
+    if cond.prefix in ("lt", "le"):
+        return column < (cond.low if cond.prefix == "lt" else cond.high)
+    return column >= (cond.high if cond.prefix == "gt" else cond.low)
+
+
+def restriction_filter(
+    resource_type: str, restrictions: list[list[TokenCondition]] | None
+) -> ColumnElement[bool]:
+    if restrictions is None:
+        return true()
+    return or_(false(), *(and_(true(), *(_token(resource_type, c) for c in r)) for r in restrictions))
+
+
+def _filters(criteria: Criteria) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = [
+        FhirResource.resource_type == criteria.resource_type,
+        FhirResource.deleted == false(),
+    ]
+    if criteria.compartment is not None:
+        filters.append(FhirResource.patient_id == criteria.compartment)
+    for clause in criteria.clauses:
+        filters.append(or_(*(_condition(criteria.resource_type, c) for c in clause)))
+    if criteria.restrictions is not None:
+        filters.append(restriction_filter(criteria.resource_type, criteria.restrictions))
+    return filters
+
+
+def search(session: Session, criteria: Criteria) -> list[StoredResource]:
+    """One page, ordered by the sort key then pk; the cursor continues after a (key, pk) pair."""
+    sort_col: Any = {
+        "pk": FhirResource.pk,
+        "date": FhirResource.sort_date,
+        "lastUpdated": FhirResource.last_updated,
+    }[criteria.sort]
+    filters = _filters(criteria)
+    after = criteria.after
+    if after is not None:
+        if criteria.sort == "pk":
+            filters.append(FhirResource.pk < after.pk if criteria.descending else FhirResource.pk > after.pk)
+        elif criteria.descending:
+            filters.append(
+                or_(
+                    sort_col < after.sort_value,
+                    and_(sort_col == after.sort_value, FhirResource.pk < after.pk),
+                )
+            )
+        else:
+            filters.append(
+                or_(
+                    sort_col > after.sort_value,
+                    and_(sort_col == after.sort_value, FhirResource.pk > after.pk),
+                )
+            )
+    order: tuple[Any, ...] = (
+        (sort_col.desc(), FhirResource.pk.desc()) if criteria.descending else (sort_col, FhirResource.pk)
+    )
+    if criteria.sort == "pk":
+        order = order[1:]
+    stmt = select(*_COLUMNS, sort_col.label("sort_value")).where(*filters).order_by(*order)
+    rows = session.execute(stmt.limit(criteria.count)).all()
+    return [_stored(r, r.sort_value if criteria.sort != "pk" else None) for r in rows]
+
+
+def count(session: Session, criteria: Criteria) -> int:
+    return int(session.scalar(select(func.count()).select_from(FhirResource).where(*_filters(criteria))) or 0)
+
+
+def reference_targets(session: Session, pks: Iterable[int], param: str) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(ReferenceIndex.target_type, ReferenceIndex.target_id)
+        .where(ReferenceIndex.resource_pk.in_(list(pks)), ReferenceIndex.param == param)
+        .order_by(ReferenceIndex.id)
+    ).all()
+    return [(r.target_type, r.target_id) for r in rows]
+
+
+def by_ids(
+    session: Session,
+    resource_type: str,
+    ids: Sequence[str],
+    *,
+    compartment: str | None,
+    restrictions: list[list[TokenCondition]] | None,
+) -> list[StoredResource]:
+    if not ids:
+        return []
+    stmt = select(*_COLUMNS).where(
+        FhirResource.resource_type == resource_type,
+        FhirResource.resource_id.in_(list(ids)),
+        FhirResource.deleted == false(),
+        restriction_filter(resource_type, restrictions),
+    )
+    if compartment is not None:
+        stmt = stmt.where(FhirResource.patient_id == compartment)
+    return [_stored(r) for r in session.execute(stmt.order_by(FhirResource.pk)).all()]
+
+
+def satisfies(
+    session: Session, pk: int, resource_type: str, restrictions: list[list[TokenCondition]]
+) -> bool:
+    stmt = select(FhirResource.pk).where(
+        FhirResource.pk == pk, restriction_filter(resource_type, restrictions)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def patients_with_identifier(session: Session, system: str, value: str) -> list[str]:
+    rows = session.execute(
+        select(FhirResource.resource_id)
+        .where(
+            FhirResource.resource_type == "Patient",
+            FhirResource.deleted == false(),
+            FhirResource.pk.in_(
+                select(TokenIndex.resource_pk).where(
+                    TokenIndex.resource_type == "Patient",
+                    TokenIndex.param == "identifier",
+                    TokenIndex.code == value,
+                    TokenIndex.system == system,
+                )
+            ),
+        )
+        .order_by(FhirResource.pk)
+    ).all()
+    return [r.resource_id for r in rows]
+
+
+def compartment_page(
+    session: Session,
+    patient_id: str,
+    allowed: dict[str, list[list[TokenCondition]] | None],
+    *,
+    after_pk: int | None,
+    limit: int,
+) -> list[StoredResource]:
+    """``Patient/$everything``: the Patient and its compartment, in pk order, only the types (and
+    the granular restrictions) the caller may read."""
+    per_type = [
+        and_(FhirResource.resource_type == t, restriction_filter(t, r)) for t, r in sorted(allowed.items())
+    ]
+    stmt = select(*_COLUMNS).where(
+        FhirResource.patient_id == patient_id, FhirResource.deleted == false(), or_(false(), *per_type)
+    )
+    if after_pk is not None:
+        stmt = stmt.where(FhirResource.pk > after_pk)
+    return [_stored(r) for r in session.execute(stmt.order_by(FhirResource.pk).limit(limit)).all()]
