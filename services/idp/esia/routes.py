@@ -25,7 +25,7 @@ from idp.esia.authorize import RESUME_PATH, AcRequest, Outcome, authorize, versi
 from idp.esia.context import EsiaContext
 from idp.login import interactions
 from idp.login.i18n import text
-from idp.login.pages import person_locale, redirect, render
+from idp.login.pages import logged_out, person_locale, redirect, render
 from idp.sessions import service as sessions_service
 
 router = APIRouter(tags=["esia"], include_in_schema=False)
@@ -141,21 +141,4 @@ def esia_logout(
                 session, current, "logout", subject=account.sub, on_commit=backchannel.dispatch
             )
     target = logout.redirect_target(session, params)
-    response: Response
-    if target:
-        response = redirect(target, 302)
-    else:
-        locale = person_locale(request, None)
-        response = render(
-            request,
-            "message.html",
-            locale,
-            title=text("title_logged_out", locale),
-            message=text("logged_out", locale),
-            success=True,
-            next_url="/login",
-            next_text=text("login_again", locale),
-        )
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
-    return response
+    return logged_out(request, target, 302, (SESSION_COOKIE, CSRF_COOKIE))

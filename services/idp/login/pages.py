@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.requests import HTTPConnection
 
 from idp.esia.texts import MESSAGES as ESIA_MESSAGES
-from idp.login.i18n import MESSAGES
+from idp.login.i18n import MESSAGES, text
 from idp.settings import IdpSettings
 from shared.web import texts
 from shared.web.errors import ErrorPages
@@ -80,3 +80,26 @@ def redirect(location: str, status: int = 302) -> RedirectResponse:
     return RedirectResponse(
         location, status_code=status, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     )
+
+
+def logged_out(request: Request, target: str | None, status: int, cookies: tuple[str, ...]) -> Response:
+    """The end of a logout on either face: back to ``target`` when the client named an allowed one,
+    else the «logged out» page; the browser's session and CSRF ``cookies`` are cleared."""
+    response: Response
+    if target:
+        response = redirect(target, status)
+    else:
+        locale = person_locale(request, None)
+        response = render(
+            request,
+            "message.html",
+            locale,
+            title=text("title_logged_out", locale),
+            message=text("logged_out", locale),
+            success=True,
+            next_url="/login",
+            next_text=text("login_again", locale),
+        )
+    for name in cookies:
+        response.delete_cookie(name, path="/")
+    return response

@@ -24,7 +24,7 @@ from idp.dependencies import (
 from idp.login import interactions
 from idp.login.i18n import text
 from idp.login.models import Interaction
-from idp.login.pages import person_locale, redirect, render
+from idp.login.pages import logged_out, person_locale, redirect, render
 from idp.oauth2 import logout
 from idp.oauth2 import openapi as docs
 from idp.oauth2.authorize import AuthorizationEndpoint, Outcome, ui_locale
@@ -194,20 +194,4 @@ def end_session(
             session, current, "logout", subject=subject, on_commit=backchannel.dispatch
         )
     status = 303 if request.method == "POST" else 302
-    response: Response
-    if decision.redirect_to:
-        response = redirect(decision.redirect_to, status)
-    else:
-        response = render(
-            request,
-            "message.html",
-            locale,
-            title=text("title_logged_out", locale),
-            message=text("logged_out", locale),
-            success=True,
-            next_url="/login",
-            next_text=text("login_again", locale),
-        )
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
-    return response
+    return logged_out(request, decision.redirect_to, status, (SESSION_COOKIE, CSRF_COOKIE))
