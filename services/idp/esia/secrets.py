@@ -174,7 +174,7 @@ def _check_cms(
             CERTIFICATE_NOT_REGISTERED,
             diagnosis={
                 "problem": "No certificate is registered for this client.",
-                **_cms_facts(request.secret),
+                **_cms_facts(request),
                 "advice": "Register the certificate the client signs with (docs/esia.md).",
             },
         )
@@ -188,7 +188,7 @@ def _check_cms(
                     CERTIFICATE_NOT_REGISTERED,
                     diagnosis={
                         "problem": "The CMS is signed with a certificate not registered for the client.",
-                        **_cms_facts(request.secret),
+                        **_cms_facts(request),
                         "registered_certificates": [describe(c) for c in certificates],
                         "advice": "Sign with a registered certificate or register this one.",
                     },
@@ -201,9 +201,9 @@ def _check_cms(
         WRONG_SECRET,
         diagnosis={
             "problem": "The client_secret is not a valid CMS signature over the expected string.",
-            "expected_strings": [_text(m) for _, m in candidates],
+            "expected_strings": [_text(m, request) for _, m in candidates],
             "checks": problems,
-            **_cms_facts(request.secret),
+            **_cms_facts(request),
             "advice": _advice(problems),
         },
     )
@@ -217,9 +217,10 @@ def _looks_like_cms(secret: str) -> bool:
     return len(der) > 128 and der[:1] == b"\x30"
 
 
-def _cms_facts(secret: str) -> dict[str, Any]:
+def _cms_facts(request: SignedRequest) -> dict[str, Any]:
     """What the CMS holds, for a diagnosis: shape, the string found inside an attached one, its
     certificates. Anything unreadable is said so; never raises."""
+    secret = request.secret
     try:
         der = decode_signature(secret, max_bytes=cs.MAX_SECRET_BYTES)
     except SignatureError as exc:
@@ -232,7 +233,7 @@ def _cms_facts(secret: str) -> dict[str, Any]:
         content = signed["encap_content_info"]["content"]
         facts: dict[str, Any] = {"cms_shape": "detached" if content.native is None else "attached"}
         if content.native is not None:
-            facts["string_found_in_cms"] = _text(bytes(content.native))
+            facts["string_found_in_cms"] = _text(bytes(content.native), request)
         facts["certificates_in_cms"] = [
             describe_der(c.chosen.dump()) for c in signed["certificates"] or [] if c.name == "certificate"
         ]
@@ -320,7 +321,7 @@ def _check_raw_gost(
         WRONG_SECRET,
         diagnosis={
             "problem": "The raw GOST signature does not verify over the expected string(s).",
-            "expected_strings": [_text(m) for _, m in candidates],
+            "expected_strings": [_text(m, request) for _, m in candidates],
             "signature_bytes": len(signature),
             "certificate": describe(certificate),
             "algorithm": "GOST R 34.10-2012 256 over Streebog-256, OpenSSL byte order",
@@ -364,8 +365,14 @@ def describe_der(der: bytes) -> dict[str, str]:
     return found
 
 
-def _text(message: bytes) -> str:
-    return message[:_QUOTE].decode("utf-8", "replace")
+def _text(message: bytes, request: SignedRequest) -> str:
+    """A signed string as a diagnosis shows it: the authorization code and refresh token it holds
+    appear as ``<code>`` and ``<refresh_token>`` (a diagnosis never keeps a credential)."""
+    text = message.decode("utf-8", "replace")
+    for value, name in ((request.code, "<code>"), (request.refresh_token, "<refresh_token>")):
+        if value:
+            text = text.replace(value, name)
+    return text[:_QUOTE]
 
 
 def _advice(problems: list[dict[str, str]]) -> str:
