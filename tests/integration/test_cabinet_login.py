@@ -18,9 +18,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
+from tests.idp.pki.openssl_signing import gost_signer, needs_gost
 from tests.integration.processes import ServiceProcess, run_cli, started
 from tests.live import free_port
-from tests.idp.pki.openssl_signing import gost_signer, needs_gost
 
 pytestmark = [pytest.mark.integration, needs_gost]
 
