@@ -15,3 +15,12 @@ class UnknownConsentVersionError(AppError):
     status_code = 500
     code = "unknown_consent_version"
     title = "Unknown consent text version"
+
+
+class ConsentRequiredError(Exception):
+    """A cabinet page was asked for before consent to the current text was given: the browser goes
+    to the consent page and comes back to ``return_to`` afterwards."""
+
+    def __init__(self, return_to: str) -> None:
+        super().__init__("consent to the current text is not given")
+        self.return_to = return_to
