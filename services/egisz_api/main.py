@@ -17,6 +17,8 @@ from egisz_api.access.consent import ConsentGate
 from egisz_api.audit.journal import Journal
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.audit.sink import DurableAuditSink
+from egisz_api.cabinet import routes as cabinet_routes
+from egisz_api.consent import routes as consent_routes
 from egisz_api.consent.documents import CURRENT_VERSION
 from egisz_api.consent.gate import WithdrawalGate
 from egisz_api.consent.service import ConsentListener, check_version
@@ -117,5 +119,7 @@ def create_app(
     app.include_router(home_router)
     app.include_router(policy_router(locale_of, LANG_COOKIE, secure=not settings.dev_mode))
     app.include_router(audit_router)
+    cabinet_routes.install(app)
+    consent_routes.install(app)
     fhir_routes.install(app)
     return app

@@ -78,7 +78,9 @@ def _no_record(request: Request, person: CabinetPerson) -> HTMLResponse:
 
 
 @router.get(PAGE, response_class=HTMLResponse)
-def consent_page(request: Request, person: CabinetLoginDep, db: SessionDep, return_to: str = "") -> HTMLResponse:
+def consent_page(
+    request: Request, person: CabinetLoginDep, db: SessionDep, return_to: str = ""
+) -> HTMLResponse:
     if person.patient_id is None:
         return _no_record(request, person)
     notice_key = {"given": "consent_given_done", "withdrawn": "consent_withdrawn_done"}.get(
@@ -151,7 +153,10 @@ def withdraw_consent(
         return RedirectResponse(PAGE, status_code=303)
     try:
         service.withdraw(
-            db, person.patient_id, clock=request.app.state.clock, listeners=request.app.state.consent_listeners
+            db,
+            person.patient_id,
+            clock=request.app.state.clock,
+            listeners=request.app.state.consent_listeners,
         )
     except NoConsentToWithdrawError:  # a second click, or another tab withdrew it first
         return RedirectResponse(PAGE, status_code=303)

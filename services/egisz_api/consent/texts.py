@@ -63,7 +63,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "nothing is deleted; access returns as soon as you give consent again.",
     },
     "consent_cancel": {"ru": "Отмена", "en": "Cancel"},
-    "consent_suspended_title": {"ru": "Доступ к вашим записям приостановлен", "en": "Access to your records is suspended"},
+    "consent_suspended_title": {
+        "ru": "Доступ к вашим записям приостановлен",
+        "en": "Access to your records is suspended",
+    },
     "consent_suspended": {
         "ru": "Вы отозвали согласие на обработку персональных данных {date}. Пока оно отозвано, врачи, "
         "медицинские организации и их системы не получают доступ к вашим записям через ЕГИСЗ.",
@@ -81,7 +84,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Согласие отозвано. Доступ к вашим записям приостановлен.",
         "en": "Consent withdrawn. Access to your records is suspended.",
     },
-    "consent_given_done": {"ru": "Спасибо, согласие подтверждено.", "en": "Thank you, your consent is confirmed."},
+    "consent_given_done": {
+        "ru": "Спасибо, согласие подтверждено.",
+        "en": "Thank you, your consent is confirmed.",
+    },
     "consent_no_record": {
         "ru": "Мы не нашли вашу медицинскую карту, поэтому согласие пока не требуется.",
         "en": "We have not found your health record, so no consent is needed yet.",
