@@ -59,7 +59,6 @@ def _page(
         current=PAGE,
         state=state,
         text=text_of(version),
-        locale=locale_of(request),
         given=state.accepted(version),
         errors=errors or [],
         notice=notice,
