@@ -82,6 +82,7 @@ def create_app(
             yield
         finally:
             await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
+            cabinet_routes.close(app)
         jwks.close()
         engine.dispose()
 

@@ -70,6 +70,10 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         description="Base URL of the idp's ESIA face (`/aas/oauth2/v2/ac`, `/aas/oauth2/v3/te`, `/rs`, "
         "`/idp/ext/Logout`, `/public/esia.*`; ESIA.md §3, §4, §7, §10).",
     )
+    esia_issuer: str = Field(
+        default="http://esia.gosuslugi.ru/",
+        description="`iss` of the ESIA face's id_tokens for EGISZ (its registration's issuer, ESIA.md §5.2).",
+    )
     esia_client_id: str = Field(default="EGISZ", description="EGISZ's mnemonic at ESIA (ESIA.md §3).")
     esia_scopes: str = Field(
         default="openid fullname snils id_doc",
