@@ -369,4 +369,6 @@ def seed(settings: EgiszSettings) -> dict[str, Any]:
     return {
         "fhir_resources": counts["created"] + counts["existing"],
         "patients": {c[0]: {"snils": c[1], "name": f"{c[2]} {c[3]}"} for c in CITIZENS},
+        # an integrator's token gets 403 consent_revoked for this patient (docs/consent.md)
+        "consent_withdrawn": [WITHDRAWN_CONSENT],
     }
