@@ -1,17 +1,22 @@
 """Demo health records (dev mode only): a Patient for each of the idp's demo citizens, found by the
 SNILS the idp seed gives them (EGISZ.md §1.4), with a year of records: visits with diagnoses and
 blood pressure, two blood panels with reference ranges and their reports, prescriptions, a
-referral, an upcoming appointment, vaccinations, a consultation protocol and a consent.
+referral, an upcoming appointment, vaccinations, a consultation protocol and a
+personal-data consent (given; withdrawn for one patient, docs/consent.md).
 
 Idempotent: every resource has a fixed id and is written only when missing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from egisz_api.consent import resources as consent_resources
+from egisz_api.consent import service as consent
+from egisz_api.consent.documents import CURRENT_VERSION
 from egisz_api.records import service as records
 from egisz_api.records.parameters import OMS_SYSTEM, SNILS_SYSTEM
 from egisz_api.settings import EgiszSettings
@@ -75,6 +80,9 @@ PANEL = [
     ("777-3", "1016290", "Тромбоциты", "10*9/L", 180, 320, (245, 210)),
 ]
 YEAR = 2026
+#: every demo patient gave the personal-data consent then; this one has since withdrawn it
+CONSENT_GIVEN_AT = dt.datetime(YEAR, 1, 17, 6, 0, tzinfo=dt.UTC)
+WITHDRAWN_CONSENT = "demo-smirnov"
 
 
 def _ref(pid: str) -> dict[str, str]:
@@ -317,17 +325,7 @@ def _others(pid: str) -> list[dict[str, Any]]:
             "author": [DOCTOR],
             "content": [{"attachment": {"contentType": "application/pdf", "title": "Протокол консультации"}}],
         },
-        {
-            "resourceType": "Consent",
-            "id": f"{pid}-consent-1",
-            "status": "active",
-            "scope": _cc("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy"),
-            "category": [_cc(LOINC, "59284-0", "Согласие на обработку персональных данных")],
-            "patient": _ref(pid),
-            "dateTime": f"{YEAR}-01-17T09:00:00+03:00",
-            "policyRule": _cc("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN"),
-            "provision": {"period": {"start": f"{YEAR}-01-17"}},
-        },
+        consent_resources.given(pid, CURRENT_VERSION, CONSENT_GIVEN_AT, f"{pid}-consent-1"),
     ]
 
 
@@ -354,6 +352,8 @@ def seed_records(session: Session, clock: Any = utcnow) -> dict[str, int]:
             session, resource["resourceType"], resource["id"], resource, clock=clock, if_match=None
         )
         created += 1
+        if resource["id"] == f"{WITHDRAWN_CONSENT}-consent-1":  # only when first seeded
+            consent.withdraw(session, WITHDRAWN_CONSENT, clock=clock)
     return {"created": created, "existing": existing}
 
 
@@ -369,4 +369,6 @@ def seed(settings: EgiszSettings) -> dict[str, Any]:
     return {
         "fhir_resources": counts["created"] + counts["existing"],
         "patients": {c[0]: {"snils": c[1], "name": f"{c[2]} {c[3]}"} for c in CITIZENS},
+        # an integrator's token gets 403 consent_revoked for this patient (docs/consent.md)
+        "consent_withdrawn": [WITHDRAWN_CONSENT],
     }

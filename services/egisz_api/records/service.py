@@ -245,3 +245,11 @@ def compartment_page(
 
 def find(session: Session, resource_type: str, resource_id: str) -> StoredResource | None:
     return repository.current(session, resource_type, resource_id)
+
+
+def latest_with_token(
+    session: Session, resource_type: str, patient_id: str, param: str, system: str, code: str
+) -> bytes | None:
+    """The stored bytes of the patient's most recently written ``resource_type`` carrying the token
+    ``param=system|code`` (one indexed query with a cached statement: the consent gate's lookup)."""
+    return repository.latest_with_token(session, resource_type, patient_id, param, system, code)
