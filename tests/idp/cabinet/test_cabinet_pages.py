@@ -172,3 +172,24 @@ async def test_a_session_without_a_user_agent_is_an_unknown_device(provider: Pro
     assert "Неизвестное устройство" in page
     english = (await http.get("/account/security?lang=en")).text
     assert "Unknown device" in english
+
+
+async def test_the_sessions_list_names_the_browser_and_system_not_the_raw_user_agent(provider: Provider) -> None:
+    """Issue 10 item 4 through the page: a session started by Chrome 156 on Windows is listed as
+    «Chrome 156, Windows»; the raw string is only the element's title."""
+    chrome = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/156.0.0.0 Safari/537.36"
+    )
+    http = provider.http
+    page = await http.get("/login", headers={"User-Agent": chrome})
+    done = await http.post(
+        "/login",
+        data={"login": CITIZEN.email, "password": PASSWORD, "csrf_token": _csrf(page.text)},
+        headers={"User-Agent": chrome},
+    )
+    assert done.status_code == 303
+    security = (await http.get("/account/security")).text
+    card = re.search(r'<p class="card__title"><span title="([^"]*)">([^<]*)</span>', security)
+    assert card and card.group(2) == "Chrome 156, Windows" and card.group(1) == chrome
+    assert security.count("AppleWebKit") == 1  # only in the title
