@@ -780,7 +780,7 @@ SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
     },
     "sig_download": {"ru": "Скачать текст файлом", "en": "Download the text as a file"},
     "sig_file_label": {"ru": "Файл подписи", "en": "Signature file"},
-    "sig_file_hint": {
+    "sig_login_file_hint": {
         "ru": "Файл .sig, .p7s, .der, .pem или .p7b, до 64 КБ.",
         "en": "A .sig, .p7s, .der, .pem or .p7b file, up to 64 KB.",
     },
@@ -925,6 +925,10 @@ SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "A signature file is at most 64 KB. Choose the signature file, not a signed document.",
     },
 }
+# one key, one text: a key in both would silently replace the cabinet's (it did: «Файл сертификата»
+# was hinted with the signature login's file types)
+if _twice := MESSAGES.keys() & SIGNATURE_MESSAGES.keys():
+    raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
 MESSAGES.update(SIGNATURE_MESSAGES)
 
 
