@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi.responses import HTMLResponse
 from starlette.requests import HTTPConnection
 
+from shared.logging import request_id_var
 from shared.web import texts
 from shared.web.rendering import PageRenderer
 
@@ -70,6 +71,9 @@ class ErrorPages:
         headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
         locale = self.locale_of(connection)
+        # every error page names an id support can find in the log: a crash's own error id, else
+        # the request id every access-log line carries (and the X-Request-ID header)
+        error_id = error_id or request_id_var.get()
         key = f"http_{status}" if status in _PAGE_STATUSES else "http_error"
         problems = [self._field_problem(item, locale) for item in fields]
         switch_url = (

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
+
+from idp.accounts.validation import snils_check_number
 from idp.demo_rp.routes import CLIENT_ID as DEMO_RP_ID
 from idp.seed import DEMO_CITIZEN
 
@@ -31,8 +37,6 @@ class Visit:
     signed_in: bool
     path: str = "/"  # opened first; then ``steps`` (if any) drives the page on
     steps: Steps | None = None
-    #: set while the page is not HTML yet: the test is an xfail naming this reason until it is
-    not_html_yet: str | None = None
 
 
 def submit(page: Any, action: str) -> None:
@@ -95,9 +99,137 @@ def totp_start(page: Any, urls: Urls) -> None:
     submit(page, "/account/security/totp/start")
 
 
+def post_form(page: Any, action: str, fields: dict[str, str]) -> None:
+    """Post a form the page does not offer, as an old tab or a crafted page would (a wrong method,
+    an oversized body, a value no input allows), and wait for the answer page."""
+    with page.expect_navigation():
+        page.evaluate(
+            """([action, fields]) => {
+                const form = document.createElement("form");
+                form.method = "post";
+                form.action = action;
+                for (const [name, value] of Object.entries(fields)) {
+                    const input = document.createElement("textarea");
+                    input.name = name;
+                    input.value = value;
+                    form.append(input);
+                }
+                document.body.append(form);
+                form.submit();
+            }""",
+            [action, fields],
+        )
+
+
+def wrong_method(page: Any, urls: Urls) -> None:
+    post_form(page, "/privacy", {"x": "1"})
+
+
+def too_large(page: Any, urls: Urls) -> None:
+    post_form(page, "/login", {"login": "x" * 1_100_000})  # past max_body_bytes (1 MiB)
+
+
+def invalid_form_value(page: Any, urls: Urls) -> None:
+    post_form(page, "/login", {"login": "a", "password": "b", "csrf_token": "x" * 300})
+
+
+def _outbox(urls: Urls, address: str, after: int = 0) -> str:
+    """The body of the newest dev-outbox entry for ``address`` newer than entry id ``after``: a
+    bounded poll while the notifier delivers it."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        entries = httpx.get(f"{urls['outbox']}/latest", params={"address": address, "limit": 1}).json()
+        if entries and entries[0]["id"] > after:
+            return str(entries[0]["body"])
+        time.sleep(0.1)
+    raise AssertionError(f"nothing new for {address} in the dev outbox")
+
+
+def _newest_id(urls: Urls, address: str) -> int:
+    entries = httpx.get(f"{urls['outbox']}/latest", params={"address": address, "limit": 1}).json()
+    return int(entries[0]["id"]) if entries else 0
+
+
+_people = itertools.count(1)
+
+
+def _register(page: Any, urls: Urls) -> str:
+    """Register a new person (unique phone, e-mail, SNILS and passport); returns the e-mail."""
+    n = next(_people)
+    first_nine = f"{200000000 + n * 7919:09d}"
+    snils = first_nine + f"{snils_check_number(first_nine):02d}"
+    email = f"a11y{n}@example.test"
+    values = {
+        "last_name": "Сидоров",
+        "first_name": "Пётр",
+        "middle_name": "Алексеевич",
+        "birth_date-day": "30",
+        "birth_date-month": "09",
+        "birth_date-year": "1978",
+        "snils": snils,
+        "phone": f"+7 916 7{n:02d}-{n:02d}-{n:02d}",
+        "email": email,
+        "passport_series": "4512",
+        "passport_number": f"{300000 + n}",
+        "passport_issue_date-day": "01",
+        "passport_issue_date-month": "10",
+        "passport_issue_date-year": "2005",
+        "passport_issuer": "ОВД района Хамовники г. Москвы",
+        "passport_division_code": "772-001",
+        "password": "Zebra-Lantern-77",
+    }
+    for name, value in values.items():
+        page.locator(f'[name="{name}"]').fill(value)
+    submit(page, "/register")
+    assert page.url.endswith("/register/phone"), page.url
+    return email
+
+
+def register_phone(page: Any, urls: Urls) -> None:
+    """The page after registration: the SMS code was sent, type it."""
+    _register(page, urls)
+
+
+def confirm_email(page: Any, urls: Urls) -> None:
+    """The e-mail confirmed page: the link from the registration e-mail."""
+    email = _register(page, urls)
+    link = re.search(r"https?://\S+/confirm-email\?token=[\w.\-]+", _outbox(urls, email))
+    assert link, email
+    page.goto(link.group(0))
+
+
+#: a demo account no other page signs in with: its password is reset on each visit; the code
+#: goes to its confirmed phone
+RECOVERED = "sidorov@example.test"
+RECOVERED_PHONE = "+79160000003"
+
+
+def recover_done(page: Any, urls: Urls) -> None:
+    """Recovery to its end: the code from the e-mail, a new password, «Войдите с новым паролем»."""
+    before = _newest_id(urls, RECOVERED_PHONE)
+    page.locator('input[name="login"]').fill(RECOVERED)
+    submit(page, "/recover")
+    code = re.search(r"(?<![0-9])([0-9]{6})(?![0-9])", _outbox(urls, RECOVERED_PHONE, before))
+    assert code
+    page.locator('input[name="code"]').fill(code.group(1))
+    page.locator('input[name="new_password"]').fill("Quiet-Harbour-58")
+    page.locator('input[name="repeat_password"]').fill("Quiet-Harbour-58")
+    submit(page, "/recover/code")
+
+
+def esia_diagnosis(page: Any, urls: Urls) -> None:
+    """The ESIA face's refusal page names a diagnosis; its page (dev mode) explains the refusal."""
+    handle = re.search(r"diag ([0-9a-f]{12})", page.content())
+    assert handle, page.url
+    page.goto(f"{urls['idp']}/esia/diagnoses/{handle.group(1)}")
+
+
 BAD_CLIENT = "/authorize?" + urlencode(
     {"client_id": "no-such-client", "response_type": "code", "redirect_uri": "https://example.test/cb"}
 )
+
+#: a route the suite adds to each service that raises: the 500 page
+CRASH = "/crash-for-a11y"
 
 PAGES: list[Visit] = [
     # idp, signed out
@@ -111,11 +243,20 @@ PAGES: list[Visit] = [
     Visit("login-signature", "idp", False, "/login/signature"),
     Visit("recover-errors", "idp", False, "/recover", recover_empty_submit),
     Visit("recover-code", "idp", False, "/recover", recover_code),
+    Visit("recover-done", "idp", False, "/recover", recover_done),
+    Visit("register-phone", "idp", False, "/register", register_phone),
+    Visit("confirm-email", "idp", False, "/register", confirm_email),
     Visit("confirm-email-bad-link", "idp", False, "/confirm-email?token=not-a-token"),
     Visit("logged-out", "idp", False, "/logout"),
     Visit("error-unknown-client", "idp", False, BAD_CLIENT),
     Visit("error-expired-interaction", "idp", False, "/authorize/resume?i=gone"),
     Visit("not-found", "idp", False, "/no-such-page"),
+    Visit("error-wrong-method", "idp", False, "/privacy", wrong_method),
+    Visit("error-too-large", "idp", False, "/login", too_large),
+    Visit("error-invalid-value", "idp", False, "/login", invalid_form_value),
+    Visit("error-crash", "idp", False, CRASH),
+    Visit("esia-bad-request", "idp", False, "/aas/oauth2/v2/ac"),
+    Visit("esia-diagnosis", "idp", False, "/aas/oauth2/v2/ac", esia_diagnosis),
     Visit("privacy", "idp", False, "/privacy"),
     # idp, signed in
     Visit("home-signed-in", "idp", True, "/"),
@@ -132,5 +273,14 @@ PAGES: list[Visit] = [
     # egisz_api
     Visit("home", "egisz_api", False, "/"),
     Visit("not-found", "egisz_api", False, "/no-such-page"),
+    Visit("error-wrong-method", "egisz_api", False, "/privacy", wrong_method),
+    Visit(
+        "error-too-large",
+        "egisz_api",
+        False,
+        "/",
+        lambda page, urls: post_form(page, "/", {"x": "x" * 1_100_000}),
+    ),
+    Visit("error-crash", "egisz_api", False, CRASH),
     Visit("privacy", "egisz_api", False, "/privacy"),
 ]

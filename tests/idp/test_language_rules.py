@@ -131,3 +131,40 @@ async def test_russian_without_any_hint(provider: Provider) -> None:
     assert lang_of(response.text) == "ru"
     bare = await provider.http.get("/login", headers={"Accept-Language": ""})
     assert lang_of(bare.text) == "ru"
+
+
+async def test_no_page_of_the_signed_in_person_or_error_page_remembers_a_language_unasked(
+    provider: Provider,
+) -> None:
+    """Every GET page of the cabinet, the policy and the error pages: the browser's language is
+    followed (English here), and nothing is written until the person uses the switch."""
+    http = provider.http
+    page = await http.get("/login")
+    signed = await http.post(
+        "/login", data={"login": CITIZEN.email, "password": PASSWORD, "csrf_token": _csrf(page.text)}
+    )
+    assert signed.status_code == 303
+    browser = {"Accept-Language": "en", "Accept": "text/html,*/*;q=0.8"}
+    paths = [
+        "/",
+        "/account",
+        "/account/key-data",
+        "/account/contacts/phone",
+        "/account/contacts/email",
+        "/account/security",
+        "/account/apps",
+        "/account/signatures",
+        "/account/events",
+        "/login/signature",
+        "/privacy",
+        "/no-such-page",
+        "/account/contacts/zzz",
+    ]
+    for path in paths:
+        response = await http.get(path, headers=browser)
+        assert response.status_code in (200, 404), path
+        assert lang_of(response.text) == "en", path
+        assert "idp_lang" not in response.headers.get("set-cookie", ""), path
+    chosen = await http.get("/account/security?lang=ru", headers=browser)
+    assert "idp_lang=ru" in chosen.headers.get("set-cookie", "")
+    assert lang_of((await http.get("/account", headers=browser)).text) == "ru"

@@ -215,3 +215,17 @@ async def test_not_me_on_the_consent_page_grants_as_the_other_account(provider: 
     again = await provider.http.get(resumed.headers["location"])
     assert "Вы вошли как Игорь Орлов (igor@example.test)." in again.text
     assert "Анна Петрова" not in again.text
+
+
+async def test_esia_face_refusal_page_speaks_to_people_and_keeps_the_esia_code_in_small_print(
+    idp: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    _, client = idp
+    page = await client.get("/aas/oauth2/v2/ac", headers={"Accept": BROWSER})
+    assert page.status_code == 400 and '<html lang="ru"' in page.text
+    assert "Приложение прислало неверный запрос на вход" in page.text
+    small = re.search(r'<div class="small-print">(.*?)</div>', page.text, re.S)
+    assert small and "Для разработчиков" in small.group(1) and "ESIA-0070" in small.group(1)
+    assert page.text.count("ESIA-0070") == 1  # nowhere but in the small print
+    english = await client.get("/aas/oauth2/v2/ac?lang=en", headers={"Accept": BROWSER})
+    assert '<html lang="en"' in english.text and "For developers" in english.text

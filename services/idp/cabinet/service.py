@@ -120,11 +120,15 @@ def my_statuses(account: Account) -> list[Status]:
         reason = f"reason_{account.registry_reason}" if account.registry_reason else None
         out.append(Status("error", "next_fix_key_data", "/account/key-data", "fix_key_data", title=reason))
     elif account.registry_status == "pending" and account.registry_reason == "unavailable":
-        out.append(Status("info", "reason_unavailable"))
+        # the «Проверить ещё раз» button below the data
+        out.append(Status("info", "reason_unavailable", "#registry-check", "cabinet_registry_retry"))
     elif level == "simplified":
         out.append(Status("info", "next_registry_check", "/account/key-data", "enter_documents"))
     if level == "standard":
-        out.append(Status("info", "next_confirm_identity"))
+        # a КЭП naming the SNILS confirms at its login (login/signature.py); or in person
+        out.append(
+            Status("info", "next_confirm_identity", "/login/signature?next=/account", "confirm_by_signature")
+        )
     return out
 
 

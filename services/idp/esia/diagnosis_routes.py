@@ -22,6 +22,7 @@ from idp.esia.models import EsiaDiagnosis
 from idp.esia.texts import MESSAGES
 from idp.login.pages import person_locale, render
 from shared.errors import NotFoundError
+from shared.web.formatting import format_datetime
 
 router = APIRouter(tags=["esia"], include_in_schema=False)
 _HANDLE = re.compile(r"[0-9a-f]{12}")
@@ -69,7 +70,7 @@ def diagnosis_page(request: Request, handle: str, session: SessionDep, settings:
         (label("esia_diag_description"), row.detail.get("description")),
         (label("esia_diag_endpoint"), row.endpoint),
         (label("esia_diag_client"), row.client_id),
-        (label("esia_diag_when"), row.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        (label("esia_diag_when"), format_datetime(row.created_at, settings.timezone)),
         (label("esia_diag_handle"), row.handle),
     ]
     switch = f"{request.url.path}?{urlencode({'lang': 'en' if locale == 'ru' else 'ru'})}"

@@ -309,8 +309,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The SNILS and passport check failed. Correct the data and submit it again.",
     },
     "next_confirm_identity": {
-        "ru": "Подтвердите личность в центре обслуживания, предъявив паспорт.",
-        "en": "Confirm your identity in person at a service centre, with your passport.",
+        "ru": "Подтвердите личность: войдите с квалифицированной электронной подписью (КЭП), выданной на "
+        "ваш СНИЛС, или обратитесь в центр обслуживания с паспортом.",
+        "en": "Confirm your identity: sign in with a qualified electronic signature issued to your SNILS, "
+        "or visit a service centre with your passport.",
     },
     "reason_names_differ": {
         "ru": "ФИО не совпадает с данными паспорта",
@@ -323,8 +325,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The birth date differs from the passport",
     },
     "reason_unavailable": {
-        "ru": "Реестр временно недоступен, проверка будет повторена",
-        "en": "The registry is unavailable; the check will be repeated",
+        "ru": "Реестр не ответил: СНИЛС и паспорт ещё не проверены. Попробуйте проверить их ещё раз позже.",
+        "en": "The registry did not answer: your SNILS and passport are not checked yet. Try again later.",
     },
     "reason_incomplete": {"ru": "Не указаны СНИЛС или паспорт", "en": "SNILS or passport missing"},
     "sessions": {"ru": "Активные сеансы", "en": "Active sessions"},
@@ -572,6 +574,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fix_key_data": {"ru": "Исправить данные", "en": "Correct the data"},
     "enter_documents": {"ru": "Указать СНИЛС и паспорт", "en": "Enter SNILS and passport"},
     "cabinet_registry_retry": {"ru": "Проверить ещё раз", "en": "Check again"},
+    "confirm_by_signature": {"ru": "Войти с электронной подписью", "en": "Sign in with a signature"},
     "status_phone_unconfirmed": {
         "ru": "Телефон {value} не подтверждён: на него не придут коды и уведомления.",
         "en": "The phone {value} is not confirmed: codes and notices will not be sent to it.",
@@ -777,7 +780,7 @@ SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
     },
     "sig_download": {"ru": "Скачать текст файлом", "en": "Download the text as a file"},
     "sig_file_label": {"ru": "Файл подписи", "en": "Signature file"},
-    "sig_file_hint": {
+    "sig_login_file_hint": {
         "ru": "Файл .sig, .p7s, .der, .pem или .p7b, до 64 КБ.",
         "en": "A .sig, .p7s, .der, .pem or .p7b file, up to 64 KB.",
     },
@@ -922,6 +925,10 @@ SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "A signature file is at most 64 KB. Choose the signature file, not a signed document.",
     },
 }
+# one key, one text: a key in both would silently replace the cabinet's (it did: «Файл сертификата»
+# was hinted with the signature login's file types)
+if _twice := MESSAGES.keys() & SIGNATURE_MESSAGES.keys():
+    raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
 MESSAGES.update(SIGNATURE_MESSAGES)
 
 

@@ -142,6 +142,11 @@ def sign_in(
         return _refused(session, who, "not_bound", thumbprint=info.thumbprint, kind=verdict.kind)
     if bound_now:
         bound.bind_validated(session, account.id, verdict, now=now, actor=f"account:{account.id}")
+    if (
+        verdict.kind == "qes"
+        and account.identity_confirmed_at is None
+        and (bound_now or _names_account(ctx, session, info.snils, account))
+    ):
         _confirm_identity(session, account, who, now=now)
     cookie = flow.complete_login(
         ctx,
@@ -166,6 +171,15 @@ def _account_for(ctx: LoginContext, session: Session, verdict: trust.Verdict) ->
     if verdict.kind != "qes" or info.snils is None:
         return None, False  # an unqualified certificate is bound in the cabinet first
     return accounts_service.find_by_snils(session, ctx.field_cipher, info.snils), True
+
+
+def _names_account(ctx: LoginContext, session: Session, snils: str | None, account: Account) -> bool:
+    """A qualified certificate bound in the cabinet before its first login proves who the person
+    is as well, when it names the account's own SNILS."""
+    if snils is None:
+        return False
+    owner = accounts_service.find_by_snils(session, ctx.field_cipher, snils)
+    return owner is not None and owner.id == account.id
 
 
 def _confirm_identity(session: Session, account: Account, who: Client, *, now: dt.datetime) -> None:

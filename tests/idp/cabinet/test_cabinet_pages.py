@@ -172,3 +172,51 @@ async def test_a_session_without_a_user_agent_is_an_unknown_device(provider: Pro
     assert "Неизвестное устройство" in page
     english = (await http.get("/account/security?lang=en")).text
     assert "Unknown device" in english
+
+
+async def test_the_sessions_list_names_the_browser_and_system_not_the_raw_user_agent(
+    provider: Provider,
+) -> None:
+    """Issue 10 item 4 through the page: a session started by Chrome 156 on Windows is listed as
+    «Chrome 156, Windows»; the raw string is only the element's title."""
+    chrome = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/156.0.0.0 Safari/537.36"
+    )
+    http = provider.http
+    page = await http.get("/login", headers={"User-Agent": chrome})
+    done = await http.post(
+        "/login",
+        data={"login": CITIZEN.email, "password": PASSWORD, "csrf_token": _csrf(page.text)},
+        headers={"User-Agent": chrome},
+    )
+    assert done.status_code == 303
+    security = (await http.get("/account/security")).text
+    card = re.search(r'<p class="card__title"><span title="([^"]*)">([^<]*)</span>', security)
+    assert card and card.group(2) == "Chrome 156, Windows" and card.group(1) == chrome
+    assert security.count("AppleWebKit") == 1  # only in the title
+
+
+async def test_the_standard_and_waiting_statuses_link_where_they_are_resolved(provider: Provider) -> None:
+    """Every status has its way forward: the registry did not answer → the «Проверить ещё раз»
+    button on the page (nothing repeats the check by itself, so nothing says it will); standard
+    level → the signature login, where a КЭП naming the SNILS confirms the identity."""
+    http = await signed_in(provider)
+    with citizen(provider) as (_, account):
+        account.phone_verified = True
+        account.registry_status, account.registry_reason = "pending", "unavailable"
+    page = (await http.get("/account")).text
+    waiting = next(k for k in links_in_banners(page) if "Реестр не ответил" in k)
+    assert links_in_banners(page)[waiting] == "#registry-check" and "будет повторена" not in page
+    assert re.search(r'<form id="registry-check" method="post" action="/account/registry-check">', page)
+    with citizen(provider) as (_, account):
+        account.registry_status, account.registry_reason = "passed", None
+        account.level = "standard"
+    page = (await http.get("/account")).text
+    banners = links_in_banners(page)
+    confirm = next(k for k in banners if "Подтвердите личность" in k)
+    assert "квалифицированной электронной подписью" in confirm
+    assert banners[confirm] == "/login/signature?next=/account"
+    assert (await http.get(banners[confirm])).status_code == 200
+    for text, link in banners.items():  # and no status is left without one
+        assert link, text

@@ -380,3 +380,14 @@ async def test_the_page_speaks_english(cabinet: Cabinet) -> None:
         files={"certificate_file": ("x.cer", cabinet.pki.pem("other_snils"), "application/octet-stream")},
     )
     assert "The SNILS in the certificate differs" in field_error(english.text, "certificate_file")
+
+
+async def test_each_file_chooser_names_the_files_it_takes(cabinet: Cabinet) -> None:
+    """The cabinet takes a certificate, the signature login a signature: one text key served both
+    (the login's won), so the cabinet hinted at .sig and .p7s files and lost its .pfx warning."""
+    hint = re.search(r'<p class="field__hint" id="certificate_file-hint">(.*?)</p>', await cabinet.page())
+    assert hint and ".cer, .crt, .pem или .der" in hint.group(1) and ".pfx" in hint.group(1)
+    assert ".p7s" not in hint.group(1)
+    login = (await cabinet.http.get("/login/signature")).text
+    signature_hint = re.search(r'<p class="field__hint" id="[^"]+-hint">(Файл \.sig[^<]*)</p>', login)
+    assert signature_hint and ".p7s" in signature_hint.group(1)

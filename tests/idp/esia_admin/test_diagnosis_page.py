@@ -3,13 +3,14 @@ with the shared design in Russian (default) and English; what the client sent is
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Callable
 
 import pytest
 
-from idp.esia import diagnostics
+from idp.esia import admin, diagnostics
 from idp.esia.errors import EsiaError
 from tests.conftest import idp_settings, running
 from tests.idp.conftest import Provider
@@ -97,3 +98,15 @@ async def test_outside_dev_mode_the_page_does_not_exist(make_db: Callable[..., s
         assert response.json()["code"] == "not_found"  # as an unknown address
         assert (await http.get("/esia/no-such-page")).json()["code"] == "not_found"
         assert "clientSecretWrong" not in response.text
+
+
+async def test_the_time_is_local_with_its_zone_not_utc(provider: Provider) -> None:
+    """Issue 10 item 3: ДД.ММ.ГГГГ and the local zone (the timezone setting, Europe/Moscow), never UTC."""
+    handle = _record(provider, expected=EXPECTED)
+    with provider.app.state.session_factory() as session:
+        row = admin.diagnosis(session, handle)
+        row.created_at = dt.datetime(2026, 12, 2, 7, 30, tzinfo=dt.UTC)
+        session.commit()
+    html = (await provider.http.get(f"/esia/diagnoses/{handle}")).text
+    assert "02.12.2026 10:30 MSK" in html
+    assert "UTC" not in html.replace(EXPECTED, "")

@@ -303,3 +303,28 @@ async def test_refusals_are_logged_with_their_reason(site: Site, pki: sl.LoginPk
 
         lines = [line for line in export_jsonl(session) if '"login_failed"' in line]
     assert any('"reason": "expired"' in line and '"method": "signature"' in line for line in lines), lines
+
+
+async def test_a_qualified_certificate_bound_in_the_cabinet_first_still_confirms_the_account(
+    site: Site, pki: sl.LoginPki
+) -> None:
+    """The cabinet's status «Подтвердите личность» sends the person to sign in with a КЭП: that
+    holds when they bound it in «Электронные подписи» before its first login too."""
+    sl.bind(site.app, site.account_id, pki, "qes")
+    assert_signed_in(await sl.sign_in(site.http, pki, "qes"))
+    account = site.account()
+    assert account.identity_confirmed_by == "qualified_signature"  # type: ignore[attr-defined]
+    assert account.level == "confirmed"  # type: ignore[attr-defined]
+    assert site.events("level_changed") == [
+        {"from": "simplified", "to": "confirmed", "by": "qualified_signature"}
+    ]
+    site.http.cookies.clear()
+    assert_signed_in(await sl.sign_in(site.http, pki, "qes"))
+    assert len(site.events("level_changed")) == 1  # confirmed once
+
+
+async def test_a_bound_unqualified_certificate_confirms_nothing(site: Site, pki: sl.LoginPki) -> None:
+    sl.bind(site.app, site.account_id, pki, "ues")
+    assert_signed_in(await sl.sign_in(site.http, pki, "ues"))
+    assert site.account().identity_confirmed_at is None  # type: ignore[attr-defined]
+    assert site.events("level_changed") == []
