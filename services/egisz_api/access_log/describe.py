@@ -48,8 +48,10 @@ class Access:
     who_name: str
     #: text keys of the person's roles (``role_practitioner``...)
     roles: list[str]
-    #: the client: None for the cabinet itself, else its id as registered
+    #: the client's id as registered (None when the event names none)
     client: str | None
+    #: the access came through the EGISZ cabinet itself
+    via_cabinet: bool
     #: text key of the interaction (``action_read``...)
     action: str
     #: text key of the resource kind (``type_Observation``...) or None
@@ -98,22 +100,25 @@ def describe(event: dict[str, Any], *, patient_id: str, touched: str | None) -> 
     client_agent = _agent(event, DCM, "110153") or {}
     client_identifier = (client_agent.get("who") or {}).get("identifier") or {}
     client = str(client_identifier.get("value")) if client_identifier.get("system") == CLIENT_SYSTEM else None
+    codes = _coding_codes(event.get("purposeOfEvent"), ACT_REASON)
     if person is None:
         who_kind, who_name, roles = "system", "", []
     else:
         who = person.get("who") or {}
         reference = str(who.get("reference") or "")
-        who_kind = "you" if reference == f"Patient/{patient_id}" else "person"
-        who_name = str(who.get("display") or reference)
-        roles = [f"role_{r['text']}" for r in person.get("role") or [] if r.get("text") in ROLES]
-        if who_kind == "you":
-            roles = []
+        identifier = str((who.get("identifier") or {}).get("value") or "")
+        # a patient token only ever reaches its own compartment (EGISZ.md §5 (A)): an access with
+        # the purpose "patient request" and no other person named is the patient themselves
+        yours = reference == f"Patient/{patient_id}" or (not reference and "PATRQT" in codes)
+        who_kind = "you" if yours else "person"
+        who_name = str(who.get("display") or reference or identifier)
+        roles = (
+            []
+            if yours
+            else [f"al_role_{r['text']}" for r in person.get("role") or [] if r.get("text") in ROLES]
+        )
     subtype = next((str(c.get("code")) for c in event.get("subtype") or []), "operation")
-    purposes = [
-        f"purpose_{code}"
-        for code in _coding_codes(event.get("purposeOfEvent"), ACT_REASON)
-        if code in PURPOSES
-    ]
+    purposes = [f"al_purpose_{code}" for code in codes if code in PURPOSES]
     kind = _resource_type(event, touched)
     return Access(
         event_id=str(event.get("id")),
@@ -121,9 +126,10 @@ def describe(event: dict[str, Any], *, patient_id: str, touched: str | None) -> 
         who_kind=who_kind,
         who_name=who_name,
         roles=roles,
-        client=None if client == CABINET_CLIENT else client,
-        action=f"action_{subtype if subtype in INTERACTIONS else 'operation'}",
-        resource_kind=f"type_{kind}" if kind else None,
+        client=client,
+        via_cabinet=client == CABINET_CLIENT,
+        action=f"al_action_{subtype if subtype in INTERACTIONS else 'operation'}",
+        resource_kind=f"al_type_{kind}" if kind else None,
         granted=str(event.get("outcome")) == "0",
         purposes=purposes,
     )

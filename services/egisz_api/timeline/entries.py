@@ -166,7 +166,7 @@ def describe(resource_type: str, resource_id: str, data: dict[str, Any]) -> Entr
         return entry(
             (data.get("period") or {}).get("start"),
             title,
-            _facts(("f_doctor", doctors), ("f_organization", _display(data.get("serviceProvider")))),
+            _facts(("rec_f_doctor", doctors), ("rec_f_organization", _display(data.get("serviceProvider")))),
         )
     if resource_type == "Condition":
         clinical = _code_in(
@@ -179,7 +179,7 @@ def describe(resource_type: str, resource_id: str, data: dict[str, Any]) -> Entr
             parse_when(data.get("onsetDateTime") or data.get("recordedDate")),
             concept_text(data.get("code")),
             clinical,
-            _facts(("f_icd10", _code_in(data.get("code"), ICD10) or "")),
+            _facts(("rec_f_icd10", _code_in(data.get("code"), ICD10) or "")),
         )
     if resource_type == "Observation":
         result = observation_result(data)
@@ -194,7 +194,7 @@ def describe(resource_type: str, resource_id: str, data: dict[str, Any]) -> Entr
         return entry(
             data.get("effectiveDateTime") or data.get("issued"),
             concept_text(data.get("code")),
-            _facts(("f_performer", performers)),
+            _facts(("rec_f_performer", performers)),
             result_ids=ids,
             issued=parse_when(data.get("issued")),
         )
@@ -203,14 +203,14 @@ def describe(resource_type: str, resource_id: str, data: dict[str, Any]) -> Entr
         return entry(
             data.get("authoredOn"),
             concept_text(data.get("medicationCodeableConcept")) or _display(data.get("medicationReference")),
-            _facts(("f_dosage", dosage), ("f_requester", _display(data.get("requester")))),
+            _facts(("rec_f_dosage", dosage), ("rec_f_requester", _display(data.get("requester")))),
         )
     if resource_type == "ServiceRequest":
         performers = ", ".join(filter(None, (_display(p) for p in data.get("performer") or [])))
         return entry(
             data.get("authoredOn"),
             concept_text(data.get("code")),
-            _facts(("f_performer", performers), ("f_requester", _display(data.get("requester")))),
+            _facts(("rec_f_performer", performers), ("rec_f_requester", _display(data.get("requester")))),
         )
     if resource_type == "Appointment":
         others = ", ".join(
@@ -224,7 +224,7 @@ def describe(resource_type: str, resource_id: str, data: dict[str, Any]) -> Entr
             )
         )
         title = concept_text((data.get("serviceType") or [None])[0]) or str(data.get("description") or "")
-        return entry(data.get("start"), title, _facts(("f_with", others)))
+        return entry(data.get("start"), title, _facts(("rec_f_with", others)))
     if resource_type == "Immunization":
         protocol = (data.get("protocolApplied") or [{}])[0]
         dose = str(protocol.get("doseNumberPositiveInt") or "")
@@ -234,7 +234,11 @@ def describe(resource_type: str, resource_id: str, data: dict[str, Any]) -> Entr
         return entry(
             data.get("occurrenceDateTime"),
             concept_text(data.get("vaccineCode")),
-            _facts(("f_target", targets), ("f_dose", dose), ("f_lot", str(data.get("lotNumber") or ""))),
+            _facts(
+                ("rec_f_target", targets),
+                ("rec_f_dose", dose),
+                ("rec_f_lot", str(data.get("lotNumber") or "")),
+            ),
         )
     # DocumentReference
     authors = ", ".join(filter(None, (_display(a) for a in data.get("author") or [])))
@@ -242,5 +246,5 @@ def describe(resource_type: str, resource_id: str, data: dict[str, Any]) -> Entr
     return entry(
         data.get("date"),
         concept_text(data.get("type")) or str(attachment),
-        _facts(("f_author", authors), ("f_attachment", str(attachment))),
+        _facts(("rec_f_author", authors), ("rec_f_attachment", str(attachment))),
     )
