@@ -69,6 +69,7 @@ def _outbox_code(outbox: str, address: str) -> str:
 def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> Iterator[Urls]:
     """idp, notifier (its dev outbox holds the codes) and egisz_api, each on a loopback port."""
     from egisz_api.main import create_app as create_egisz
+    from egisz_api.seed import seed as seed_egisz
     from egisz_api.settings import EgiszSettings
     from idp.main import create_app as create_idp
     from notifier.main import create_app as create_notifier
@@ -102,14 +103,15 @@ def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> I
             dispatcher_poll_seconds=0.05,
         )
     )
-    egisz = create_egisz(
-        EgiszSettings(
-            database_url=databases["egisz_api"],
-            dev_mode=True,
-            idp_issuer=base["idp"],
-            idp_jwks_url=f"{base['idp']}/.well-known/jwks.json",
-        )
+    egisz_settings = EgiszSettings(
+        database_url=databases["egisz_api"],
+        dev_mode=True,
+        idp_issuer=base["idp"],
+        idp_jwks_url=f"{base['idp']}/.well-known/jwks.json",
+        audit_journal_dir=folder / "egisz-journal",
     )
+    seed_egisz(egisz_settings)  # the demo citizens' records, so the record pages have entries
+    egisz = create_egisz(egisz_settings)
     with ExitStack() as stack:
         stack.enter_context(serve_in_thread(create_idp(settings), ports["idp"]))
         stack.enter_context(serve_in_thread(notifier, ports["notifier"]))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,19 +18,13 @@ from egisz_api.audit import balp
 from egisz_api.audit import service as audit
 from egisz_api.timeline.service import Viewer
 
-logger = logging.getLogger(__name__)
-
 PAGE_SIZE = 20
-#: the longest the page waits for AuditEvents acknowledged a moment ago to reach the database
-FLUSH_TIMEOUT = 5.0
 
 
 class Trail(Protocol):
     """The durable audit trail (``egisz_api.audit.sink.DurableAuditSink``)."""
 
     def record(self, event: balp.AccessRecord) -> None: ...
-
-    def flush(self, timeout: float) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -49,9 +42,7 @@ def access_log_page(
     clock: Callable[[], dt.datetime],
     count: int = PAGE_SIZE,
 ) -> AccessLogPage:
-    # write-behind: what was acknowledged a moment ago may still be on its way to the database
-    if not trail.flush(FLUSH_TIMEOUT):
-        logger.warning("access log read before the write-behind queue reached the database")
+    # the route let the write-behind trail reach the database first (routes.audit_caught_up)
     page = audit.search(session, patient=viewer.patient_id, newest_first=True, count=count, cursor=cursor)
     touched = audit.resources_touched(session, page.ids)
     accesses = [

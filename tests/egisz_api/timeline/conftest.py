@@ -4,7 +4,7 @@ audit trail (journal in tmp_path, fsync off) that the record pages write to."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from egisz_api.audit.journal import Journal
 from egisz_api.audit.sink import DurableAuditSink
 from egisz_api.seed import seed_records
 from shared.db import make_engine, make_sessionmaker
+from tests.conftest import Templates, create_database, drop_database
 
 #: the seed day: 2026-12-01 12:00 MSK
 SEED_NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -24,14 +25,32 @@ def seed_clock() -> dt.datetime:
     return SEED_NOW
 
 
-@pytest.fixture
-def factory(make_db: Callable[..., str]) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(make_db("egisz_api"))
-    made = make_sessionmaker(engine, write_lock=True)
-    with made() as session:
+@pytest.fixture(scope="session")
+def seeded_template(db_templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated egisz database with the demo records, seeded once; tests get copies."""
+    url = create_database(
+        tmp_path_factory.mktemp("seeded"), "egisz_seeded", template=db_templates.url("egisz_api")
+    )
+    engine = make_engine(url)
+    with make_sessionmaker(engine, write_lock=True)() as session:
         seed_records(session, clock=seed_clock)
         session.commit()
-    yield made
+    engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def seeded_db(seeded_template: str, tmp_path: Path) -> Iterator[str]:
+    url = create_database(tmp_path, "egisz_copy", template=seeded_template)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def factory(seeded_db: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(seeded_db)
+    yield make_sessionmaker(engine, write_lock=True)
     engine.dispose()
 
 

@@ -104,6 +104,7 @@ def _fill(trail: DurableAuditSink) -> None:
 
 
 def _log(factory: sessionmaker[Session], trail: DurableAuditSink, cursor: str | None = None, count: int = 20):
+    assert trail.flush(5)  # as the route does before its session begins
     with factory() as session:
         return service.access_log_page(
             session, VIEWER, cursor, trail=trail, clock=lambda: _at(30), count=count

@@ -151,8 +151,8 @@ def test_an_entry_in_detail_and_each_view_is_audited_with_the_patient_as_request
             session, VIEWER, "Encounter", f"{IVANOV}-enc-2", trail=trail, clock=seed_clock
         )
     assert visit.entry.facts == [
-        ("f_doctor", "Врачёва Елена Петровна"),
-        ("f_organization", "ГБУЗ «Городская поликлиника № 1»"),
+        ("rec_f_doctor", "Врачёва Елена Петровна"),
+        ("rec_f_organization", "ГБУЗ «Городская поликлиника № 1»"),
     ]
     assert {e.resource_type for e in visit.related} == {"Condition", "Observation", "MedicationRequest"}
     _page(factory, trail, ("visits",))
