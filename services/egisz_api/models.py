@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
+from egisz_api.cabinet.models import CabinetLogin, CabinetLogoutToken, CabinetSession
 from egisz_api.database import Base
 from egisz_api.records.models import (
     DateIndex,
@@ -17,6 +18,9 @@ __all__ = [
     "AccessEvent",
     "AuditEventRow",
     "Base",
+    "CabinetLogin",
+    "CabinetLogoutToken",
+    "CabinetSession",
     "DateIndex",
     "FhirResource",
     "FhirResourceVersion",
