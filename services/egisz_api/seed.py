@@ -422,7 +422,7 @@ def seed(settings: EgiszSettings) -> dict[str, Any]:
     finally:
         engine.dispose()
     # the same answer on every run (make run's demo.json must not change when nothing did)
-    base = f"http://{settings.host}:{settings.port}"
+    base = settings.public_url.rstrip("/")
     return {
         "fhir_resources": counts["created"] + counts["existing"],
         "patients": {c[0]: {"snils": c[1], "name": f"{c[2]} {c[3]}"} for c in CITIZENS},

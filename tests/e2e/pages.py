@@ -95,6 +95,12 @@ def totp_start(page: Any, urls: Urls) -> None:
     submit(page, "/account/security/totp/start")
 
 
+def older_records(page: Any, urls: Urls) -> None:
+    """The timeline's second page («Более ранние записи»)."""
+    with page.expect_navigation():
+        page.locator('a[rel="next"]').first.click()
+
+
 BAD_CLIENT = "/authorize?" + urlencode(
     {"client_id": "no-such-client", "response_type": "code", "redirect_uri": "https://example.test/cb"}
 )
@@ -133,4 +139,12 @@ PAGES: list[Visit] = [
     Visit("home", "egisz_api", False, "/"),
     Visit("not-found", "egisz_api", False, "/no-such-page"),
     Visit("privacy", "egisz_api", False, "/privacy"),
+    # egisz_api, the cabinet's record pages (signed in as the demo citizen, demo-ivanov's record)
+    Visit("cabinet-records", "egisz_api", True, "/cabinet/records"),
+    Visit("cabinet-records-filtered", "egisz_api", True, "/cabinet/records?kind=results&kind=vaccinations"),
+    Visit("cabinet-records-older", "egisz_api", True, "/cabinet/records", older_records),
+    Visit("cabinet-record-report", "egisz_api", True, "/cabinet/records/DiagnosticReport/demo-ivanov-cbc-2"),
+    Visit("cabinet-record-visit", "egisz_api", True, "/cabinet/records/Encounter/demo-ivanov-enc-2"),
+    Visit("cabinet-record-other-patient", "egisz_api", True, "/cabinet/records/Encounter/demo-petrova-enc-1"),
+    Visit("cabinet-access-log", "egisz_api", True, "/cabinet/access-log"),
 ]

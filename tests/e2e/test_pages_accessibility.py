@@ -27,10 +27,12 @@ from typing import Any
 import httpx
 import pytest
 
+from egisz_api.cabinet.dependencies import COOKIE as CABINET_COOKIE
 from idp.login.forms import LANG_COOKIE
 from idp.seed import DEMO_CITIZEN, seed
 from tests.conftest import ROOT, Templates, create_database, drop_database, idp_settings
 from tests.e2e.pages import PAGES, Urls, Visit, submit
+from tests.egisz_api.cabinet.support import open_session
 from tests.live import free_port, serve_in_thread
 
 pytestmark = pytest.mark.e2e
@@ -112,11 +114,13 @@ def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> I
     )
     seed_egisz(egisz_settings)  # the demo citizens' records, so the record pages have entries
     egisz = create_egisz(egisz_settings)
+    # the EGISZ cabinet's session of the demo citizen, opened through the cabinet's own service
+    cabinet_token, _ = open_session(egisz, patient_id="demo-ivanov", snils=DEMO_CITIZEN.snils)
     with ExitStack() as stack:
         stack.enter_context(serve_in_thread(create_idp(settings), ports["idp"]))
         stack.enter_context(serve_in_thread(notifier, ports["notifier"]))
         stack.enter_context(serve_in_thread(egisz, ports["egisz_api"]))
-        yield {**base, "outbox": f"{base['notifier']}/dev/outbox"}
+        yield {**base, "outbox": f"{base['notifier']}/dev/outbox", "egisz_cabinet": cabinet_token}
     for url in databases.values():
         drop_database(url)
 
@@ -135,6 +139,8 @@ def signed_in_state(browser: Any, urls: Urls) -> dict[str, Any]:
     with page.expect_navigation():
         page.locator('[name="decision"][value="allow"]').click()
     assert page.url.startswith(f"{urls['idp']}/demo-rp/callback"), page.url
+    # and signed in to the EGISZ cabinet (a session opened in the fixture above)
+    context.add_cookies([{"name": CABINET_COOKIE, "value": urls["egisz_cabinet"], "url": urls["egisz_api"]}])
     state: dict[str, Any] = context.storage_state()
     context.close()
     return state

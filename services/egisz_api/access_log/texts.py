@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "access_log_title": {"ru": "Кто смотрел мою карту", "en": "Who looked at my record"},
+    "access_log_title": {"ru": "Кто смотрел мою карту", "en": "Who viewed my record"},
     "access_log_intro": {
         "ru": "Каждое обращение к вашим медицинским данным — врача, медицинской информационной системы "
         "или ваше собственное — записывается, в том числе отказы в доступе. Изменить или удалить эти "

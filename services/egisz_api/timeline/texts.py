@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "records_title": {"ru": "Медицинская карта", "en": "Health record"},
+    "records_title": {"ru": "Медицинская карта", "en": "Medical record"},
     "records_intro": {
         "ru": "Записи из медицинских организаций: новые сверху. Откройте запись, чтобы увидеть подробности.",
         "en": "Entries from medical organisations, newest first. Open an entry to see its details.",
@@ -30,7 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "EGISZ has no health record with your SNILS. Ask your polyclinic's registry to check that "
         "your SNILS is in your record.",
     },
-    "record_back": {"ru": "К медицинской карте", "en": "Back to the health record"},
+    "record_back": {"ru": "К медицинской карте", "en": "Back to the medical record"},
     "record_results": {"ru": "Результаты", "en": "Results"},
     "record_at_visit": {"ru": "Записано на приёме", "en": "Recorded at this visit"},
     "record_issued": {"ru": "Результаты выданы", "en": "Results issued"},

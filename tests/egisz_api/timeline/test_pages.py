@@ -79,7 +79,7 @@ async def test_the_timeline_in_english(client: httpx.AsyncClient, app: FastAPI) 
     response = await client.get("/cabinet/records?lang=en")
     text = _text(response.text)
     assert '<html lang="en">' in response.text
-    assert "Health record" in text and "December 2026" in text
+    assert "Medical record" in text and "December 2026" in text
     assert "Outside the range: 2 of 3" in text and "10.4 ×10⁹/L" not in text  # the unit is the record's
     assert "10.4 ×10⁹/л — above the range" in text
     assert "Недостаточно" not in text and "Приёмы" not in text  # no Russian labels left
