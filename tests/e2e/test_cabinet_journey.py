@@ -156,7 +156,7 @@ def test_from_vhod_v_egisz_through_the_record_and_back_out(browser: Any, system:
 
     # 5. the record as a timeline: the seeded entries, newest first
     with page.expect_navigation():
-        page.get_by_role("link", name="Медицинская карта").click()
+        page.locator("a.tabs__link", has_text="Медицинская карта").click()
     assert page.url == f"{egisz}/cabinet/records"
     body = page.locator("main").inner_text()
     assert "Общий анализ крови" in body and "Биохимический анализ крови" in body
@@ -168,7 +168,7 @@ def test_from_vhod_v_egisz_through_the_record_and_back_out(browser: Any, system:
 
     # 6. «Кто смотрел мою карту»: the views just made
     with page.expect_navigation():
-        page.get_by_role("link", name="Кто смотрел мою карту").click()
+        page.locator("a.tabs__link", has_text="Кто смотрел мою карту").click()
     log = page.locator("table").inner_text()
     assert "Вы" in log and "Личный кабинет ЕГИСЗ" in log and "Просмотр карты" in log
     assert "Просмотр: заключения по анализам" in log
