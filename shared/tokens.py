@@ -43,6 +43,15 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _description(detail: str | None, title: str) -> str:
+    """RFC 6750 §3: ``error_description`` is printable ASCII; a detail in another script (a Russian
+    sentence) gives way to the title, which the response body's detail still carries in full."""
+    text = detail or title
+    if not (text.isascii() and text.isprintable()):
+        text = title
+    return _quote(text)
+
+
 class BearerError(AppError):
     """An RFC 6750 §3 error: renders problem JSON plus the ``WWW-Authenticate`` challenge."""
 
@@ -56,7 +65,7 @@ class BearerError(AppError):
         parts = [f'realm="{_quote(realm)}"']
         if self.bearer_error:
             parts.append(f'error="{self.bearer_error}"')
-            parts.append(f'error_description="{_quote(detail or self.title)}"')
+            parts.append(f'error_description="{_description(detail, self.title)}"')
         parts.extend(f'{key}="{_quote(value)}"' for key, value in challenge.items())
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer " + ", ".join(parts)})
 

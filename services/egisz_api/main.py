@@ -13,12 +13,16 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from egisz_api import models  # noqa: F401
-from egisz_api.access.consent import AllowAll, ConsentGate
+from egisz_api.access.consent import ConsentGate
 from egisz_api.access_log.routes import router as access_log_router
 from egisz_api.audit.journal import Journal
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.audit.sink import DurableAuditSink
 from egisz_api.cabinet import routes as cabinet_routes
+from egisz_api.consent import routes as consent_routes
+from egisz_api.consent.documents import CURRENT_VERSION
+from egisz_api.consent.gate import WithdrawalGate
+from egisz_api.consent.service import ConsentListener, check_version
 from egisz_api.fhir import routes as fhir_routes
 from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
@@ -51,7 +55,8 @@ def create_app(
 ) -> FastAPI:
     """The app. ``audit_sink``: how each FHIR access is recorded (default: a BALP AuditEvent in the
     durable trail);
-    ``consent_gate``: the consent check for non-patient callers (default: allow all)."""
+    ``consent_gate``: the consent check for non-patient callers (default: a withdrawn consent
+    suspends them, docs/consent.md)."""
     settings = settings or EgiszSettings()
     configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
     engine = make_engine(
@@ -97,7 +102,11 @@ def create_app(
         jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
     )
     app.state.audit_sink_factory = audit_sink or (lambda _session: BalpSink(durable_audit, clock))
-    app.state.consent_gate = consent_gate or AllowAll()
+    app.state.consent_gate = consent_gate or WithdrawalGate()
+    app.state.consent_version = check_version(settings.consent_version or CURRENT_VERSION)
+    #: called on each consent change, in its transaction (docs/consent.md "Events")
+    consent_listeners: list[ConsentListener] = []
+    app.state.consent_listeners = consent_listeners
     app.state.clock = clock
     app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)
@@ -114,6 +123,7 @@ def create_app(
     app.include_router(policy_router(locale_of, LANG_COOKIE, secure=not settings.dev_mode))
     app.include_router(audit_router)
     cabinet_routes.install(app)
+    consent_routes.install(app)
     app.include_router(timeline_router)
     app.include_router(access_log_router)
     fhir_routes.install(app)

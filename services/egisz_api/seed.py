@@ -1,7 +1,8 @@
 """Demo health records (dev mode only): a Patient for each of the idp's demo citizens, found by the
 SNILS the idp seed gives them (EGISZ.md §1.4), with a year of records: visits with diagnoses and
-blood pressure, two blood panels with reference ranges and their reports, prescriptions, a
-referral, an upcoming appointment, vaccinations, a consultation protocol and a consent.
+blood pressure, three lab panels with reference ranges and their reports, prescriptions, a
+referral, an upcoming appointment, vaccinations, a consultation protocol and a
+personal-data consent (given; withdrawn for one patient, docs/consent.md).
 
 Dates are relative to the seed day (visits over the past year, an appointment in two weeks);
 idempotent: every resource has a fixed id and is written only when missing, so a later run changes
@@ -15,6 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from egisz_api.consent import resources as consent_resources
+from egisz_api.consent import service as consent
+from egisz_api.consent.documents import CURRENT_VERSION
 from egisz_api.records import service as records
 from egisz_api.records.parameters import OMS_SYSTEM, SNILS_SYSTEM
 from egisz_api.settings import EgiszSettings
@@ -109,6 +113,8 @@ PANELS = [
         ],
     ),
 ]
+#: this demo patient has withdrawn the personal-data consent every demo patient gave at the first visit
+WITHDRAWN_CONSENT = "demo-smirnov"
 
 
 class Calendar:
@@ -125,6 +131,9 @@ class Calendar:
 
     def date(self, days_ago: int) -> str:
         return self.day(days_ago).isoformat()
+
+    def moment(self, days_ago: int, hour: int = 9) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.at(days_ago, hour))
 
 
 def _ref(pid: str) -> dict[str, str]:
@@ -371,17 +380,7 @@ def _others(cal: Calendar, pid: str) -> list[dict[str, Any]]:
             "author": [DOCTOR],
             "content": [{"attachment": {"contentType": "application/pdf", "title": "Протокол консультации"}}],
         },
-        {
-            "resourceType": "Consent",
-            "id": f"{pid}-consent-1",
-            "status": "active",
-            "scope": _cc("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy"),
-            "category": [_cc(LOINC, "59284-0", "Согласие на обработку персональных данных")],
-            "patient": _ref(pid),
-            "dateTime": cal.at(VISITS[0][0]),
-            "policyRule": _cc("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN"),
-            "provision": {"period": {"start": cal.date(VISITS[0][0])}},
-        },
+        consent_resources.given(pid, CURRENT_VERSION, cal.moment(VISITS[0][0], 6), f"{pid}-consent-1"),
     ]
 
 
@@ -410,6 +409,8 @@ def seed_records(session: Session, clock: Any = utcnow) -> dict[str, int]:
             session, resource["resourceType"], resource["id"], resource, clock=clock, if_match=None
         )
         created += 1
+        if resource["id"] == f"{WITHDRAWN_CONSENT}-consent-1":  # only when first seeded
+            consent.withdraw(session, WITHDRAWN_CONSENT, clock=clock)
     return {"created": created, "existing": existing}
 
 

@@ -48,6 +48,11 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     audit_observer: str = Field(
         default="egisz_api", description="This server's name in AuditEvent.source.observer and its agent."
     )
+    consent_version: str | None = Field(
+        default=None,
+        description="The consent text version patients are asked to accept, one of "
+        "egisz_api.consent.documents.TEXTS (default: its CURRENT_VERSION; docs/consent.md).",
+    )
     fhir_max_resource_bytes: int = Field(
         default=524_288,
         ge=1024,

@@ -1,7 +1,8 @@
 """The consent gate (EGISZ.md §5 (A) step 4): may a non-patient caller reach this patient's records?
 
-The consent feature comes next; until then every caller passes. It plugs in by implementing
-:class:`ConsentGate` and being handed to ``create_app`` (``consent_gate=``).
+The real gate is :class:`egisz_api.consent.gate.WithdrawalGate`, ``create_app``'s default; another
+plugs in by implementing :class:`ConsentGate` and being handed to ``create_app`` (``consent_gate=``).
+A refusal is answered 403 ``consent_withdrawn`` (access.errors.ConsentWithdrawnError).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class ConsentGate(Protocol):
 
 
 class AllowAll:
-    """The default gate: no consent records exist yet, so nothing is withheld."""
+    """A gate that withholds nothing (for measuring the FHIR layer without the consent lookup)."""
 
     def allows(self, session: Session, caller: Caller, patient_id: str) -> bool:
         return True

@@ -14,3 +14,13 @@ class AccessDeniedError(InsufficientScopeError):
     code = "access_denied"
     title = "Access denied"
     bearer_error = "insufficient_scope"
+
+
+class ConsentWithdrawnError(AccessDeniedError):
+    """The patient withdrew consent to the processing of personal data (EGISZ.md §2.3): everyone
+    but the patient is refused until it is given again."""
+
+    code = "consent_revoked"  # EGISZ.md §2.3; also the AuditEvent outcomeDesc
+    title = "Consent withdrawn"
+    #: the OperationOutcome ``issue.code`` (R4 issue-type: the caller lacks the right)
+    issue_code = "forbidden"

@@ -29,6 +29,8 @@ from egisz_api.cabinet.errors import (
 from egisz_api.cabinet.levels import ORDER, at_least
 from egisz_api.cabinet.pages import COOKIE
 from egisz_api.cabinet.schemas import CabinetPerson, SessionPolicy
+from egisz_api.consent import service as consent
+from egisz_api.consent.errors import ConsentRequiredError
 from egisz_api.dependencies import SessionDep
 from egisz_api.settings import EgiszSettings
 
@@ -38,6 +40,7 @@ __all__ = [
     "CabinetPerson",
     "CabinetPersonDep",
     "check_csrf",
+    "consented_person",
     "current_person",
     "require_level",
     "session_policy",
@@ -71,8 +74,19 @@ def current_person(request: Request, db: SessionDep) -> CabinetPerson:
 
 #: any logged-in person, whatever their consent (the consent page itself, logout)
 CabinetLoginDep = Annotated[CabinetPerson, Depends(current_person)]
-#: a logged-in person allowed into the cabinet's sections (the consent helper adds: consent given)
-CabinetPersonDep = Annotated[CabinetPerson, Depends(current_person)]
+
+
+def consented_person(request: Request, person: CabinetLoginDep, db: SessionDep) -> CabinetPerson:
+    """The person, once a person with a health record has accepted the current consent text
+    (docs/consent.md); else the browser goes to ``/cabinet/consent`` and comes back afterwards."""
+    version: str = request.app.state.consent_version
+    if person.patient_id is not None and not consent.state(db, person.patient_id).accepted(version):
+        raise ConsentRequiredError(_return_to(request))
+    return person
+
+
+#: a logged-in person allowed into the cabinet's sections: consent to the current text given
+CabinetPersonDep = Annotated[CabinetPerson, Depends(consented_person)]
 
 
 def require_level(needed: str) -> Callable[..., CabinetPerson]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from egisz_api.access import service as access
 from egisz_api.access.consent import ConsentGate
-from egisz_api.access.errors import AccessDeniedError
+from egisz_api.access.errors import AccessDeniedError, ConsentWithdrawnError
 from egisz_api.access.service import Caller, Grant
 from egisz_api.fhir import bundles
 from egisz_api.fhir.auditing import AccessRecord, AuditSink
@@ -71,6 +71,8 @@ def known_type(resource_type: str) -> None:
 
 
 def _outcome(exc: AppError) -> str:
+    if isinstance(exc, ConsentWithdrawnError):
+        return exc.code  # the patient's access log says why the caller was refused
     if exc.status_code in (401, 403):
         return "denied"
     if exc.status_code == 404:
@@ -125,7 +127,13 @@ def _check_visible(ctx: FhirContext, caller: Caller, grant: Grant, resource: Sto
 
 def check_consent(ctx: FhirContext, caller: Caller, patient_id: str) -> None:
     if not ctx.gate.allows(ctx.session, caller, patient_id):
-        raise AccessDeniedError("The patient's consent does not cover this caller.", realm=access.REALM)
+        raise ConsentWithdrawnError(
+            "Пациент отозвал согласие на обработку персональных данных: доступ к его записям "
+            "приостановлен, пока он не даст согласие снова. (The patient's consent to the processing "
+            "of personal data is withdrawn: access to their records is suspended until it is given "
+            "again.)",
+            realm=access.REALM,
+        )
 
 
 def read(ctx: FhirContext, resource_type: str, resource_id: str) -> StoredResource:
@@ -258,6 +266,8 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
             grant = access.authorize(caller, resource_type, "s")
             criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
             note.patient = grant.compartment or _patient_searched(criteria)
+            if not caller.is_patient and note.patient is not None:
+                check_consent(ctx, caller, note.patient)  # a search of one patient names the reason
             criteria.count = requested + 1
             rows = records.search(ctx.session, criteria) if requested > 0 else []
             total = records.count(ctx.session, criteria) if parsed.first_page else None

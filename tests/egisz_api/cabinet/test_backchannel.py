@@ -17,9 +17,17 @@ from jose import jwt
 
 from tests.egisz_api.cabinet.conftest import Issuer
 from tests.egisz_api.cabinet.support import log_in
+from tests.egisz_api.consent.support import give_consent
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 SNILS = "11223344595"
+
+
+@pytest.fixture(autouse=True)
+def consented(cabinet_app: FastAPI) -> None:
+    """The cabinet's sections open only once consent is given (docs/consent.md)."""
+    give_consent(cabinet_app, "p1")
+    give_consent(cabinet_app, "p2")
 
 
 def logout_token(

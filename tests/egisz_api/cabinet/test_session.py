@@ -11,8 +11,16 @@ from sqlalchemy import select
 from egisz_api.cabinet.models import CabinetSession
 from tests.egisz_api.cabinet.conftest import MovableClock
 from tests.egisz_api.cabinet.support import log_in, open_session
+from tests.egisz_api.consent.support import give_consent
 
 SNILS = "11223344595"
+
+
+@pytest.fixture(autouse=True)
+def consented(cabinet_app: FastAPI) -> None:
+    """The cabinet's sections open only once consent is given (docs/consent.md)."""
+    give_consent(cabinet_app, "p1")
+    give_consent(cabinet_app, "p2")
 
 
 async def test_without_a_session_the_cabinet_sends_the_browser_to_the_login(
