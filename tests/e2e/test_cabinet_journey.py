@@ -5,7 +5,8 @@ egisz_api as real uvicorn processes seeded as `make run` seeds them:
 2. the idp's login form (ESIA face, v2/ac with EGISZ's demo-PKI client_secret): password, then the
    SMS code read from the notifier's dev outbox; the idp's consent page when it asks;
 3. back in the EGISZ cabinet as the demo citizen (name from ESIA's /rs/prns, record found by SNILS);
-4. the consent to processing of personal data, when the cabinet asks for it (h/consent);
+4. the consent to processing of personal data (withdrawn before the journey, so the cabinet asks
+   for it and shows nothing else): «Согласен(на)» + «Подтвердить»;
 5. «Медицинская карта»: the seeded timeline; a lab report in detail with its out-of-range marks;
 6. «Кто смотрел мою карту»: the views just made, by «Вы» through «Личный кабинет ЕГИСЗ»;
 7. «Выйти» → the idp's /idp/ext/Logout → EGISZ's home page, signed out; the cabinet asks to log in.
@@ -50,6 +51,19 @@ def _last_message_id(outbox: str, address: str) -> int:
     return int(entries[0].get("id", 0)) if entries else 0
 
 
+def _withdraw_consent(database_url: str, patient_id: str) -> None:
+    """The demo citizen has withdrawn the consent the seed gave, so the journey passes the consent
+    page (every seeded patient but one has given it)."""
+    from egisz_api.consent import service as consent
+    from shared.db import make_engine, make_sessionmaker, utcnow
+
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine, write_lock=True)() as session:
+        consent.withdraw(session, patient_id, clock=utcnow)
+        session.commit()
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     from tests.conftest import create_database, drop_database
@@ -90,6 +104,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     }
     run_cli("egisz_api", egisz, "migrate")
     run_cli("egisz_api", egisz, "seed")
+    _withdraw_consent(databases["egisz_api"], "demo-ivanov")
     notifier: dict[str, Any] = {
         "dev_mode": True,
         "database_url": databases["notifier"],
@@ -147,11 +162,13 @@ def test_from_vhod_v_egisz_through_the_record_and_back_out(browser: Any, system:
 
     # 3. back in the cabinet as the demo citizen
     assert page.url.startswith(f"{egisz}/cabinet"), f"{page.url}\n{_tail(system)}"
-    # 4. the consent to processing of personal data, when the cabinet asks (h/consent)
-    if page.url.startswith(f"{egisz}/cabinet/consent"):
-        page.locator('input[type="checkbox"]').first.check()
-        with page.expect_navigation():
-            page.get_by_role("button", name="Подтвердить").click()
+    # 4. the consent to processing of personal data: the cabinet shows nothing else until it is given
+    assert page.url.startswith(f"{egisz}/cabinet/consent"), page.url
+    assert page.locator("a.tabs__link").count() == 0
+    page.locator('input[name="agree"]').check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Подтвердить").click()
+    assert page.url == f"{egisz}/cabinet", page.url
     assert "Иванов Иван Иванович" in page.content()
 
     # 5. the record as a timeline: the seeded entries, newest first

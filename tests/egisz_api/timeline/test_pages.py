@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from egisz_api.seed import WITHDRAWN_CONSENT
 from tests.conftest import running
 from tests.egisz_api.cabinet.support import log_in
 from tests.egisz_api.timeline.conftest import IVANOV, PETROVA, SEED_NOW
@@ -188,3 +189,17 @@ async def test_the_access_log_lists_the_views_just_made_in_words(
     assert "Searched: the access log" in english and "At your request" not in english
     assert "at your request" in english and "EGISZ patient cabinet" in english
     assert "Access granted" in english
+
+
+async def test_a_withdrawn_consent_keeps_the_record_pages_closed(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    log_in(client, app, patient_id=WITHDRAWN_CONSENT, snils="456-789-012 38")
+    for path in (
+        "/cabinet/records",
+        "/cabinet/access-log",
+        f"/cabinet/records/Encounter/{WITHDRAWN_CONSENT}-enc-1",
+    ):
+        response = await client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/cabinet/consent"), response.headers["location"]
