@@ -168,7 +168,9 @@ def test_from_vhod_v_egisz_through_the_record_and_back_out(browser: Any, system:
     page.locator('input[name="agree"]').check()
     with page.expect_navigation():
         page.get_by_role("button", name="Подтвердить").click()
-    assert page.url == f"{egisz}/cabinet", page.url
+    # given again: the consent page says so, and the cabinet's sections are open
+    assert page.url.startswith(f"{egisz}/cabinet"), page.url
+    assert page.locator("a.tabs__link").count() > 0
     assert "Иванов Иван Иванович" in page.content()
 
     # 5. the record as a timeline: the seeded entries, newest first

@@ -53,6 +53,8 @@ class Result:
     low: str = ""
     high: str = ""
     flag: str | None = None
+    #: the record says the value is normal (interpretation N), or it lies inside its range
+    normal: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,14 +128,18 @@ def observation_result(obs: dict[str, Any]) -> Result:
     """An Observation's value with its range and mark; blood pressure's two components as one."""
     name = concept_text(obs.get("code"))
     flag = None
-    for concept in obs.get("interpretation") or []:
-        for coding in concept.get("coding") or []:
-            flag = FLAGS.get(str(coding.get("code")), flag)
+    codes = [
+        str(coding.get("code"))
+        for concept in obs.get("interpretation") or []
+        for coding in concept.get("coding") or []
+    ]
+    for code in codes:
+        flag = FLAGS.get(code, flag)
     components = obs.get("component") or []
     if "valueQuantity" not in obs and components:
         values = [_number(c.get("valueQuantity")) for c in components]
         unit = next((u for _, u in values if u), "")
-        return Result(name, "/".join(v for v, _ in values if v), unit, flag=flag)
+        return Result(name, "/".join(v for v, _ in values if v), unit, flag=flag, normal="N" in codes)
     value, unit = _number(obs.get("valueQuantity"))
     if not value:
         value = str(obs.get("valueString") or concept_text(obs.get("valueCodeableConcept")))
@@ -142,7 +148,28 @@ def observation_result(obs: dict[str, Any]) -> Result:
     if ranges:
         low, _ = _number(ranges[0].get("low"))
         high, _ = _number(ranges[0].get("high"))
-    return Result(name, value, unit, low, high, flag)
+    if flag is None and not codes:  # no interpretation recorded: compare with the range ourselves
+        flag = _against_range(value, low, high)
+    normal = flag is None and ("N" in codes or (not codes and bool(low or high) and _is_number(value)))
+    return Result(name, value, unit, low, high, flag, normal)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _against_range(value: str, low: str, high: str) -> str | None:
+    if not _is_number(value):
+        return None
+    if low and float(value) < float(low):
+        return "low"
+    if high and float(value) > float(high):
+        return "high"
+    return None
 
 
 def _facts(*pairs: tuple[str, str]) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from egisz_api.audit import service as audit
 from egisz_api.audit.sink import DurableAuditSink
 from egisz_api.timeline import service
+from egisz_api.timeline.entries import observation_result
 from egisz_api.timeline.errors import EntryNotFoundError, InvalidTimelineQueryError
 from tests.egisz_api.timeline.conftest import IVANOV, PETROVA, SEED_NOW, seed_clock
 
@@ -167,3 +168,20 @@ def test_an_entry_in_detail_and_each_view_is_audited_with_the_patient_as_request
     assert {"reference": f"Encounter/{IVANOV}-enc-2"} in [e.get("what") for e in read["entity"]]
     assert json.dumps(events).count("oid-1000") == 2
     assert events[0]["recorded"].startswith(SEED_NOW.date().isoformat())
+
+
+def test_a_value_is_marked_from_its_interpretation_else_from_its_range() -> None:
+    def obs(**more: object) -> dict:
+        return {"code": {"text": "Глюкоза"}, "valueQuantity": {"value": 7.2, "unit": "ммоль/л"}, **more}
+
+    rng = {"referenceRange": [{"low": {"value": 3.9}, "high": {"value": 6.1}}]}
+    # no interpretation recorded: the range decides
+    assert observation_result(obs(**rng)).flag == "high"
+    assert observation_result(obs(valueQuantity={"value": 5.0}, **rng)).normal
+    # the laboratory's interpretation wins over our comparison
+    stated = observation_result(obs(interpretation=[{"coding": [{"code": "N"}]}], **rng))
+    assert stated.flag is None and stated.normal
+    # neither: no mark at all, never a guessed «В норме»
+    bare = observation_result(obs())
+    assert bare.flag is None and not bare.normal
+    assert observation_result({"code": {"text": "Посев"}, "valueString": "роста нет"}).value == "роста нет"
