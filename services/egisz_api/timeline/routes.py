@@ -49,18 +49,18 @@ def records(
         return render(
             request, "timeline/records.html", title_key="records_title", person=person, no_patient=True
         )
-    kinds = service.parse_kinds(kind)
     renderer = request.app.state.pages
     locale = locale_of(request)
     page = service.timeline_page(
         db,
         viewer_of(request, person, person.patient_id),
-        kinds,
+        kind,
         after,
         trail=request.app.state.audit_sink,
         clock=request.app.state.clock,
         timezone=request.app.state.settings.timezone,
     )
+    kinds = page.kinds
     options = [
         {"value": k, "label": renderer.text(f"rec_kind_{k}", locale), "checked": k in kinds} for k in KINDS
     ]

@@ -122,7 +122,7 @@ def _by_month(entries: Sequence[Entry], timezone: str) -> list[Month]:
 def timeline_page(
     session: Session,
     viewer: Viewer,
-    kinds: tuple[str, ...],
+    asked_kinds: Iterable[str],
     cursor: str | None,
     *,
     trail: Trail,
@@ -130,6 +130,9 @@ def timeline_page(
     timezone: str,
     count: int = PAGE_SIZE,
 ) -> TimelinePage:
+    """One page of the record: the kinds asked for (all when none; an unknown one is a 400), after
+    ``cursor``; the view is audited before the page is returned."""
+    kinds = parse_kinds(asked_kinds)
     after = decode_cursor(cursor)
     rows = records.timeline(
         session, viewer.patient_id, types_of(kinds), hide_reported_results=True, after=after, count=count + 1
