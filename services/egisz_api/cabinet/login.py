@@ -12,7 +12,9 @@ finish, in order (each refusal is :class:`CabinetLoginError`, a page saying to s
 5. the id_token and access token verify (:mod:`egisz_api.cabinet.tokens`);
 6. the person is read over ``/rs/prns/{oid}`` (name, SNILS, ``trusted``) and ``/docs`` (a passport
    the registry verified → standard level);
-7. the Patient is found by SNILS; a session opens.
+7. the Patient is found by SNILS — only for a standard or confirmed account, whose SNILS the state
+   registry checked (a simplified account's SNILS is whatever the person typed: it must not open
+   someone else's record); a session opens.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from egisz_api.cabinet import patients, repository, service
 from egisz_api.cabinet.client_secret import ClientSigner, GostSigner, b64url, esia_timestamp
 from egisz_api.cabinet.errors import CabinetLoginError
 from egisz_api.cabinet.esia import EsiaGateway
-from egisz_api.cabinet.levels import from_esia
+from egisz_api.cabinet.levels import MAPPING_LEVEL, at_least, from_esia
 from egisz_api.cabinet.models import CabinetLogin
 from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, SessionPolicy
 from egisz_api.cabinet.tokens import verify_login
@@ -186,9 +188,8 @@ def finish(
             client_id=config.client_id, issuer=config.issuer,
         )  # fmt: skip
     who = _read_person(gateway, verified.oid, verified.sid, access_token, trusted_claim=verified.trusted)
-    token, person = service.open_session(
-        db, who, patient_id=patients.patient_by_snils(db, who.snils), now=now, policy=policy
-    )
+    patient_id = patients.patient_by_snils(db, who.snils) if at_least(who.level, MAPPING_LEVEL) else None
+    token, person = service.open_session(db, who, patient_id=patient_id, now=now, policy=policy)
     return Finished(token, person, pending.return_to)
 
 

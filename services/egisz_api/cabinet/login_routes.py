@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -35,6 +36,18 @@ def client_config(settings: EgiszSettings) -> login.EsiaClientConfig:
     )
 
 
+def client_files(settings: EgiszSettings) -> tuple[Path, Path]:
+    """The configured certificate and key, else the idp seed's demo ones (GOST first, as the real
+    EGISZ signs; RSA where the GOST engine was missing when the seed ran)."""
+    if settings.esia_certificate is not None:
+        return settings.esia_certificate, settings.esia_key or settings.esia_certificate.with_suffix(".key")
+    for kind in ("gost", "rsa"):
+        certificate = settings.esia_demo_dir / f"EGISZ-{kind}.pem"
+        if certificate.exists():
+            return certificate, certificate.with_suffix(".key")
+    raise ClientKeyError(f"no EGISZ certificate configured nor in {settings.esia_demo_dir}")
+
+
 def signer_of(request: Request) -> ClientSigner:
     """EGISZ's client certificate and key, read once (the files may appear after start-up)."""
     signer: ClientSigner | None = getattr(request.app.state, "cabinet_signer", None)
@@ -43,7 +56,8 @@ def signer_of(request: Request) -> ClientSigner:
         password = (
             settings.esia_key_password.get_secret_value().encode() if settings.esia_key_password else None
         )
-        signer = load_signer(settings.esia_certificate, settings.esia_key, password)
+        certificate, key = client_files(settings)
+        signer = load_signer(certificate, key, password)
         request.app.state.cabinet_signer = signer
     return signer
 

@@ -37,6 +37,7 @@ def cabinet_settings(database_url: str, **overrides: Any) -> Any:
         "esia_url": "http://idp.invalid",
         "public_url": "http://testserver",
         "idp_account_url": "http://idp.invalid/account",
+        "esia_demo_dir": "/nonexistent/esia",
     }
     values.update(overrides)
     return EgiszSettings(**values)

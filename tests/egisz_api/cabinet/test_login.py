@@ -49,6 +49,7 @@ def rsa_client(cabinet_app: FastAPI, tmp_path: Path) -> FastAPI:
     cert, key = _rsa_certificate(tmp_path)
     cabinet_app.state.settings.esia_certificate = cert
     cabinet_app.state.settings.esia_key = key
+    cabinet_app.state.settings.esia_demo_dir = tmp_path / "none"
     return cabinet_app
 
 
@@ -154,3 +155,17 @@ async def test_a_refusal_at_the_idp_says_the_login_was_cancelled(
 )
 def test_return_to_is_only_a_cabinet_path(given: str | None, kept: str) -> None:
     assert safe_return_to(given) == kept
+
+
+def test_without_a_configured_certificate_the_seeds_demo_one_is_used_gost_first(tmp_path: Path) -> None:
+    from egisz_api.cabinet.client_secret import ClientKeyError
+    from egisz_api.cabinet.login_routes import client_files
+    from tests.egisz_api.cabinet.conftest import cabinet_settings
+
+    settings = cabinet_settings("sqlite://", esia_demo_dir=tmp_path)
+    with pytest.raises(ClientKeyError):
+        client_files(settings)
+    (tmp_path / "EGISZ-rsa.pem").write_text("x")
+    assert client_files(settings) == (tmp_path / "EGISZ-rsa.pem", tmp_path / "EGISZ-rsa.key")
+    (tmp_path / "EGISZ-gost.pem").write_text("x")
+    assert client_files(settings) == (tmp_path / "EGISZ-gost.pem", tmp_path / "EGISZ-gost.key")

@@ -371,3 +371,30 @@ async def test_diagnoses_are_listed_per_client_and_read_by_handle(esia_admin: Es
         await http.get("/admin/esia/clients/NOPE01/diagnoses", headers=headers), 404, "esia_client_not_found"
     )
     assert admin_actions(esia_admin)[1:] == []  # reads log nothing
+
+
+async def test_a_back_channel_logout_uri_is_registered_changed_and_removed(esia_admin: EsiaAdmin) -> None:
+    """OIDC Back-Channel Logout 1.0 §2.2 for an ESIA client: the idp POSTs logout tokens there."""
+    http, headers = esia_admin.provider.http, esia_admin.headers
+    uri = "https://egisz.example.test/esia/backchannel-logout"
+    created = await create(esia_admin, backchannel_logout_uri=uri)
+    assert created.status_code == 201, created.text
+    assert created.json()["backchannel_logout_uri"] == uri
+    oidc = (await http.get("/admin/clients/EGISZ", headers=headers)).json()
+    assert oidc["backchannel_logout_uri"] == uri  # the one clients row the dispatcher reads
+    other = "https://egisz.example.test/other-logout"
+    patched = await http.patch(
+        "/admin/esia/clients/EGISZ", json={"backchannel_logout_uri": other}, headers=headers
+    )
+    assert patched.status_code == 200 and patched.json()["backchannel_logout_uri"] == other
+    removed = await http.patch(
+        "/admin/esia/clients/EGISZ", json={"backchannel_logout_uri": ""}, headers=headers
+    )
+    assert removed.status_code == 200 and removed.json()["backchannel_logout_uri"] is None
+
+
+@pytest.mark.parametrize(
+    "uri", ["not a url", "ftp://egisz.example.test/logout", "https://egisz.example.test/x#frag"]
+)
+async def test_a_bad_back_channel_logout_uri_is_refused(esia_admin: EsiaAdmin, uri: str) -> None:
+    problem(await create(esia_admin, backchannel_logout_uri=uri), 422, "invalid_esia_client")

@@ -49,6 +49,7 @@ def test_seed_registers_egisz_and_demo01_with_their_certificates_and_is_idempote
     assert egisz.name == "ЕГИСЗ" and egisz.mode == "strict" and egisz.signing_alg == "RS256"
     assert egisz.scopes == EGISZ_ESIA_SCOPES
     assert egisz.redirect_uris == ["http://egisz.example.test:8001/esia/callback"]
+    assert egisz.backchannel_logout_uri == "http://egisz.example.test:8001/esia/backchannel-logout"
     demo01, demo01_certificates = registered["DEMO01"]
     assert demo01.mode == "lenient" and [a for a, _ in demo01_certificates] == ["rsa"]
     assert len(egisz_certificates) == (2 if gost else 1)
