@@ -440,4 +440,6 @@ def seed(settings: EgiszSettings) -> dict[str, Any]:
             "patient_ids": [c[0] for c in CITIZENS],
             "example": f"{base}/fhir/Observation?patient={CITIZENS[0][0]}&category=laboratory&_sort=-date",
         },
+        # an integrator's token gets 403 consent_revoked for this patient (docs/consent.md)
+        "consent_withdrawn": [WITHDRAWN_CONSENT],
     }

@@ -181,3 +181,15 @@ def test_missing_scope_is_a_403_insufficient_scope() -> None:
     assert info.value.status_code == 403
     assert 'error="insufficient_scope"' in info.value.headers["WWW-Authenticate"]
     assert 'scope="notify:send"' in info.value.headers["WWW-Authenticate"]
+
+
+def test_a_detail_in_russian_keeps_the_challenge_ascii() -> None:
+    """RFC 6750 §3: error_description is printable ASCII; a Russian detail (the consent refusal)
+    once made the header unencodable — a 500 instead of the 403."""
+    error = InsufficientScopeError("Пациент отозвал согласие", realm="egisz")
+    challenge = error.headers["WWW-Authenticate"]
+    challenge.encode("ascii")
+    assert 'error_description="Insufficient scope"' in challenge
+    assert error.detail == "Пациент отозвал согласие"
+    plain = InsufficientScopeError('Needs "a" scope', realm="egisz").headers["WWW-Authenticate"]
+    assert 'error_description="Needs \\"a\\" scope"' in plain

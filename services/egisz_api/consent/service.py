@@ -19,31 +19,22 @@ from egisz_api.consent.documents import TEXTS
 from egisz_api.consent.errors import NoConsentToWithdrawError, UnknownConsentVersionError
 from egisz_api.consent.schemas import ConsentChanged, ConsentState
 from egisz_api.records import service as records
-from egisz_api.records.schemas import Criteria, StoredResource, TokenCondition
 
 Clock = Callable[[], dt.datetime]
 #: called with the writing session and the event, before the request commits
 ConsentListener = Callable[[Session, ConsentChanged], None]
 
-_PRIVACY = TokenCondition("scope", resources.SCOPE_SYSTEM, resources.SCOPE_CODE)
 
-
-def _latest(session: Session, patient_id: str) -> StoredResource | None:
-    criteria = Criteria(
-        "Consent",
-        clauses=[[_PRIVACY]],
-        compartment=patient_id,
-        sort="lastUpdated",
-        descending=True,
-        count=1,
+def _latest(session: Session, patient_id: str) -> bytes | None:
+    """The patient's most recently written patient-privacy Consent (its stored bytes)."""
+    return records.latest_with_token(
+        session, "Consent", patient_id, "scope", resources.SCOPE_SYSTEM, resources.SCOPE_CODE
     )
-    rows = records.search(session, criteria)
-    return rows[0] if rows else None
 
 
 def state(session: Session, patient_id: str) -> ConsentState:
     latest = _latest(session, patient_id)
-    return resources.state_of(latest.content) if latest is not None else ConsentState()
+    return resources.state_of(latest) if latest is not None else ConsentState()
 
 
 def suspended(session: Session, patient_id: str) -> bool:
@@ -73,19 +64,18 @@ def give(
     """Accept text ``version``: the next version of the patient's own Consent (or a new one). Giving
     what is already given is a no-op, so a double submit writes nothing."""
     check_version(version)
-    latest = _latest(session, patient_id)
-    current = resources.state_of(latest.content) if latest is not None else ConsentState()
+    current = state(session, patient_id)
     if current.accepted(version):
         return current
     now = clock()
-    if latest is not None and current.text_version is not None:
+    if current.consent_id is not None and current.text_version is not None:
         stored = records.update(
             session,
             "Consent",
-            latest.resource_id,
-            resources.given(patient_id, version, now, latest.resource_id),
+            current.consent_id,
+            resources.given(patient_id, version, now, current.consent_id),
             clock=clock,
-            if_match=latest.version_id,
+            if_match=current.version_id,
         )
     else:
         data = resources.given(patient_id, version, now, None)
@@ -99,16 +89,17 @@ def withdraw(
 ) -> ConsentState:
     """Withdraw the given consent: its next version is inactive with the period's end."""
     latest = _latest(session, patient_id)
-    if latest is None or not resources.state_of(latest.content).given:
+    current = resources.state_of(latest) if latest is not None else ConsentState()
+    if latest is None or current.consent_id is None or not current.given:
         raise NoConsentToWithdrawError("The patient has no given consent to withdraw.")
     now = clock()
     stored = records.update(
         session,
         "Consent",
-        latest.resource_id,
-        resources.withdrawn(latest.content, now),
+        current.consent_id,
+        resources.withdrawn(latest, now),
         clock=clock,
-        if_match=latest.version_id,
+        if_match=current.version_id,
     )
     after = resources.state_of(stored.content)
     event = ConsentChanged(patient_id, "withdrawn", after.text_version, stored.resource_id, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, false, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from egisz_api.records.models import (
@@ -399,3 +399,38 @@ def timeline(
         .limit(limit)
     )
     return [_stored(r, r.sort_value) for r in session.execute(stmt).all()]
+
+
+#: built once, so each call reuses the compiled statement (the consent gate runs it per request)
+_LATEST_WITH_TOKEN = (
+    select(FhirResource.content)
+    .where(
+        FhirResource.resource_type == bindparam("resource_type"),
+        FhirResource.patient_id == bindparam("patient_id"),
+        FhirResource.deleted == false(),
+        FhirResource.pk.in_(
+            select(TokenIndex.resource_pk).where(
+                TokenIndex.resource_type == bindparam("resource_type"),
+                TokenIndex.param == bindparam("param"),
+                TokenIndex.system == bindparam("system"),
+                TokenIndex.code == bindparam("code"),
+            )
+        ),
+    )
+    .order_by(FhirResource.last_updated.desc(), FhirResource.pk.desc())
+    .limit(1)
+)
+
+
+def latest_with_token(
+    session: Session, resource_type: str, patient_id: str, param: str, system: str, code: str
+) -> bytes | None:
+    values = {
+        "resource_type": resource_type,
+        "patient_id": patient_id,
+        "param": param,
+        "system": system,
+        "code": code,
+    }
+    content: bytes | None = session.execute(_LATEST_WITH_TOKEN, values).scalar()
+    return content

@@ -273,3 +273,11 @@ def in_compartment(
 ) -> list[StoredResource]:
     """The resources of ``ids`` that belong to the patient (others are silently absent)."""
     return repository.by_ids(session, resource_type, ids, compartment=patient_id, restrictions=None)
+
+
+def latest_with_token(
+    session: Session, resource_type: str, patient_id: str, param: str, system: str, code: str
+) -> bytes | None:
+    """The stored bytes of the patient's most recently written ``resource_type`` carrying the token
+    ``param=system|code`` (one indexed query with a cached statement: the consent gate's lookup)."""
+    return repository.latest_with_token(session, resource_type, patient_id, param, system, code)
