@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from egisz_api import models  # noqa: F401
 from egisz_api.access.consent import ConsentGate
+from egisz_api.access_log.routes import router as access_log_router
 from egisz_api.audit.journal import Journal
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.audit.sink import DurableAuditSink
@@ -27,6 +28,7 @@ from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
+from egisz_api.timeline.routes import router as timeline_router
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
@@ -122,5 +124,7 @@ def create_app(
     app.include_router(audit_router)
     cabinet_routes.install(app)
     consent_routes.install(app)
+    app.include_router(timeline_router)
+    app.include_router(access_log_router)
     fhir_routes.install(app)
     return app

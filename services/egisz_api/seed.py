@@ -1,10 +1,12 @@
 """Demo health records (dev mode only): a Patient for each of the idp's demo citizens, found by the
 SNILS the idp seed gives them (EGISZ.md §1.4), with a year of records: visits with diagnoses and
-blood pressure, two blood panels with reference ranges and their reports, prescriptions, a
+blood pressure, three lab panels with reference ranges and their reports, prescriptions, a
 referral, an upcoming appointment, vaccinations, a consultation protocol and a
 personal-data consent (given; withdrawn for one patient, docs/consent.md).
 
-Idempotent: every resource has a fixed id and is written only when missing.
+Dates are relative to the seed day (visits over the past year, an appointment in two weeks);
+idempotent: every resource has a fixed id and is written only when missing, so a later run changes
+nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from egisz_api.records import service as records
 from egisz_api.records.parameters import OMS_SYSTEM, SNILS_SYSTEM
 from egisz_api.settings import EgiszSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
+from shared.web.formatting import local
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -66,31 +69,75 @@ CITIZENS = [
     ),
     ("demo-smirnov", "456-789-012 38", "Смирнов", "Олег", None, "male", "1969-03-08", "7700000000000005"),
 ]
-#: a year of visits: (month, day, ICD-10 code, diagnosis, systolic, diastolic)
+#: a year of visits: (days before the seed day, ICD-10 code, diagnosis, systolic, diastolic)
 VISITS = [
-    (1, 17, "J06.9", "Острая инфекция верхних дыхательных путей неуточнённая", 124, 80),
-    (4, 8, "I10", "Эссенциальная (первичная) гипертензия", 148, 94),
-    (7, 22, "I10", "Эссенциальная (первичная) гипертензия", 136, 86),
-    (10, 14, "Z00.0", "Общий медицинский осмотр", 128, 82),
+    (320, "J06.9", "Острая инфекция верхних дыхательных путей неуточнённая", 124, 80),
+    (238, "I10", "Эссенциальная (первичная) гипертензия", 148, 94),
+    (133, "I10", "Эссенциальная (первичная) гипертензия", 136, 86),
+    (49, "Z00.0", "Общий медицинский осмотр", 128, 82),
 ]
-#: a blood count: (LOINC, ФСЛИ code, name, unit, low, high, values in the two panels)
-PANEL = [
-    ("718-7", "1015900", "Гемоглобин", "g/L", 120, 160, (138, 117)),
-    ("6690-2", "1016060", "Лейкоциты", "10*9/L", 4.0, 9.0, (6.1, 10.4)),
-    ("777-3", "1016290", "Тромбоциты", "10*9/L", 180, 320, (245, 210)),
+#: lab panels: (id, LOINC, name, the visit it follows, [(LOINC, ФСЛИ code, name, UCUM, unit, low,
+#: high, value)]); some values out of range (interpretation H/L)
+PANELS = [
+    (
+        "cbc-1",
+        "58410-2",
+        "Общий анализ крови",
+        2,
+        [
+            ("718-7", "1015900", "Гемоглобин", "g/L", "г/л", 120, 160, 138),
+            ("6690-2", "1016060", "Лейкоциты", "10*9/L", "×10⁹/л", 4.0, 9.0, 6.1),
+            ("777-3", "1016290", "Тромбоциты", "10*9/L", "×10⁹/л", 180, 320, 245),
+        ],
+    ),
+    (
+        "cbc-2",
+        "58410-2",
+        "Общий анализ крови",
+        4,
+        [
+            ("718-7", "1015900", "Гемоглобин", "g/L", "г/л", 120, 160, 117),
+            ("6690-2", "1016060", "Лейкоциты", "10*9/L", "×10⁹/л", 4.0, 9.0, 10.4),
+            ("777-3", "1016290", "Тромбоциты", "10*9/L", "×10⁹/л", 180, 320, 210),
+        ],
+    ),
+    (
+        "bio-1",
+        "24323-8",
+        "Биохимический анализ крови",
+        4,
+        [
+            ("2345-7", None, "Глюкоза", "mmol/L", "ммоль/л", 3.9, 6.1, 5.4),
+            ("2093-3", None, "Холестерин общий", "mmol/L", "ммоль/л", 3.0, 5.2, 6.3),
+            ("2160-0", None, "Креатинин", "umol/L", "мкмоль/л", 62, 115, 88),
+        ],
+    ),
 ]
-YEAR = 2026
-#: every demo patient gave the personal-data consent then; this one has since withdrawn it
-CONSENT_GIVEN_AT = dt.datetime(YEAR, 1, 17, 6, 0, tzinfo=dt.UTC)
+#: this demo patient has withdrawn the personal-data consent every demo patient gave at the first visit
 WITHDRAWN_CONSENT = "demo-smirnov"
+
+
+class Calendar:
+    """Moments relative to the seed day, in Moscow time (the demo polyclinic's)."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+
+    def day(self, days_ago: int) -> dt.date:
+        return self.today - dt.timedelta(days=days_ago)
+
+    def at(self, days_ago: int, hour: int = 9, minute: int = 0) -> str:
+        return f"{self.day(days_ago).isoformat()}T{hour:02d}:{minute:02d}:00+03:00"
+
+    def date(self, days_ago: int) -> str:
+        return self.day(days_ago).isoformat()
+
+    def moment(self, days_ago: int, hour: int = 9) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.at(days_ago, hour))
 
 
 def _ref(pid: str) -> dict[str, str]:
     return {"reference": f"Patient/{pid}"}
-
-
-def _at(month: int, day: int, hour: int = 9) -> str:
-    return f"{YEAR}-{month:02d}-{day:02d}T{hour:02d}:00:00+03:00"
 
 
 def _cc(system: str, code: str, display: str | None = None) -> dict[str, Any]:
@@ -120,8 +167,8 @@ def _patient(citizen: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _visit(pid: str, n: int, visit: tuple[Any, ...]) -> list[dict[str, Any]]:
-    month, day, icd, diagnosis, systolic, diastolic = visit
+def _visit(cal: Calendar, pid: str, n: int, visit: tuple[Any, ...]) -> list[dict[str, Any]]:
+    ago, icd, diagnosis, systolic, diastolic = visit
     enc = f"{pid}-enc-{n}"
     vital = _cc(OBS_CATEGORY, "vital-signs", "Vital Signs")
     return [
@@ -137,7 +184,7 @@ def _visit(pid: str, n: int, visit: tuple[Any, ...]) -> list[dict[str, Any]]:
             "type": [_cc("urn:oid:1.2.643.2.69.1.1.1.35", "1", "Обращение по заболеванию")],
             "subject": _ref(pid),
             "participant": [{"individual": DOCTOR}],
-            "period": {"start": _at(month, day), "end": _at(month, day, 10)},
+            "period": {"start": cal.at(ago), "end": cal.at(ago, 9, 40)},
             "serviceProvider": ORGANIZATION,
         },
         {
@@ -150,7 +197,7 @@ def _visit(pid: str, n: int, visit: tuple[Any, ...]) -> list[dict[str, Any]]:
             "code": _cc(ICD10, icd, diagnosis),
             "subject": _ref(pid),
             "encounter": {"reference": f"Encounter/{enc}"},
-            "onsetDateTime": _at(month, day),
+            "onsetDateTime": cal.at(ago, 9, 20),
         },
         {
             "resourceType": "Observation",
@@ -160,49 +207,57 @@ def _visit(pid: str, n: int, visit: tuple[Any, ...]) -> list[dict[str, Any]]:
             "code": _cc(LOINC, "85354-9", "Артериальное давление"),
             "subject": _ref(pid),
             "encounter": {"reference": f"Encounter/{enc}"},
-            "effectiveDateTime": _at(month, day),
+            "effectiveDateTime": cal.at(ago, 9, 10),
+            "interpretation": [_cc(INTERPRETATION, "H" if systolic >= 140 or diastolic >= 90 else "N")],
             "component": [
                 {
                     "code": _cc(LOINC, "8480-6", "Систолическое"),
-                    "valueQuantity": {"value": systolic, "unit": "mm[Hg]", "system": UCUM, "code": "mm[Hg]"},
+                    "valueQuantity": {
+                        "value": systolic,
+                        "unit": "мм рт. ст.",
+                        "system": UCUM,
+                        "code": "mm[Hg]",
+                    },
                 },
                 {
                     "code": _cc(LOINC, "8462-4", "Диастолическое"),
-                    "valueQuantity": {"value": diastolic, "unit": "mm[Hg]", "system": UCUM, "code": "mm[Hg]"},
+                    "valueQuantity": {
+                        "value": diastolic,
+                        "unit": "мм рт. ст.",
+                        "system": UCUM,
+                        "code": "mm[Hg]",
+                    },
                 },
             ],
         },
     ]
 
 
-def _panel(pid: str, n: int, month: int, day: int) -> list[dict[str, Any]]:
+def _panel(cal: Calendar, pid: str, panel: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """A lab panel the morning after a visit, results issued that afternoon."""
+    panel_id, report_loinc, report_name, visit, tests = panel
+    ago = VISITS[visit - 1][0] - 1
     lab = _cc(OBS_CATEGORY, "laboratory", "Laboratory")
     out: list[dict[str, Any]] = []
-    for loinc, fsli, name, unit, low, high, values in PANEL:
-        value = values[n - 1]
+    for loinc, fsli, name, ucum, unit, low, high, value in tests:
         flag = "H" if value > high else "L" if value < low else "N"
+        codings = [{"system": FSLI, "code": fsli, "display": name}] if fsli else []
         out.append(
             {
                 "resourceType": "Observation",
-                "id": f"{pid}-lab-{n}-{loinc}",
+                "id": f"{pid}-lab-{panel_id}-{loinc}",
                 "status": "final",
                 "category": [lab],
-                "code": {
-                    "coding": [
-                        {"system": FSLI, "code": fsli, "display": name},
-                        {"system": LOINC, "code": loinc},
-                    ],
-                    "text": name,
-                },
+                "code": {"coding": [*codings, {"system": LOINC, "code": loinc}], "text": name},
                 "subject": _ref(pid),
-                "effectiveDateTime": _at(month, day, 8),
-                "issued": f"{YEAR}-{month:02d}-{day:02d}T14:00:00+03:00",
-                "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+                "effectiveDateTime": cal.at(ago, 8),
+                "issued": cal.at(ago, 14),
+                "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": ucum},
                 "interpretation": [_cc(INTERPRETATION, flag)],
                 "referenceRange": [
                     {
-                        "low": {"value": low, "unit": unit, "system": UCUM, "code": unit},
-                        "high": {"value": high, "unit": unit, "system": UCUM, "code": unit},
+                        "low": {"value": low, "unit": unit, "system": UCUM, "code": ucum},
+                        "high": {"value": high, "unit": unit, "system": UCUM, "code": ucum},
                     }
                 ],
             }
@@ -210,13 +265,13 @@ def _panel(pid: str, n: int, month: int, day: int) -> list[dict[str, Any]]:
     out.append(
         {
             "resourceType": "DiagnosticReport",
-            "id": f"{pid}-cbc-{n}",
+            "id": f"{pid}-{panel_id}",
             "status": "final",
             "category": [_cc("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB", "Laboratory")],
-            "code": _cc(LOINC, "58410-2", "Общий анализ крови"),
+            "code": _cc(LOINC, report_loinc, report_name),
             "subject": _ref(pid),
-            "effectiveDateTime": _at(month, day, 8),
-            "issued": f"{YEAR}-{month:02d}-{day:02d}T14:00:00+03:00",
+            "effectiveDateTime": cal.at(ago, 8),
+            "issued": cal.at(ago, 14),
             "performer": [ORGANIZATION],
             "result": [{"reference": f"Observation/{o['id']}"} for o in out],
         }
@@ -224,7 +279,7 @@ def _panel(pid: str, n: int, month: int, day: int) -> list[dict[str, Any]]:
     return out
 
 
-def _others(pid: str) -> list[dict[str, Any]]:
+def _others(cal: Calendar, pid: str) -> list[dict[str, Any]]:
     return [
         {
             "resourceType": "MedicationRequest",
@@ -236,7 +291,7 @@ def _others(pid: str) -> list[dict[str, Any]]:
             ),
             "subject": _ref(pid),
             "encounter": {"reference": f"Encounter/{pid}-enc-2"},
-            "authoredOn": f"{YEAR}-04-08",
+            "authoredOn": cal.date(VISITS[1][0]),
             "requester": DOCTOR,
             "dosageInstruction": [{"text": "По 1 таблетке 1 раз в день утром"}],
         },
@@ -252,7 +307,7 @@ def _others(pid: str) -> list[dict[str, Any]]:
             ),
             "subject": _ref(pid),
             "encounter": {"reference": f"Encounter/{pid}-enc-1"},
-            "authoredOn": f"{YEAR}-01-17",
+            "authoredOn": cal.date(VISITS[0][0]),
             "requester": DOCTOR,
             "dosageInstruction": [
                 {"text": "По 1 таблетке при температуре выше 38,5 °C, не более 4 раз в сутки"}
@@ -268,7 +323,7 @@ def _others(pid: str) -> list[dict[str, Any]]:
                 "urn:oid:1.2.643.5.1.13.13.11.1070", "B01.015.001", "Приём врача-кардиолога первичный"
             ),
             "subject": _ref(pid),
-            "authoredOn": f"{YEAR}-07-22",
+            "authoredOn": cal.date(VISITS[2][0]),
             "requester": DOCTOR,
             "performer": [{"reference": "Organization/demo-cardiology-center", "display": "Кардиоцентр"}],
         },
@@ -279,8 +334,8 @@ def _others(pid: str) -> list[dict[str, Any]]:
             "serviceType": [
                 _cc("urn:oid:1.2.643.5.1.13.13.11.1070", "B01.015.001", "Приём врача-кардиолога")
             ],
-            "start": f"{YEAR}-12-15T10:30:00+03:00",
-            "end": f"{YEAR}-12-15T10:50:00+03:00",
+            "start": cal.at(-13, 10, 30),
+            "end": cal.at(-13, 10, 50),
             "basedOn": [{"reference": f"ServiceRequest/{pid}-ref-1"}],
             "participant": [
                 {"actor": _ref(pid), "status": "accepted"},
@@ -293,9 +348,9 @@ def _others(pid: str) -> list[dict[str, Any]]:
             "status": "completed",
             "vaccineCode": _cc("urn:oid:1.2.643.5.1.13.13.11.1078", "2", "Гам-КОВИД-Вак (Спутник V)"),
             "patient": _ref(pid),
-            "occurrenceDateTime": f"{YEAR}-02-10",
+            "occurrenceDateTime": cal.date(295),
             "lotNumber": "II-210126",
-            "expirationDate": f"{YEAR}-08-01",
+            "expirationDate": cal.date(120),
             "protocolApplied": [
                 {
                     "doseNumberPositiveInt": 1,
@@ -310,7 +365,7 @@ def _others(pid: str) -> list[dict[str, Any]]:
             "status": "completed",
             "vaccineCode": _cc("urn:oid:1.2.643.5.1.13.13.11.1078", "14", "Совигрипп"),
             "patient": _ref(pid),
-            "occurrenceDateTime": f"{YEAR}-10-14",
+            "occurrenceDateTime": cal.date(VISITS[3][0]),
             "lotNumber": "FL-1026",
             "protocolApplied": [{"doseNumberPositiveInt": 1, "targetDisease": [_cc(ICD10, "J11", "Грипп")]}],
         },
@@ -321,30 +376,32 @@ def _others(pid: str) -> list[dict[str, Any]]:
             "masterIdentifier": {"system": "urn:oid:1.2.643.5.1.13.13.17.1", "value": f"{pid}-semd-341-1"},
             "type": _cc("urn:oid:1.2.643.5.1.13.13.11.1520", "341", "Протокол консультации"),
             "subject": _ref(pid),
-            "date": f"{YEAR}-07-22T11:00:00+03:00",
+            "date": cal.at(VISITS[2][0], 11),
             "author": [DOCTOR],
             "content": [{"attachment": {"contentType": "application/pdf", "title": "Протокол консультации"}}],
         },
-        consent_resources.given(pid, CURRENT_VERSION, CONSENT_GIVEN_AT, f"{pid}-consent-1"),
+        consent_resources.given(pid, CURRENT_VERSION, cal.moment(VISITS[0][0], 6), f"{pid}-consent-1"),
     ]
 
 
-def demo_resources() -> list[dict[str, Any]]:
+def demo_resources(today: dt.date) -> list[dict[str, Any]]:
+    """Every demo resource, dated relative to ``today`` (the seed day)."""
+    cal = Calendar(today)
     out: list[dict[str, Any]] = []
     for citizen in CITIZENS:
         pid = citizen[0]
         out.append(_patient(citizen))
         for n, visit in enumerate(VISITS, start=1):
-            out.extend(_visit(pid, n, visit))
-        out.extend(_panel(pid, 1, 4, 9))
-        out.extend(_panel(pid, 2, 10, 15))
-        out.extend(_others(pid))
+            out.extend(_visit(cal, pid, n, visit))
+        for panel in PANELS:
+            out.extend(_panel(cal, pid, panel))
+        out.extend(_others(cal, pid))
     return out
 
 
 def seed_records(session: Session, clock: Any = utcnow) -> dict[str, int]:
     created = existing = 0
-    for resource in demo_resources():
+    for resource in demo_resources(local(clock()).date()):
         if records.find(session, resource["resourceType"], resource["id"]) is not None:
             existing += 1
             continue
@@ -366,9 +423,23 @@ def seed(settings: EgiszSettings) -> dict[str, Any]:
     finally:
         engine.dispose()
     # the same answer on every run (make run's demo.json must not change when nothing did)
+    base = settings.public_url.rstrip("/")
     return {
         "fhir_resources": counts["created"] + counts["existing"],
         "patients": {c[0]: {"snils": c[1], "name": f"{c[2]} {c[3]}"} for c in CITIZENS},
+        # what an integrator needs to call the FHIR API (docs/fhir.md): a token from the idp's
+        # token endpoint (client_credentials with a client of the idp's "clients" above, e.g.
+        # demo-integrator, audience egisz), then /fhir with a Patient id below
+        "integrator": {
+            "fhir_base": f"{base}/fhir",
+            "capability_statement": f"{base}/fhir/metadata",
+            "smart_configuration": f"{base}/fhir/.well-known/smart-configuration",
+            "token_endpoint": f"{settings.idp_issuer.rstrip('/')}/token",
+            "audience": settings.audience,
+            "client_id": "demo-integrator",
+            "patient_ids": [c[0] for c in CITIZENS],
+            "example": f"{base}/fhir/Observation?patient={CITIZENS[0][0]}&category=laboratory&_sort=-date",
+        },
         # an integrator's token gets 403 consent_revoked for this patient (docs/consent.md)
         "consent_withdrawn": [WITHDRAWN_CONSENT],
     }

@@ -224,6 +224,12 @@ def esia_diagnosis(page: Any, urls: Urls) -> None:
     page.goto(f"{urls['idp']}/esia/diagnoses/{handle.group(1)}")
 
 
+def older_records(page: Any, urls: Urls) -> None:
+    """The timeline's second page («Более ранние записи»)."""
+    with page.expect_navigation():
+        page.locator('a[rel="next"]').first.click()
+
+
 BAD_CLIENT = "/authorize?" + urlencode(
     {"client_id": "no-such-client", "response_type": "code", "redirect_uri": "https://example.test/cb"}
 )
@@ -283,4 +289,12 @@ PAGES: list[Visit] = [
     ),
     Visit("error-crash", "egisz_api", False, CRASH),
     Visit("privacy", "egisz_api", False, "/privacy"),
+    # egisz_api, the cabinet's record pages (signed in as the demo citizen, demo-ivanov's record)
+    Visit("cabinet-records", "egisz_api", True, "/cabinet/records"),
+    Visit("cabinet-records-filtered", "egisz_api", True, "/cabinet/records?kind=results&kind=vaccinations"),
+    Visit("cabinet-records-older", "egisz_api", True, "/cabinet/records", older_records),
+    Visit("cabinet-record-report", "egisz_api", True, "/cabinet/records/DiagnosticReport/demo-ivanov-cbc-2"),
+    Visit("cabinet-record-visit", "egisz_api", True, "/cabinet/records/Encounter/demo-ivanov-enc-2"),
+    Visit("cabinet-record-other-patient", "egisz_api", True, "/cabinet/records/Encounter/demo-petrova-enc-1"),
+    Visit("cabinet-access-log", "egisz_api", True, "/cabinet/access-log"),
 ]

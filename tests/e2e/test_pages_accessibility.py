@@ -27,10 +27,12 @@ from typing import Any
 import httpx
 import pytest
 
+from egisz_api.cabinet.dependencies import COOKIE as CABINET_COOKIE
 from idp.login.forms import LANG_COOKIE
 from idp.seed import DEMO_CITIZEN, seed
 from tests.conftest import ROOT, Templates, create_database, drop_database, idp_settings
 from tests.e2e.pages import CRASH, PAGES, Urls, Visit, submit
+from tests.egisz_api.cabinet.support import open_session
 from tests.live import free_port, serve_in_thread
 
 pytestmark = pytest.mark.e2e
@@ -69,6 +71,7 @@ def _outbox_code(outbox: str, address: str) -> str:
 def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> Iterator[Urls]:
     """idp, notifier (its dev outbox holds the codes) and egisz_api, each on a loopback port."""
     from egisz_api.main import create_app as create_egisz
+    from egisz_api.seed import seed as seed_egisz
     from egisz_api.settings import EgiszSettings
     from idp.main import create_app as create_idp
     from notifier.main import create_app as create_notifier
@@ -102,14 +105,17 @@ def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> I
             dispatcher_poll_seconds=0.05,
         )
     )
-    egisz = create_egisz(
-        EgiszSettings(
-            database_url=databases["egisz_api"],
-            dev_mode=True,
-            idp_issuer=base["idp"],
-            idp_jwks_url=f"{base['idp']}/.well-known/jwks.json",
-        )
+    egisz_settings = EgiszSettings(
+        database_url=databases["egisz_api"],
+        dev_mode=True,
+        idp_issuer=base["idp"],
+        idp_jwks_url=f"{base['idp']}/.well-known/jwks.json",
+        audit_journal_dir=folder / "egisz-journal",
     )
+    seed_egisz(egisz_settings)  # the demo citizens' records, so the record pages have entries
+    egisz = create_egisz(egisz_settings)
+    # the EGISZ cabinet's session of the demo citizen, opened through the cabinet's own service
+    cabinet_token, _ = open_session(egisz, patient_id="demo-ivanov", snils=DEMO_CITIZEN.snils)
     idp = create_idp(settings)
     for app in (idp, egisz):  # the 500 page: a route that fails as a bug would
 
@@ -121,7 +127,7 @@ def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> I
         stack.enter_context(serve_in_thread(idp, ports["idp"]))
         stack.enter_context(serve_in_thread(notifier, ports["notifier"]))
         stack.enter_context(serve_in_thread(egisz, ports["egisz_api"]))
-        yield {**base, "outbox": f"{base['notifier']}/dev/outbox"}
+        yield {**base, "outbox": f"{base['notifier']}/dev/outbox", "egisz_cabinet": cabinet_token}
     for url in databases.values():
         drop_database(url)
 
@@ -140,6 +146,8 @@ def signed_in_state(browser: Any, urls: Urls) -> dict[str, Any]:
     with page.expect_navigation():
         page.locator('[name="decision"][value="allow"]').click()
     assert page.url.startswith(f"{urls['idp']}/demo-rp/callback"), page.url
+    # and signed in to the EGISZ cabinet (a session opened in the fixture above)
+    context.add_cookies([{"name": CABINET_COOKIE, "value": urls["egisz_cabinet"], "url": urls["egisz_api"]}])
     state: dict[str, Any] = context.storage_state()
     context.close()
     return state

@@ -43,6 +43,8 @@ BALP_ENTITY_TYPE = "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntit
 SUBJECT_SYSTEM = "urn:egisz:subject"
 CLIENT_SYSTEM = "urn:egisz:client"
 SERVER_SYSTEM = "urn:egisz:server"
+#: the OAuth client id under which the patient cabinet's own reads are recorded
+CABINET_CLIENT = "egisz-cabinet"
 
 #: FHIR restful interaction -> AuditEvent.action (BALP: queries and operations are Execute)
 ACTIONS: dict[str, str] = {
@@ -127,6 +129,45 @@ class AccessRecord:
         if self.resource_type and self.resource_id:
             return f"{self.resource_type}/{self.resource_id}"
         return self.resource_type
+
+
+def cabinet_view(
+    *,
+    interaction: str,
+    recorded: dt.datetime,
+    viewer_patient: str,
+    subject: str,
+    subject_name: str | None,
+    record_patient: str | None = None,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    query: str | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    detail: str | None = None,
+    source_ip: str | None = None,
+    request_id: str | None = None,
+) -> AccessRecord:
+    """A patient reading their own record in the cabinet (BALP Patient-specific pattern: the
+    requestor is the Patient, purpose PATRQT). ``record_patient``: whose record was touched when it
+    is not the viewer's own (an attempt at another patient's entry lands in that patient's log)."""
+    return AccessRecord(
+        interaction=interaction,
+        recorded=recorded,
+        outcome=outcome,
+        subject=subject,
+        subject_name=subject_name,
+        who=f"Patient/{viewer_patient}",
+        roles=("patient",),
+        client_id=CABINET_CLIENT,
+        source_ip=source_ip,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        patient_id=record_patient or viewer_patient,
+        query=query,
+        purpose_of_use=("PATRQT",),
+        request_id=request_id,
+        detail=detail,
+    )
 
 
 @dataclass(frozen=True, slots=True)

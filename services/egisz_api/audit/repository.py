@@ -71,3 +71,15 @@ def search_events(session: Session, query: AuditQuery) -> Sequence[tuple[int, An
         stmt = stmt.order_by(table.recorded.asc(), table.seq.asc())
     rows = session.execute(stmt.limit(query.count + 1)).all()
     return [(int(r[0]), r[1], str(r[2]), str(r[3])) for r in rows]
+
+
+def resources_of(session: Session, event_ids: Sequence[str]) -> dict[str, str | None]:
+    """The ``resource`` column (``Type`` or ``Type/id``) of the given AuditEvents."""
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(AuditEventRow.event_id, AuditEventRow.resource).where(
+            AuditEventRow.event_id.in_(list(event_ids))
+        )
+    ).all()
+    return {str(r[0]): r[1] for r in rows}

@@ -116,3 +116,9 @@ def search(
         seq, recorded, _, _ = page[-1]
         next_cursor = Cursor(recorded, seq).encode()
     return AuditPage([row[2] for row in page], [row[3] for row in page], next_cursor)
+
+
+def resources_touched(session: Session, event_ids: Sequence[str]) -> dict[str, str | None]:
+    """What each AuditEvent touched (``Type`` for a search, ``Type/id`` for a read): a search's
+    resource type is a column, not part of the BALP JSON."""
+    return repository.resources_of(session, event_ids)

@@ -352,6 +352,55 @@ def compartment_page(
     return [_stored(r) for r in session.execute(stmt.order_by(FhirResource.pk).limit(limit)).all()]
 
 
+def timeline(
+    session: Session,
+    patient_id: str,
+    types: Sequence[str],
+    *,
+    hide_reported_results: bool,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> list[StoredResource]:
+    """A patient's resources of ``types`` across types, newest first by their own date (keyset
+    paging on ``(sort_date, pk)``); with ``hide_reported_results`` an Observation that a
+    DiagnosticReport of the same patient lists as a result is left out (the report shows it)."""
+    filters: list[ColumnElement[bool]] = [
+        FhirResource.patient_id == patient_id,
+        FhirResource.deleted == false(),
+        FhirResource.resource_type.in_(list(types)),
+    ]
+    if hide_reported_results and "Observation" in types:
+        reports = select(FhirResource.pk).where(
+            FhirResource.resource_type == "DiagnosticReport",
+            FhirResource.patient_id == patient_id,
+            FhirResource.deleted == false(),
+        )
+        reported = select(ReferenceIndex.target_id).where(
+            ReferenceIndex.resource_type == "DiagnosticReport",
+            ReferenceIndex.param == "result",
+            ReferenceIndex.target_type == "Observation",
+            ReferenceIndex.resource_pk.in_(reports),
+        )
+        filters.append(
+            or_(FhirResource.resource_type != "Observation", FhirResource.resource_id.not_in(reported))
+        )
+    if after is not None:
+        sort_value, pk = after
+        filters.append(
+            or_(
+                FhirResource.sort_date < sort_value,
+                and_(FhirResource.sort_date == sort_value, FhirResource.pk < pk),
+            )
+        )
+    stmt = (
+        select(*_COLUMNS, FhirResource.sort_date.label("sort_value"))
+        .where(*filters)
+        .order_by(FhirResource.sort_date.desc(), FhirResource.pk.desc())
+        .limit(limit)
+    )
+    return [_stored(r, r.sort_value) for r in session.execute(stmt).all()]
+
+
 #: built once, so each call reuses the compiled statement (the consent gate runs it per request)
 _LATEST_WITH_TOKEN = (
     select(FhirResource.content)

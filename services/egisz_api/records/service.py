@@ -21,7 +21,7 @@ from egisz_api.records.errors import (
 )
 from egisz_api.records.models import FhirResource, FhirResourceVersion
 from egisz_api.records.parameters import DEFINITIONS, extract, normalise_identifier
-from egisz_api.records.schemas import Criteria, StoredResource, TokenCondition
+from egisz_api.records.schemas import Criteria, Cursor, StoredResource, TokenCondition
 from egisz_api.records.validation import ID_PATTERN, parse_body, validate
 
 Clock = Callable[[], dt.datetime]
@@ -245,6 +245,34 @@ def compartment_page(
 
 def find(session: Session, resource_type: str, resource_id: str) -> StoredResource | None:
     return repository.current(session, resource_type, resource_id)
+
+
+def timeline(
+    session: Session,
+    patient_id: str,
+    types: Sequence[str],
+    *,
+    hide_reported_results: bool,
+    after: Cursor | None,
+    count: int,
+) -> list[StoredResource]:
+    """The patient's record across ``types``, newest first (the cabinet's timeline); each result
+    carries its ``sort_value`` for the next page's :class:`Cursor`."""
+    return repository.timeline(
+        session,
+        patient_id,
+        types,
+        hide_reported_results=hide_reported_results,
+        after=(after.sort_value, after.pk) if after is not None else None,
+        limit=count,
+    )
+
+
+def in_compartment(
+    session: Session, resource_type: str, ids: Sequence[str], patient_id: str
+) -> list[StoredResource]:
+    """The resources of ``ids`` that belong to the patient (others are silently absent)."""
+    return repository.by_ids(session, resource_type, ids, compartment=patient_id, restrictions=None)
 
 
 def latest_with_token(
