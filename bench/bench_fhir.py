@@ -1,6 +1,6 @@
 """Load benchmark of the FHIR API against the Medplum peer, in the same run and the same shape.
 
-Starts egisz_api as a real uvicorn process (one worker) pinned to one core (taskset -c 0), with a
+Starts egisz_api as a real uvicorn process (one worker) pinned to one core (taskset -c 1), with a
 JWKS served from this process so that every request carries a real RS256 bearer token that the
 server verifies; every request is authorized (scopes, compartment) and audited through the
 default sink (one access_events row per request). Seeds it through its REST API with the peer's
@@ -67,8 +67,10 @@ PEER = os.environ.get("PEER")
 RUN_BUDGET = float(os.environ.get("RUN_BUDGET", "60"))
 SEED_SCRIPT = Path(PEER or ROOT.parent / "shared/peers/medplum-fhir") / "seed.mjs"
 TWO_CORES = (os.cpu_count() or 1) >= 2
-PIN_SERVER = ["taskset", "-c", "0"] if TWO_CORES else []
-PIN_LOAD = ["taskset", "-c", "1"] if TWO_CORES else []
+#: the core the servers are pinned to (SERVER_CPU, default 1); the load generator and seeding get the other
+SERVER_CPU = int(os.environ.get("SERVER_CPU", "1"))
+PIN_SERVER = ["taskset", "-c", str(SERVER_CPU)] if TWO_CORES else []
+PIN_LOAD = ["taskset", "-c", str(1 - SERVER_CPU)] if TWO_CORES else []
 
 
 def hey(url: str, token: str, count: int, rate: float | None = None) -> dict[str, float]:

@@ -80,6 +80,10 @@ def _outcome(exc: AppError) -> str:
     return "invalid"
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _record(ctx: FhirContext, note: _Note, action: str, what: str, outcome: str) -> None:
     caller = note.caller
     ctx.audit.record(
@@ -92,6 +96,9 @@ def _record(ctx: FhirContext, note: _Note, action: str, what: str, outcome: str)
             outcome=outcome,
             purpose=caller.purpose if caller else "",
             source_ip=ctx.source_ip,
+            fhir_user=_text(ctx.claims.get("fhirUser")),
+            roles=tuple(sorted(caller.roles)) if caller else (),
+            token_id=_text(ctx.claims.get("jti")),
         )
     )
 
