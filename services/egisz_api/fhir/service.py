@@ -266,8 +266,14 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
             criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
             note.patient = grant.compartment or _patient_searched(criteria)
             criteria.count = requested + 1
-            rows = records.search(ctx.session, criteria) if requested > 0 else []
-            total = records.count(ctx.session, criteria) if parsed.first_page else None
+            total: int | None = None
+            rows: list[StoredResource]
+            if requested == 0:
+                rows, total = [], records.count(ctx.session, criteria) if parsed.first_page else None
+            elif parsed.first_page:
+                rows, total = records.search_counted(ctx.session, criteria)
+            else:
+                rows = records.search(ctx.session, criteria)
             has_more = len(rows) > requested
             rows = rows[:requested]
             matches = _consented(ctx, caller, rows)
