@@ -2,8 +2,11 @@
 
 Starts egisz_api as a real uvicorn process (one worker) pinned to one core (taskset -c 1), with a
 JWKS served from this process so that every request carries a real RS256 bearer token that the
-server verifies; every request is authorized (scopes, compartment) and audited through the
-default sink (one access_events row per request). Seeds it through its REST API with the peer's
+server verifies (then caches until its exp); every request is authorized (scopes, role,
+compartment, the consent gate: the app's default gate, called for every patient touched) and
+audited through the app's sink (a BALP AuditEvent fsync'd to the journal before the response,
+written behind into the database). SERVER_CPU (default 1) is the core the servers are pinned to;
+the load generator and the seeding get the other one. Seeds it through its REST API with the peer's
 own seed.mjs (the same deterministic data set: P patients, ~OBS lab Observations each, encounters,
 conditions, prescriptions, immunizations), then drives each scenario with `hey` pinned to the
 other core (warm-up, RUNS measured runs of N requests, median):
