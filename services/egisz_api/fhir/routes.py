@@ -335,16 +335,6 @@ async def audit_event_read(request: Request, session: SessionDep, event_id: str)
     )
 
 
-@router.api_route(
-    "/AuditEvent",
-    methods=["POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-)
-@router.api_route(
-    "/AuditEvent/{event_id}",
-    methods=["POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-)
 async def audit_event_write(request: Request) -> Response:
     """No interaction writes, changes or deletes an AuditEvent (EGISZ.md §5 row 30)."""
     raise AuditEventWriteError(
@@ -514,6 +504,15 @@ class HotPaths:
         self.search_route = _route_of(search)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD") and self._audit_event(scope):
+            # no write interaction on AuditEvent: 405 with Allow: GET for every other method (the
+            # router would list the generic create/update routes' methods in its Allow)
+            request = Request(scope, receive, send)
+            try:
+                await audit_event_write(request)
+            except AuditEventWriteError as exc:
+                await (await ExactRoutes._handled(request, exc))(scope, receive, send)
+            return
         target = self._match(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
         if target is None:
             await self.app(scope, receive, send)
@@ -533,6 +532,13 @@ class HotPaths:
         except Exception as exc:
             response = await ExactRoutes._handled(request, exc)
         await response(scope, receive, send)
+
+    @staticmethod
+    def _audit_event(scope: Any) -> bool:
+        path: str = scope["path"]
+        return path == PREFIX + "/AuditEvent" or (
+            path.startswith(PREFIX + "/AuditEvent/") and path.count("/") == 3
+        )
 
     @staticmethod
     def _match(scope: Any) -> tuple[str, str | None] | None:
