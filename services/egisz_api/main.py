@@ -93,6 +93,9 @@ def create_app(
         version="0.1.0",
         description="EGISZ health records: FHIR R4 API for integrators and the patient cabinet.",
         lifespan=lifespan,
+        # metrics are Prometheus' (/metrics); FastAPI's native OpenTelemetry stays off: with no
+        # provider configured its per-request check alone cost ~5 % of a FHIR read (docs/fhir.md)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -8,6 +8,7 @@ grants no resource access: scopes are an upper bound, and an unreadable one boun
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +33,7 @@ class Scope:
         return self.resource_type in ("*", resource_type) and permission in self.permissions
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the text; Scope is immutable
 def parse_scope(text: str) -> Scope | None:
     match = _SCOPE.match(text)
     if match is None:

@@ -184,6 +184,7 @@ class AuditRow:
     resource: str | None
     request_id: str | None
     resource_json: str
+    subtype: str | None = None
 
     def to_journal(self) -> dict[str, Any]:
         return {
@@ -197,6 +198,7 @@ class AuditRow:
             "resource": self.resource,
             "request_id": self.request_id,
             "resource_json": self.resource_json,
+            "subtype": self.subtype,
         }
 
     @classmethod
@@ -212,6 +214,7 @@ class AuditRow:
             resource=data.get("resource"),
             request_id=data.get("request_id"),
             resource_json=str(data["resource_json"]),
+            subtype=data.get("subtype"),  # absent in segments written before 0003a
         )
 
 
@@ -349,4 +352,5 @@ def to_row(record: AccessRecord, *, observer: str) -> AuditRow:
         resource=record.resource,
         request_id=record.request_id,
         resource_json=body,
+        subtype=record.interaction,
     )

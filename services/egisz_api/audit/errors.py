@@ -17,6 +17,14 @@ class AuditAccessDeniedError(AppError):
     title = "Not allowed to read these AuditEvents"
 
 
+class AuditEventNotFoundError(AppError):
+    """No such AuditEvent, or one outside the caller's compartment (its existence is hidden)."""
+
+    status_code = 404
+    code = "not_found"
+    title = "AuditEvent not found"
+
+
 class AuditUnavailableError(AppError):
     """The sink could not make the AuditEvent durable: the access is refused rather than left
     unaudited."""

@@ -47,6 +47,8 @@ class AuditEventRow(Base):
     patient: Mapped[str | None] = mapped_column(String(128), nullable=True)
     agent: Mapped[str | None] = mapped_column(String(256), nullable=True)
     action: Mapped[str] = mapped_column(String(1))
+    #: the FHIR interaction (AuditEvent.subtype); NULL on rows stored before migration 0003a
+    subtype: Mapped[str | None] = mapped_column(String(32), nullable=True)
     outcome: Mapped[str] = mapped_column(String(2))
     client_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     resource: Mapped[str | None] = mapped_column(String(256), nullable=True)

@@ -14,6 +14,24 @@ from egisz_api.audit.errors import InvalidSearchError
 MAX_COUNT = 100
 DEFAULT_COUNT = 20
 ACTIONS = frozenset("CRUDE")
+#: the search parameters of AuditEvent (EGISZ.md §1 table, §5 row 30) and their FHIR types; the
+#: CapabilityStatement lists exactly these (besides the result parameters ``_sort`` and ``_count``)
+SEARCH_PARAMETERS: dict[str, tuple[str, str]] = {
+    "patient": ("reference", "the Patient whose record was touched (Patient/<id> or <id>)"),
+    "date": ("date", "when the access was recorded; prefixes eq, lt, le, gt, ge"),
+    "agent": ("reference", "who: the person's reference (Practitioner/7) or the token subject"),
+    "entity": ("reference", "what was touched: <Type>/<id>, or the patient (Patient/<id>)"),
+    "action": ("token", "C, R, U, D, E (comma = or)"),
+    "outcome": ("token", "0 success, 4 refused or invalid, 8 server failure (comma = or)"),
+    "type": ("token", "rest (audit-event-type): every event this server records"),
+    "subtype": ("token", "the FHIR interaction (restful-interaction): read, vread, search-type..."),
+}
+OUTCOME_SYSTEM = "http://hl7.org/fhir/audit-event-outcome"
+TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/audit-event-type"
+SUBTYPE_SYSTEM = "http://hl7.org/fhir/restful-interaction"
+ACTION_SYSTEM = "http://hl7.org/fhir/audit-event-action"
+#: the one AuditEvent.type this server records (audit/balp.py)
+RECORDED_TYPE = "rest"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 # FHIR R4 §3.1.1.4 (search, date): yyyy, yyyy-mm, yyyy-mm-dd, or a dateTime with a time zone
@@ -56,6 +74,14 @@ class AuditQuery:
     until: dt.datetime | None = None
     agent: str | None = None
     actions: tuple[str, ...] = ()
+    #: AuditEvent.outcome codes (empty = any)
+    outcomes: tuple[str, ...] = ()
+    #: AuditEvent.subtype codes (empty = any)
+    subtypes: tuple[str, ...] = ()
+    #: ``Type/id`` of the entity touched; a Patient matches the patient entity too
+    entity: str | None = None
+    #: False when a condition can match nothing (e.g. a ``type`` this server never records)
+    satisfiable: bool = True
     newest_first: bool = True
     count: int = DEFAULT_COUNT
     after: Cursor | None = None
@@ -139,11 +165,46 @@ def parse_count(value: str | None) -> int:
 
 def parse_actions(values: list[str]) -> tuple[str, ...]:
     """``action`` tokens (comma = OR), e.g. ``R,E``."""
-    actions = tuple(code for value in values for code in value.split(","))
+    actions = _codes("action", values, ACTION_SYSTEM)
     for code in actions:
         if code not in ACTIONS:
             raise InvalidSearchError(f"action={code!r} is not an AuditEvent action (C, R, U, D, E).")
     return actions
+
+
+def _codes(name: str, values: list[str], system: str) -> tuple[str, ...]:
+    """A token parameter's codes (comma = or): ``code`` or ``system|code`` of the one system."""
+    codes = []
+    for value in values:
+        for item in value.split(","):
+            given_system, bar, code = item.rpartition("|")
+            if bar and given_system not in ("", system):
+                raise InvalidSearchError(f"{name}={item!r}: the system must be {system}.")
+            if not code or len(code) > 64:
+                raise InvalidSearchError(f"{name}={item!r} is not a code.")
+            codes.append(code)
+    return tuple(codes)
+
+
+def parse_outcomes(values: list[str]) -> tuple[str, ...]:
+    return _codes("outcome", values, OUTCOME_SYSTEM)
+
+
+def parse_subtypes(values: list[str]) -> tuple[str, ...]:
+    return _codes("subtype", values, SUBTYPE_SYSTEM)
+
+
+def type_matches(values: list[str]) -> bool:
+    """``type``: True unless some value asks for a type this server never records (then the
+    search is empty; repeated = and, comma = or)."""
+    return all(RECORDED_TYPE in _codes("type", [value], TYPE_SYSTEM) for value in values)
+
+
+def entity_reference(value: str) -> str:
+    """``entity=Observation/12`` → ``Observation/12`` (a relative reference with its type)."""
+    if not re.fullmatch(r"[A-Z][A-Za-z]{0,63}/[A-Za-z0-9\-.]{1,64}", value):
+        raise InvalidSearchError(f"entity={value!r} is not a reference like Observation/12.")
+    return value
 
 
 def patient_id(value: str) -> str:

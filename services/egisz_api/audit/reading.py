@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from egisz_api.audit import query as q
 from egisz_api.audit import service
 from egisz_api.audit.balp import AccessRecord, Outcome
-from egisz_api.audit.errors import AuditAccessDeniedError, InvalidSearchError
+from egisz_api.audit.errors import AuditAccessDeniedError, AuditEventNotFoundError, InvalidSearchError
 from egisz_api.audit.sink import AuditSink
 from shared.errors import AppError
 
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 #: the longest an AuditEvent search waits for the write-behind queue (seconds)
 FLUSH_TIMEOUT = 5.0
-PARAMETERS = frozenset({"patient", "date", "agent", "action", "_sort", "_count", "_cursor"})
+PARAMETERS = frozenset({*q.SEARCH_PARAMETERS, "_sort", "_count", "_cursor"})
 REVIEW_ROLES = frozenset({"auditor", "admin"})
 _SCOPE = re.compile(r"^(patient|user|system)/(AuditEvent|\*)\.(?:(c?r?u?d?s?)|(read|\*))(?:\?.*)?$")
 
@@ -82,12 +82,13 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _search_levels(scopes: Sequence[str]) -> set[str]:
-    """The scope levels (patient, user, system) that allow searching AuditEvent."""
+def _search_levels(scopes: Sequence[str], letter: str = "s") -> set[str]:
+    """The scope levels (patient, user, system) that allow searching (``s``) or reading (``r``)
+    AuditEvent."""
     levels = set()
     for scope in scopes:
         match = _SCOPE.match(scope)
-        if match and ((match[3] is not None and "s" in match[3]) or match[4] is not None):
+        if match and ((match[3] is not None and letter in match[3]) or match[4] is not None):
             levels.add(match[1])
     return levels
 
@@ -105,15 +106,25 @@ class SearchRequest:
     newest_first: bool
     count: int
     cursor: str | None
+    outcomes: tuple[str, ...] = ()
+    subtypes: tuple[str, ...] = ()
+    entity: str | None = None
+    satisfiable: bool = True
+    #: the parameters used, in the order given (``Prefer: handling=lenient`` leaves out the rest)
+    kept: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def parse(cls, raw: str, params: Sequence[tuple[str, str]]) -> SearchRequest:
+    def parse(cls, raw: str, params: Sequence[tuple[str, str]], *, lenient: bool = False) -> SearchRequest:
         values: dict[str, list[str]] = {}
+        kept = []
         for name, value in params:
             if name not in PARAMETERS:
+                if lenient:
+                    continue
                 raise InvalidSearchError(f"The search parameter {name!r} is not supported.")
             values.setdefault(name, []).append(value)
-        for name in ("patient", "agent", "_sort", "_count", "_cursor"):
+            kept.append((name, value))
+        for name in ("patient", "agent", "entity", "_sort", "_count", "_cursor"):
             if len(values.get(name, ())) > 1:
                 raise InvalidSearchError(f"{name} may be given only once.")
 
@@ -121,6 +132,7 @@ class SearchRequest:
             return values.get(name, [None])[0]
 
         patient = one("patient")
+        entity = one("entity")
         since, until = q.date_bounds(values.get("date", []))
         return cls(
             raw=raw,
@@ -132,6 +144,11 @@ class SearchRequest:
             newest_first=q.parse_sort(one("_sort")),
             count=q.parse_count(one("_count")),
             cursor=one("_cursor"),
+            outcomes=q.parse_outcomes(values.get("outcome", [])),
+            subtypes=q.parse_subtypes(values.get("subtype", [])),
+            entity=q.entity_reference(entity) if entity is not None else None,
+            satisfiable=q.type_matches(values.get("type", [])),
+            kept=tuple(kept),
         )
 
 
@@ -168,24 +185,31 @@ async def search_as(
     sink: AuditSink,
     read: Callable[[Callable[[Session], service.AuditPage]], Any],
     clock: Callable[[], dt.datetime],
+    lenient: bool = False,
+    hide_others: bool = False,
 ) -> service.AuditPage:
     """Run the checks, search, and record the attempt as an AuditEvent whatever the outcome (the
     event is durable before this returns or raises). ``read(work)`` runs ``work`` with a database
-    session in a worker thread."""
+    session in a worker thread. ``lenient``: skip unknown parameters (``Prefer: handling=lenient``);
+    ``hide_others``: a patient naming another patient gets an empty page (the FHIR compartment
+    rule) instead of a 403."""
     patient: str | None = caller.patient
     try:
         # the scope is checked first: a token without it learns nothing from parameter errors; the
         # patient named is still parsed when it can be, so the refusal lands in that patient's log
         parse_error: InvalidSearchError | None = None
         try:
-            search = SearchRequest.parse(raw_query, params)
+            search = SearchRequest.parse(raw_query, params, lenient=lenient)
             patient = search.patient or caller.patient
         except InvalidSearchError as exc:
             parse_error = exc
         levels = check_scope(caller)
         if parse_error is not None:
             raise parse_error
-        patient = check_patient(caller, levels, search.patient)
+        satisfiable, wanted = search.satisfiable, search.patient
+        if hide_others and levels == {"patient"} and wanted not in (None, caller.patient):
+            satisfiable, wanted = False, caller.patient
+        patient = check_patient(caller, levels, wanted)
         check_role(caller, levels)
         # write-behind: events acknowledged a moment ago may still be on their way to the database
         if not await sink.flush_async(FLUSH_TIMEOUT):
@@ -198,6 +222,10 @@ async def search_as(
                 date_to=search.until,
                 agent=search.agent,
                 actions=search.actions,
+                outcomes=search.outcomes,
+                subtypes=search.subtypes,
+                entity=search.entity,
+                satisfiable=satisfiable,
                 newest_first=search.newest_first,
                 count=search.count,
                 cursor=search.cursor,
@@ -217,19 +245,64 @@ async def search_as(
     return page
 
 
+async def read_as(
+    caller: Caller,
+    event_id: str,
+    *,
+    sink: AuditSink,
+    read: Callable[[Callable[[Session], tuple[str | None, str] | None]], Any],
+    clock: Callable[[], dt.datetime],
+) -> str:
+    """One AuditEvent (its stored JSON) by id, with the same checks as the search; an event of
+    another patient is *not found* for a patient (§5 (D)). Recorded like the search: one
+    AuditEvent for this read, whose entity is the event read (reading that one is one more event,
+    never a chain: recording an event reads nothing)."""
+    patient: str | None = caller.patient
+    try:
+        levels = _search_levels(caller.scopes, "r")
+        if not levels:
+            raise AuditAccessDeniedError(
+                "The token has no scope to read AuditEvent (e.g. patient/AuditEvent.rs)."
+            )
+        check_patient(caller, levels, None)
+        check_role(caller, levels)
+        if not await sink.flush_async(FLUSH_TIMEOUT):
+            logger.warning("audit read runs before the write-behind queue reached the database")
+        found: tuple[str | None, str] | None = await read(lambda session: service.event(session, event_id))
+        if found is not None:
+            patient = found[0]
+        if found is None or (levels == {"patient"} and found[0] != caller.patient):
+            raise AuditEventNotFoundError(f"AuditEvent/{event_id} is not known.")
+    except AppError as exc:
+        await sink.record_async(
+            _record(caller, None, patient, clock(), Outcome.MINOR_FAILURE, exc.detail, event_id=event_id)
+        )
+        raise
+    except Exception:
+        failed = _record(
+            caller, None, patient, clock(), Outcome.SERIOUS_FAILURE, "The read failed.", event_id=event_id
+        )
+        await sink.record_async(failed)
+        raise
+    await sink.record_async(_record(caller, None, patient, clock(), Outcome.SUCCESS, None, event_id=event_id))
+    return found[1]
+
+
 def _record(
     caller: Caller,
-    raw_query: str,
+    raw_query: str | None,
     patient: str | None,
     now: dt.datetime,
     outcome: Outcome,
     detail: str | None,
+    *,
+    event_id: str | None = None,
 ) -> AccessRecord:
     purpose = ("PATRQT",) if caller.patient is not None and caller.patient == patient else ()
     if not purpose and REVIEW_ROLES & set(caller.roles):
         purpose = ("HSYSADMIN",)
     return AccessRecord(
-        interaction="search-type",
+        interaction="search-type" if event_id is None else "read",
         recorded=now,
         outcome=outcome,
         subject=caller.subject,
@@ -239,6 +312,7 @@ def _record(
         client_id=caller.client_id,
         source_ip=caller.source_ip,
         resource_type="AuditEvent",
+        resource_id=event_id,
         patient_id=patient,
         query=raw_query,
         purpose_of_use=purpose,
@@ -248,14 +322,16 @@ def _record(
     )
 
 
-def bundle(page: service.AuditPage, *, self_url: str, next_url: str | None) -> bytes:
-    """A searchset Bundle around the stored AuditEvents, by concatenation (no re-serialisation)."""
+def bundle(page: service.AuditPage, *, self_url: str, next_url: str | None, base: str | None = None) -> bytes:
+    """A searchset Bundle around the stored AuditEvents, by concatenation (no re-serialisation);
+    ``base``: the FHIR base of the ``fullUrl``s (else ``urn:uuid:``)."""
+    prefix = f"{base}/AuditEvent/" if base else "urn:uuid:"
     links = [{"relation": "self", "url": self_url}]
     if next_url is not None:
         links.append({"relation": "next", "url": next_url})
     head = json.dumps({"resourceType": "Bundle", "type": "searchset", "link": links}, separators=(",", ":"))
     entries = ",".join(
-        f'{{"fullUrl":"urn:uuid:{event_id}","resource":{body},"search":{{"mode":"match"}}}}'
+        f'{{"fullUrl":"{prefix}{event_id}","resource":{body},"search":{{"mode":"match"}}}}'
         for event_id, body in zip(page.ids, page.entries, strict=True)
     )
     return f'{head[:-1]},"entry":[{entries}]}}'.encode()

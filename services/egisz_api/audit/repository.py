@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
@@ -53,8 +53,20 @@ def search_events(session: Session, query: AuditQuery) -> Sequence[tuple[int, An
         stmt = stmt.where(table.patient == query.patient)
     if query.agent is not None:
         stmt = stmt.where(table.agent == query.agent)
+    if not query.satisfiable:
+        stmt = stmt.where(false())
     if query.actions:
         stmt = stmt.where(table.action.in_(query.actions))
+    if query.outcomes:
+        stmt = stmt.where(table.outcome.in_(query.outcomes))
+    if query.subtypes:
+        stmt = stmt.where(table.subtype.in_(query.subtypes))
+    if query.entity is not None:
+        if query.entity.startswith("Patient/"):
+            patient = query.entity.removeprefix("Patient/")
+            stmt = stmt.where(or_(table.patient == patient, table.resource == query.entity))
+        else:
+            stmt = stmt.where(table.resource == query.entity)
     if query.since is not None:
         stmt = stmt.where(table.recorded >= query.since)
     if query.until is not None:
@@ -83,3 +95,11 @@ def resources_of(session: Session, event_ids: Sequence[str]) -> dict[str, str | 
         )
     ).all()
     return {str(r[0]): r[1] for r in rows}
+
+
+def event_by_id(session: Session, event_id: str) -> tuple[str | None, str] | None:
+    """(patient, resource_json) of one AuditEvent, or None."""
+    row = session.execute(
+        select(AuditEventRow.patient, AuditEventRow.resource_json).where(AuditEventRow.event_id == event_id)
+    ).first()
+    return None if row is None else (row[0], str(row[1]))

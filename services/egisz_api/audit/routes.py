@@ -50,7 +50,8 @@ def whoami(request: Request, claims: ClaimsDep, session: SessionDep) -> WhoAmI:
     "/audit-events",
     summary="Search AuditEvents («who looked at my record»): a FHIR searchset Bundle",
     description=(
-        "The search `GET /fhir/AuditEvent` will answer once the FHIR routes are wired (docs/audit.md). "
+        "The same search as `GET /fhir/AuditEvent` (docs/audit.md), which adds the FHIR compartment "
+        "rules and `Prefer: handling=lenient`. "
         "A patient token (`patient/AuditEvent.rs`) sees its own patient's events; `user/` and `system/` "
         "scopes need the auditor or admin role. Every search is itself recorded as an AuditEvent."
     ),

@@ -68,6 +68,7 @@ def _values(row: AuditRow) -> dict[str, Any]:
         "resource": row.resource,
         "request_id": row.request_id,
         "resource_json": row.resource_json,
+        "subtype": row.subtype,
     }
 
 
@@ -92,6 +93,10 @@ def search(
     date_to: dt.datetime | None = None,
     agent: str | None = None,
     actions: Sequence[str] = (),
+    outcomes: Sequence[str] = (),
+    subtypes: Sequence[str] = (),
+    entity: str | None = None,
+    satisfiable: bool = True,
     newest_first: bool = True,
     count: int = 20,
     cursor: str | None = None,
@@ -105,6 +110,10 @@ def search(
         until=date_to,
         agent=agent,
         actions=tuple(actions),
+        outcomes=tuple(outcomes),
+        subtypes=tuple(subtypes),
+        entity=entity,
+        satisfiable=satisfiable,
         newest_first=newest_first,
         count=count,
         after=Cursor.decode(cursor) if cursor else None,
@@ -122,3 +131,8 @@ def resources_touched(session: Session, event_ids: Sequence[str]) -> dict[str, s
     """What each AuditEvent touched (``Type`` for a search, ``Type/id`` for a read): a search's
     resource type is a column, not part of the BALP JSON."""
     return repository.resources_of(session, event_ids)
+
+
+def event(session: Session, event_id: str) -> tuple[str | None, str] | None:
+    """(patient id, the AuditEvent JSON as stored) of one event, or None when there is none."""
+    return repository.event_by_id(session, event_id)

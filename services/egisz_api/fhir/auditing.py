@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +38,11 @@ class AccessRecord:
     #: v3 PurposeOfUse (TREAT, PATRQT, HOPERAT)
     purpose: str
     source_ip: str | None = None
+    #: the person as a FHIR reference (the token's ``fhirUser``, e.g. ``Practitioner/7``)
+    fhir_user: str | None = None
+    #: the token's ``roles`` and ``jti``
+    roles: tuple[str, ...] = ()
+    token_id: str | None = None
 
 
 class AuditSink(Protocol):
@@ -78,18 +84,24 @@ _INTERACTIONS = {
 
 
 class DurableTrail(Protocol):
-    def record(self, event: balp.AccessRecord) -> None: ...
+    def submit(self, event: balp.AccessRecord) -> Future[None]: ...
 
 
 class BalpSink:
-    """Each access as a BALP AuditEvent in the durable trail (``egisz_api.audit.sink``)."""
+    """Each access as a BALP AuditEvent in the durable trail (``egisz_api.audit.sink``).
+
+    ``record`` queues the event and returns at once; :attr:`pending` holds the acknowledgements
+    (done once the event is fsync'd in the journal), which the route awaits on the event loop
+    before it releases the response (``routes._run``): no worker thread is held while the journal
+    syncs, and no response leaves before its AuditEvent is durable."""
 
     def __init__(self, trail: DurableTrail, clock: Callable[[], dt.datetime]) -> None:
         self.trail = trail
         self.clock = clock
+        self.pending: list[Future[None]] = []
 
     def record(self, event: AccessRecord) -> None:
-        self.trail.record(as_balp(event, self.clock()))
+        self.pending.append(self.trail.submit(as_balp(event, self.clock())))
 
 
 def as_balp(event: AccessRecord, now: dt.datetime) -> balp.AccessRecord:
@@ -102,6 +114,9 @@ def as_balp(event: AccessRecord, now: dt.datetime) -> balp.AccessRecord:
         recorded=now,
         outcome=balp.Outcome.SUCCESS if granted else balp.Outcome.MINOR_FAILURE,
         subject=event.who or None,
+        who=event.fhir_user,
+        roles=event.roles,
+        token_id=event.token_id,
         client_id=event.client,
         source_ip=event.source_ip,
         resource_type=parts[0] or None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from egisz_api.audit.query import SEARCH_PARAMETERS as AUDIT_EVENT_PARAMETERS
 from egisz_api.fhir.query import MAX_COUNT
 from egisz_api.records.parameters import DEFINITIONS
 
@@ -17,6 +18,30 @@ _TYPE_URL = {
     "string": "string",
 }
 INTERACTIONS = ("read", "vread", "history-instance", "search-type", "create", "update")
+#: AuditEvent comes from the audit trail: read and search only, never a write (EGISZ.md §5 row 30)
+AUDIT_EVENT_INTERACTIONS = ("read", "search-type")
+
+
+def _audit_event() -> dict[str, Any]:
+    return {
+        "type": "AuditEvent",
+        "profile": "http://hl7.org/fhir/StructureDefinition/AuditEvent",
+        "documentation": (
+            "IHE BALP AuditEvents of every access to a patient's data; a patient sees their own "
+            "record's. Reading or searching them is itself audited. No write interaction."
+        ),
+        "interaction": [{"code": code} for code in AUDIT_EVENT_INTERACTIONS],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "conditionalCreate": False,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "searchParam": [
+            {"name": name, "type": kind, "documentation": text}
+            for name, (kind, text) in AUDIT_EVENT_PARAMETERS.items()
+        ],
+    }
 
 
 def capability_statement(base: str, issuer: str, software_version: str, published: str) -> dict[str, Any]:
@@ -51,6 +76,7 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
                 }
             ]
         resources.append(entry)
+    resources.append(_audit_event())
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -59,3 +59,12 @@ class InvalidHeaderError(FhirError):
     code = "invalid_header"
     title = "Invalid header"
     issue_code = "value"
+
+
+class AuditEventWriteError(FhirError):
+    """AuditEvent has no write interaction (EGISZ.md §5 row 30): 405 with ``Allow: GET``."""
+
+    status_code = 405
+    code = "method_not_allowed"
+    title = "AuditEvents cannot be written"
+    issue_code = "not-supported"

@@ -7,31 +7,46 @@ token, call one service function in the threadpool and render its bytes with ``E
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from email.utils import format_datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 
 from egisz_api.access.consent import ConsentGate
 from egisz_api.dependencies import SessionDep
-from egisz_api.fhir import service
-from egisz_api.fhir.auditing import AuditSinkFactory
+from egisz_api.fhir import audit_events, service
+from egisz_api.fhir.auditing import AuditSink, AuditSinkFactory
 from egisz_api.fhir.capability import capability_statement, smart_configuration
-from egisz_api.fhir.errors import NotAcceptableError, PayloadTooLargeError, UnsupportedMediaTypeError
+from egisz_api.fhir.errors import (
+    AuditEventWriteError,
+    NotAcceptableError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 from egisz_api.fhir.outcomes import FHIR_JSON, outcome
 from egisz_api.records.errors import ResourceValidationError
+from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import StoredResource
 from egisz_api.settings import EgiszSettings
+from shared.db import read_only, session_scope
 from shared.errors import AppError, ErrorPages
+from shared.exact_routes import ExactRoutes
+from shared.logging import current_request_id
 from shared.tokens import JwtVerifier, bearer_token
 
 PREFIX = "/fhir"
@@ -111,7 +126,7 @@ def _base(request: Request) -> str:
 
 def _negotiate(request: Request) -> None:
     """406 unless the client takes JSON (R4 §3.1.0.1.9; ``_format`` overrides ``Accept``)."""
-    fmt = request.query_params.get("_format")
+    fmt = request.query_params.get("_format") if b"_format" in request.scope["query_string"] else None
     if fmt is not None:
         if fmt not in _FORMATS:
             raise NotAcceptableError(f"_format={fmt} is not served; this server speaks JSON only.")
@@ -179,18 +194,20 @@ class VerifiedTokens:
 
 
 async def _run(request: Request, session: Any, call: Callable[[service.FhirContext], T]) -> T:
-    """Verify the token and run the service call in one threadpool hop."""
+    """Verify the token and run the service call in one threadpool hop; then wait (on the event
+    loop, no thread held) until the call's AuditEvents are durable, whatever its outcome."""
     state = request.app.state
+    sink_factory: AuditSinkFactory = state.audit_sink_factory
+    audit = sink_factory(session)
 
     def work() -> T:
         tokens: VerifiedTokens = state.verified_tokens
         claims = tokens.claims(bearer_token(request, realm=tokens.verifier.realm))
-        sink_factory: AuditSinkFactory = state.audit_sink_factory
         gate: ConsentGate = state.consent_gate
         ctx = service.FhirContext(
             session=session,
             claims=claims,
-            audit=sink_factory(session),
+            audit=audit,
             gate=gate,
             clock=state.clock,
             base=_base(request),
@@ -198,7 +215,17 @@ async def _run(request: Request, session: Any, call: Callable[[service.FhirConte
         )
         return call(ctx)
 
-    return await anyio.to_thread.run_sync(work)
+    try:
+        return await anyio.to_thread.run_sync(work)
+    finally:
+        await _durable(audit)
+
+
+async def _durable(audit: AuditSink) -> None:
+    """Wait for the acknowledgements of a deferred sink (an unwritable journal raises its 503)."""
+    pending: list[Future[None]] = getattr(audit, "pending", [])
+    for acknowledgement in pending:
+        await asyncio.wrap_future(acknowledgement)
 
 
 def _http_date(value: dt.datetime) -> str:
@@ -258,8 +285,70 @@ async def everything(request: Request, session: SessionDep, patient_id: str) -> 
     )
 
 
+def _audit_request(request: Request, session: Any, claims: dict[str, Any]) -> audit_events.Request:
+    async def read(work: Callable[[Any], T]) -> T:
+        def run() -> T:
+            with read_only(session):
+                return work(session)
+
+        return await anyio.to_thread.run_sync(run)
+
+    state = request.app.state
+    return audit_events.Request(
+        claims=claims,
+        base=_base(request),
+        sink=state.audit_sink,
+        read=read,
+        clock=state.clock,
+        source_ip=request.client.host if request.client else None,
+        request_id=current_request_id(),
+    )
+
+
+async def _claims(request: Request) -> dict[str, Any]:
+    tokens: VerifiedTokens = request.app.state.verified_tokens
+    token = bearer_token(request, realm=tokens.verifier.realm)
+    return await anyio.to_thread.run_sync(tokens.claims, token)
+
+
+@router.get(
+    "/AuditEvent",
+    responses=_READ,
+    summary="Search AuditEvents («Кто смотрел мою карту»); every search is itself audited",
+)
+async def audit_event_search(request: Request, session: SessionDep) -> Response:
+    _negotiate(request)
+    claims = await _claims(request)
+    query = "&".join(p for p in request.url.query.split("&") if p and not p.startswith("_format="))
+    body = await audit_events.search(
+        _audit_request(request, session, claims), query, _pairs(request), lenient=_lenient(request)
+    )
+    return _bundle(body)
+
+
+@router.get("/AuditEvent/{event_id}", responses=_READ, summary="Read one AuditEvent (itself audited)")
+async def audit_event_read(request: Request, session: SessionDep, event_id: str) -> Response:
+    _negotiate(request)
+    claims = await _claims(request)
+    return Response(
+        await audit_events.read(_audit_request(request, session, claims), event_id), media_type=FHIR_JSON
+    )
+
+
+async def audit_event_write(request: Request) -> Response:
+    """No interaction writes, changes or deletes an AuditEvent (EGISZ.md §5 row 30)."""
+    raise AuditEventWriteError(
+        "AuditEvents are written by this server only; they cannot be created, changed or deleted.",
+        headers={"Allow": "GET"},
+    )
+
+
 @router.get("/{resource_type:fhirtype}", responses=_READ, summary="Search (R4 §3.1.0.8)")
 async def search(request: Request, session: SessionDep, resource_type: str) -> Response:
+    return await _search(request, session, resource_type)
+
+
+async def _search(request: Request, session: Session, resource_type: str) -> Response:
     _negotiate(request)
     pairs, lenient = _pairs(request), _lenient(request)
     return _bundle(
@@ -279,6 +368,10 @@ async def create(request: Request, session: SessionDep, resource_type: str) -> R
 
 @router.get("/{resource_type:fhirtype}/{resource_id}", responses=_READ, summary="Read (R4 §3.1.0.2)")
 async def read(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
+    return await _read(request, session, resource_type, resource_id)
+
+
+async def _read(request: Request, session: Session, resource_type: str, resource_id: str) -> Response:
     _negotiate(request)
     stored = await _run(request, session, lambda ctx: service.read(ctx, resource_type, resource_id))
     etag = f'W/"{stored.version_id}"'
@@ -392,9 +485,84 @@ class FhirErrorPages:
         )
 
 
+#: a FHIR logical id (R4 datatypes §2.24.0.1)
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+class HotPaths:
+    """``GET /fhir/{type}/{id}`` and ``GET /fhir/{type}?...`` of the stored types, dispatched
+    straight to the read and search handlers, ahead of FastAPI's router and dependency solving
+    (which cost more than the read itself; docs/fhir.md "Benchmark"). It sits inside the plumbing
+    middleware (request ids, body limit, metrics, logs all apply) and answers exactly as the
+    routes do: same handlers, same session handling, errors through the app's exception handlers.
+    Anything else (other methods, paths, types) goes on to the router."""
+
+    def __init__(self, app: Any, *, session_factory: Any) -> None:
+        self.app = app
+        self.session_factory = session_factory
+        self.read_route = _route_of(read)
+        self.search_route = _route_of(search)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD") and self._audit_event(scope):
+            # no write interaction on AuditEvent: 405 with Allow: GET for every other method (the
+            # router would list the generic create/update routes' methods in its Allow)
+            request = Request(scope, receive, send)
+            try:
+                await audit_event_write(request)
+            except AuditEventWriteError as exc:
+                await (await ExactRoutes._handled(request, exc))(scope, receive, send)
+            return
+        target = self._match(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
+        if target is None:
+            await self.app(scope, receive, send)
+            return
+        resource_type, resource_id = target
+        scope["route"] = self.read_route if resource_id is not None else self.search_route
+        scope["path_params"] = {"resource_type": resource_type}
+        if resource_id is not None:
+            scope["path_params"]["resource_id"] = resource_id
+        request = Request(scope, receive, send)
+        try:
+            async with session_scope(self.session_factory) as session:
+                if resource_id is None:
+                    response = await _search(request, session, resource_type)
+                else:
+                    response = await _read(request, session, resource_type, resource_id)
+        except Exception as exc:
+            response = await ExactRoutes._handled(request, exc)
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _audit_event(scope: Any) -> bool:
+        path: str = scope["path"]
+        return path == PREFIX + "/AuditEvent" or (
+            path.startswith(PREFIX + "/AuditEvent/") and path.count("/") == 3
+        )
+
+    @staticmethod
+    def _match(scope: Any) -> tuple[str, str | None] | None:
+        path: str = scope["path"]
+        if not path.startswith(PREFIX + "/"):
+            return None
+        parts = path[len(PREFIX) + 1 :].split("/")
+        if len(parts) > 2 or parts[0] not in DEFINITIONS:
+            return None
+        if len(parts) == 1:
+            return parts[0], None
+        return (parts[0], parts[1]) if _ID.fullmatch(parts[1]) else None
+
+
+def _route_of(endpoint: Callable[..., Any]) -> APIRoute:
+    (route,) = [r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is endpoint]
+    return route
+
+
 def install(app: FastAPI) -> None:
     """Mount the router and make every error under /fhir an OperationOutcome."""
     app.include_router(router)
+    # innermost of the app's middleware: inside the plumbing, before the router
+    app.user_middleware.append(Middleware(HotPaths, session_factory=app.state.session_factory))
     app.state.error_pages = FhirErrorPages(getattr(app.state, "error_pages", None))
     app.state.capability_cache = {}
     app.state.verified_tokens = VerifiedTokens(app.state.token_verifier)

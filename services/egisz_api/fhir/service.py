@@ -82,6 +82,10 @@ def _outcome(exc: AppError) -> str:
     return "invalid"
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _record(ctx: FhirContext, note: _Note, action: str, what: str, outcome: str) -> None:
     caller = note.caller
     ctx.audit.record(
@@ -94,6 +98,9 @@ def _record(ctx: FhirContext, note: _Note, action: str, what: str, outcome: str)
             outcome=outcome,
             purpose=caller.purpose if caller else "",
             source_ip=ctx.source_ip,
+            fhir_user=_text(ctx.claims.get("fhirUser")),
+            roles=tuple(sorted(caller.roles)) if caller else (),
+            token_id=_text(ctx.claims.get("jti")),
         )
     )
 
@@ -269,8 +276,14 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
             if not caller.is_patient and note.patient is not None:
                 check_consent(ctx, caller, note.patient)  # a search of one patient names the reason
             criteria.count = requested + 1
-            rows = records.search(ctx.session, criteria) if requested > 0 else []
-            total = records.count(ctx.session, criteria) if parsed.first_page else None
+            total: int | None = None
+            rows: list[StoredResource]
+            if requested == 0:
+                rows, total = [], records.count(ctx.session, criteria) if parsed.first_page else None
+            elif parsed.first_page:
+                rows, total = records.search_counted(ctx.session, criteria)
+            else:
+                rows = records.search(ctx.session, criteria)
             has_more = len(rows) > requested
             rows = rows[:requested]
             matches = _consented(ctx, caller, rows)

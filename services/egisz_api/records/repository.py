@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, false, func, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from egisz_api.records.models import (
@@ -53,14 +66,16 @@ def _stored(row: Any, sort_value: Any = None) -> StoredResource:
     )
 
 
+#: the read by id, built once (the hottest statement; see ``_PREPARED``)
+_CURRENT = select(*_COLUMNS).where(
+    FhirResource.resource_type == bindparam("p_type"),
+    FhirResource.resource_id == bindparam("p_id"),
+    FhirResource.deleted == false(),
+)
+
+
 def current(session: Session, resource_type: str, resource_id: str) -> StoredResource | None:
-    row = session.execute(
-        select(*_COLUMNS).where(
-            FhirResource.resource_type == resource_type,
-            FhirResource.resource_id == resource_id,
-            FhirResource.deleted == false(),
-        )
-    ).first()
+    row = session.execute(_CURRENT, {"p_type": resource_type, "p_id": resource_id}).first()
     return _stored(row) if row is not None else None
 
 
@@ -234,6 +249,30 @@ def _filters(criteria: Criteria) -> list[ColumnElement[bool]]:
 
 def search(session: Session, criteria: Criteria) -> list[StoredResource]:
     """One page, ordered by the sort key then pk; the cursor continues after a (key, pk) pair."""
+    return search_counted(session, criteria, total=False)[0]
+
+
+def search_counted(
+    session: Session, criteria: Criteria, *, total: bool = True
+) -> tuple[list[StoredResource], int | None]:
+    """One page and, with ``total``, the number of all matches in the same statement (a window
+    ``count(*) over ()`` is computed before the LIMIT; an empty page means no match at all when
+    there is no cursor): one round trip instead of a second COUNT query."""
+    prepared = _prepared(criteria, total)
+    if prepared is not None:
+        stmt, params = prepared
+        rows = session.execute(stmt, params).all()
+    else:
+        rows = session.execute(_statement(criteria, total).limit(criteria.count)).all()
+    found = [_stored(r, r.sort_value if criteria.sort != "pk" else None) for r in rows]
+    if not total:
+        return found, None
+    if rows:
+        return found, int(rows[0].total)
+    return found, 0 if criteria.after is None else count(session, criteria)
+
+
+def _statement(criteria: Criteria, total: bool) -> Select[Any]:
     sort_col: Any = {
         "pk": FhirResource.pk,
         "date": FhirResource.sort_date,
@@ -263,9 +302,58 @@ def search(session: Session, criteria: Criteria) -> list[StoredResource]:
     )
     if criteria.sort == "pk":
         order = order[1:]
-    stmt = select(*_COLUMNS, sort_col.label("sort_value")).where(*filters).order_by(*order)
-    rows = session.execute(stmt.limit(criteria.count)).all()
-    return [_stored(r, r.sort_value if criteria.sort != "pk" else None) for r in rows]
+    columns = [*_COLUMNS, sort_col.label("sort_value")]
+    if total:
+        columns.append(func.count().over().label("total"))
+    return select(*columns).where(*filters).order_by(*order)
+
+
+#: statements of the hottest search shapes (a type, optionally its patient compartment and one
+#: reference such as ``patient=``, sorted, first page), built once with bound parameters: building
+#: and cache-keying a SELECT costs SQLAlchemy more than SQLite takes to run it
+_PREPARED: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _prepared(criteria: Criteria, total: bool) -> tuple[Select[Any], dict[str, Any]] | None:
+    if criteria.restrictions is not None or criteria.after is not None or len(criteria.clauses) > 1:
+        return None
+    reference: ReferenceCondition | None = None
+    if criteria.clauses:
+        (clause,) = criteria.clauses
+        if len(clause) != 1 or not isinstance(clause[0], ReferenceCondition):
+            return None
+        reference = clause[0]
+    has_compartment = criteria.compartment is not None
+    key = (
+        criteria.sort,
+        criteria.descending,
+        has_compartment,
+        reference.param if reference else None,
+        reference is not None and reference.target_type is not None,
+        total,
+    )
+    params: dict[str, Any] = {"p_type": criteria.resource_type, "p_limit": criteria.count}
+    if has_compartment:
+        params["p_compartment"] = criteria.compartment
+    if reference is not None:
+        params["p_target_id"] = reference.target_id
+        if reference.target_type is not None:
+            params["p_target_type"] = reference.target_type
+    stmt = _PREPARED.get(key)
+    if stmt is None:
+        template = Criteria(
+            resource_type=cast(str, bindparam("p_type")),
+            compartment=cast(str, bindparam("p_compartment")) if has_compartment else None,
+            sort=criteria.sort,
+            descending=criteria.descending,
+        )
+        if reference is not None:
+            target_type = cast(str, bindparam("p_target_type")) if reference.target_type is not None else None
+            template.clauses = [
+                [ReferenceCondition(reference.param, target_type, cast(str, bindparam("p_target_id")))]
+            ]
+        stmt = _PREPARED[key] = _statement(template, total).limit(bindparam("p_limit"))
+    return stmt, params
 
 
 def count(session: Session, criteria: Criteria) -> int:

@@ -198,6 +198,13 @@ def count(session: Session, criteria: Criteria) -> int:
     return repository.count(session, criteria)
 
 
+def search_counted(session: Session, criteria: Criteria) -> tuple[list[StoredResource], int]:
+    """One page and the number of all matches, in one statement."""
+    rows, total = repository.search_counted(session, criteria)
+    assert total is not None
+    return rows, total
+
+
 def satisfies(session: Session, resource: StoredResource, restrictions: list[list[TokenCondition]]) -> bool:
     """Whether a resource meets one of the granular restrictions (``?category=...`` scopes)."""
     return repository.satisfies(session, resource.pk, resource.resource_type, restrictions)
