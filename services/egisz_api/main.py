@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from egisz_api import models  # noqa: F401
 from egisz_api.access.consent import AllowAll, ConsentGate
@@ -20,6 +22,8 @@ from egisz_api.audit.sink import DurableAuditSink
 from egisz_api.fhir import routes as fhir_routes
 from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
+from egisz_api.notifications.client import NotifierClient, ServiceTokens
+from egisz_api.notifications.outbox import Dispatcher
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
@@ -37,6 +41,26 @@ def journal_directory(settings: EgiszSettings) -> Path:
     journal is never replayed into another database."""
     url = make_url(settings.database_url).render_as_string(hide_password=True)
     return settings.audit_journal_dir / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def notification_dispatcher(
+    settings: EgiszSettings, factory: sessionmaker[Session], clock: Callable[[], dt.datetime]
+) -> tuple[Dispatcher, httpx.Client]:
+    """The notices' dispatcher; it sends only when EGISZ has its idp client secret."""
+    outbound = httpx.Client(
+        timeout=httpx.Timeout(settings.notifier_timeout, connect=2.0), follow_redirects=False
+    )
+    client = None
+    if settings.notifier_client_secret is not None:
+        tokens = ServiceTokens(
+            settings.idp_issuer.rstrip("/") + "/token",
+            settings.notifier_client_id,
+            settings.notifier_client_secret.get_secret_value(),
+            http=outbound,
+        )
+        client = NotifierClient(settings.notifier_url, tokens, http=outbound)
+    dispatcher = Dispatcher(factory, client, clock=clock, poll_seconds=settings.notifications_poll_seconds)
+    return dispatcher, outbound
 
 
 def create_app(
@@ -66,15 +90,22 @@ def create_app(
         segment_bytes=settings.audit_segment_bytes,
     )
     jwks = JwksCache(settings.idp_jwks_url, min_refresh_interval=settings.jwks_min_refresh_seconds)
+    dispatcher, outbound = notification_dispatcher(
+        settings, make_sessionmaker(engine, write_lock=True), clock
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         set_threadpool_size(settings.threadpool_size)
         # replays what a killed process left in the journal before the first request
         await anyio.to_thread.run_sync(durable_audit.start)
+        if settings.notifications_enabled:
+            await dispatcher.loop.start()
         try:
             yield
         finally:
+            await dispatcher.loop.stop(grace_seconds=5.0)
+            outbound.close()
             await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
         jwks.close()
         engine.dispose()
@@ -95,6 +126,7 @@ def create_app(
     app.state.audit_sink_factory = audit_sink or (lambda _session: BalpSink(durable_audit, clock))
     app.state.consent_gate = consent_gate or AllowAll()
     app.state.clock = clock
+    app.state.notifications = dispatcher
     app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
 from egisz_api.database import Base
+from egisz_api.notifications.models import (
+    AccessNoticeMark,
+    NotificationCursor,
+    NotificationOutboxRow,
+    NotificationPreference,
+)
 from egisz_api.records.models import (
     DateIndex,
     FhirResource,
@@ -15,11 +21,15 @@ from egisz_api.records.models import (
 
 __all__ = [
     "AccessEvent",
+    "AccessNoticeMark",
     "AuditEventRow",
     "Base",
     "DateIndex",
     "FhirResource",
     "FhirResourceVersion",
+    "NotificationCursor",
+    "NotificationOutboxRow",
+    "NotificationPreference",
     "ReferenceIndex",
     "StringIndex",
     "TokenIndex",

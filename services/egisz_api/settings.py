@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import PageSettings, ResourceServerSettings
@@ -52,4 +52,25 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         default=524_288,
         ge=1024,
         description="Largest resource a FHIR create/update accepts, in bytes (413 OperationOutcome above).",
+    )
+    # --- notifications (R-EGZ-6, docs/rights.md) ----------------------------------------------------
+    notifier_url: str = Field(
+        default="http://127.0.0.1:8002", description="Base URL of the notifier that sends patients' notices."
+    )
+    notifier_client_id: str = Field(
+        default="egisz-api",
+        description="EGISZ's client at the idp for its notifier token (client_credentials).",
+    )
+    notifier_client_secret: SecretStr | None = Field(
+        default=None,
+        description="That client's secret; without it notices are queued and kept but not sent.",
+    )
+    notifier_timeout: float = Field(
+        default=5.0, gt=0, description="Timeout of one call to the idp or notifier."
+    )
+    notifications_enabled: bool = Field(
+        default=True, description="Run the notification dispatcher (access scan and sending) in this process."
+    )
+    notifications_poll_seconds: float = Field(
+        default=2.0, gt=0, description="Longest wait between two passes of the notification dispatcher."
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
@@ -71,3 +71,18 @@ def search_events(session: Session, query: AuditQuery) -> Sequence[tuple[int, An
         stmt = stmt.order_by(table.recorded.asc(), table.seq.asc())
     rows = session.execute(stmt.limit(query.count + 1)).all()
     return [(int(r[0]), r[1], str(r[2]), str(r[3])) for r in rows]
+
+
+def patient_events_after(session: Session, after_seq: int, limit: int) -> Sequence[AuditEventRow]:
+    """Events that name a patient, in storage order after ``after_seq`` (the notices' scan)."""
+    stmt = (
+        select(AuditEventRow)
+        .where(AuditEventRow.seq > after_seq, AuditEventRow.patient.is_not(None))
+        .order_by(AuditEventRow.seq)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def last_seq(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(AuditEventRow.seq), 0))) or 0)
