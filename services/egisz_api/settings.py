@@ -74,3 +74,7 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     notifications_poll_seconds: float = Field(
         default=2.0, gt=0, description="Longest wait between two passes of the notification dispatcher."
     )
+    pdf_font_dir: Path = Field(
+        default=Path("/usr/share/fonts/truetype/dejavu"),
+        description="Where DejaVuSans.ttf and DejaVuSans-Bold.ttf are (fonts-dejavu-core): the PDF font.",
+    )
