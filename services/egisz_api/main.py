@@ -19,6 +19,7 @@ from egisz_api.access.consent import AllowAll, ConsentGate
 from egisz_api.audit.journal import Journal
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.audit.sink import DurableAuditSink
+from egisz_api.cabinet import routes as cabinet_routes
 from egisz_api.fhir import routes as fhir_routes
 from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
@@ -141,5 +142,6 @@ def create_app(
     app.include_router(home_router)
     app.include_router(policy_router(locale_of, LANG_COOKIE, secure=not settings.dev_mode))
     app.include_router(audit_router)
+    cabinet_routes.install(app)
     fhir_routes.install(app)
     return app

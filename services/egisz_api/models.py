@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
+from egisz_api.cabinet.models import CabinetLogin, CabinetLogoutToken, CabinetSession
 from egisz_api.database import Base
 from egisz_api.notifications.models import (
     AccessNoticeMark,
@@ -24,6 +25,9 @@ __all__ = [
     "AccessNoticeMark",
     "AuditEventRow",
     "Base",
+    "CabinetLogin",
+    "CabinetLogoutToken",
+    "CabinetSession",
     "DateIndex",
     "FhirResource",
     "FhirResourceVersion",

@@ -78,3 +78,48 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         default=Path("/usr/share/fonts/truetype/dejavu"),
         description="Where DejaVuSans.ttf and DejaVuSans-Bold.ttf are (fonts-dejavu-core): the PDF font.",
     )
+
+    # --- the patient cabinet («Вход в ЕГИСЗ», docs/cabinet.md) ------------------------------------
+    public_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="This service's own address as browsers reach it: the ESIA callback and the "
+        "logout return address are built from it (registered for EGISZ at the idp).",
+    )
+    esia_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL of the idp's ESIA face (`/aas/oauth2/v2/ac`, `/aas/oauth2/v3/te`, `/rs`, "
+        "`/idp/ext/Logout`, `/public/esia.*`; ESIA.md §3, §4, §7, §10).",
+    )
+    esia_client_id: str = Field(default="EGISZ", description="EGISZ's mnemonic at ESIA (ESIA.md §3).")
+    esia_scopes: str = Field(
+        default="openid fullname snils id_doc",
+        description="Scopes asked at login (space-separated; each must be registered for the client): "
+        "the name, the SNILS to find the patient, the passport's verification for the level.",
+    )
+    esia_certificate: Path = Field(
+        default=Path("var/pki/esia/EGISZ-gost.pem"),
+        description="EGISZ's client certificate (PEM) that signs `client_secret` (GOST R 34.10-2012 "
+        "for v2/v3; an RSA one makes the client use v1, ESIA.md §3).",
+    )
+    esia_key: Path = Field(
+        default=Path("var/pki/esia/EGISZ-gost.key"), description="The certificate's private key (PEM)."
+    )
+    esia_key_password: SecretStr | None = Field(
+        default=None, description="Password of an encrypted private key file (none for the demo keys)."
+    )
+    esia_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of each call to the idp's ESIA face."
+    )
+    idp_account_url: str = Field(
+        default="http://127.0.0.1:8000/account",
+        description="The idp's personal cabinet, where a person raises the account level (R-ACC-6).",
+    )
+    cabinet_idle_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="A cabinet session ends after this long without a request."
+    )
+    cabinet_lifetime_minutes: int = Field(
+        default=8 * 60, ge=1, description="A cabinet session ends this long after login, however active."
+    )
+    cabinet_login_minutes: int = Field(
+        default=15, ge=1, description="How long a started login may take before its state is refused."
+    )

@@ -6,7 +6,7 @@ The service's own templates come first, then the shared ``layout.html``, ``compo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ class PageRenderer:
         self,
         site: Site,
         *,
-        templates: Path | None = None,
+        templates: Path | Sequence[Path] | None = None,
         messages: Mapping[str, Mapping[str, str]] | None = None,
         auto_reload: bool = False,
     ) -> None:
