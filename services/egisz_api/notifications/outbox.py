@@ -1,7 +1,7 @@
 """Sending the notification outbox through the notifier, off the request path.
 
 One :class:`Dispatcher` task per EGISZ process (``shared.outbox.PollLoop``): each pass reads the
-audit trail for «access to my record» notices (``service.scan_accesses``), leases the due outbox
+audit trail for «access to my record» notices (``service.find_access_notices``), leases the due outbox
 rows (moving their next attempt a lease ahead, so a second process skips them and a crashed one's
 rows come back), sends each with its Idempotency-Key outside any transaction, and records the
 outcome: ``sent`` with the notifier's message id; ``no_address`` when the Patient has no address for
@@ -18,6 +18,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,10 +29,12 @@ from egisz_api.notifications.contacts import recipient
 from egisz_api.notifications.events import TEMPLATES
 from egisz_api.records import service as records
 from shared.contracts.notifier import MessageRequest
+from shared.db import read_only
 from shared.outbox import PollLoop, retry_delay, run_write_transaction
 
 logger = logging.getLogger("egisz_api.notifications")
 Clock = Callable[[], dt.datetime]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,26 @@ class Dispatcher:
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.rng = rng or random.Random()
+        self._position: int | None = None
         self.loop = PollLoop("egisz-notifications", self.one_pass, poll_seconds, logger)
 
+    def _read(self, work: Callable[[Session], T]) -> T:
+        with self.factory() as session, read_only(session):
+            return work(session)
+
     def scan(self) -> int:
-        return run_write_transaction(self.factory, lambda s: notifications.scan_accesses(s, now=self.clock()))
+        """One read of the audit trail; a write transaction only when a notice is to be queued (the
+        position read up to is kept in memory meanwhile, and stored with the next notice)."""
+        if self._position is None:
+            self._position = self._read(notifications.access_cursor)
+        after = self._position
+        scan = self._read(lambda s: notifications.find_access_notices(s, after))
+        if scan.notices:
+            run_write_transaction(
+                self.factory, lambda s: notifications.queue_access_notices(s, scan, now=self.clock())
+            )
+        self._position = scan.position
+        return scan.read
 
     def send_due(self) -> int:
         """Lease, send and record one batch; returns how many were tried."""
@@ -131,6 +150,8 @@ class Dispatcher:
         if client is None:
             return 0
         now = self.clock()
+        if not self._read(lambda s: notifications.has_due_notices(s, now=now)):
+            return 0  # nothing due: no write transaction (SQLite has one writer)
         claimed = run_write_transaction(
             self.factory,
             lambda s: claim(s, now, batch=self.batch, lease_seconds=self.lease_seconds),

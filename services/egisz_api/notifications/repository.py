@@ -75,6 +75,22 @@ def for_patient(session: Session, patient_id: str, limit: int) -> Sequence[Notif
     return session.scalars(stmt).all()
 
 
+def access_marked(session: Session, patient_id: str, accessor: str, day: str) -> bool:
+    stmt = select(AccessNoticeMark.id).where(
+        AccessNoticeMark.patient_id == patient_id,
+        AccessNoticeMark.accessor == accessor,
+        AccessNoticeMark.day == day,
+    )
+    return session.scalar(stmt) is not None
+
+
+def has_due(session: Session, now: dt.datetime) -> bool:
+    stmt = select(NotificationOutboxRow.id).where(
+        NotificationOutboxRow.status == "pending", NotificationOutboxRow.next_attempt_at <= now
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def mark_access(session: Session, patient_id: str, accessor: str, day: str) -> bool:
     """True when this (patient, accessor, day) was not marked yet (and is now)."""
     stmt = select(AccessNoticeMark.id).where(

@@ -6,9 +6,11 @@ Entry points other features call:
 - :func:`result_created` — the FHIR create of an Observation or DiagnosticReport (at most one
   «new result» notice per patient per hour: a lab panel of twenty Observations makes one);
 - :func:`consent_changed` — for the consent feature: a consent given or withdrawn;
-- :func:`scan_accesses` — run by the dispatcher: reads the audit trail after its cursor and makes
-  an «access to my record» notice for each accessor other than the patient, at most one per
-  accessor per patient per Moscow day.
+- :func:`find_access_notices` / :func:`queue_access_notices` — run by the dispatcher: read the
+  audit trail after its cursor (read only) and queue an «access to my record» notice for each
+  accessor other than the patient, at most one per accessor per patient per Moscow day; the write
+  happens only when there is a notice to queue, so the reader adds no write traffic while nothing
+  new needs telling.
 """
 
 from __future__ import annotations
@@ -148,30 +150,63 @@ def _by_someone_else(access: audit.PatientAccess) -> bool:
     return access.agent != f"Patient/{access.patient}"
 
 
-def scan_accesses(session: Session, *, now: dt.datetime, limit: int = 500) -> int:
-    """One step of the «access to my record» reader; returns how many events it read (``limit``:
-    call again at once). The first run starts at the end of the trail: notices tell about
-    accesses from the moment they are switched on, never about the past."""
+@dataclass(frozen=True)
+class AccessNotice:
+    patient: str
+    accessor: str
+    day: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AccessScan:
+    """What one read of the audit trail found: the notices still to queue, and the ``seq`` read up to."""
+
+    notices: list[AccessNotice]
+    position: int
+    read: int
+
+
+def access_cursor(session: Session) -> int:
+    """Where the «access to my record» reader goes on from: its stored position, or, the very first
+    time, the end of the trail (notices tell about accesses from when they are switched on)."""
     cursor = repository.cursor(session, ACCESS_CURSOR)
-    if cursor is None:
-        repository.save_cursor(session, ACCESS_CURSOR, audit.last_stored_seq(session))
-        return 0
-    accesses = audit.patient_accesses_after(session, cursor.position, limit)
+    return cursor.position if cursor is not None else audit.last_stored_seq(session)
+
+
+def find_access_notices(session: Session, after_seq: int, *, limit: int = 500) -> AccessScan:
+    """Read only: the accesses after ``after_seq`` that make a notice (granted, by someone other
+    than the patient, not told yet for this accessor and Moscow day)."""
+    accesses = audit.patient_accesses_after(session, after_seq, limit)
+    notices: dict[tuple[str, str, str], AccessNotice] = {}
     for access in accesses:
         if not access.granted or not _by_someone_else(access):
             continue
         accessor = (access.agent or access.client_id or "?")[:256]
         day = access.recorded.astimezone(LOCAL).date().isoformat()
-        if not repository.mark_access(session, access.patient, accessor, day):
+        if (access.patient, accessor, day) in notices or repository.access_marked(
+            session, access.patient, accessor, day
+        ):
             continue
         params = {"accessor": access.accessor[:200], "at": _instant(access.recorded)}
         if access.client_id:
             params["organization"] = access.client_id[:200]
-        key = f"record_accessed:{access.patient}:{accessor}:{day}"
-        enqueue(session, access.patient, "record_accessed", params, key=key, now=now)
-    if accesses:
-        repository.save_cursor(session, ACCESS_CURSOR, accesses[-1].seq)
-    return len(accesses)
+        notices[(access.patient, accessor, day)] = AccessNotice(access.patient, accessor, day, params)
+    position = accesses[-1].seq if accesses else after_seq
+    return AccessScan(list(notices.values()), position, len(accesses))
+
+
+def queue_access_notices(session: Session, scan: AccessScan, *, now: dt.datetime) -> int:
+    """Write what :func:`find_access_notices` found, and the reader's position, in one transaction
+    (a notice another process queued meanwhile is skipped by its mark)."""
+    queued = 0
+    for notice in scan.notices:
+        if not repository.mark_access(session, notice.patient, notice.accessor, notice.day):
+            continue
+        key = f"record_accessed:{notice.patient}:{notice.accessor}:{notice.day}"
+        queued += enqueue(session, notice.patient, "record_accessed", notice.params, key=key, now=now)
+    repository.save_cursor(session, ACCESS_CURSOR, scan.position)
+    return queued
 
 
 @dataclass(frozen=True)
@@ -181,6 +216,10 @@ class SentNotice:
     status: str
     created_at: dt.datetime
     sent_at: dt.datetime | None
+
+
+def has_due_notices(session: Session, *, now: dt.datetime) -> bool:
+    return repository.has_due(session, now)
 
 
 def recent_notices(session: Session, patient_id: str, limit: int = 20) -> list[SentNotice]:
