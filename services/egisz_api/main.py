@@ -20,11 +20,14 @@ from egisz_api.audit.journal import Journal
 from egisz_api.audit.routes import router as audit_router
 from egisz_api.audit.sink import DurableAuditSink
 from egisz_api.cabinet import routes as cabinet_routes
+from egisz_api.data_requests.routes import router as requests_router
+from egisz_api.exports.routes import router as export_router
 from egisz_api.fhir import routes as fhir_routes
 from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
 from egisz_api.notifications.client import NotifierClient, ServiceTokens
 from egisz_api.notifications.outbox import Dispatcher
+from egisz_api.notifications.routes import router as notification_settings_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
 from shared.db import make_engine, make_sessionmaker, utcnow
@@ -143,5 +146,7 @@ def create_app(
     app.include_router(policy_router(locale_of, LANG_COOKIE, secure=not settings.dev_mode))
     app.include_router(audit_router)
     cabinet_routes.install(app)
+    for rights_router in (export_router, requests_router, notification_settings_router):
+        app.include_router(rights_router)
     fhir_routes.install(app)
     return app

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from egisz_api.data_requests.errors import InvalidRequestTaskError
-from egisz_api.data_requests.rules import Kind, build_task, check_patient_task, kind_of, text_of
+from egisz_api.data_requests.rules import FOCUS_TYPES, Kind, build_task, check_patient_task, kind_of, text_of
+from egisz_api.exports.formatting import line
 from egisz_api.records import service as records
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import Criteria, ReferenceCondition, StoredResource
@@ -83,3 +84,24 @@ def list_requests(session: Session, patient_id: str) -> list[RequestSummary]:
             )
         )
     return found
+
+
+def focus_options(
+    session: Session, patient_id: str, *, locale: str, limit: int = 300
+) -> list[tuple[str, str]]:
+    """(``Type/id``, what the patient reads) of the records a request may name, newest first."""
+    allowed = dict.fromkeys(sorted(FOCUS_TYPES - {"Patient"}))
+    rows: list[StoredResource] = []
+    after: int | None = None
+    while len(rows) < 5000:  # the select lists the newest ``limit``; a bound on what is read for it
+        page = records.compartment_page(session, patient_id, allowed, after_pk=after, count=500)
+        rows.extend(page)
+        if len(page) < 500:
+            break
+        after = page[-1].pk
+    options = []
+    for row in sorted(rows, key=lambda r: r.sort_value or r.last_updated, reverse=True)[:limit]:
+        item = line(json.loads(row.content), locale)
+        label = " — ".join(p for p in (item.date, item.title) if p)
+        options.append((f"{row.resource_type}/{row.resource_id}", label))
+    return options

@@ -40,7 +40,7 @@ def _pages(factory: Factory, patient_id: str, types: list[str]) -> Iterator[list
     after: int | None = None
     while True:
         with factory() as session, read_only(session):
-            page = records.compartment_page(session, patient_id, allowed, after_pk=after, count=PAGE)  # type: ignore[arg-type]
+            page = records.compartment_page(session, patient_id, allowed, after_pk=after, count=PAGE)
         if not page:
             return
         yield page

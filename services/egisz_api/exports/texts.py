@@ -3,6 +3,33 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "export_title": {"ru": "Выгрузка медицинской карты", "en": "Download your medical record"},
+    "export_intro": {
+        "ru": "Вы можете скачать копию всех своих записей в ЕГИСЗ: визиты, результаты исследований, "
+        "назначения, направления, записи на приём, прививки, документы, согласия и обращения.",
+        "en": "You can download a copy of all your records in EGISZ: visits, results, prescriptions, "
+        "referrals, appointments, vaccinations, documents, consents and requests.",
+    },
+    "export_pdf_heading": {"ru": "Для чтения и печати", "en": "To read and print"},
+    "export_pdf_text": {
+        "ru": "PDF-файл с выпиской: ФИО, дата рождения, СНИЛС и записи по разделам.",
+        "en": "A PDF extract: your name, date of birth, SNILS and the records by section.",
+    },
+    "export_pdf_button": {"ru": "Скачать PDF", "en": "Download PDF"},
+    "export_bundle_heading": {"ru": "Для передачи в другую систему", "en": "To pass to another system"},
+    "export_bundle_text": {
+        "ru": "Файл FHIR R4 (Bundle, JSON), который принимают медицинские информационные системы.",
+        "en": "A FHIR R4 file (Bundle, JSON) that medical information systems accept.",
+    },
+    "export_bundle_button": {"ru": "Скачать FHIR (JSON)", "en": "Download FHIR (JSON)"},
+    "export_audit_note": {
+        "ru": "Каждая выгрузка записывается в журнал «Кто смотрел мою карту».",
+        "en": "Each download is recorded in «Who viewed my record».",
+    },
+    "export_no_record": {
+        "ru": "Выгружать пока нечего: медицинская карта с вашим СНИЛС не найдена.",
+        "en": "There is nothing to download yet: no medical record with your SNILS was found.",
+    },
     "export_pdf_title": {"ru": "Выписка из медицинской карты", "en": "Extract from the medical record"},
     "export_pdf_generated": {"ru": "Сформирована", "en": "Generated"},
     "export_pdf_birth_date": {"ru": "Дата рождения", "en": "Date of birth"},

@@ -46,5 +46,5 @@ def decode(text: str) -> frozenset[Choice]:
     for item in text.split():
         event, _, channel = item.partition(":")
         if event in EVENTS and channel in CHANNELS:
-            found.add((event, channel))  # type: ignore[arg-type]
+            found.add((event, channel))
     return frozenset(found)

@@ -56,7 +56,7 @@ def _request(session: Session, row_id: int) -> MessageRequest | None:
         locale="en" if row.locale == "en" else "ru",
         params=json.loads(row.params),
         recipient=address,
-        channels=[row.channel],  # type: ignore[list-item]
+        channels=[row.channel],
     )
 
 
@@ -164,19 +164,22 @@ class Dispatcher:
             except NotifierError as exc:
                 failure = exc
                 logger.warning("notice not accepted", extra={"outbox_id": item.row_id, "reason": exc.reason})
-            run_write_transaction(
-                self.factory,
-                lambda s, i=item, m=message_id, f=failure: record_outcome(
-                    s,
-                    i.row_id,
-                    now=self.clock(),
-                    message_id=m,
-                    error=f,
-                    max_attempts=self.max_attempts,
-                    rng=self.rng,
-                ),
-            )
+            self._record(item.row_id, message_id, failure)
         return len(claimed)
+
+    def _record(self, row_id: int, message_id: str | None, failure: NotifierError | None) -> None:
+        def work(session: Session) -> None:
+            record_outcome(
+                session,
+                row_id,
+                now=self.clock(),
+                message_id=message_id,
+                error=failure,
+                max_attempts=self.max_attempts,
+                rng=self.rng,
+            )
+
+        run_write_transaction(self.factory, work)
 
     def run_once(self) -> float | None:
         scanned = self.scan()

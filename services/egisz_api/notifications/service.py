@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from egisz_api.audit import service as audit
 from egisz_api.notifications import repository
+from egisz_api.notifications.contacts import recipient
 from egisz_api.notifications.events import (
     CHANNELS,
     DEFAULTS,
@@ -38,6 +39,7 @@ from egisz_api.notifications.events import (
     encode,
 )
 from egisz_api.notifications.models import NotificationOutboxRow, NotificationPreference
+from egisz_api.records import service as records
 from egisz_api.records.schemas import StoredResource
 from shared.web.formatting import DEFAULT_TIMEZONE
 
@@ -228,3 +230,20 @@ def recent_notices(session: Session, patient_id: str, limit: int = 20) -> list[S
         SentNotice(r.event, r.channel, r.status, r.created_at, r.sent_at)
         for r in repository.for_patient(session, patient_id, limit)
     ]
+
+
+def addresses(session: Session, patient_id: str) -> dict[Channel, str | None]:
+    """Each channel's address as the settings page shows it (partly masked), None without one."""
+    stored = records.find(session, "Patient", patient_id)
+    patient = json.loads(stored.content) if stored is not None else {}
+    found: dict[Channel, str | None] = {}
+    for channel in CHANNELS:
+        address = recipient(patient, channel)
+        if address is None:
+            found[channel] = None
+        elif address.email:
+            local, _, domain = address.email.partition("@")
+            found[channel] = f"{local[:2]}•••@{domain}"
+        elif address.phone:
+            found[channel] = f"{address.phone[:5]}•••••{address.phone[-2:]}"
+    return found

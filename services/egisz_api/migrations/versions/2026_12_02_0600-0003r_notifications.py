@@ -1,7 +1,7 @@
 """notifications: patients' event x channel choices, the notice outbox, access-notice marks
 
 Revision ID: 0003r
-Revises: 0002
+Revises: 0003c
 Create Date: 2026-12-02 06:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003r"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
