@@ -19,7 +19,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -48,6 +48,8 @@ LOCAL = ZoneInfo(DEFAULT_TIMEZONE)
 ACCESS_CURSOR = "record_accessed"
 #: the patient themselves in the audit trail (v3 PurposeOfUse "patient requested")
 PATIENT_PURPOSE = "PATRQT"
+#: who a patient's consent to processing is for, as the notice names it
+CONSENT_PARTY = "ЕГИСЗ"
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,29 @@ def consent_changed(
     params = {"action": action, "party": party[:200], "at": _instant(now)}
     key = f"consent_changed:{patient_id}:{consent_id}:{action}:{_instant(now)}"
     return enqueue(session, patient_id, "consent_changed", params, key=key, now=now)
+
+
+class ConsentEvent(Protocol):
+    """What the consent feature hands its listeners (``egisz_api.consent``'s ``ConsentChanged``)."""
+
+    patient_id: str
+    change: str
+    consent_id: str
+    at: dt.datetime
+
+
+def on_consent_changed(session: Session, event: ConsentEvent) -> None:
+    """A consent listener (``app.state.consent_listeners`` of the consent feature): the notice of a
+    given or withdrawn consent, queued in the consent's own transaction."""
+    if event.change in ("given", "withdrawn"):
+        consent_changed(
+            session,
+            event.patient_id,
+            action="given" if event.change == "given" else "withdrawn",
+            party=CONSENT_PARTY,
+            consent_id=event.consent_id,
+            now=event.at,
+        )
 
 
 def _by_someone_else(access: audit.PatientAccess) -> bool:

@@ -227,3 +227,23 @@ async def test_a_refused_notice_is_not_retried(
     dispatcher = _dispatcher(notify_app, _notifier([422, 422], []), clock)
     await asyncio.to_thread(dispatcher.send_due)
     assert {r.status for r in _outbox(notify_app)} == {"dead"}
+
+
+async def test_the_consent_features_listener_queues_the_notice(notify_app: FastAPI, clock: Clock) -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Changed:  # the shape of egisz_api.consent's ConsentChanged
+        patient_id: str
+        change: str
+        consent_id: str
+        at: Any
+
+    _in_session(
+        notify_app, lambda s: notifications.on_consent_changed(s, Changed("p1", "withdrawn", "c9", clock()))
+    )
+    rows = _outbox(notify_app)
+    assert {r.channel for r in rows} == {"email", "sms"}
+    assert (
+        json.loads(rows[0].params)["action"] == "withdrawn" and json.loads(rows[0].params)["party"] == "ЕГИСЗ"
+    )
