@@ -81,6 +81,12 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
         else:
             defaults["IDP_ISSUER"] = issuer
             defaults["IDP_JWKS_URL"] = f"{issuer}/.well-known/jwks.json"
+        if service == "egisz_api":
+            # the cabinet logs in through the idp's ESIA face with the certificate the idp seed made
+            defaults["PUBLIC_URL"] = f"http://127.0.0.1:{base.get('EGISZ_PORT', str(port))}"
+            defaults["ESIA_URL"] = issuer
+            defaults["IDP_ACCOUNT_URL"] = f"{issuer}/account"
+            defaults["ESIA_DEMO_DIR"] = str(var_dir / "pki" / "esia")
         env = dict(base)
         for key, value in defaults.items():
             env.setdefault(prefix + key, value)

@@ -111,6 +111,7 @@ def create_app(
             await dispatcher.loop.stop(grace_seconds=5.0)
             outbound.close()
             await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
+            cabinet_routes.close(app)
         jwks.close()
         engine.dispose()
 

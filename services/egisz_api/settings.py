@@ -90,19 +90,28 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         description="Base URL of the idp's ESIA face (`/aas/oauth2/v2/ac`, `/aas/oauth2/v3/te`, `/rs`, "
         "`/idp/ext/Logout`, `/public/esia.*`; ESIA.md §3, §4, §7, §10).",
     )
+    esia_issuer: str = Field(
+        default="http://esia.gosuslugi.ru/",
+        description="`iss` of the ESIA face's id_tokens for EGISZ (its registration's issuer, ESIA.md §5.2).",
+    )
     esia_client_id: str = Field(default="EGISZ", description="EGISZ's mnemonic at ESIA (ESIA.md §3).")
     esia_scopes: str = Field(
         default="openid fullname snils id_doc",
         description="Scopes asked at login (space-separated; each must be registered for the client): "
         "the name, the SNILS to find the patient, the passport's verification for the level.",
     )
-    esia_certificate: Path = Field(
-        default=Path("var/pki/esia/EGISZ-gost.pem"),
+    esia_certificate: Path | None = Field(
+        default=None,
         description="EGISZ's client certificate (PEM) that signs `client_secret` (GOST R 34.10-2012 "
-        "for v2/v3; an RSA one makes the client use v1, ESIA.md §3).",
+        "for v2/v3; an RSA one makes the client use v1, ESIA.md §3). Unset: the idp seed's demo "
+        "certificate in `esia_demo_dir` (`EGISZ-gost.pem`, else `EGISZ-rsa.pem`).",
     )
-    esia_key: Path = Field(
-        default=Path("var/pki/esia/EGISZ-gost.key"), description="The certificate's private key (PEM)."
+    esia_key: Path | None = Field(
+        default=None, description="The certificate's private key (PEM); unset: the demo one beside it."
+    )
+    esia_demo_dir: Path = Field(
+        default=Path("var/pki/esia"),
+        description="Where the idp seed writes EGISZ's demo certificates (used when none is configured).",
     )
     esia_key_password: SecretStr | None = Field(
         default=None, description="Password of an encrypted private key file (none for the demo keys)."

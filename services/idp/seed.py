@@ -409,6 +409,8 @@ def demo_esia_clients(settings: IdpSettings) -> list[tuple[Any, tuple[str, ...]]
         scopes=list(EGISZ_ESIA_SCOPES),
         signing_alg="RS256",
         mode="strict",
+        # the EGISZ cabinet's sessions end when the person's idp session does (docs/cabinet.md)
+        backchannel_logout_uri=f"{settings.egisz_url.rstrip('/')}/esia/backchannel-logout",
     )
     demo01 = EsiaClientSpec(
         client_id="DEMO01",

@@ -43,12 +43,14 @@ def render(
     person: CabinetPerson | None,
     status: int = 200,
     current: str | None = None,
+    language_switch: bool = True,
     **context: Any,
 ) -> HTMLResponse:
-    """A cabinet page in the person's language, inside ``cabinet/layout.html``."""
+    """A cabinet page in the person's language, inside ``cabinet/layout.html``. ``language_switch``
+    off where the address must not be repeated in a link (the login callback carries a code)."""
     renderer: PageRenderer = request.app.state.pages
     locale = locale_of(request)
-    switch = switch_language_url(request, locale) if request.method == "GET" else None
+    switch = switch_language_url(request, locale) if request.method == "GET" and language_switch else None
     response = renderer.page(
         template,
         locale,
@@ -126,6 +128,7 @@ def problem(
     message_key: str,
     action_url: str | None,
     action_key: str,
+    language_switch: bool = True,
 ) -> HTMLResponse:
     renderer: PageRenderer = request.app.state.pages
     locale = locale_of(request)
@@ -138,6 +141,7 @@ def problem(
         message=renderer.text(message_key, locale),
         action_url=action_url,
         action_text=renderer.text(action_key, locale),
+        language_switch=language_switch,
     )
 
 

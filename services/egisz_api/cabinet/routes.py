@@ -1,5 +1,6 @@
 """The cabinet's pages: ``/cabinet`` (overview) and ``/cabinet/logout``; the login endpoints are in
-:mod:`egisz_api.cabinet.login_routes`."""
+:mod:`egisz_api.cabinet.login_routes`, the back-channel logout in
+:mod:`egisz_api.cabinet.backchannel_routes`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from egisz_api.cabinet import service
+from egisz_api.cabinet.backchannel_routes import router as backchannel_router
 from egisz_api.cabinet.dependencies import CabinetPersonDep, check_csrf, current_person
 from egisz_api.cabinet.errors import CabinetLoginRequiredError, CabinetSessionExpiredError
+from egisz_api.cabinet.login_routes import router as login_router
 from egisz_api.cabinet.pages import COOKIE, forget_session, install_handlers, render
 from egisz_api.dependencies import SessionDep
 
@@ -49,3 +52,11 @@ def logout(
 def install(app: FastAPI) -> None:
     install_handlers(app)
     app.include_router(router)
+    app.include_router(login_router)
+    app.include_router(backchannel_router)
+
+
+def close(app: FastAPI) -> None:
+    gateway = getattr(app.state, "esia_gateway", None)
+    if gateway is not None:
+        gateway.close()

@@ -46,6 +46,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your public services account has no SNILS, and the medical record is found by it. Add "
         "your SNILS in the public services cabinet and log in again.",
     },
+    "cabinet_record_needs_standard": {
+        "ru": "Нужна стандартная учётная запись",
+        "en": "A standard account is needed",
+    },
+    "cabinet_simplified_no_record": {
+        "ru": "Медицинская карта находится по СНИЛС, а у упрощённой учётной записи СНИЛС ещё не проверен. "
+        "Укажите СНИЛС и паспорт в личном кабинете госуслуг: после проверки (обычно несколько минут) "
+        "войдите в ЕГИСЗ снова.",
+        "en": "The medical record is found by SNILS, and a simplified account's SNILS has not been checked "
+        "yet. Enter your SNILS and passport in the public services cabinet: once they are checked "
+        "(usually within minutes), log in to EGISZ again.",
+    },
     "cabinet_add_snils_link": {"ru": "Добавить СНИЛС", "en": "Add your SNILS"},
     "cabinet_sections": {"ru": "Разделы", "en": "Sections"},
     "cabinet_section_records": {

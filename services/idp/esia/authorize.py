@@ -34,6 +34,7 @@ from idp.esia.secrets import SignedRequest, check_client_secret, missing
 from idp.login import interactions
 from idp.login.models import Interaction
 from idp.oauth2.authorize import redirect_uri_with
+from idp.sessions import service as sessions_service
 from idp.sessions.models import UserSession
 from idp.tokens import service as tokens_service
 from idp.tokens.service import AuthContext
@@ -328,6 +329,9 @@ def _issue_code(r: AcRequest) -> str:
     assert r.browser is not None and r.client is not None and r.redirect_uri is not None
     browser = r.browser
     granted = r.requested.granted
+    # the SSO session remembers the client, so that its end reaches it by back-channel logout as
+    # it reaches the OIDC face's clients (OIDC Back-Channel Logout 1.0 §2.5)
+    sessions_service.remember_client(r.session, browser, r.client.client_id)
     return tokens_service.issue_code(
         r.session,
         r.ctx.settings.authorization_code_ttl,

@@ -110,10 +110,14 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         "window": "timestamp_window",
         "mode": "mode",
         "require_confirmed": "require_confirmed",
+        "backchannel_logout_uri": "backchannel_logout_uri",
     }
-    return {
+    changes = {
         field: getattr(args, option) for option, field in names.items() if getattr(args, option) is not None
     }
+    if changes.get("backchannel_logout_uri") == "":
+        changes["backchannel_logout_uri"] = None  # --backchannel-logout-uri "" removes it
+    return changes
 
 
 def _dispatch(settings: IdpSettings, session: Session, args: argparse.Namespace) -> Any:
@@ -150,6 +154,7 @@ def _dispatch(settings: IdpSettings, session: Session, args: argparse.Namespace)
         timestamp_window=args.window if args.window is not None else 300,
         mode=args.mode or "strict",
         require_confirmed=bool(args.require_confirmed),
+        backchannel_logout_uri=args.backchannel_logout_uri or None,
     )
     hasher = SecretHasher(settings.client_secret_pepper.get_secret_value())
     return client_out(admin.create_client(session, hasher, spec, actor=ACTOR))
@@ -166,6 +171,9 @@ def _client_options(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument("--issuer", help=f"iss of its tokens (default {DEFAULT_ISSUER})")
     parser.add_argument("--window", type=int, help="timestamp skew allowed, seconds (default 300)")
     parser.add_argument("--mode", choices=list(registry.MODES), help="strict (default) or lenient")
+    parser.add_argument(
+        "--backchannel-logout-uri", help='where logout tokens go when a session ends ("" removes it)'
+    )
     if adding:
         parser.add_argument(
             "--require-confirmed", action="store_true", default=None, help="confirmed accounts only"

@@ -78,6 +78,9 @@ class EsiaClientSpec:
     timestamp_window: int = 300
     mode: str = "strict"
     require_confirmed: bool = False
+    #: OIDC Back-Channel Logout 1.0 §2.2: where the idp POSTs a logout token when a person's SSO
+    #: session that logged in to this client ends (None: the client is not told)
+    backchannel_logout_uri: str | None = None
 
 
 #: the fields a change (PATCH) may name: all but the mnemonic
@@ -103,6 +106,7 @@ class Registration:
             timestamp_window=self.settings.timestamp_window,
             mode=self.settings.mode,
             require_confirmed=self.settings.require_confirmed,
+            backchannel_logout_uri=self.client.backchannel_logout_uri,
         )
 
 
@@ -165,6 +169,10 @@ def check_spec(spec: EsiaClientSpec) -> None:
         if not _SCOPE.match(scope):
             raise InvalidEsiaClientError(f"{scope!r} is not a scope name (RFC 6749 §3.3).")
     _absolute_url(spec.issuer, "issuer")
+    if spec.backchannel_logout_uri is not None:
+        _absolute_url(spec.backchannel_logout_uri, "back-channel logout URI")
+        if len(spec.backchannel_logout_uri) > 500:
+            raise InvalidEsiaClientError("The back-channel logout URI must be at most 500 characters.")
     if len(spec.issuer) > 200:
         raise InvalidEsiaClientError("The issuer must be at most 200 characters.")
 
@@ -179,6 +187,7 @@ def _client_spec(spec: EsiaClientSpec) -> clients_service.ClientSpec:
         scopes=list(dict.fromkeys(spec.scopes)),
         redirect_uris=list(dict.fromkeys(spec.redirect_uris)),
         signing_alg=spec.signing_alg,
+        backchannel_logout_uri=spec.backchannel_logout_uri,
     )
 
 

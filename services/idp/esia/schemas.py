@@ -43,6 +43,12 @@ class EsiaClientIn(BaseModel):
     )
     mode: Mode = Field(default="strict", description="strict: ESIA's exact rules; lenient: ESIA.md §14.2.")
     require_confirmed: bool = Field(default=False, description="Only confirmed accounts (ESIA-007055).")
+    backchannel_logout_uri: str | None = Field(
+        default=None,
+        max_length=500,
+        description="OIDC Back-Channel Logout 1.0 §2.2: where a logout token is POSTed when the person's "
+        "SSO session ends (none: not told).",
+    )
 
 
 class EsiaClientPatch(BaseModel):
@@ -59,6 +65,9 @@ class EsiaClientPatch(BaseModel):
     timestamp_window: int | None = Field(default=None, ge=1, le=86400)
     mode: Mode | None = None
     require_confirmed: bool | None = None
+    backchannel_logout_uri: str | None = Field(
+        default=None, max_length=500, description='The back-channel logout URI; `""` removes it.'
+    )
 
     @field_validator("*")
     @classmethod
@@ -68,7 +77,10 @@ class EsiaClientPatch(BaseModel):
         return value
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        changes = self.model_dump(exclude_unset=True)
+        if changes.get("backchannel_logout_uri") == "":
+            changes["backchannel_logout_uri"] = None  # "" removes it (null is refused above)
+        return changes
 
 
 class CertificateOut(BaseModel):
@@ -97,6 +109,7 @@ class EsiaClientOut(BaseModel):
     timestamp_window: int
     mode: str
     require_confirmed: bool
+    backchannel_logout_uri: str | None = None
     certificates: list[CertificateOut]
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import running
+from tests.egisz_api.fhir.conftest import Issuer, issuer  # noqa: F401  (the JWKS-serving issuer fixture)
 
 HTML = {"Accept": "text/html"}
 
@@ -36,6 +37,7 @@ def cabinet_settings(database_url: str, **overrides: Any) -> Any:
         "esia_url": "http://idp.invalid",
         "public_url": "http://testserver",
         "idp_account_url": "http://idp.invalid/account",
+        "esia_demo_dir": "/nonexistent/esia",
     }
     values.update(overrides)
     return EgiszSettings(**values)
@@ -47,12 +49,21 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def cabinet_app(make_db: Callable[..., str], clock: MovableClock, tmp_path: Any) -> FastAPI:
+def cabinet_app(
+    make_db: Callable[..., str],
+    clock: MovableClock,
+    tmp_path: Any,
+    issuer: Issuer,  # noqa: F811  (the fixture imported above)
+) -> FastAPI:
     from egisz_api.main import create_app
 
-    return create_app(
-        cabinet_settings(make_db("egisz_api"), audit_journal_dir=tmp_path / "journal"), clock=clock
+    settings = cabinet_settings(
+        make_db("egisz_api"),
+        audit_journal_dir=tmp_path / "journal",
+        idp_issuer=issuer.url,
+        idp_jwks_url=f"{issuer.url}/jwks",
     )
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture

@@ -46,10 +46,19 @@ async def test_no_matching_record_is_a_page_saying_what_to_do_not_an_error(
     assert "112-233-445 95" in page.text and "clinic" in page.text
 
 
+async def test_a_simplified_account_is_told_its_record_needs_a_standard_account(
+    client: httpx.AsyncClient, cabinet_app: FastAPI
+) -> None:
+    log_in(client, cabinet_app, patient_id=None, snils=SNILS, level="simplified")
+    page = await client.get("/cabinet")
+    assert "Нужна стандартная учётная запись" in page.text
+    assert 'href="http://idp.invalid/account"' in page.text
+
+
 async def test_an_account_without_snils_is_told_to_add_it_at_the_idp(
     client: httpx.AsyncClient, cabinet_app: FastAPI
 ) -> None:
-    log_in(client, cabinet_app, patient_id=None, snils=None, level="simplified")
+    log_in(client, cabinet_app, patient_id=None, snils=None, level="standard")
     page = await client.get("/cabinet")
     assert "нет СНИЛС" in page.text
     assert 'href="http://idp.invalid/account"' in page.text

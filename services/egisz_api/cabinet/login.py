@@ -1,0 +1,220 @@
+"""«Вход в ЕГИСЗ»: EGISZ logs in through the idp's ESIA face exactly as an ESIA relying party.
+
+start: a fresh ``state`` (UUID v4, ESIA.md §3.1), stored hashed with a hash of a random browser
+binding (the ``egisz_login`` cookie) and where to return; the browser goes to ``v2/ac`` (GOST
+certificate) or ``ac`` (RSA, v1) with the signed ``client_secret``.
+
+finish, in order (each refusal is :class:`CabinetLoginError`, a page saying to start again):
+1. the state is one we issued and not used yet (consumed now: a replayed callback is refused);
+2. it has not expired (``EGISZ_CABINET_LOGIN_MINUTES``);
+3. this browser started it (the binding cookie matches: login CSRF, RFC 6749 §10.12);
+4. the code is exchanged at ``v3/te`` (or ``te``) with a signed secret (the idp refuses a reused code);
+5. the id_token and access token verify (:mod:`egisz_api.cabinet.tokens`);
+6. the person is read over ``/rs/prns/{oid}`` (name, SNILS, ``trusted``) and ``/docs`` (a passport
+   the registry verified → standard level);
+7. the Patient is found by SNILS — only for a standard or confirmed account, whose SNILS the state
+   registry checked (a simplified account's SNILS is whatever the person typed: it must not open
+   someone else's record); a session opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from egisz_api.cabinet import patients, repository, service
+from egisz_api.cabinet.client_secret import ClientSigner, GostSigner, b64url, esia_timestamp
+from egisz_api.cabinet.errors import CabinetLoginError
+from egisz_api.cabinet.esia import EsiaGateway
+from egisz_api.cabinet.levels import MAPPING_LEVEL, at_least, from_esia
+from egisz_api.cabinet.models import CabinetLogin
+from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, SessionPolicy
+from egisz_api.cabinet.tokens import verify_login
+
+DEFAULT_RETURN = "/cabinet"
+
+
+@dataclass(frozen=True)
+class EsiaClientConfig:
+    client_id: str
+    scopes: str
+    redirect_uri: str
+    issuer: str
+    login_ttl: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Started:
+    url: str
+    binding: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    token: str
+    person: CabinetPerson
+    return_to: str
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def safe_return_to(value: str | None) -> str:
+    """Only a cabinet path of this site (no open redirect through ``return_to``)."""
+    if not value or not value.startswith(DEFAULT_RETURN) or "//" in value or "\\" in value:
+        return DEFAULT_RETURN
+    if any(ord(ch) < 0x21 for ch in value):
+        return DEFAULT_RETURN
+    rest = value[len(DEFAULT_RETURN) :]
+    return value if rest == "" or rest[0] in "/?" else DEFAULT_RETURN
+
+
+def start(
+    db: Session,
+    *,
+    now: dt.datetime,
+    config: EsiaClientConfig,
+    signer: ClientSigner,
+    esia_url: str,
+    return_to: str | None,
+) -> Started:
+    repository.purge_logins(db, now=now)
+    state = str(uuid.uuid4())
+    binding = secrets.token_urlsafe(32)
+    repository.add(
+        db,
+        CabinetLogin(
+            state_hash=_hash(state),
+            binding_hash=_hash(binding),
+            return_to=safe_return_to(return_to),
+            created_at=now,
+            expires_at=now + config.login_ttl,
+        ),
+    )
+    timestamp = esia_timestamp(now)
+    params = {
+        "client_id": config.client_id,
+        "scope": config.scopes,
+        "timestamp": timestamp,
+        "state": state,
+        "redirect_uri": config.redirect_uri,
+        "response_type": "code",
+        "access_type": "online",
+    }
+    if isinstance(signer, GostSigner):
+        message = config.client_id + config.scopes + timestamp + state + config.redirect_uri
+        params["client_certificate_hash"] = signer.certificate_hash
+        path = "/aas/oauth2/v2/ac"
+    else:
+        message = config.scopes + timestamp + config.client_id + state
+        path = "/aas/oauth2/ac"
+    params["client_secret"] = b64url(signer.sign(message.encode()))
+    return Started(f"{esia_url.rstrip('/')}{path}?{urlencode(params)}", binding)
+
+
+def _token_request(
+    config: EsiaClientConfig, signer: ClientSigner, code: str, now: dt.datetime
+) -> tuple[str, dict[str, str]]:
+    timestamp = esia_timestamp(now)
+    state = str(uuid.uuid4())  # a fresh state at te; the idp echoes it (ESIA.md §4.1)
+    form = {
+        "client_id": config.client_id,
+        "code": code,
+        "grant_type": "authorization_code",
+        "scope": config.scopes,
+        "timestamp": timestamp,
+        "state": state,
+        "redirect_uri": config.redirect_uri,
+        "token_type": "Bearer",
+    }
+    if isinstance(signer, GostSigner):
+        message = config.client_id + config.scopes + timestamp + state + config.redirect_uri + code
+        form["client_certificate_hash"] = signer.certificate_hash
+        path = "/aas/oauth2/v3/te"
+    else:
+        message = config.scopes + timestamp + config.client_id + state
+        path = "/aas/oauth2/te"
+    form["client_secret"] = b64url(signer.sign(message.encode()))
+    return path, form
+
+
+def finish(
+    db: Session,
+    *,
+    now: dt.datetime,
+    config: EsiaClientConfig,
+    signer: ClientSigner,
+    gateway: EsiaGateway,
+    policy: SessionPolicy,
+    state: str,
+    code: str,
+    binding: str,
+) -> Finished:
+    pending = repository.take_login(db, _hash(state)) if state else None
+    if pending is None:
+        raise CabinetLoginError("unknown or already used state")
+    if now >= pending.expires_at:
+        raise CabinetLoginError("the login took too long")
+    if not binding or not hmac.compare_digest(pending.binding_hash, _hash(binding)):
+        raise CabinetLoginError("the login was started in another browser")
+    if not code:
+        raise CabinetLoginError("no code")
+    path, form = _token_request(config, signer, code, now)
+    tokens = gateway.exchange(path, form)
+    if tokens.get("state") != form["state"]:
+        raise CabinetLoginError("the token answer does not echo our state")
+    id_token = tokens.get("id_token")
+    if not isinstance(id_token, str):
+        raise CabinetLoginError("no id_token (is openid among the scopes?)")
+    access_token = str(tokens["access_token"])
+    try:
+        verified = verify_login(
+            id_token=id_token, access_token=access_token, key_pem=gateway.signing_key(),
+            client_id=config.client_id, issuer=config.issuer,
+        )  # fmt: skip
+    except CabinetLoginError:
+        # the idp may have rotated its key since it was fetched: one more try with the current one
+        verified = verify_login(
+            id_token=id_token, access_token=access_token, key_pem=gateway.signing_key(refresh=True),
+            client_id=config.client_id, issuer=config.issuer,
+        )  # fmt: skip
+    who = _read_person(gateway, verified.oid, verified.sid, access_token, trusted_claim=verified.trusted)
+    patient_id = patients.patient_by_snils(db, who.snils) if at_least(who.level, MAPPING_LEVEL) else None
+    token, person = service.open_session(db, who, patient_id=patient_id, now=now, policy=policy)
+    return Finished(token, person, pending.return_to)
+
+
+def _read_person(
+    gateway: EsiaGateway, oid: str, sid: str | None, access_token: str, *, trusted_claim: bool
+) -> LoggedInPerson:
+    person = gateway.read(f"/rs/prns/{oid}", access_token)
+    name = " ".join(
+        str(person[k]) for k in ("lastName", "firstName", "middleName") if isinstance(person.get(k), str)
+    )
+    snils = person.get("snils") if isinstance(person.get("snils"), str) else None
+    trusted = person.get("trusted") is True or trusted_claim
+    return LoggedInPerson(
+        oid=oid,
+        idp_sid=sid,
+        snils=snils,
+        display_name=name or f"OID {oid}",
+        level=from_esia(trusted=trusted, passport_verified=_passport_verified(gateway, oid, access_token)),
+    )
+
+
+def _passport_verified(gateway: EsiaGateway, oid: str, access_token: str) -> bool:
+    docs: dict[str, Any] = gateway.read(f"/rs/prns/{oid}/docs?embed=(elements)", access_token)
+    elements = docs.get("elements") or []
+    return any(
+        isinstance(e, dict) and e.get("type") == "RF_PASSPORT" and e.get("vrfStu") == "VERIFIED"
+        for e in elements
+    )
