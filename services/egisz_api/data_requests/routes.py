@@ -119,6 +119,8 @@ def file_request(
             text=text,
             focus=target,
             clock=request.app.state.clock,
+            subject=person.oid,
+            trail=request.app.state.audit_sink.record,
         )
     except InvalidRequestTaskError as exc:
         key = "requests_error_focus_unknown" if exc.field == "focus" else "requests_error_text"

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from egisz_api.audit.balp import AccessRecord, Outcome
 from egisz_api.data_requests.errors import InvalidRequestTaskError
 from egisz_api.data_requests.rules import FOCUS_TYPES, Kind, build_task, check_patient_task, kind_of, text_of
 from egisz_api.exports.formatting import line
@@ -41,11 +42,28 @@ def create_request(
     text: str,
     focus: tuple[str, str] | None,
     clock: Clock,
+    subject: str,
+    trail: Callable[[AccessRecord], None],
 ) -> StoredResource:
-    """The cabinet's «Подать обращение»: the same Task and checks as a patient's FHIR create."""
+    """The cabinet's «Подать обращение»: the same Task and checks as a patient's FHIR create, and
+    its AuditEvent in the patient's trail (``subject``: the person's idp subject)."""
     task = build_task(patient_id, kind, text, focus, clock())
     check_patient_request(session, task, patient_id)
-    return records.create(session, "Task", task, clock=clock)
+    stored = records.create(session, "Task", task, clock=clock)
+    trail(
+        AccessRecord(
+            interaction="create",
+            recorded=clock(),
+            outcome=Outcome.SUCCESS,
+            subject=subject,
+            client_id="egisz-cabinet",
+            resource_type="Task",
+            resource_id=stored.resource_id,
+            patient_id=patient_id,
+            purpose_of_use=("PATRQT",),
+        )
+    )
+    return stored
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ async def test_a_correction_request_is_filed_and_listed_with_its_status(
         filed = service.list_requests(session, patients.alice)
     own_fixture_task = 1  # tests/egisz_api/fhir/resources.one_of_each has one Task
     assert len(filed) == own_fixture_task + 1 and filed[0].status == "requested" and filed[0].focus == focus
+    from egisz_api.audit import service as audit
+
+    rights_app.state.audit_sink.flush(5.0)
+    with rights_app.state.session_factory() as session:
+        events = audit.search(session, patient=patients.alice).resources()
+    assert any(e.get("subtype", [{}])[0].get("code") == "create" for e in events)  # in «Кто смотрел»
 
 
 async def test_an_empty_form_shows_an_error_summary_in_english(
