@@ -87,6 +87,11 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
             defaults["ESIA_URL"] = issuer
             defaults["IDP_ACCOUNT_URL"] = f"{issuer}/account"
             defaults["ESIA_DEMO_DIR"] = str(var_dir / "pki" / "esia")
+            # patients' notices go to the notifier with EGISZ's own token from the idp: the idp
+            # seed's demo service client egisz-api (dev mode only, docs/rights.md)
+            notifier_port = base.get("NOTIFIER_PORT", str(SERVICES["notifier"][1]))
+            defaults["NOTIFIER_URL"] = f"http://127.0.0.1:{notifier_port}"
+            defaults["NOTIFIER_CLIENT_SECRET"] = "demo-egisz-api-service-secret-0123456789abcdef"
         env = dict(base)
         for key, value in defaults.items():
             env.setdefault(prefix + key, value)

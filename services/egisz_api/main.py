@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from egisz_api import models  # noqa: F401
 from egisz_api.access.consent import ConsentGate
@@ -23,9 +25,15 @@ from egisz_api.consent import routes as consent_routes
 from egisz_api.consent.documents import CURRENT_VERSION
 from egisz_api.consent.gate import WithdrawalGate
 from egisz_api.consent.service import ConsentListener, check_version
+from egisz_api.data_requests.routes import router as requests_router
+from egisz_api.exports.routes import router as export_router
 from egisz_api.fhir import routes as fhir_routes
 from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
+from egisz_api.notifications import service as notifications_service
+from egisz_api.notifications.client import NotifierClient, ServiceTokens
+from egisz_api.notifications.outbox import Dispatcher
+from egisz_api.notifications.routes import router as notification_settings_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
 from egisz_api.timeline.routes import router as timeline_router
@@ -44,6 +52,26 @@ def journal_directory(settings: EgiszSettings) -> Path:
     journal is never replayed into another database."""
     url = make_url(settings.database_url).render_as_string(hide_password=True)
     return settings.audit_journal_dir / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def notification_dispatcher(
+    settings: EgiszSettings, factory: sessionmaker[Session], clock: Callable[[], dt.datetime]
+) -> tuple[Dispatcher, httpx.Client]:
+    """The notices' dispatcher; it sends only when EGISZ has its idp client secret."""
+    outbound = httpx.Client(
+        timeout=httpx.Timeout(settings.notifier_timeout, connect=2.0), follow_redirects=False
+    )
+    client = None
+    if settings.notifier_client_secret is not None:
+        tokens = ServiceTokens(
+            settings.idp_issuer.rstrip("/") + "/token",
+            settings.notifier_client_id,
+            settings.notifier_client_secret.get_secret_value(),
+            http=outbound,
+        )
+        client = NotifierClient(settings.notifier_url, tokens, http=outbound)
+    dispatcher = Dispatcher(factory, client, clock=clock, poll_seconds=settings.notifications_poll_seconds)
+    return dispatcher, outbound
 
 
 def create_app(
@@ -74,15 +102,22 @@ def create_app(
         segment_bytes=settings.audit_segment_bytes,
     )
     jwks = JwksCache(settings.idp_jwks_url, min_refresh_interval=settings.jwks_min_refresh_seconds)
+    dispatcher, outbound = notification_dispatcher(
+        settings, make_sessionmaker(engine, write_lock=True), clock
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         set_threadpool_size(settings.threadpool_size)
         # replays what a killed process left in the journal before the first request
         await anyio.to_thread.run_sync(durable_audit.start)
+        if settings.notifications_enabled:
+            await dispatcher.loop.start()
         try:
             yield
         finally:
+            await dispatcher.loop.stop(grace_seconds=5.0)
+            outbound.close()
             await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
             cabinet_routes.close(app)
         jwks.close()
@@ -108,9 +143,10 @@ def create_app(
     app.state.consent_gate = consent_gate or WithdrawalGate()
     app.state.consent_version = check_version(settings.consent_version or CURRENT_VERSION)
     #: called on each consent change, in its transaction (docs/consent.md "Events")
-    consent_listeners: list[ConsentListener] = []
+    consent_listeners: list[ConsentListener] = [notifications_service.on_consent_changed]
     app.state.consent_listeners = consent_listeners
     app.state.clock = clock
+    app.state.notifications = dispatcher
     app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)
@@ -129,5 +165,7 @@ def create_app(
     consent_routes.install(app)
     app.include_router(timeline_router)
     app.include_router(access_log_router)
+    for rights_router in (export_router, requests_router, notification_settings_router):
+        app.include_router(rights_router)
     fhir_routes.install(app)
     return app

@@ -5,6 +5,12 @@ from __future__ import annotations
 from egisz_api.audit.models import AccessEvent, AuditEventRow
 from egisz_api.cabinet.models import CabinetLogin, CabinetLogoutToken, CabinetSession
 from egisz_api.database import Base
+from egisz_api.notifications.models import (
+    AccessNoticeMark,
+    NotificationCursor,
+    NotificationOutboxRow,
+    NotificationPreference,
+)
 from egisz_api.records.models import (
     DateIndex,
     FhirResource,
@@ -16,6 +22,7 @@ from egisz_api.records.models import (
 
 __all__ = [
     "AccessEvent",
+    "AccessNoticeMark",
     "AuditEventRow",
     "Base",
     "CabinetLogin",
@@ -24,6 +31,9 @@ __all__ = [
     "DateIndex",
     "FhirResource",
     "FhirResourceVersion",
+    "NotificationCursor",
+    "NotificationOutboxRow",
+    "NotificationPreference",
     "ReferenceIndex",
     "StringIndex",
     "TokenIndex",

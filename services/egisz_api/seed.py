@@ -163,6 +163,11 @@ def _patient(citizen: tuple[Any, ...]) -> dict[str, Any]:
         "name": [{"use": "official", "family": family, "given": [g for g in (given, patronymic) if g]}],
         "gender": gender,
         "birthDate": birth,
+        # the idp seed's contacts of the same citizen: where the demo's notices go (docs/rights.md)
+        "telecom": [
+            {"system": "email", "value": f"{pid.removeprefix('demo-')}@example.test"},
+            {"system": "phone", "value": f"+7916000000{CITIZENS.index(citizen) + 1}", "use": "mobile"},
+        ],
         "managingOrganization": ORGANIZATION,
     }
 

@@ -58,6 +58,31 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         ge=1024,
         description="Largest resource a FHIR create/update accepts, in bytes (413 OperationOutcome above).",
     )
+    # --- notifications (R-EGZ-6, docs/rights.md) ----------------------------------------------------
+    notifier_url: str = Field(
+        default="http://127.0.0.1:8002", description="Base URL of the notifier that sends patients' notices."
+    )
+    notifier_client_id: str = Field(
+        default="egisz-api",
+        description="EGISZ's client at the idp for its notifier token (client_credentials).",
+    )
+    notifier_client_secret: SecretStr | None = Field(
+        default=None,
+        description="That client's secret; without it notices are queued and kept but not sent.",
+    )
+    notifier_timeout: float = Field(
+        default=5.0, gt=0, description="Timeout of one call to the idp or notifier."
+    )
+    notifications_enabled: bool = Field(
+        default=True, description="Run the notification dispatcher (access scan and sending) in this process."
+    )
+    notifications_poll_seconds: float = Field(
+        default=2.0, gt=0, description="Longest wait between two passes of the notification dispatcher."
+    )
+    pdf_font_dir: Path = Field(
+        default=Path("/usr/share/fonts/truetype/dejavu"),
+        description="Where DejaVuSans.ttf and DejaVuSans-Bold.ttf are (fonts-dejavu-core): the PDF font.",
+    )
 
     # --- the patient cabinet («Вход в ЕГИСЗ», docs/cabinet.md) ------------------------------------
     public_url: str = Field(

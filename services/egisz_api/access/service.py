@@ -49,9 +49,13 @@ WRITE_ROLES: Mapping[str, frozenset[str]] = {
     "Immunization": frozenset({"practitioner", "nurse", "mis"}),
     "DocumentReference": _CLINICAL_WRITERS,
     "Consent": frozenset({"registrar", "mis"}),
+    # processing a patient's correction/deletion request is issue 14's; registrars and systems act on it
+    "Task": frozenset({"registrar", "mis"}),
 }
 #: what a patient may write for themselves: booking (row 21) and their own consent (row 29)
 PATIENT_WRITABLE = frozenset({"Appointment", "Consent"})
+#: what a patient may only create: a correction or deletion request (R-EGZ-5), never change it after
+PATIENT_CREATABLE = frozenset({"Task"})
 _NAMES = {"c": "create", "r": "read", "u": "update", "d": "delete", "s": "search"}
 
 
@@ -153,7 +157,8 @@ def check_role(caller: Caller, resource_type: str, permission: str, scopes: list
 
 
 def check_patient(caller: Caller, resource_type: str, permission: str) -> str:
-    if permission in "cud" and caller.is_patient and resource_type not in PATIENT_WRITABLE:
+    creatable = permission == "c" and resource_type in PATIENT_CREATABLE
+    if permission in "cud" and caller.is_patient and resource_type not in PATIENT_WRITABLE and not creatable:
         raise AccessDeniedError(f"A patient may not {_NAMES[permission]} {resource_type}.", realm=REALM)
     if caller.patient_id is None:
         raise AccessDeniedError("The token names no Patient record this server holds.", realm=REALM)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, false, insert, or_, select
+from sqlalchemy import and_, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
@@ -103,3 +103,18 @@ def event_by_id(session: Session, event_id: str) -> tuple[str | None, str] | Non
         select(AuditEventRow.patient, AuditEventRow.resource_json).where(AuditEventRow.event_id == event_id)
     ).first()
     return None if row is None else (row[0], str(row[1]))
+
+
+def patient_events_after(session: Session, after_seq: int, limit: int) -> Sequence[AuditEventRow]:
+    """Events that name a patient, in storage order after ``after_seq`` (the notices' scan)."""
+    stmt = (
+        select(AuditEventRow)
+        .where(AuditEventRow.seq > after_seq, AuditEventRow.patient.is_not(None))
+        .order_by(AuditEventRow.seq)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def last_seq(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(AuditEventRow.seq), 0))) or 0)

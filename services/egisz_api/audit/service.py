@@ -136,3 +136,60 @@ def resources_touched(session: Session, event_ids: Sequence[str]) -> dict[str, s
 def event(session: Session, event_id: str) -> tuple[str | None, str] | None:
     """(patient id, the AuditEvent JSON as stored) of one event, or None when there is none."""
     return repository.event_by_id(session, event_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientAccess:
+    """One stored access to a patient's data, as the «access to my record» notices read it."""
+
+    seq: int
+    recorded: dt.datetime
+    patient: str
+    #: the person as recorded (their reference, else the token subject)
+    agent: str | None
+    #: how the AuditEvent names the person (display), else ``agent``
+    accessor: str
+    client_id: str | None
+    granted: bool
+    #: v3 PurposeOfUse codes of the requestor (PATRQT: the patient themselves)
+    purposes: tuple[str, ...]
+
+
+def _requestor(event: dict[str, Any]) -> dict[str, Any]:
+    for agent in event.get("agent") or []:
+        if isinstance(agent, dict) and agent.get("requestor"):
+            return agent
+    return {}
+
+
+def patient_accesses_after(session: Session, after_seq: int, limit: int = 500) -> list[PatientAccess]:
+    """Stored accesses that name a patient, after ``after_seq`` in storage order. The trail is
+    append-only, so a reader that remembers the last ``seq`` it saw misses none."""
+    found = []
+    for row in repository.patient_events_after(session, after_seq, limit):
+        event = json.loads(row.resource_json)
+        requestor = _requestor(event)
+        who = requestor.get("who") or {}
+        purposes = tuple(
+            str(coding.get("code"))
+            for concept in requestor.get("purposeOfUse") or []
+            for coding in concept.get("coding") or []
+        )
+        found.append(
+            PatientAccess(
+                seq=row.seq,
+                recorded=row.recorded,
+                patient=str(row.patient),
+                agent=row.agent,
+                accessor=str(who.get("display") or row.agent or row.client_id or "?"),
+                client_id=row.client_id,
+                granted=row.outcome == "0",
+                purposes=purposes,
+            )
+        )
+    return found
+
+
+def last_stored_seq(session: Session) -> int:
+    """Where a new reader of the trail starts (it tells about accesses from now on)."""
+    return repository.last_seq(session)

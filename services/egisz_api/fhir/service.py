@@ -21,10 +21,12 @@ from egisz_api.access import service as access
 from egisz_api.access.consent import ConsentGate
 from egisz_api.access.errors import AccessDeniedError, ConsentWithdrawnError
 from egisz_api.access.service import Caller, Grant
+from egisz_api.data_requests import service as data_requests
 from egisz_api.fhir import bundles
 from egisz_api.fhir.auditing import AccessRecord, AuditSink
 from egisz_api.fhir.errors import InvalidSearchError, UnknownTypeError, UnsupportedParameterError
 from egisz_api.fhir.query import decode_cursor, encode_cursor, parse_count, parse_search
+from egisz_api.notifications import service as notifications
 from egisz_api.records import service as records
 from egisz_api.records.errors import ResourceNotFoundError
 from egisz_api.records.parameters import DEFINITIONS
@@ -368,8 +370,13 @@ def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
         data.pop("id", None)  # the server assigns the id of a create (R4 §3.1.0.7)
         note.patient = records.patient_of(resource_type, data)
         _check_write_target(ctx, caller, grant, note.patient)
+        if caller.is_patient and resource_type == "Task" and grant.compartment is not None:
+            # a correction or deletion request (R-EGZ-5): its rules, and a focus in the own record
+            data_requests.check_patient_request(ctx.session, data, grant.compartment)
         stored = records.create(ctx.session, resource_type, data, clock=ctx.clock)
         _check_restrictions(ctx, grant, stored)
+        # a «new result» notice joins this transaction; the dispatcher sends it (never inline)
+        notifications.result_created(ctx.session, stored, now=ctx.clock())
         return stored
 
 

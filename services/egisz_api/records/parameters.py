@@ -233,6 +233,22 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
             ("patient",),
             "date",
         ),
+        # a patient's correction or deletion request (R-EGZ-5; seed 001 §4.1): ``for`` is the patient,
+        # ``focus`` the resource to correct, ``code`` from urn:egisz:task (docs/rights.md)
+        _define(
+            "Task",
+            [
+                _p("patient", "reference", "for", target="Patient", description="The patient (Task.for)"),
+                _p("subject", "reference", "for", description="Who the task is for (Task.for)"),
+                _p("status", "token", "status"),
+                _p("code", "token", "code"),
+                _p("intent", "token", "intent"),
+                _p("authored-on", "date", "authoredOn"),
+                _p("focus", "reference", "focus", description="The resource the request is about"),
+            ],
+            ("for",),
+            "authored-on",
+        ),
     ]
 }
 

@@ -123,6 +123,9 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "certificate_expiring",
             (Param("certificate", "text", max_length=200), Param("expires_at", "datetime"), _TZ),
         ),
+        # a new result (Observation, DiagnosticReport) is in the patient's EGISZ record; the notice
+        # never carries which result nor its value (medical content stays in the cabinet)
+        TemplateSpec("result_available", (_AT, _TZ)),
         TemplateSpec(
             "record_accessed",
             (Param("accessor", "text"), Param("organization", "text", required=False), _AT, _TZ),

@@ -216,4 +216,23 @@ def one_of_each(pid: str) -> list[dict[str, Any]]:
         immunization(pid),
         document_reference(pid),
         consent(pid),
+        task(pid),
     ]
+
+
+def task(
+    pid: str, *, kind: str = "correction", focus: str | None = None, text: str = "Неверная дата визита"
+) -> dict[str, Any]:
+    """A patient's correction or deletion request (docs/rights.md)."""
+    body: dict[str, Any] = {
+        "resourceType": "Task",
+        "status": "requested",
+        "intent": "order",
+        "code": {"coding": [{"system": "urn:egisz:task", "code": kind}]},
+        "for": ref(pid),
+        "authoredOn": "2026-12-01T10:00:00Z",
+        "input": [{"type": {"coding": [{"system": "urn:egisz:task", "code": "text"}]}, "valueString": text}],
+    }
+    if focus:
+        body["focus"] = {"reference": focus}
+    return body

@@ -102,6 +102,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("DocumentReference", "type=urn:oid:1.2.643.5.1.13.13.11.1520|341&date=2024-03-05&status=current", True),
     ("Consent", "patient={alice}&status=active&scope=patient-privacy&category=59284-0&date=2024", True),
     ("Consent", "status=inactive", False),
+    ("Task", "patient={alice}&status=requested&code=urn:egisz:task|correction&intent=order", True),
+    ("Task", "subject=Patient/{alice}&authored-on=ge2026-12-01", True),
+    ("Task", "authored-on=lt2026-12-01", False),
+    ("Task", "code=urn:egisz:task|deletion", False),
+    ("Task", "focus=Observation/none", False),
 ]
 
 

@@ -1,0 +1,50 @@
+"""Which events a patient is told about, over which channels (R-EGZ-6), and the defaults.
+
+Events: ``new_result`` (an Observation or DiagnosticReport was created for the patient),
+``record_accessed`` (someone other than the patient read or searched their data; at most one
+notice per accessor per day), ``consent_changed`` (a consent was given or withdrawn).
+Channels are the notifier's: e-mail, SMS, push.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Event = Literal["new_result", "record_accessed", "consent_changed"]
+Channel = Literal["email", "sms", "push"]
+EVENTS: tuple[Event, ...] = ("new_result", "record_accessed", "consent_changed")
+CHANNELS: tuple[Channel, ...] = ("email", "sms", "push")
+Choice = tuple[Event, Channel]
+
+#: until the patient saves their own: results and accesses by e-mail (a quiet, readable channel),
+#: consent changes also by SMS (a change the patient did not make must reach them at once)
+DEFAULTS: frozenset[Choice] = frozenset(
+    {
+        ("new_result", "email"),
+        ("record_accessed", "email"),
+        ("consent_changed", "email"),
+        ("consent_changed", "sms"),
+    }
+)
+
+#: the notifier template of each event (services/notifier/rendering/templates/<locale>/)
+TEMPLATES: dict[Event, str] = {
+    "new_result": "result_available",
+    "record_accessed": "record_accessed",
+    "consent_changed": "consent_changed",
+}
+#: the FHIR types whose creation is a «new result»
+RESULT_TYPES = frozenset({"Observation", "DiagnosticReport"})
+
+
+def encode(choices: frozenset[Choice]) -> str:
+    return " ".join(sorted(f"{event}:{channel}" for event, channel in choices))
+
+
+def decode(text: str) -> frozenset[Choice]:
+    found: set[Choice] = set()
+    for item in text.split():
+        event, _, channel = item.partition(":")
+        if event in EVENTS and channel in CHANNELS:
+            found.add((event, channel))
+    return frozenset(found)
