@@ -151,10 +151,14 @@ def consent_changed(
 class ConsentEvent(Protocol):
     """What the consent feature hands its listeners (``egisz_api.consent``'s ``ConsentChanged``)."""
 
-    patient_id: str
-    change: str
-    consent_id: str
-    at: dt.datetime
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def change(self) -> str: ...
+    @property
+    def consent_id(self) -> str: ...
+    @property
+    def at(self) -> dt.datetime: ...
 
 
 def on_consent_changed(session: Session, event: ConsentEvent) -> None:
