@@ -18,6 +18,7 @@ from tests.conftest import Templates, create_database, drop_database
 from tests.e2e.pages import submit
 from tests.e2e.test_pages_accessibility import LOCALES, WIDTHS, _problems, axe_js  # noqa: F401
 from tests.egisz_api.cabinet.support import open_session
+from tests.egisz_api.consent.support import give_consent
 from tests.egisz_api.exports.conftest import out_of_range, write
 from tests.egisz_api.fhir import resources as res
 from tests.live import serve_in_thread
@@ -68,12 +69,7 @@ def tab(browser: Any, axe_js: Path, egisz: tuple[FastAPI, str]) -> Callable[[str
         )
         context.add_init_script(path=str(axe_js))
         pid = _patient(app)
-        try:  # once the consent feature gates the cabinet (tests/egisz_api/consent/support.py)
-            from tests.egisz_api.consent.support import give_consent  # type: ignore[import-not-found]
-
-            give_consent(app, pid)
-        except ImportError:
-            pass
+        give_consent(app, pid)  # the cabinet opens only after it
         token, _ = open_session(
             app, patient_id=pid, snils="112-233-445 95", oid=f"e2e-{uuid.uuid4().hex[:8]}"
         )

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from tests.conftest import running
 from tests.egisz_api.cabinet.conftest import MovableClock, cabinet_settings
 from tests.egisz_api.cabinet.support import log_in
+from tests.egisz_api.consent.support import give_consent
 from tests.egisz_api.fhir import resources as res
 
 
@@ -71,6 +72,8 @@ def patients(rights_app: FastAPI) -> Records:
         for resource in res.one_of_each(pid):
             ids[pid][resource["resourceType"]] = write(rights_app, resource)
         ids[pid]["high"] = write(rights_app, out_of_range(pid))
+        # the personal-data consent: the cabinet opens only after it, and it is a record too
+        ids[pid]["pd-consent"] = str(give_consent(rights_app, pid).consent_id)
     return Records(found[0], found[1], ids)
 
 

@@ -89,7 +89,8 @@ async def test_the_bundle_holds_every_record_of_the_patient_and_none_of_another(
     get_fhir_model_class("Bundle").model_validate(bundle)
     assert bundle["type"] == "collection"
     found = {(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"]}
-    own = {(t if t != "high" else "Observation", i) for t, i in patients.ids[patients.alice].items()}
+    kinds = {"high": "Observation", "pd-consent": "Consent"}
+    own = {(kinds.get(t, t), i) for t, i in patients.ids[patients.alice].items()}
     assert found == own
     assert not any(i in set(patients.ids[patients.bob].values()) for _, i in found)
 
