@@ -16,6 +16,12 @@ from urllib.parse import parse_qsl
 
 Context = Literal["patient", "user", "system"]
 
+#: the SMART scopes both discovery documents name (idp ``scopes_supported``, egisz_api
+#: ``smart-configuration``); any narrower form of them (one type, fewer letters, ``?category=``) is
+#: granted and enforced as well
+CONTEXT_SCOPES = ("fhirUser", "launch/patient")
+RESOURCE_SCOPES = ("patient/*.rs", "user/*.rs", "system/*.rs", "user/*.cu", "system/*.cu")
+
 _SCOPE = re.compile(r"^(patient|user|system)/([A-Z][A-Za-z]*|\*)\.([a-z*]+)(?:\?(.*))?$")
 _V2 = re.compile(r"^c?r?u?d?s?$")
 _V1 = {"read": "rs", "write": "cud", "*": "cruds"}

@@ -39,7 +39,7 @@ def provider_metadata(session: Session, issuer: str) -> dict[str, Any]:
     grant_types = sorted(GRANT_TYPES)
     claims = sorted(
         {c for names in SCOPE_CLAIMS.values() for c in names if c not in NOT_COLLECTED}
-        | {"iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash", "fhirUser"}
+        | {"iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash"}
     )
     return {
         "issuer": issuer,

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.smart_scopes import parse_scope
+from shared.smart_scopes import CONTEXT_SCOPES, RESOURCE_SCOPES, parse_scope
 
 #: SMART App Launch v2 §"Scopes for requesting context data": the patient of a standalone launch
 LAUNCH_PATIENT = "launch/patient"
 #: SMART App Launch v2 §"Scopes for requesting identity data": ``fhirUser`` in the ID token
 FHIR_USER = "fhirUser"
-#: the SMART scopes the discovery documents name (the granular forms are accepted as well)
-ADVERTISED = (FHIR_USER, LAUNCH_PATIENT, "patient/*.rs", "user/*.rs", "system/*.rs")
+#: the SMART scopes the discovery document names (the granular forms are accepted as well)
+ADVERTISED = (*CONTEXT_SCOPES, *RESOURCE_SCOPES)
 
 
 def unregistered(registered: Iterable[str], requested: Iterable[str]) -> set[str]:

@@ -46,6 +46,17 @@ async def test_smart_configuration_points_at_the_idp(client: httpx.AsyncClient, 
     assert config["token_endpoint"] == f"{issuer.url}/token"
     assert config["code_challenge_methods_supported"] == ["S256"]
     assert {"permission-v2", "permission-patient", "permission-user"} <= set(config["capabilities"])
+    # issue 13 item 4: a SMART app's standalone patient launch against the idp
+    assert {
+        "launch-standalone",
+        "client-public",
+        "client-confidential-symmetric",
+        "client-confidential-asymmetric",
+        "context-standalone-patient",
+        "sso-openid-connect",
+    } <= set(config["capabilities"])
+    assert "launch-ehr" not in config["capabilities"]  # no EHR hands over a context here
+    assert {"launch/patient", "fhirUser", "patient/*.rs", "openid"} <= set(config["scopes_supported"])
 
 
 async def test_create_assigns_id_and_version_and_read_serves_the_stored_bytes(
