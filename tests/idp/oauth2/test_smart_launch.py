@@ -203,3 +203,17 @@ async def test_a_citizen_without_snils_has_no_patient_context(provider: Provider
     )
     query = callback_params(await provider.login(params, login="nosnils@example.test"))
     assert query["error"] == "access_denied"
+
+
+async def test_a_narrower_scope_than_registered_is_what_the_token_carries(provider: Provider) -> None:
+    """patient/Observation.rs inside the registered patient/*.rs: granted as asked, not widened."""
+    rp = _smart_app(provider)
+    verifier, challenge = pkce()
+    scope = "launch/patient openid patient/Observation.rs"
+    params = provider.auth_params(
+        rp, scope=scope, aud=FHIR_BASE, code_challenge=challenge, code_challenge_method="S256"
+    )
+    query = callback_params(await provider.login(params))
+    body = (await provider.exchange(query["code"], rp, code_verifier=verifier)).json()
+    assert body["scope"] == scope
+    assert decode(body["access_token"], await provider.jwks(), audience="egisz")["scope"] == scope
