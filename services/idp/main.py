@@ -225,7 +225,7 @@ def create_app(
         settings, app.state.field_cipher, app.state.registry, codes, notices, clock
     )
     app.state.fhir_patients = FhirPatientDirectory(
-        settings.smart_fhir_base_url,
+        settings.smart_fhir_lookup_url or settings.smart_fhir_base_url,
         ServiceTokenSource(access_tokens, audience=settings.smart_fhir_audience, scope=SMART_LOOKUP_SCOPE),
         timeout=settings.smart_fhir_timeout,
     )

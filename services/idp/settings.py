@@ -235,6 +235,14 @@ class IdpSettings(PageSettings):
             "there by SNILS for `launch/patient`, `fhirUser` and patient-level scopes."
         ),
     )
+    smart_fhir_lookup_url: str | None = Field(
+        default=None,
+        description=(
+            "Where the idp itself calls that FHIR server for the Patient lookup, when the public "
+            "base URL is not reachable from it (compose: `http://egisz_api:8001/fhir`); "
+            "default: `smart_fhir_base_url`."
+        ),
+    )
     smart_fhir_audience: str = Field(
         default="egisz",
         description="The `aud` of tokens for `smart_fhir_base_url` (egisz_api's EGISZ_AUDIENCE).",
