@@ -78,6 +78,8 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
             defaults["NOTIFIER_URL"] = f"http://127.0.0.1:{notifier_port}"  # codes go through it
             egisz_port = base.get("EGISZ_PORT", str(SERVICES["egisz_api"][1]))
             defaults["EGISZ_URL"] = f"http://127.0.0.1:{egisz_port}"  # EGISZ's ESIA-face redirect URI
+            # SMART launches find the person's Patient there (docs/smart.md)
+            defaults["SMART_FHIR_BASE_URL"] = f"http://127.0.0.1:{egisz_port}/fhir"
         else:
             defaults["IDP_ISSUER"] = issuer
             defaults["IDP_JWKS_URL"] = f"{issuer}/.well-known/jwks.json"

@@ -27,6 +27,7 @@ from idp.pki.crl_fetch import HttpRevocationFetcher
 from idp.sessions import service as sessions_service
 from idp.sessions.backchannel import BackchannelDispatcher
 from idp.settings import IdpSettings
+from idp.smart.service import PatientDirectory
 from idp.tokens.issuance import TokenIssuer
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
 from shared.db import end_transaction, session_scope
@@ -87,6 +88,8 @@ class OAuthCollaborators:
     field_cipher: FieldCipher
     jwks_uri_cache: JwksUriCache
     client_directory: clients_service.ClientDirectory
+    #: the FHIR server's Patient lookup for SMART launches (idp.smart)
+    patient_directory: PatientDirectory
 
 
 def authorization_server(oauth: OAuthCollaborators, session: Session) -> IdpAuthorizationServer:
@@ -100,6 +103,7 @@ def authorization_server(oauth: OAuthCollaborators, session: Session) -> IdpAuth
         oauth.field_cipher,
         oauth.jwks_uri_cache,
         oauth.client_directory,
+        oauth.patient_directory,
     )
 
 

@@ -69,6 +69,9 @@ from idp.second_factor.one_time import OneTimeCodes
 from idp.sessions.backchannel import build_dispatcher
 from idp.sessions.service import SessionPolicy
 from idp.settings import IdpSettings
+from idp.smart.client import SCOPE as SMART_LOOKUP_SCOPE
+from idp.smart.client import FhirPatientDirectory
+from idp.smart.service import PatientDirectory
 from idp.tokens import revocations as revocations_module
 from idp.tokens.access import AccessTokens, ServiceTokenSource
 from idp.tokens.id_tokens import IdTokens
@@ -111,7 +114,14 @@ def mount_static_build(app: FastAPI, directory: Path) -> None:
     app.mount("/static/idp", StaticFiles(directory=directory), name="idp_static")
 
 
-def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock) -> FastAPI:
+def create_app(
+    settings: IdpSettings | None = None,
+    clock: Clock = system_clock,
+    *,
+    patient_directory: PatientDirectory | None = None,
+) -> FastAPI:
+    """``patient_directory``: where SMART launches find the person's Patient (default: the EGISZ
+    FHIR server at ``smart_fhir_base_url``, asked over HTTP with the idp's own service token)."""
     settings = settings or IdpSettings()
     configure_logging("idp", level=settings.log_level, json_output=settings.log_json)
     engine = make_engine(
@@ -159,6 +169,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         await app.state.expiry_loop.stop(grace_seconds=5)
         app.state.outbound.shutdown(wait=True)
         app.state.notifier.close()
+        app.state.fhir_patients.close()
         app.state.crl_fetcher.close()
         engine.dispose()
 
@@ -213,6 +224,11 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
     app.state.accounts_context = AccountsContext(
         settings, app.state.field_cipher, app.state.registry, codes, notices, clock
     )
+    app.state.fhir_patients = FhirPatientDirectory(
+        settings.smart_fhir_lookup_url or settings.smart_fhir_base_url,
+        ServiceTokenSource(access_tokens, audience=settings.smart_fhir_audience, scope=SMART_LOOKUP_SCOPE),
+        timeout=settings.smart_fhir_timeout,
+    )
     app.state.oauth = OAuthCollaborators(
         settings,
         app.state.secret_hasher,
@@ -220,6 +236,7 @@ def create_app(settings: IdpSettings | None = None, clock: Clock = system_clock)
         app.state.field_cipher,
         app.state.jwks_uri_cache,
         app.state.client_directory,
+        patient_directory or app.state.fhir_patients,
     )
     # The ESIA face (idp.esia): the same core, its own endpoints. ``employment`` (ESIA-007194) stays
     # "nobody" until the organisations feature provides the real check.

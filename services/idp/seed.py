@@ -234,6 +234,21 @@ DEMO_SERVICE_CLIENTS = [
 ]
 
 
+#: the demo SMART on FHIR app (docs/smart.md): a public client with PKCE that does a standalone
+#: patient launch against the idp for the EGISZ FHIR server
+SMART_APP = ClientSpec(
+    client_id="demo-smart-app",
+    name="Демо SMART-приложение «Мои анализы»",
+    client_type="public",
+    token_endpoint_auth_method="none",
+    grant_types=["authorization_code", "refresh_token"],
+    scopes=["openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs"],
+    redirect_uris=["http://localhost:8765/callback", "http://127.0.0.1:8765/callback"],
+    default_audience="egisz",
+    audiences=["egisz"],
+)
+
+
 def demo_rp_client(issuer: str) -> ClientSpec:
     return ClientSpec(
         client_id=DEMO_RP_ID,
@@ -296,6 +311,17 @@ def seed(settings: IdpSettings) -> dict[str, Any]:
             "client_secret": DEMO_RP_SECRET,
             "url": f"{settings.issuer}/demo-rp",
             "discovery": f"{settings.issuer}/.well-known/openid-configuration",
+        }
+        ensure_client(session, hasher, SMART_APP, "")
+        fhir_base = settings.smart_fhir_base_url.rstrip("/")
+        created["smart_app"] = {
+            "client_id": SMART_APP.client_id,
+            "client_type": "public (PKCE S256, no secret)",
+            "redirect_uris": SMART_APP.redirect_uris,
+            "scopes": SMART_APP.scopes,
+            "aud": settings.smart_fhir_base_url,
+            "smart_configuration": f"{fhir_base}/.well-known/smart-configuration",
+            "note": "standalone patient launch: log in as a demo citizen; the token names their Patient",
         }
         for spec, secret in [*DEMO_SERVICE_CLIENTS, ADMIN_CLIENT]:
             ensure_client(session, hasher, spec, secret)

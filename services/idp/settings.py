@@ -227,6 +227,29 @@ class IdpSettings(PageSettings):
             "client with the redirect URI `<this>/esia/callback`."
         ),
     )
+    smart_fhir_base_url: str = Field(
+        default="http://127.0.0.1:8001/fhir",
+        description=(
+            "The EGISZ FHIR base URL (SMART App Launch v2): an app names it as `aud` or `resource`, "
+            "the idp maps it to `smart_fhir_audience` (RFC 8707 §2) and finds the person's Patient "
+            "there by SNILS for `launch/patient`, `fhirUser` and patient-level scopes."
+        ),
+    )
+    smart_fhir_lookup_url: str | None = Field(
+        default=None,
+        description=(
+            "Where the idp itself calls that FHIR server for the Patient lookup, when the public "
+            "base URL is not reachable from it (compose: `http://egisz_api:8001/fhir`); "
+            "default: `smart_fhir_base_url`."
+        ),
+    )
+    smart_fhir_audience: str = Field(
+        default="egisz",
+        description="The `aud` of tokens for `smart_fhir_base_url` (egisz_api's EGISZ_AUDIENCE).",
+    )
+    smart_fhir_timeout: float = Field(
+        default=5.0, gt=0, description="Timeout of the Patient lookup at the FHIR server, seconds."
+    )
     pki_expiry_notices_enabled: bool = Field(
         default=True,
         description=(
@@ -243,6 +266,11 @@ class IdpSettings(PageSettings):
         le=60,
         description="Seconds to wait for a CRL distribution point or an OCSP responder to answer.",
     )
+
+    @property
+    def resource_aliases(self) -> dict[str, str]:
+        """RFC 8707 §2 resource indicators the idp maps to an audience: the EGISZ FHIR base URL."""
+        return {self.smart_fhir_base_url.rstrip("/"): self.smart_fhir_audience}
 
     @model_validator(mode="after")
     def _https_issuer_outside_dev(self) -> IdpSettings:

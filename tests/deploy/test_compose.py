@@ -141,7 +141,7 @@ def url_problems(compose: dict[str, Any], env_example: dict[str, str]) -> list[s
         for name, raw in environment(compose, service).items():
             if name.endswith("_IDP_ISSUER") and _bare(raw) != issuer:
                 problems.append(f"{service}: {name}={raw} differs from IDP_ISSUER={issuer}")
-            if name.endswith("ISSUER"):
+            if name.endswith(("ISSUER", "SMART_FHIR_BASE_URL")):
                 continue  # an identifier (the public URL), not an address on this network
             value = interpolate(raw, env_example)
             if not value.startswith(("http://", "https://")):

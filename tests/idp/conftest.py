@@ -40,6 +40,29 @@ CITIZEN = NewAccount(
 )
 
 
+#: the FHIR Patient of CITIZEN (by SNILS) in the tests' patient directory
+CITIZEN_PATIENT = "pat-petrova"
+
+
+class SnilsPatients:
+    """The patient directory of the in-process idp: SNILS digits → Patient id, as the EGISZ FHIR
+    server answers it (tests/integration/test_smart_standalone_launch.py asks the real one).
+    ``down`` makes it answer like an unreachable server."""
+
+    def __init__(self, patients: dict[str, str]) -> None:
+        self.patients = patients
+        self.asked: list[str] = []
+        self.down = False
+
+    def patient_by_snils(self, snils_digits: str) -> str | None:
+        from idp.smart.client import PatientDirectoryUnavailableError
+
+        self.asked.append(snils_digits)
+        if self.down:
+            raise PatientDirectoryUnavailableError("down")
+        return self.patients.get(snils_digits)
+
+
 def pkce() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -180,13 +203,14 @@ def decode(token: str, jwks: dict[str, Any], audience: str | None = None) -> dic
 async def provider(make_db: Callable[..., str]) -> AsyncIterator[Provider]:
     from idp.main import create_app
 
-    app = create_app(idp_settings(make_db("idp"), issuer=ISSUER))
+    patients = SnilsPatients({"11223344595": CITIZEN_PATIENT})
+    app = create_app(idp_settings(make_db("idp"), issuer=ISSUER), patient_directory=patients)
     async with running(app) as http:
         with app.state.session_factory() as session:
             account = create_account(session, app.state.field_cipher, CITIZEN)
             session.commit()
             sub = account.sub
-        stub = Provider(app, http, Rp("", None), Rp("", None), Rp("", None), sub)
+        stub = Provider(app, http, Rp("", None), Rp("", None), Rp("", None), sub, {"patients": patients})
         stub.rp = stub.register(
             ClientSpec(
                 client_id="rp-web",

@@ -9,6 +9,7 @@ from typing import Any
 from egisz_api.audit.query import SEARCH_PARAMETERS as AUDIT_EVENT_PARAMETERS
 from egisz_api.fhir.query import MAX_COUNT
 from egisz_api.records.parameters import DEFINITIONS
+from shared.smart_scopes import CONTEXT_SCOPES, RESOURCE_SCOPES
 
 FHIR_VERSION = "4.0.1"
 _TYPE_URL = {
@@ -136,22 +137,16 @@ def smart_configuration(issuer: str, jwks_uri: str) -> dict[str, Any]:
             "private_key_jwt",
             "client_secret_basic",
             "client_secret_post",
+            "none",  # public clients (client-public), with PKCE S256
         ],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
-        "scopes_supported": [
-            "openid",
-            "fhirUser",
-            "launch/patient",
-            "offline_access",
-            "patient/*.rs",
-            "user/*.rs",
-            "system/*.rs",
-            "user/*.cu",
-            "system/*.cu",
-        ],
+        # the same list as the idp's discovery (shared.smart_scopes); narrower forms work too
+        "scopes_supported": ["openid", "offline_access", *CONTEXT_SCOPES, *RESOURCE_SCOPES],
         "response_types_supported": ["code"],
         "code_challenge_methods_supported": ["S256"],
+        # each is true of the idp + this server (docs/smart.md); no EHR launch, no patient picker
         "capabilities": [
+            "authorize-post",
             "launch-standalone",
             "client-public",
             "client-confidential-symmetric",

@@ -221,6 +221,14 @@ def _patient_searched(criteria: Criteria) -> str | None:
     return None
 
 
+def _one_patient(rows: list[StoredResource]) -> str | None:
+    """The patient whose records a search returned, when they are all one patient's: a search by
+    SNILS (the idp's SMART launch lookup, an integrator's ``Patient?identifier=``) belongs in that
+    patient's «Кто смотрел мою карту» like a search by ``patient``."""
+    found = {row.patient_id for row in rows if row.patient_id}
+    return found.pop() if len(found) == 1 else None
+
+
 def _consented(ctx: FhirContext, caller: Caller, rows: list[StoredResource]) -> list[StoredResource]:
     """Non-patient callers see only the records of patients whose consent covers them."""
     if caller.is_patient:
@@ -290,6 +298,7 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
             rows = rows[:requested]
             matches = _consented(ctx, caller, rows)
             included = _included(ctx, caller, matches, parsed.includes)
+            note.patient = note.patient or _one_patient(matches)
         cursor = [(k, v) for k, v in pairs if k == "_cursor"][-1:]
         self_url = bundles.link(ctx.base, resource_type, [*parsed.kept, ("_count", str(requested)), *cursor])
         next_url = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from idp.esia import scopes as esia_scopes
+from idp.smart import texts as smart_texts
 
 MESSAGES: dict[str, dict[str, str]] = {
     "title_login": {"ru": "Вход", "en": "Sign in"},
@@ -942,7 +943,7 @@ def scope_text(scope: str, locale: str) -> str:
     entry = SCOPE_TEXT.get(scope)
     if entry:
         return entry.get(locale, entry["ru"])
-    return esia_scopes.describe(scope, locale) or scope
+    return smart_texts.describe(scope, locale) or esia_scopes.describe(scope, locale) or scope
 
 
 EVENT_TEXT: dict[str, dict[str, str]] = {

@@ -25,6 +25,7 @@ from idp.oauth2.grants import AuthorizedUser
 from idp.oauth2.requests import HttpPayload, StarletteOAuth2Request
 from idp.oauth2.server import IdpAuthorizationServer
 from idp.sessions.models import UserSession
+from idp.smart.service import LaunchOutcome, resolve_launch
 from idp.tokens.service import AuthContext
 from shared.db import utcnow
 
@@ -57,6 +58,7 @@ CHECKS: tuple[Check, ...] = (
     person_checks.check_login,
     person_checks.check_account,
     person_checks.check_consent,
+    person_checks.check_launch_context,
 )
 #: where Authlib's own validation runs (before the person is involved)
 _PERSON_FROM = CHECKS.index(person_checks.check_session)
@@ -119,6 +121,8 @@ class AuthorizationEndpoint:
             utcnow(),
             fresh_since=fresh_since,
             denied=denied,
+            resource_aliases=self.server.settings.resource_aliases,
+            launch=self._launch,
         )
         locale = ui_locale(ctx.data)
         request = StarletteOAuth2Request(payload, self.issuer, params)
@@ -158,8 +162,16 @@ class AuthorizationEndpoint:
             ),
         )
         request.claims_request = ctx.claims
+        request.launch_patient = ctx.launch_patient
         response = self.server.create_authorization_response(request=request, grant_user=user, grant=grant)
         return Outcome("redirect", location=response.headers["location"])
+
+    def _launch(self, account_id: int, scopes: set[str]) -> LaunchOutcome:
+        """The SMART launch context of this person (``idp.smart.service``)."""
+        account = accounts_service.get_account(self.session, account_id)
+        if account is None:
+            return LaunchOutcome(None)
+        return resolve_launch(account, self.server.cipher, self.server.patient_directory, scopes)
 
     def _back(self, ctx: AuthorizationContext, error: str, description: str) -> Outcome:
         """RFC 6749 §4.1.2.1 error response, with ``iss`` (RFC 9207 §2)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from idp.oauth2.errors import (
     UnsupportedResponseTypeError,
 )
 from idp.sessions.models import UserSession
+from idp.smart.service import LaunchOutcome
 from idp.tokens.verify import OwnTokenError, verify_own_jwt
 
 #: OIDC Core §3.1.2.1; ``select_account`` is handled as ``login`` (one account per browser session:
@@ -63,6 +64,7 @@ SINGLE_VALUED = (
     "display",
     "request",
     "request_uri",
+    "aud",
 )
 #: RFC 7636 §4.2: code_challenge = 43*128unreserved
 _CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
@@ -102,6 +104,11 @@ class AuthorizationContext:
     hinted_sub: str | None = None
     #: why the person must log in (again); empty when the session will do
     login_reasons: list[str] = field(default_factory=list)
+    #: RFC 8707 resources the idp knows by URL, and the audience each stands for
+    resource_aliases: Mapping[str, str] = field(default_factory=dict)
+    #: the person's Patient at the FHIR server for the SMART launch context (person_checks)
+    launch: Callable[[int, set[str]], LaunchOutcome] | None = None
+    launch_patient: str | None = None
 
     def __post_init__(self) -> None:
         self.data = dict(reversed(self.params))  # first occurrence wins; repeats are refused below
@@ -212,7 +219,13 @@ def check_scope(ctx: AuthorizationContext) -> None:
 
 
 def check_resource(ctx: AuthorizationContext) -> None:
-    scopes.check_resources(ctx.registered_client, ctx.values("resource"))
+    """RFC 8707 §2; SMART App Launch v2 ``aud`` (the FHIR base URL the app will call, so that a
+    token never leaks to a counterfeit server) is checked as the resource when none is sent."""
+    resources = ctx.values("resource")
+    aud = ctx.data.get("aud")
+    if aud is not None and resources and resources != [aud]:
+        raise InvalidRequestError("The aud and resource parameters name different servers.")
+    scopes.check_resources(ctx.registered_client, resources or ctx.values("aud"), ctx.resource_aliases)
 
 
 def check_claims(ctx: AuthorizationContext) -> None:

@@ -6,6 +6,7 @@ from authlib.oauth2.rfc6749 import ClientMixin
 
 from idp.clients.models import ESIA_SIGNED_SECRET, Client
 from idp.clients.secrets import SecretHasher
+from idp.smart.scopes import unregistered
 
 
 class OAuthClient(ClientMixin):
@@ -27,8 +28,9 @@ class OAuthClient(ClientMixin):
     def get_allowed_scope(self, scope: str | None) -> str:
         if not scope:
             return ""
-        allowed = set(self.row.scopes)
-        return " ".join(s for s in scope.split() if s in allowed)
+        # the same allow-list as oauth2/scopes.py (a SMART scope inside a registered one is allowed)
+        refused = unregistered(self.row.scopes, scope.split())
+        return " ".join(s for s in scope.split() if s not in refused)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         # RFC 9700 §2.1: exact string comparison, no normalisation, no prefix match.

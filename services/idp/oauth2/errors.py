@@ -25,6 +25,13 @@ class InvalidTargetError(OAuth2Error):
     error = "invalid_target"
 
 
+class TemporarilyUnavailableError(OAuth2Error):
+    """RFC 6749 §4.1.2.1: a service the authorization depends on (the FHIR server's Patient lookup
+    for a SMART launch) cannot be reached now."""
+
+    error = "temporarily_unavailable"
+
+
 class UnsupportedResponseTypeError(OAuth2Error):
     """RFC 6749 §4.1.2.1. Authlib's own class describes itself as ``response_type=<input> is not
     supported`` whatever description it is given."""

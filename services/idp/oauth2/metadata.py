@@ -16,10 +16,17 @@ from idp.keys.jose import SUPPORTED_ALGS
 from idp.oauth2.acr import ACR_VALUES
 from idp.oauth2.checks import KNOWN_PROMPTS, RESPONSE_MODES
 from idp.oauth2.grants import GRANT_TYPES, TOKEN_AUTH_METHODS
+from idp.smart.scopes import ADVERTISED as SMART_SCOPES
 
 #: accounts hold no postal address: the ``address`` scope and claim would promise nothing
 NOT_COLLECTED = {"address"}
-BASE_SCOPES = ["openid", "offline_access", *[s for s in SCOPE_CLAIMS if s not in {"openid", *NOT_COLLECTED}]]
+BASE_SCOPES = [
+    "openid",
+    "offline_access",
+    *[s for s in SCOPE_CLAIMS if s not in {"openid", *NOT_COLLECTED}],
+    # SMART App Launch v2 for the EGISZ FHIR server (idp.smart): granular forms are granted too
+    *SMART_SCOPES,
+]
 
 
 def supported_scopes(session: Session) -> list[str]:

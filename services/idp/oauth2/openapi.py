@@ -216,7 +216,8 @@ AUTHORIZE_FIELDS = {
     "login_hint": "The login to prefill.",
     "ui_locales": "ru or en.",
     "display": "page.",
-    "resource": "RFC 8707 audience.",
+    "resource": "RFC 8707 audience (the EGISZ FHIR base URL stands for egisz).",
+    "aud": "SMART App Launch v2: the FHIR base URL the app will call (checked as the resource).",
 }
 AUTHORIZE_RESPONSES = (
     redirects(

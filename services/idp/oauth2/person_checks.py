@@ -5,12 +5,13 @@ person to a page (:class:`~idp.oauth2.checks.InteractionNeededError`)."""
 
 from __future__ import annotations
 
+from authlib.oauth2.rfc6749.errors import AccessDeniedError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 
 from idp.accounts import service as accounts_service
 from idp.consents import service as consents_service
 from idp.oauth2.checks import AuthorizationContext, InteractionNeededError
-from idp.oauth2.errors import UnmetAuthenticationRequirementsError
+from idp.oauth2.errors import TemporarilyUnavailableError, UnmetAuthenticationRequirementsError
 
 
 def check_session(ctx: AuthorizationContext) -> None:
@@ -85,3 +86,18 @@ def check_consent(ctx: AuthorizationContext) -> None:
         if "none" in ctx.prompts:
             raise ConsentRequiredError("The person has not consented to these scopes.")
         raise InteractionNeededError("consent")
+
+
+def check_launch_context(ctx: AuthorizationContext) -> None:
+    """SMART App Launch v2 standalone launch: the person's own Patient, found by the idp from the
+    person's SNILS (``idp.smart.service``); the client never names it. ``launch/patient`` and
+    patient-level scopes without a health record are ``access_denied``."""
+    assert ctx.browser is not None
+    if ctx.launch is None:
+        return
+    outcome = ctx.launch(ctx.browser.account_id, set(ctx.data.get("scope", "").split()))
+    if outcome.error == "temporarily_unavailable":
+        raise TemporarilyUnavailableError(outcome.description)
+    if outcome.error is not None:
+        raise AccessDeniedError(outcome.description)
+    ctx.launch_patient = outcome.patient

@@ -89,6 +89,8 @@ class StarletteOAuth2Request(OAuth2Request):
         self.http = payload
         self.payload = _Payload(params if params is not None else payload.query + payload.form)
         self.claims_request: dict[str, Any] | None = None
+        #: the SMART launch context's Patient, found by the idp (idp.smart.service)
+        self.launch_patient: str | None = None
 
     @property
     def args(self) -> dict[str, str]:

@@ -28,6 +28,7 @@ from idp.oauth2.clients import OAuthClient
 from idp.oauth2.requests import HttpPayload, StarletteJsonRequest, StarletteOAuth2Request
 from idp.sessions import service as sessions_service
 from idp.settings import IdpSettings
+from idp.smart.service import PatientDirectory
 from idp.tokens import service as tokens_service
 from idp.tokens.issuance import TokenIssuer
 
@@ -44,6 +45,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         cipher: FieldCipher,
         jwks_cache: JwksUriCache,
         directory: clients_service.ClientDirectory,
+        patient_directory: PatientDirectory,
     ) -> None:
         # Scopes are checked per client (oauth2/scopes.py, for /authorize and /token).
         super().__init__()
@@ -53,6 +55,7 @@ class IdpAuthorizationServer(AuthorizationServer):
         self.tokens = tokens
         self.cipher = cipher
         self.directory = directory
+        self.patient_directory = patient_directory
         self.issuer = settings.issuer
         # one-sentence invalid_client, the registered method only, safe Basic (oauth2/client_auth.py)
         self._client_auth = ClientAuthenticator(self.query_client)
@@ -121,8 +124,10 @@ class IdpAuthorizationServer(AuthorizationServer):
             nonce=data.get("nonce"),
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method") if data.get("code_challenge") else None,
-            resource=data.get("resource"),
+            # SMART App Launch v2: ``aud`` is the resource when none is sent (checks.check_resource)
+            resource=data.get("resource") or data.get("aud"),
             claims_request=request.claims_request if isinstance(request, StarletteOAuth2Request) else None,
+            patient_id=request.launch_patient if isinstance(request, StarletteOAuth2Request) else None,
         )
         if user.ctx.session_id is not None:
             row = sessions_service.session_by_sid(self.session, user.ctx.sid or "")

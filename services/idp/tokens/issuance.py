@@ -43,6 +43,8 @@ class IssuedTokens:
     refresh_token: str | None = None
     id_token: str | None = None
     token_type: str = "Bearer"
+    #: SMART launch context (``patient`` in the token response)
+    patient: str | None = None
 
 
 class TokenIssuer:
@@ -70,6 +72,7 @@ class TokenIssuer:
             scope=issuance.scope,
             refresh_token=refresh_token,
             id_token=id_token,
+            patient=issuance.patient,
         )
 
 
@@ -105,6 +108,7 @@ def _issue_refresh_token(
             scope=issuance.scope,
             resource=plan.resource,
             claims_request=plan.claims_request,
+            patient_id=plan.patient,
             auth_time=person.auth_time,
             acr=person.acr,
             amr=list(person.amr),

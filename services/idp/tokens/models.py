@@ -41,6 +41,8 @@ class AuthorizationCode(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: the token family its exchange created, so that a replay can revoke it (RFC 6749 §4.1.2)
     family_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: SMART launch context: the person's Patient id at the FHIR server, found by the idp
+    patient_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class RefreshToken(Base):
@@ -58,6 +60,8 @@ class RefreshToken(Base):
     scope: Mapped[str] = mapped_column(String(1000))
     resource: Mapped[str | None] = mapped_column(String(200), nullable=True)
     claims_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: the SMART launch context of the code it descends from (kept through rotation)
+    patient_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     auth_time: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     acr: Mapped[str] = mapped_column(String(64))
     amr: Mapped[list[str]] = mapped_column(JSON)

@@ -53,6 +53,9 @@ class OidcProfile:
             claims.update(acr=person.acr, amr=list(person.amr), auth_time=_epoch(person.auth_time))
             if person.sid:
                 claims["sid"] = person.sid
+        if issuance.patient:
+            # SMART App Launch v2: the resource server bounds the token to this Patient
+            claims["patient"] = issuance.patient
         return Shaped(claims, {"typ": "at+jwt"})  # RFC 9068 §2.1
 
     def id_token(self, issuance: Issuance, stamp: Stamp, at_hash: str | None) -> Shaped:

@@ -26,6 +26,8 @@ class RefreshPlan:
 
     resource: str | None = None
     claims_request: dict[str, Any] | None = None
+    #: the SMART launch context's Patient, kept for the tokens the refresh token will bring
+    patient: str | None = None
     #: the family's end; None starts a new family (``now + refresh_token_ttl``). Rotation passes
     #: the old token's, so rotating never extends a family's life.
     expires_at: dt.datetime | None = None
@@ -63,6 +65,9 @@ class Issuance:
     #: ``iss`` of the tokens; None: the idp's own. The ESIA face passes its client's
     #: (``EsiaClient.issuer``, ESIA.md §5.2: the issuer ESIA clients pin)
     issuer: str | None = None
+    #: SMART App Launch v2 launch context: the person's Patient id (access token claim and token
+    #: response parameter ``patient``); found by the idp, never chosen by the client
+    patient: str | None = None
 
 
 @dataclass(frozen=True)

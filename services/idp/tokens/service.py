@@ -39,6 +39,7 @@ def issue_code(
     code_challenge_method: str | None,
     resource: str | None,
     claims_request: dict[str, Any] | None,
+    patient_id: str | None = None,
 ) -> str:
     code = secrets.token_urlsafe(32)
     now = utcnow()
@@ -57,6 +58,7 @@ def issue_code(
             code_challenge_method=code_challenge_method,
             resource=resource,
             claims_request=claims_request,
+            patient_id=patient_id,
             auth_time=ctx.auth_time,
             acr=ctx.acr,
             amr=list(ctx.amr),

@@ -47,6 +47,17 @@ async def test_smart_configuration_points_at_the_idp(client: httpx.AsyncClient, 
     assert config["token_endpoint"] == f"{issuer.url}/token"
     assert config["code_challenge_methods_supported"] == ["S256"]
     assert {"permission-v2", "permission-patient", "permission-user"} <= set(config["capabilities"])
+    # issue 13 item 4: a SMART app's standalone patient launch against the idp
+    assert {
+        "launch-standalone",
+        "client-public",
+        "client-confidential-symmetric",
+        "client-confidential-asymmetric",
+        "context-standalone-patient",
+        "sso-openid-connect",
+    } <= set(config["capabilities"])
+    assert "launch-ehr" not in config["capabilities"]  # no EHR hands over a context here
+    assert {"launch/patient", "fhirUser", "patient/*.rs", "openid"} <= set(config["scopes_supported"])
 
 
 async def test_create_assigns_id_and_version_and_read_serves_the_stored_bytes(
@@ -189,3 +200,27 @@ async def test_an_access_is_recorded_for_granted_and_denied_reads(
     assert [(e["subtype"][0]["code"], e["outcome"]) for e in mine] == [("read", "0"), ("read", "4")]
     assert f"Patient/{world.alice}" in json.dumps(mine[0])
     assert mine[1]["outcomeDesc"] == "not_found"
+
+
+async def test_a_search_by_snils_is_recorded_in_that_patients_trail(
+    client: httpx.AsyncClient, fhir_app: FastAPI, world: World, issuer: Issuer
+) -> None:
+    """The idp's SMART launch lookup (docs/smart.md) is ``Patient?identifier=<SNILS>`` with a
+    system token: the person sees it in «Кто смотрел мою карту», though no ``patient`` was searched."""
+    from egisz_api.audit import service as audit_service
+
+    headers = issuer.headers(scope="system/Patient.rs", sub="idp", client_id="idp")
+    found = await client.get(
+        "/fhir/Patient",
+        params={"identifier": "urn:oid:1.2.643.2.69.1.1.1.6.223|11223344595"},
+        headers=headers,
+    )
+    assert [e["resource"]["id"] for e in found.json()["entry"]] == [world.alice]
+    both = await client.get("/fhir/Patient", params={"_count": "10"}, headers=headers)
+    assert len(both.json()["entry"]) == 2
+    assert fhir_app.state.audit_sink.flush(30)
+    with fhir_app.state.session_factory() as session:
+        alices = audit_service.search(session, patient=world.alice, agent="idp", count=100).resources()
+        bobs = audit_service.search(session, patient=world.bob, agent="idp", count=100).resources()
+    assert [e["subtype"][0]["code"] for e in alices] == ["search-type"]
+    assert bobs == []  # a search over two patients is linked to neither

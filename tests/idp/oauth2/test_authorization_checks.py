@@ -9,7 +9,7 @@ import pytest
 
 from idp.oauth2.authorize import CHECKS
 from idp.oauth2.checks import check_client, check_redirect_uri
-from idp.oauth2.person_checks import check_consent, check_login
+from idp.oauth2.person_checks import check_consent, check_launch_context, check_login
 from tests.idp.conftest import Provider, callback_params
 
 #: RFC 6749 §4.1.2.1: the error_description character set
@@ -35,7 +35,10 @@ async def back(provider: Provider, **params: str | None) -> dict[str, str]:
 
 def test_the_table_establishes_client_and_redirect_uri_first_and_consent_last() -> None:
     assert CHECKS[:2] == (check_client, check_redirect_uri)
-    assert CHECKS.index(check_login) < CHECKS.index(check_consent) == len(CHECKS) - 1
+    # only the SMART launch context follows consent: the idp looks the person's Patient up at the
+    # FHIR server once the person agreed (docs/smart.md)
+    assert CHECKS.index(check_login) < CHECKS.index(check_consent) == len(CHECKS) - 2
+    assert CHECKS[-1] is check_launch_context
 
 
 @pytest.mark.parametrize("response_type", ["\u00fc", "\n", "code\u00fc", "\x00"])

@@ -92,6 +92,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             resource=code.resource,
             claims_request=code.claims_request,
             nonce=code.nonce,  # OIDC Core §3.1.3.6: the ID token echoes the request's nonce
+            patient=code.patient_id,
         )
         return issue_for_person(self.server, self.request, client, user, grant)
 

@@ -42,7 +42,10 @@ class ClientCredentialsGrant(BaseGrant, TokenEndpointMixin):
         client: OAuthClient = self.request.client
         scope = granted_scope(client, self.request.payload.scope)
         audience = resolve_audience(
-            client.row, self.request.payload.datalist.get("resource", []), self.server.issuer
+            client.row,
+            self.request.payload.datalist.get("resource", []),
+            self.server.issuer,
+            self.server.settings.resource_aliases,
         )
         issuance = Issuance(
             grant_type=GRANT_TYPE,

@@ -17,6 +17,8 @@ from idp.accounts.models import Account
 from idp.oauth2.clients import OAuthClient
 from idp.oauth2.grants.errors import MissingParameterError
 from idp.oauth2.scopes import resolve_audience
+from idp.smart.scopes import FHIR_USER
+from idp.smart.service import fhir_user
 from idp.tokens.issuance import IssuedTokens
 from idp.tokens.schemas import AuthContext, Issuance, RefreshPlan
 
@@ -71,6 +73,8 @@ class PersonGrant:
     nonce: str | None = None
     #: the family's end (rotation never extends it); None for a new family
     refresh_expires: dt.datetime | None = None
+    #: the SMART launch context's Patient the code or refresh token carries
+    patient: str | None = None
 
 
 def issue_for_person(
@@ -83,12 +87,24 @@ def issue_for_person(
     """The last step of a person's grant: build the issuance and hand it to the core."""
     requested = request.payload.datalist.get("resource", [])
     audience = resolve_audience(
-        client.row, requested or ([grant.resource] if grant.resource else []), server.issuer
+        client.row,
+        requested or ([grant.resource] if grant.resource else []),
+        server.issuer,
+        server.settings.resource_aliases,
     )
     scopes = set(grant.scope.split())
     claims_request = grant.claims_request or {}
     wanted_in_id_token = set(claims_request.get("id_token", {}) or {})
     id_token = "openid" in scopes
+    id_token_claims = (
+        accounts_service.claims_for(user.account, server.cipher, set(), wanted_in_id_token)
+        if id_token and wanted_in_id_token
+        else {}
+    )
+    # SMART App Launch v2 ``openid fhirUser``: the person's FHIR resource, as a URL
+    person_url = fhir_user(server.settings.smart_fhir_base_url, grant.patient)
+    if id_token and FHIR_USER in scopes and person_url:
+        id_token_claims = {**id_token_claims, "fhirUser": person_url}
     issuance = Issuance(
         grant_type=grant.grant_type,
         client_id=client.client_id,
@@ -101,14 +117,13 @@ def issue_for_person(
         family_id=grant.family_id,
         id_token=id_token,
         # OIDC Core §5.5: claims asked for by name, in the ID token and at UserInfo
-        id_token_claims=accounts_service.claims_for(user.account, server.cipher, set(), wanted_in_id_token)
-        if id_token and wanted_in_id_token
-        else {},
+        id_token_claims=id_token_claims,
         userinfo_claims=tuple(sorted(claims_request.get("userinfo", {}) or {})) or None,
         # OIDC Core §11: refresh tokens for offline_access, to clients registered for them
-        refresh=RefreshPlan(grant.resource, grant.claims_request, grant.refresh_expires)
+        refresh=RefreshPlan(grant.resource, grant.claims_request, grant.patient, grant.refresh_expires)
         if OFFLINE_ACCESS in scopes and client.check_grant_type("refresh_token")
         else None,
+        patient=grant.patient,
     )
     return token_response(server.tokens.issue(server.session, issuance), always_scope=True)
 
@@ -126,4 +141,6 @@ def token_response(issued: IssuedTokens, *, always_scope: bool) -> GrantResponse
         body["refresh_token"] = issued.refresh_token
     if issued.id_token is not None:
         body["id_token"] = issued.id_token
+    if issued.patient is not None:
+        body["patient"] = issued.patient  # SMART App Launch v2 launch context
     return 200, body, default_json_headers

@@ -67,6 +67,7 @@ class RefreshGrant(BaseGrant, TokenEndpointMixin):
             resource=token.resource,
             claims_request=token.claims_request,
             refresh_expires=token.expires_at,  # rotation never extends the family's life
+            patient=token.patient_id,
         )
         return issue_for_person(self.server, self.request, client, user, grant)
 

@@ -1,0 +1,60 @@
+"""The SMART launch context of an authorization (SMART App Launch v2, standalone launch): which
+Patient the person is, decided by the idp from the person's own SNILS, never by the client.
+
+A standalone patient launch has no EHR to hand over a context, and the only patient a citizen's
+app may see is the citizen: the idp finds the person's Patient at the FHIR server by SNILS
+(:mod:`idp.smart.client`) when the request needs one (:func:`idp.smart.scopes.needs_patient`,
+or ``fhirUser``). Nothing the client sends (``patient``, ``launch``) is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from idp.accounts.models import Account
+from idp.accounts.protection import FieldCipher
+from idp.smart.client import PatientDirectoryUnavailableError
+from idp.smart.scopes import FHIR_USER, needs_patient
+
+
+class PatientDirectory(Protocol):
+    def patient_by_snils(self, snils_digits: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class LaunchOutcome:
+    #: the person's Patient id; None: no launch context was asked for, or none was found
+    patient: str | None
+    #: why the request cannot go on (None: it can): ``access_denied`` or ``temporarily_unavailable``
+    error: str | None = None
+    description: str | None = None
+
+
+def resolve_launch(
+    account: Account, cipher: FieldCipher, directory: PatientDirectory, scopes: set[str]
+) -> LaunchOutcome:
+    """The person's Patient for a request with ``scopes``. ``launch/patient`` and patient-level
+    scopes need one (no record is ``access_denied``); ``fhirUser`` alone is served when there is one."""
+    required = needs_patient(scopes)
+    if not required and FHIR_USER not in scopes:
+        return LaunchOutcome(None)
+    snils = cipher.open(account.snils_encrypted, "snils") if account.snils_encrypted else None
+    patient = None
+    if snils:
+        try:
+            patient = directory.patient_by_snils(snils)
+        except PatientDirectoryUnavailableError:
+            if required:
+                return LaunchOutcome(
+                    None, "temporarily_unavailable", "The health record service cannot be reached now."
+                )
+            return LaunchOutcome(None)
+    if patient is None and required:
+        return LaunchOutcome(None, "access_denied", "The person has no health record at the FHIR server.")
+    return LaunchOutcome(patient)
+
+
+def fhir_user(fhir_base: str, patient: str | None) -> str | None:
+    """SMART App Launch v2 ``fhirUser``: the absolute URL of the person's FHIR resource."""
+    return f"{fhir_base.rstrip('/')}/Patient/{patient}" if patient else None
