@@ -13,8 +13,6 @@ Level = Literal["simplified", "standard", "confirmed"]
 ORDER: tuple[Level, ...] = ("simplified", "standard", "confirmed")
 #: the level whose SNILS the state registry checked: below it no Patient is matched by SNILS
 MAPPING_LEVEL: Level = "standard"
-#: giving or withdrawing consent (EGISZ.md §5 #29: a confirmed account, ``is_tru``)
-CONSENT_LEVEL: Level = "confirmed"
 
 
 def at_least(level: str, needed: str) -> bool:
