@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from tests.conftest import Templates, create_database, drop_database
 from tests.e2e.test_pages_accessibility import LOCALES, SCREENSHOTS, WIDTHS, _problems, axe_js  # noqa: F401
 from tests.egisz_api.cabinet.support import open_session
+from tests.egisz_api.consent.support import give_consent
 from tests.live import free_port, serve_in_thread
 
 pytestmark = pytest.mark.e2e
@@ -122,6 +123,7 @@ def test_expired_and_insufficient_pages_are_accessible(
         viewport={"width": 390, "height": 844}, locale=LOCALES[locale], bypass_csp=True
     )
     context.add_init_script(path=str(axe_js))
+    give_consent(app, "p1")  # every cabinet page but the consent page waits for it
     token = open_session(app, patient_id="p1", snils=SNILS, level="standard")[0]
     context.add_cookies([{"name": "egisz_cabinet", "value": token, "url": base}])
     page = context.new_page()
