@@ -15,61 +15,31 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi import FastAPI
 
-from egisz_api.cabinet.dependencies import COOKIE
-from tests.conftest import Templates, create_database, drop_database
+from tests.conftest import Templates
+from tests.e2e.cabinet_tabs import cabinet_tabs, check, served_egisz
 from tests.e2e.pages import submit
-from tests.e2e.test_pages_accessibility import LOCALES, WIDTHS, _problems, axe_js  # noqa: F401
+from tests.e2e.test_pages_accessibility import LOCALES, WIDTHS, axe_js  # noqa: F401
 from tests.egisz_api.cabinet.support import open_session
-from tests.live import serve_in_thread
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def egisz(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> Iterator[tuple[FastAPI, str]]:
-    from egisz_api.main import create_app
-    from egisz_api.settings import EgiszSettings
-
-    tmp = tmp_path_factory.mktemp("consent-e2e")
-    url = create_database(tmp, "egisz_consent_e2e", template=db_templates.url("egisz_api"))
-    app = create_app(
-        EgiszSettings(
-            database_url=url,
-            dev_mode=True,
-            audit_journal_dir=tmp / "journal",
-            esia_url="http://idp.invalid",
-            idp_account_url="http://idp.invalid/account",
-        )
-    )
-    with serve_in_thread(app) as base:
-        yield app, base
-    drop_database(url)
+    with served_egisz(tmp_path_factory.mktemp("consent-e2e"), "egisz_consent_e2e", db_templates) as served:
+        yield served
 
 
 @pytest.fixture
-def tab(browser: Any, axe_js: Path, egisz: tuple[FastAPI, str]) -> Callable[[str, int], Any]:  # noqa: F811
+def tab(browser: Any, axe_js: Path, egisz: tuple[FastAPI, str]) -> Iterator[Callable[[str, int], Any]]:  # noqa: F811
     """``tab(locale, width)`` → a page of a fresh context logged into the cabinet of a new patient."""
     app, base = egisz
-    contexts: list[Any] = []
 
-    def make(locale: str, width: int) -> Any:
-        context = browser.new_context(
-            viewport={"width": width, "height": WIDTHS[width]}, locale=LOCALES[locale], bypass_csp=True
-        )
-        context.add_init_script(path=str(axe_js))
-        token, _ = open_session(app, patient_id=f"e2e-{uuid.uuid4().hex[:12]}", snils="112-233-445 95")
-        context.add_cookies([{"name": COOKIE, "value": token, "url": base}])
-        contexts.append(context)
-        return context.new_page()
+    def new_patient_session() -> str:
+        return open_session(app, patient_id=f"e2e-{uuid.uuid4().hex[:12]}", snils="112-233-445 95")[0]
 
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def _check(page: Any, locale: str, what: str) -> None:
-    problems = _problems(page, locale)
-    assert not problems, f"{what}: " + "\n".join(problems)
+    with cabinet_tabs(browser, axe_js, base, new_patient_session) as make:
+        yield make
 
 
 @pytest.mark.parametrize("width", list(WIDTHS), ids=lambda w: f"{w}px")
@@ -81,20 +51,20 @@ def test_the_consent_journey_is_accessible_and_fits(
     page = tab(locale, width)
     page.goto(f"{base}/cabinet?lang={locale}")
     assert page.url.startswith(f"{base}/cabinet/consent"), page.url  # first entry: consent first
-    _check(page, locale, "first entry")
+    check(page, locale, "first entry")
     submit(page, "/cabinet/consent")  # the box is not ticked
     assert page.locator(".error-summary").count() == 1
-    _check(page, locale, "unchecked box")
+    check(page, locale, "unchecked box")
     page.locator('input[name="agree"]').check()
     submit(page, "/cabinet/consent")
     assert urlsplit(page.url).path == "/cabinet", page.url  # back where the person was going
     page.goto(f"{base}/cabinet/consent")
     assert page.locator('a[href="/cabinet/consent/withdraw"]').count() == 1
-    _check(page, locale, "consent given")
+    check(page, locale, "consent given")
     with page.expect_navigation():
         page.locator('a[href="/cabinet/consent/withdraw"]').click()
-    _check(page, locale, "withdrawal question")
+    check(page, locale, "withdrawal question")
     submit(page, "/cabinet/consent/withdraw")
     assert "done=withdrawn" in page.url
     assert page.locator(".banner--warning").count() == 1
-    _check(page, locale, "suspended")
+    check(page, locale, "suspended")

@@ -13,39 +13,23 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from egisz_api.cabinet.dependencies import COOKIE
-from tests.conftest import Templates, create_database, drop_database
+from tests.conftest import Templates
+from tests.e2e.cabinet_tabs import cabinet_tabs, check, served_egisz
 from tests.e2e.pages import submit
-from tests.e2e.test_pages_accessibility import LOCALES, WIDTHS, _problems, axe_js  # noqa: F401
+from tests.e2e.test_pages_accessibility import LOCALES, WIDTHS, axe_js  # noqa: F401
 from tests.egisz_api.cabinet.support import open_session
 from tests.egisz_api.consent.support import give_consent
 from tests.egisz_api.exports.conftest import out_of_range, write
 from tests.egisz_api.fhir import resources as res
-from tests.live import serve_in_thread
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def egisz(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> Iterator[tuple[FastAPI, str]]:
-    from egisz_api.main import create_app
-    from egisz_api.settings import EgiszSettings
-
     tmp = tmp_path_factory.mktemp("rights-e2e")
-    url = create_database(tmp, "egisz_rights_e2e", template=db_templates.url("egisz_api"))
-    app = create_app(
-        EgiszSettings(
-            database_url=url,
-            dev_mode=True,
-            audit_journal_dir=tmp / "journal",
-            esia_url="http://idp.invalid",
-            idp_account_url="http://idp.invalid/account",
-            notifications_enabled=False,
-        )
-    )
-    with serve_in_thread(app) as base:
-        yield app, base
-    drop_database(url)
+    with served_egisz(tmp, "egisz_rights_e2e", db_templates, notifications_enabled=False) as served:
+        yield served
 
 
 def _patient(app: FastAPI) -> str:
@@ -58,33 +42,17 @@ def _patient(app: FastAPI) -> str:
 
 
 @pytest.fixture
-def tab(browser: Any, axe_js: Path, egisz: tuple[FastAPI, str]) -> Callable[[str, int], Any]:  # noqa: F811
+def tab(browser: Any, axe_js: Path, egisz: tuple[FastAPI, str]) -> Iterator[Callable[[str, int], Any]]:  # noqa: F811
     """``tab(locale, width)`` → a page of a fresh context in the cabinet of a new patient with records."""
     app, base = egisz
-    contexts: list[Any] = []
 
-    def make(locale: str, width: int) -> Any:
-        context = browser.new_context(
-            viewport={"width": width, "height": WIDTHS[width]}, locale=LOCALES[locale], bypass_csp=True
-        )
-        context.add_init_script(path=str(axe_js))
+    def new_patient_session() -> str:
         pid = _patient(app)
         give_consent(app, pid)  # the cabinet opens only after it
-        token, _ = open_session(
-            app, patient_id=pid, snils="112-233-445 95", oid=f"e2e-{uuid.uuid4().hex[:8]}"
-        )
-        context.add_cookies([{"name": COOKIE, "value": token, "url": base}])
-        contexts.append(context)
-        return context.new_page()
+        return open_session(app, patient_id=pid, snils="112-233-445 95", oid=f"e2e-{uuid.uuid4().hex[:8]}")[0]
 
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def _check(page: Any, locale: str, what: str) -> None:
-    problems = _problems(page, locale)
-    assert not problems, f"{what}: " + "\n".join(problems)
+    with cabinet_tabs(browser, axe_js, base, new_patient_session) as make:
+        yield make
 
 
 @pytest.mark.parametrize("width", list(WIDTHS), ids=lambda w: f"{w}px")
@@ -96,24 +64,24 @@ def test_the_rights_pages_are_accessible_and_fit(
     page = tab(locale, width)
     page.goto(f"{base}/cabinet/export?lang={locale}")
     assert page.locator('a[href="/cabinet/export/record.json"]').count() == 1
-    _check(page, locale, "export")
+    check(page, locale, "export")
 
     page.goto(f"{base}/cabinet/requests?lang={locale}")
-    _check(page, locale, "requests")
+    check(page, locale, "requests")
     submit(page, "/cabinet/requests")  # nothing chosen, nothing written
     assert page.locator(".error-summary").count() == 1
-    _check(page, locale, "requests with errors")
+    check(page, locale, "requests with errors")
     page.locator("#kind-deletion").check()
     page.locator("#text").fill("Удалите, пожалуйста, запись о прививке 2021 года")
     submit(page, "/cabinet/requests")
     assert page.url.endswith("/cabinet/requests?sent=1"), page.url
     assert page.locator("table.table").count() == 1
-    _check(page, locale, "requests listed")
+    check(page, locale, "requests listed")
 
     page.goto(f"{base}/cabinet/settings/notifications?lang={locale}")
-    _check(page, locale, "notification settings")
+    check(page, locale, "notification settings")
     page.locator("#choice-new_result-sms").check()
     submit(page, "/cabinet/settings/notifications")
     assert page.url.endswith("?saved=1"), page.url
     assert page.locator("#choice-new_result-sms").is_checked()
-    _check(page, locale, "notification settings saved")
+    check(page, locale, "notification settings saved")
