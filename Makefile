@@ -4,6 +4,11 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/services
+# Bytecode is kept (an environment may set PYTHONDONTWRITEBYTECODE=1; empty means unset): without
+# it every Python process — each test worker, each service process the integration tests start,
+# each CLI call — compiles FastAPI, SQLAlchemy, pydantic and the services from source again, which
+# cost seconds per process. `make venv` compiles the installed packages once (--compile-bytecode).
+export PYTHONDONTWRITEBYTECODE :=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv frontend e2e-deps esia-clients run test lint fmt migrate seed bench clean docs
@@ -15,7 +20,7 @@ $(UV):
 	python3 -m venv .venv-tools && .venv-tools/bin/pip install -q uv
 
 venv: $(UV) frontend ## create .venv and install the locked dependencies
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 # The in-browser signer of the signature-login page (docs/pki.md, "Signing in the browser"): PKI.js
 # from the committed npm lock file, bundled by esbuild into services/idp/static_build/ (git-ignored),
@@ -51,7 +56,7 @@ ESIA_ENV := .venv-esia
 esia-clients: $(UV) ## the real ESIA client library (esia-connector, PyJWT 1.x) in its own .venv-esia
 	@if [ ! $(ESIA_ENV)/.installed -nt tests/esia_clients/requirements.txt ]; then \
 	  $(UV) venv -q --python python3 $(ESIA_ENV) && \
-	  $(UV) pip install -q --python $(ESIA_ENV)/bin/python --require-hashes -r tests/esia_clients/requirements.txt && \
+	  $(UV) pip install -q --compile-bytecode --python $(ESIA_ENV)/bin/python --require-hashes -r tests/esia_clients/requirements.txt && \
 	  touch $(ESIA_ENV)/.installed; \
 	fi
 

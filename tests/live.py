@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import random
 import socket
 import threading
 import time
@@ -12,12 +15,33 @@ from typing import Any
 import httpx
 import uvicorn
 
+# Ports handed to servers the tests start. Not the kernel's "port 0" pick: that comes from the
+# ephemeral range, which outgoing connections (to PostgreSQL, Redis, the other services) draw from
+# too, so between this function closing its probe socket and the server binding, another worker's
+# client could take the port ("server did not start" in CI). Below the ephemeral range
+# (32768-60999 on Linux) only servers bind, and each xdist worker has its own block of them.
+_BLOCK = 500
+_FIRST = 20_000
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+_start = _FIRST + (int(_worker) if _worker.isdigit() else 0) % 24 * _BLOCK
+# a random place in the block, so two test sessions on one machine rarely probe the same port
+_offset = random.randrange(_BLOCK)
+_ports = itertools.cycle([*range(_start + _offset, _start + _BLOCK), *range(_start, _start + _offset)])
+_ports_lock = threading.Lock()
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A loopback port no one listens on, from this worker's block (see above)."""
+    with _ports_lock:
+        for _ in range(_BLOCK):
+            port = next(_ports)
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError(f"no free port in {_start}-{_start + _BLOCK - 1}")
 
 
 @contextmanager

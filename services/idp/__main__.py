@@ -16,14 +16,18 @@ def _seed(settings: Any) -> dict[str, Any]:
     return seed(settings)
 
 
-if __name__ == "__main__":
-    sys.exit(
-        run_cli(
-            prog="idp",
-            settings_factory=IdpSettings,
-            app_factory="idp.main:create_app",
-            migrations_path=Path(__file__).parent / "migrations",
-            seed=_seed,
-            extra=register,
-        )
+def main(argv: list[str] | None = None) -> int:
+    """The command line; tests call it in-process with ``argv`` (tests/cli.py)."""
+    return run_cli(
+        prog="idp",
+        settings_factory=IdpSettings,
+        app_factory="idp.main:create_app",
+        migrations_path=Path(__file__).parent / "migrations",
+        seed=_seed,
+        extra=register,
+        argv=argv,
     )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,6 +19,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SETTINGS = {

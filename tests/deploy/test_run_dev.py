@@ -24,6 +24,8 @@ import pytest
 
 from tests.live import free_port
 
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy/run_dev.py"
 READY_LINE = "All three services are ready. Press Ctrl-C to stop."

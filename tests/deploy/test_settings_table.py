@@ -9,6 +9,8 @@ from types import ModuleType
 import pytest
 from pydantic import SecretStr
 
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

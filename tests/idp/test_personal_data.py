@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from idp.audit.models import SecurityEvent, SecurityLogHead
 from idp.database import Base
 from idp.settings import IdpSettings
 from shared.db import make_engine, make_sessionmaker
-from tests.integration.processes import ROOT, service_env
+from tests.cli import invoke
 
 OLD = "personal-data-key-of-last-year-0123456789abcdef"
 NEW = "personal-data-key-of-this-year-fedcba9876543210"
@@ -298,15 +297,12 @@ def test_batches_resume_after_the_last_id(accounts_db: AccountsDb) -> None:
 
 
 def cli(db: AccountsDb, **settings: Any) -> subprocess.CompletedProcess[str]:
-    env = service_env("idp", {"dev_mode": True, "database_url": db.url, **settings})
-    return subprocess.run(
-        [sys.executable, "-m", "idp", "reencrypt-personal-data", "--batch-size", "2"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
+    return invoke(
+        "idp",
+        {"dev_mode": True, "database_url": db.url, **settings},
+        "reencrypt-personal-data",
+        "--batch-size",
+        "2",
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from idp.audit.errors import RetentionBelowFloorError
 from idp.audit.models import SecurityEvent, SecurityLogHead
 from idp.database import Base
 from shared.db import make_engine, make_sessionmaker
-from tests.integration.processes import ROOT, service_env
+from tests.cli import invoke
 
 NOW = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -310,16 +309,7 @@ def test_twenty_threads_appending_at_once_leave_a_valid_chain(log_db: LogDb) -> 
 
 
 def cli(db: LogDb, *args: str) -> subprocess.CompletedProcess[str]:
-    env = service_env("idp", {"dev_mode": True, "database_url": db.url})
-    return subprocess.run(
-        [sys.executable, "-m", "idp", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
+    return invoke("idp", {"dev_mode": True, "database_url": db.url}, *args)
 
 
 def test_cli_verify_prints_the_result_and_exits_1_on_a_broken_chain(log_db: LogDb) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,31 +10,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.cli import invoke_json, service_env
 from tests.live import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
-PREFIX = {"idp": "IDP_", "egisz_api": "EGISZ_", "notifier": "NOTIFIER_"}
-
-
-def service_env(service: str, settings: dict[str, Any]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(PREFIX.values()))}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "services")])
-    for key, value in settings.items():
-        env[PREFIX[service] + key.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
-    return env
 
 
 def run_cli(service: str, settings: dict[str, Any], *args: str) -> Any:
-    result = subprocess.run(
-        [sys.executable, "-m", service, *args],
-        env=service_env(service, settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(result.stdout) if result.stdout.strip() else None
+    """The service's command line (migrate, seed, add-client…) run in this process: its JSON."""
+    return invoke_json(service, settings, *args)
 
 
 class ServiceProcess:

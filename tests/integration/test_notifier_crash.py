@@ -1,7 +1,7 @@
 """R-NOT-2 under a crash: the notifier is killed with SIGKILL while it is sending, and no accepted
 message is lost.
 
-500 messages are accepted by a real notifier process (dispatcher off), then a second process
+200 messages are accepted by a real notifier process (dispatcher off), then a second process
 dispatches them to a real SMTP server (aiosmtpd, loopback) and is killed mid-dispatch; a third
 process takes over once the dead process's claims have run out their (short, heartbeat-renewed)
 lease. Every message must
@@ -31,8 +31,8 @@ from tests.live import free_port
 
 pytestmark = pytest.mark.integration
 
-COUNT = 500
-KILL_AFTER = 100
+COUNT = 200
+KILL_AFTER = 50
 
 
 class CountingSmtp:

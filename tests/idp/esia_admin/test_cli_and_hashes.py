@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,22 +17,13 @@ from idp.esia import diagnostics, registry
 from idp.esia.errors import EsiaError
 from idp.esia.registry import EsiaClientSpec
 from shared.db import make_engine, make_sessionmaker
-from tests.conftest import ROOT
+from tests.cli import invoke
 from tests.idp.esia_admin.conftest import Files
 from tests.idp.pki.openssl_signing import gost_signer, needs_gost, openssl, rsa_signer
-from tests.integration.processes import service_env
 
 
 def esia(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "idp", "esia", *args],
-        env=service_env("idp", {"dev_mode": True, "database_url": url}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
+    return invoke("idp", {"dev_mode": True, "database_url": url}, "esia", *args)
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> Any:

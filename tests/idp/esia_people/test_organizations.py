@@ -10,6 +10,7 @@ import pytest
 
 from idp.audit.models import SecurityEvent
 from idp.organizations import service as orgs
+from tests.cli import invoke
 from tests.idp.esia_people.conftest import World, inn, ogrn, org_body
 from tests.integration.processes import run_cli
 
@@ -185,13 +186,10 @@ def test_cli_adds_employs_lists_and_dismisses(make_db: Callable[..., str]) -> No
 
 
 def test_cli_refuses_a_bad_ogrn_with_its_code(make_db: Callable[..., str]) -> None:
-    import subprocess
-
     settings = {"dev_mode": True, "database_url": make_db("idp")}
-    with pytest.raises(subprocess.CalledProcessError) as refused:
-        run_cli(
-            "idp", settings, "orgs", "add", "--ogrn", "1234567890123", "--inn", inn("780000003"),
-            "--full-name", "X", "--short-name", "X", "--region-code", "78", "--region-name", "СПб",
-        )  # fmt: skip
-    assert refused.value.returncode == 2
-    assert "organization_invalid: OGRN check digit does not match." in refused.value.stderr
+    refused = invoke(
+        "idp", settings, "orgs", "add", "--ogrn", "1234567890123", "--inn", inn("780000003"),
+        "--full-name", "X", "--short-name", "X", "--region-code", "78", "--region-name", "СПб",
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "organization_invalid: OGRN check digit does not match." in refused.stderr

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from idp.accounts import records
 from idp.accounts.protection import UndecryptableValueError
 from idp.audit.models import SecurityEvent
+from tests.cli import invoke
 from tests.idp.esia_people.conftest import POLICY_NUMBER, World
 from tests.integration.processes import run_cli
 
@@ -132,8 +133,6 @@ async def test_records_api_needs_an_admin_token_and_a_known_account(world: World
 
 
 def test_cli_adds_lists_and_removes_a_record(make_db: Callable[..., str]) -> None:
-    import subprocess
-
     from idp.accounts.protection import FieldCipher
     from idp.accounts.service import NewAccount, create_account
     from shared.db import make_engine, make_sessionmaker
@@ -158,10 +157,9 @@ def test_cli_adds_lists_and_removes_a_record(make_db: Callable[..., str]) -> Non
     assert run_cli("idp", settings, "records", "remove", str(oid), str(added["id"])) == {
         "removed": added["id"]
     }
-    with pytest.raises(subprocess.CalledProcessError) as refused:
-        run_cli("idp", settings, "records", "add", str(oid), "vehicle", "--data", "{}")
-    assert refused.value.returncode == 2 and "person_record_invalid" in refused.value.stderr
-    assert "name: Field required" in refused.value.stderr
+    refused = invoke("idp", settings, "records", "add", str(oid), "vehicle", "--data", "{}")
+    assert refused.returncode == 2 and "person_record_invalid" in refused.stderr
+    assert "name: Field required" in refused.stderr
 
 
 async def test_reencryption_moves_records_to_the_new_key_in_batches(world: World) -> None:
