@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
         settings_factory=EgiszSettings,
         app_factory="egisz_api.main:create_app",
         migrations_path=Path(__file__).parent / "migrations",
-        seed=seed,  # type: ignore[arg-type],
+        seed=seed,  # type: ignore[arg-type]
         argv=argv,
     )
 
