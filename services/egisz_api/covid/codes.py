@@ -93,7 +93,7 @@ def coding(system: str, code: str, display: str) -> dict[str, str]:
     return {"system": system, "code": code, "display": display}
 
 
-def test_observation(
+def lab_result(
     patient_id: str, kind: str, result: str, effective: str, *, resource_id: str | None = None
 ) -> dict[str, object]:
     """A COVID test result as an Observation: the LOINC test, the SNOMED result, the v3 interpretation."""

@@ -42,6 +42,12 @@ def spaced(number: str) -> str:
     return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
+def day(value: str) -> str:
+    """``1985-04-12`` → ``12.04.1985`` (as the certificate prints dates)."""
+    parts = value.split("-")
+    return ".".join(reversed(parts)) if len(parts) == 3 else value
+
+
 def _codings(concept: Any) -> list[dict[str, Any]]:
     if not isinstance(concept, dict):
         return []

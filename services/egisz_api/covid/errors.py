@@ -17,7 +17,7 @@ class CertificateKeyMissingError(AppError):
     title = "The certificate signing key is not configured"
 
 
-class CertificateOperationDeniedError(AppError):
-    status_code = 403
-    code = "forbidden"
-    title = "Only the patient or an integrator system may get the certificate"
+class FontMissingError(AppError):
+    status_code = 503
+    code = "pdf_font_missing"
+    title = "The PDF certificate is not available"

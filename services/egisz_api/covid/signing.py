@@ -50,7 +50,7 @@ class CertificateSigner:
 
     def jwks(self) -> dict[str, Any]:
         public = ECKey.import_key(self.public.as_dict(), {"kid": self.kid, "use": "sig", "alg": ALGORITHM})
-        return KeySet([public]).as_dict()
+        return dict(KeySet([public]).as_dict())
 
 
 class SignerHolder:
