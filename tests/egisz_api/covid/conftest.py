@@ -46,7 +46,12 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def covid_app(make_db: Callable[..., str], clock: MovableClock, tmp_path: Path, issuer: Issuer) -> FastAPI:
+def covid_app(
+    make_db: Callable[..., str],
+    clock: MovableClock,
+    tmp_path: Path,
+    issuer: Issuer,  # noqa: F811  (the fixture imported above)
+) -> FastAPI:
     from egisz_api.main import create_app
 
     settings = cabinet_settings(
@@ -95,7 +100,7 @@ def ivanov(client: httpx.AsyncClient, covid_app: FastAPI, covid: Covid) -> httpx
     return client
 
 
-def patient_headers(issuer: Issuer, pid: str) -> dict[str, str]:
-    return issuer.headers(
+def patient_headers(tokens: Issuer, pid: str) -> dict[str, str]:
+    return tokens.headers(
         scope="patient/DocumentReference.r patient/Patient.r", roles=["patient"], patient=pid
     )
