@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,8 +296,10 @@ class CabinetView:
 
     def qr_svg(self, label: str) -> str:
         """The QR code as inline SVG markup (a ``data:`` image would break the pages' CSP)."""
-        svg = pdf.qr_code(self.qr_url).svg_inline(scale=4, title=label)
-        return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+        label = html.escape(label, quote=True)
+        svg = pdf.qr_code(self.qr_url).svg_inline(omitsize=True, title=label)
+        # a fixed 280 px square whatever the code's version (it fits a 320 px phone screen)
+        return svg.replace("<svg ", f'<svg width="280" height="280" role="img" aria-label="{label}" ', 1)
 
 
 def cabinet_view(
