@@ -25,10 +25,12 @@ from egisz_api.consent import routes as consent_routes
 from egisz_api.consent.documents import CURRENT_VERSION
 from egisz_api.consent.gate import WithdrawalGate
 from egisz_api.consent.service import ConsentListener, check_version
+from egisz_api.covid import routes as covid_routes
 from egisz_api.data_requests.routes import router as requests_router
 from egisz_api.exports.routes import router as export_router
 from egisz_api.fhir import routes as fhir_routes
 from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
+from egisz_api.fhir.service import RecordListener
 from egisz_api.home.routes import router as home_router
 from egisz_api.notifications import service as notifications_service
 from egisz_api.notifications.client import NotifierClient, ServiceTokens
@@ -145,6 +147,9 @@ def create_app(
     #: called on each consent change, in its transaction (docs/consent.md "Events")
     consent_listeners: list[ConsentListener] = [notifications_service.on_consent_changed]
     app.state.consent_listeners = consent_listeners
+    #: called on each FHIR create or update, in its transaction (the covid feature's revocation)
+    record_listeners: list[RecordListener] = []
+    app.state.record_listeners = record_listeners
     app.state.clock = clock
     app.state.notifications = dispatcher
     app.state.started_at = clock().date().isoformat()
@@ -167,5 +172,6 @@ def create_app(
     app.include_router(access_log_router)
     for rights_router in (export_router, requests_router, notification_settings_router):
         app.include_router(rights_router)
+    covid_routes.install(app)
     fhir_routes.install(app)
     return app

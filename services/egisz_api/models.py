@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from egisz_api.audit.models import AccessEvent, AuditEventRow
 from egisz_api.cabinet.models import CabinetLogin, CabinetLogoutToken, CabinetSession
+from egisz_api.covid.models import CovidCertificate, CovidCertificateDose
 from egisz_api.database import Base
 from egisz_api.notifications.models import (
     AccessNoticeMark,
@@ -28,6 +29,8 @@ __all__ = [
     "CabinetLogin",
     "CabinetLogoutToken",
     "CabinetSession",
+    "CovidCertificate",
+    "CovidCertificateDose",
     "DateIndex",
     "FhirResource",
     "FhirResourceVersion",

@@ -1,7 +1,8 @@
 """Demo health records (dev mode only): a Patient for each of the idp's demo citizens, found by the
 SNILS the idp seed gives them (EGISZ.md §1.4), with a year of records: visits with diagnoses and
 blood pressure, three lab panels with reference ranges and their reports, prescriptions, a
-referral, an upcoming appointment, vaccinations, a consultation protocol and a
+referral, an upcoming appointment, vaccinations (a full COVID-19 course, so a vaccination
+certificate, and a flu shot), COVID-19 PCR and antibody tests, a consultation protocol and a
 personal-data consent (given; withdrawn for one patient, docs/consent.md).
 
 Dates are relative to the seed day (visits over the past year, an appointment in two weeks);
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from egisz_api.consent import resources as consent_resources
 from egisz_api.consent import service as consent
 from egisz_api.consent.documents import CURRENT_VERSION
+from egisz_api.covid import codes as covid
 from egisz_api.records import service as records
 from egisz_api.records.parameters import OMS_SYSTEM, SNILS_SYSTEM
 from egisz_api.settings import EgiszSettings
@@ -349,23 +351,6 @@ def _others(cal: Calendar, pid: str) -> list[dict[str, Any]]:
         },
         {
             "resourceType": "Immunization",
-            "id": f"{pid}-imm-1",
-            "status": "completed",
-            "vaccineCode": _cc("urn:oid:1.2.643.5.1.13.13.11.1078", "2", "Гам-КОВИД-Вак (Спутник V)"),
-            "patient": _ref(pid),
-            "occurrenceDateTime": cal.date(295),
-            "lotNumber": "II-210126",
-            "expirationDate": cal.date(120),
-            "protocolApplied": [
-                {
-                    "doseNumberPositiveInt": 1,
-                    "seriesDosesPositiveInt": 2,
-                    "targetDisease": [_cc(ICD10, "U07.1", "COVID-19")],
-                }
-            ],
-        },
-        {
-            "resourceType": "Immunization",
             "id": f"{pid}-imm-2",
             "status": "completed",
             "vaccineCode": _cc("urn:oid:1.2.643.5.1.13.13.11.1078", "14", "Совигрипп"),
@@ -386,6 +371,18 @@ def _others(cal: Calendar, pid: str) -> list[dict[str, Any]]:
             "content": [{"attachment": {"contentType": "application/pdf", "title": "Протокол консультации"}}],
         },
         consent_resources.given(pid, CURRENT_VERSION, cal.moment(VISITS[0][0], 6), f"{pid}-consent-1"),
+        *_covid(cal, pid),
+    ]
+
+
+def _covid(cal: Calendar, pid: str) -> list[dict[str, Any]]:
+    """The COVID register (seed 001): a negative PCR and a positive antibody test, and a full
+    Спутник V course (two doses three weeks apart), so each demo patient has a certificate."""
+    return [
+        covid.lab_result(pid, "pcr", "negative", cal.at(302, 8), resource_id=f"{pid}-covid-pcr-1"),
+        covid.lab_result(pid, "antibody", "positive", cal.at(250, 8), resource_id=f"{pid}-covid-ab-1"),
+        covid.immunization(pid, "sputnik-v", cal.date(295), 1, "II-210126", resource_id=f"{pid}-imm-1"),
+        covid.immunization(pid, "sputnik-v", cal.date(274), 2, "II-210311", resource_id=f"{pid}-imm-3"),
     ]
 
 

@@ -84,6 +84,13 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         description="Where DejaVuSans.ttf and DejaVuSans-Bold.ttf are (fonts-dejavu-core): the PDF font.",
     )
 
+    covid_cert_key: Path = Field(
+        default=Path("var/egisz-covid-cert-key.pem"),
+        description="EC P-256 private key (PEM) that signs COVID-19 vaccination certificates (ES256 JWS; "
+        "its public half is at /.well-known/covid-cert-jwks.json). Generated in dev mode when missing; "
+        "outside dev mode a missing key makes certificates unavailable (503).",
+    )
+
     # --- the patient cabinet («Вход в ЕГИСЗ», docs/cabinet.md) ------------------------------------
     public_url: str = Field(
         default="http://127.0.0.1:8001",

@@ -72,6 +72,13 @@ def login_code(page: Any, urls: Urls) -> None:
     submit(page, "/login")
 
 
+def covid_verify(page: Any, urls: Urls) -> None:
+    """From the cabinet's certificate section to its public check page (the link is absolute, on
+    the configured public address: opened here on the served port)."""
+    href = page.locator('a[href*="/covid-cert/verify/"]').first.get_attribute("href") or ""
+    page.goto(urls["egisz_api"] + "/covid-cert/verify/" + href.rsplit("/", 1)[1])
+
+
 def consent_query(issuer: str) -> str:
     """An authorization request of the demo relying party that asks for consent again."""
     challenge = base64.urlsafe_b64encode(hashlib.sha256(b"a11y-verifier" * 4).digest())
@@ -297,4 +304,9 @@ PAGES: list[Visit] = [
     Visit("cabinet-record-visit", "egisz_api", True, "/cabinet/records/Encounter/demo-ivanov-enc-2"),
     Visit("cabinet-record-other-patient", "egisz_api", True, "/cabinet/records/Encounter/demo-petrova-enc-1"),
     Visit("cabinet-access-log", "egisz_api", True, "/cabinet/access-log"),
+    # egisz_api, the COVID-19 vaccination certificate: the cabinet section, the public check page
+    # (valid, reached from the cabinet's link; and a number nobody was given)
+    Visit("cabinet-covid", "egisz_api", True, "/cabinet/covid"),
+    Visit("covid-verify-valid", "egisz_api", True, "/cabinet/covid", covid_verify),
+    Visit("covid-verify-invalid", "egisz_api", False, "/covid-cert/verify/9000000000000000"),
 ]

@@ -111,6 +111,7 @@ def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> I
         idp_issuer=base["idp"],
         idp_jwks_url=f"{base['idp']}/.well-known/jwks.json",
         audit_journal_dir=folder / "egisz-journal",
+        covid_cert_key=folder / "covid-cert-key.pem",
     )
     seed_egisz(egisz_settings)  # the demo citizens' records, so the record pages have entries
     egisz = create_egisz(egisz_settings)

@@ -74,7 +74,16 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
                 {
                     "name": "everything",
                     "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-                }
+                },
+                {
+                    # EGISZ.md §5 row 25 (the covid feature): a DocumentReference with the
+                    # certificate number and the QR payload; the patient's own, or an integrator's
+                    "name": "covid-certificate",
+                    "definition": "urn:egisz:OperationDefinition:Patient-covid-certificate",
+                    "documentation": "GET only. The COVID-19 vaccination certificate as a "
+                    "DocumentReference (number, verification URL with the ES256 JWS); 404 without a "
+                    "completed COVID-19 vaccination. Patient (own) or integrator (mis).",
+                },
             ]
         resources.append(entry)
     resources.append(_audit_event())

@@ -212,6 +212,7 @@ async def _run(request: Request, session: Any, call: Callable[[service.FhirConte
             clock=state.clock,
             base=_base(request),
             source_ip=request.client.host if request.client else None,
+            listeners=getattr(state, "record_listeners", ()),
         )
         return call(ctx)
 
@@ -219,6 +220,10 @@ async def _run(request: Request, session: Any, call: Callable[[service.FhirConte
         return await anyio.to_thread.run_sync(work)
     finally:
         await _durable(audit)
+
+
+#: for a feature's own FHIR operation route (covid's ``$covid-certificate``)
+run = _run
 
 
 async def _durable(audit: AuditSink) -> None:

@@ -10,8 +10,8 @@ committed on its own before the error propagates, so the request's rollback cann
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,9 @@ from shared.db import end_transaction, read_only
 from shared.errors import AppError
 
 Clock = Callable[[], dt.datetime]
+#: told of each resource a create or update wrote, in its transaction (``app.state.record_listeners``;
+#: the covid feature revokes a certificate whose Immunization became entered-in-error)
+RecordListener = Callable[[Session, StoredResource, dt.datetime], None]
 
 
 @dataclass
@@ -47,6 +50,7 @@ class FhirContext:
     #: absolute base of the FHIR endpoint, e.g. ``https://egisz.example/fhir``
     base: str
     source_ip: str | None = None
+    listeners: Sequence[RecordListener] = ()
 
 
 @dataclass
@@ -118,6 +122,17 @@ def _audited(ctx: FhirContext, action: str, what: str) -> Iterator[_Note]:
         end_transaction(ctx.session)
         raise
     _record(ctx, note, action, what, "granted")
+
+
+def audited(ctx: FhirContext, action: str, what: str) -> AbstractContextManager[_Note]:
+    """The audit frame of an interaction, for a feature's own FHIR operation (``$covid-certificate``):
+    set ``caller`` and ``patient`` on the note; a refusal is recorded and re-raised."""
+    return _audited(ctx, action, what)
+
+
+def _written(ctx: FhirContext, stored: StoredResource) -> None:
+    for listener in ctx.listeners:
+        listener(ctx.session, stored, ctx.clock())
 
 
 def _not_found(resource_type: str, resource_id: str) -> ResourceNotFoundError:
@@ -386,6 +401,7 @@ def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
         _check_restrictions(ctx, grant, stored)
         # a «new result» notice joins this transaction; the dispatcher sends it (never inline)
         notifications.result_created(ctx.session, stored, now=ctx.clock())
+        _written(ctx, stored)
         return stored
 
 
@@ -410,6 +426,7 @@ def update(
             ctx.session, resource_type, resource_id, data, clock=ctx.clock, if_match=if_match
         )
         _check_restrictions(ctx, grant, stored)
+        _written(ctx, stored)
         return Written(stored, created=existing is None)
 
 

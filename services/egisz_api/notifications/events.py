@@ -2,7 +2,8 @@
 
 Events: ``new_result`` (an Observation or DiagnosticReport was created for the patient),
 ``record_accessed`` (someone other than the patient read or searched their data; at most one
-notice per accessor per day), ``consent_changed`` (a consent was given or withdrawn).
+notice per accessor per day), ``consent_changed`` (a consent was given or withdrawn),
+``certificate_issued`` (a COVID-19 vaccination certificate was issued, issue 14 item 7).
 Channels are the notifier's: e-mail, SMS, push.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-Event = Literal["new_result", "record_accessed", "consent_changed"]
+Event = Literal["new_result", "record_accessed", "consent_changed", "certificate_issued"]
 Channel = Literal["email", "sms", "push"]
-EVENTS: tuple[Event, ...] = ("new_result", "record_accessed", "consent_changed")
+EVENTS: tuple[Event, ...] = ("new_result", "record_accessed", "consent_changed", "certificate_issued")
 CHANNELS: tuple[Channel, ...] = ("email", "sms", "push")
 Choice = tuple[Event, Channel]
 
@@ -24,6 +25,7 @@ DEFAULTS: frozenset[Choice] = frozenset(
         ("record_accessed", "email"),
         ("consent_changed", "email"),
         ("consent_changed", "sms"),
+        ("certificate_issued", "email"),
     }
 )
 
@@ -32,6 +34,7 @@ TEMPLATES: dict[Event, str] = {
     "new_result": "result_available",
     "record_accessed": "record_accessed",
     "consent_changed": "consent_changed",
+    "certificate_issued": "vaccination_certificate_issued",
 }
 #: the FHIR types whose creation is a «new result»
 RESULT_TYPES = frozenset({"Observation", "DiagnosticReport"})

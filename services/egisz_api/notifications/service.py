@@ -6,6 +6,7 @@ Entry points other features call:
 - :func:`result_created` — the FHIR create of an Observation or DiagnosticReport (at most one
   «new result» notice per patient per hour: a lab panel of twenty Observations makes one);
 - :func:`consent_changed` — for the consent feature: a consent given or withdrawn;
+- :func:`certificate_issued` — for the covid feature: a vaccination certificate was issued;
 - :func:`find_access_notices` / :func:`queue_access_notices` — run by the dispatcher: read the
   audit trail after its cursor (read only) and queue an «access to my record» notice for each
   accessor other than the patient, at most one per accessor per patient per Moscow day; the write
@@ -146,6 +147,13 @@ def consent_changed(
     params = {"action": action, "party": party[:200], "at": _instant(now)}
     key = f"consent_changed:{patient_id}:{consent_id}:{action}:{_instant(now)}"
     return enqueue(session, patient_id, "consent_changed", params, key=key, now=now)
+
+
+def certificate_issued(session: Session, patient_id: str, *, number: str, now: dt.datetime) -> int:
+    """For the covid feature: call in the transaction that issues the certificate. The notice says
+    only that a certificate is ready in the cabinet (never its number nor the doses)."""
+    key = f"certificate_issued:{patient_id}:{number}"
+    return enqueue(session, patient_id, "certificate_issued", {"at": _instant(now)}, key=key, now=now)
 
 
 class ConsentEvent(Protocol):

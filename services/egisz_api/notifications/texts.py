@@ -19,6 +19,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Согласие на обработку данных дано или отозвано",
         "en": "A consent to data processing was given or withdrawn",
     },
+    "notifications_event_certificate_issued": {
+        "ru": "Выдан сертификат вакцинации от COVID-19",
+        "en": "A COVID-19 vaccination certificate was issued",
+    },
     "notifications_channel_email": {"ru": "Электронная почта", "en": "E-mail"},
     "notifications_channel_sms": {"ru": "SMS", "en": "SMS"},
     "notifications_channel_push": {"ru": "Push-уведомление", "en": "Push notification"},

@@ -126,6 +126,9 @@ TEMPLATES: dict[str, TemplateSpec] = {
         # a new result (Observation, DiagnosticReport) is in the patient's EGISZ record; the notice
         # never carries which result nor its value (medical content stays in the cabinet)
         TemplateSpec("result_available", (_AT, _TZ)),
+        # a COVID-19 vaccination certificate is ready in the EGISZ cabinet (issue 14 item 7); the
+        # notice carries neither its number nor the doses
+        TemplateSpec("vaccination_certificate_issued", (_AT, _TZ)),
         TemplateSpec(
             "record_accessed",
             (Param("accessor", "text"), Param("organization", "text", required=False), _AT, _TZ),

@@ -149,3 +149,11 @@ async def test_operations_are_exactly_the_listed_ones(
         assert valid(response.content)["type"] == "searchset"
     else:
         assert response.status_code in (404, 405)
+    response = await client.get(f"/fhir/{type_}/{rid}/$covid-certificate", headers=_mighty(issuer))
+    if "covid-certificate" in operations:
+        # world's patients have no completed COVID-19 dose of a known code: the operation answers so
+        served_here = response.status_code == 200 or "no_completed_vaccination" in response.text
+        assert served_here, response.text
+    else:
+        assert response.status_code in (404, 405)
+        assert "no_completed_vaccination" not in response.text

@@ -74,9 +74,10 @@ def test_timeline_is_newest_first_across_kinds_and_grouped_by_month(
     months = [(m.year, m.month) for m in page.months]
     assert months == sorted(months, reverse=True) and len(set(months)) == len(months)
     assert page.months[0].year == 2026 and page.months[0].month == 12
-    # lab values live inside their reports, blood pressure stands alone
+    # lab values live inside their reports; blood pressure and the COVID-19 tests stand alone
     assert not [e for e in entries if e.resource_type == "Observation" and "lab" in e.resource_id]
-    assert len([e for e in entries if e.resource_type == "Observation"]) == 4
+    alone = [e.resource_id for e in entries if e.resource_type == "Observation"]
+    assert len([i for i in alone if "-bp-" in i]) == 4 and len([i for i in alone if "-covid-" in i]) == 2
     assert page.next_cursor is None
 
 
@@ -103,7 +104,12 @@ def test_filters_show_only_the_kinds_asked_for(
     factory: sessionmaker[Session], trail: DurableAuditSink
 ) -> None:
     entries = _entries(_page(factory, trail, ("vaccinations", "appointments")))
-    assert sorted(e.resource_type for e in entries) == ["Appointment", "Immunization", "Immunization"]
+    assert sorted(e.resource_type for e in entries) == [
+        "Appointment",
+        "Immunization",
+        "Immunization",
+        "Immunization",
+    ]
     with pytest.raises(InvalidTimelineQueryError):
         service.parse_kinds(["visits", "<script>"])
     assert service.parse_kinds(["documents", "visits", "visits"]) == ("visits", "documents")
