@@ -107,11 +107,17 @@ def _day(value: Any) -> dt.date | None:
 def _test(resource: dict[str, Any]) -> MeasureFact | None:
     if resource.get("status") not in FINAL_OBSERVATION:
         return None
-    kinds = {TEST_KINDS[code] for system, code in _codings(resource.get("code")) if system == LOINC and code in TEST_KINDS}
+    kinds = {
+        TEST_KINDS[code]
+        for system, code in _codings(resource.get("code"))
+        if system == LOINC and code in TEST_KINDS
+    }
     if len(kinds) != 1:
         return None
     day = _day(
-        resource.get("effectiveDateTime") or resource.get("effectivePeriod") or resource.get("effectiveInstant")
+        resource.get("effectiveDateTime")
+        or resource.get("effectivePeriod")
+        or resource.get("effectiveInstant")
     )
     if day is None:
         return None

@@ -38,9 +38,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("fhir_measure_index", schema=None) as batch_op:
         batch_op.create_index("ix_fhir_measure_index_lookup", ["measure", "day", "region"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_fhir_measure_index_resource_pk"), ["resource_pk"], unique=True
-        )
+        batch_op.create_index(batch_op.f("ix_fhir_measure_index_resource_pk"), ["resource_pk"], unique=True)
     _backfill()
 
 

@@ -1,0 +1,117 @@
+"""The seeded Measures (R-EGZ-4): COVID-19 tests and positives by test kind, and COVID-19
+vaccinations by dose number, counted per region and period (records/measures.py says what counts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from egisz_api.records import measures
+
+POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
+CANONICAL = "urn:egisz:measure:"
+DATE = "2026-12-02"
+
+
+@dataclass(frozen=True)
+class MeasureDefinition:
+    id: str
+    title: str
+    title_en: str
+    #: the strata always listed (a dose beyond them appears when it has data)
+    strata: tuple[str, ...]
+    #: whether the measure counts positives (a numerator) besides its initial population
+    positives: bool
+    stratum_label: str
+
+    @property
+    def url(self) -> str:
+        return CANONICAL + self.id
+
+
+MEASURES: dict[str, MeasureDefinition] = {
+    measures.TESTS: MeasureDefinition(
+        measures.TESTS,
+        "Тесты на COVID-19 и положительные результаты",
+        "COVID-19 tests and positive results",
+        ("pcr", "express", "antibody"),
+        True,
+        "test-kind",
+    ),
+    measures.VACCINATIONS: MeasureDefinition(
+        measures.VACCINATIONS,
+        "Вакцинация против COVID-19 по номеру дозы",
+        "COVID-19 vaccinations by dose number",
+        ("1", "2", "3"),
+        False,
+        "dose-number",
+    ),
+}
+
+
+def find(measure: str) -> MeasureDefinition | None:
+    """A measure by its id or canonical URL (with or without a ``|version``)."""
+    key = measure.split("|")[0]
+    if key.startswith(CANONICAL):
+        key = key[len(CANONICAL) :]
+    elif "/Measure/" in key:
+        key = key.rsplit("/Measure/", 1)[1]
+    return MEASURES.get(key)
+
+
+def _concept(code: str, display: str) -> dict[str, Any]:
+    return {"coding": [{"system": POPULATION, "code": code, "display": display}]}
+
+
+def measure_resource(definition: MeasureDefinition) -> dict[str, Any]:
+    """The FHIR Measure (R4) describing one report."""
+    populations = [
+        {
+            "code": _concept("initial-population", "Initial Population"),
+            "description": "Resources counted (tests / vaccinations) in the period",
+            "criteria": {"language": "text/plain", "expression": f"egisz:{definition.id}"},
+        }
+    ]
+    if definition.positives:
+        populations.append(
+            {
+                "code": _concept("numerator", "Numerator"),
+                "description": "Positive results",
+                "criteria": {"language": "text/plain", "expression": f"egisz:{definition.id}:positive"},
+            }
+        )
+    return {
+        "resourceType": "Measure",
+        "id": definition.id,
+        "url": definition.url,
+        "version": "1",
+        "name": definition.id.replace("-", "_").upper(),
+        "title": definition.title,
+        "status": "active",
+        "experimental": False,
+        "date": DATE,
+        "publisher": "ЕГИСЗ",
+        "description": definition.title_en,
+        "subjectCodeableConcept": {"text": "Aggregates only: no person is a subject"},
+        "scoring": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/measure-scoring",
+                    "code": "proportion" if definition.positives else "cohort",
+                }
+            ]
+        },
+        "disclaimer": "Counts 1–4 are suppressed («<5»), with complementary suppression (docs/reports.md).",
+        "group": [
+            {
+                "population": populations,
+                "stratifier": [
+                    {"code": {"text": "region-period"}, "description": "Per region and period"},
+                    {
+                        "code": {"text": f"region-period-{definition.stratum_label}"},
+                        "description": f"Per region, period and {definition.stratum_label}",
+                    },
+                ],
+            }
+        ],
+    }
