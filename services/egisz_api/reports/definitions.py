@@ -115,3 +115,58 @@ def measure_resource(definition: MeasureDefinition) -> dict[str, Any]:
             }
         ],
     }
+
+
+#: the search parameters served (name → type, documentation); the CapabilityStatement lists these
+MEASURE_SEARCH: dict[str, tuple[str, str]] = {
+    "_id": ("token", "covid-tests, covid-vaccinations"),
+    "url": ("uri", "The Measure's canonical URL"),
+}
+REPORT_SEARCH: dict[str, tuple[str, str]] = {
+    "measure": ("reference", "Measure id or canonical URL; comma for several (default: every measure)"),
+    "period": ("date", "ge/le bounds or one partial date (default: this year to date)"),
+    "subject": ("token", "A two-digit region code (a regional authority: its own only)"),
+    "status": ("token", "complete (reports are computed on request; other statuses match none)"),
+    "periodUnit": ("token", "Stratify periods by day, week or month (default: month)"),
+}
+OPERATION_PARAMETERS = ("periodStart", "periodEnd", "reportType", "subject", "periodUnit")
+EVALUATE_MEASURE = "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure"
+_ROLES_TEXT = (
+    "Aggregates for health authorities (EGISZ.md §5 #31): user/ or system/MeasureReport.rs with the role "
+    "authority_regional (its own region), authority_federal or admin. No Patient reference anywhere."
+)
+
+
+def capability_entries() -> list[dict[str, Any]]:
+    """The CapabilityStatement's entries for Measure and MeasureReport (fhir/capability.py)."""
+    common = {
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "conditionalCreate": False,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+    }
+    return [
+        {
+            "type": "Measure",
+            "documentation": _ROLES_TEXT + " The seeded COVID-19 measures.",
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            **common,
+            "searchParam": [
+                {"name": name, "type": kind, "documentation": text}
+                for name, (kind, text) in MEASURE_SEARCH.items()
+            ],
+            "operation": [{"name": "evaluate-measure", "definition": EVALUATE_MEASURE}],
+        },
+        {
+            "type": "MeasureReport",
+            "documentation": _ROLES_TEXT + " Summary reports computed on request; small cells «<5».",
+            "interaction": [{"code": "search-type"}],
+            **common,
+            "searchParam": [
+                {"name": name, "type": kind, "documentation": text}
+                for name, (kind, text) in REPORT_SEARCH.items()
+            ],
+        },
+    ]

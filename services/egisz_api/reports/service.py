@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from egisz_api.records import service as records
 from egisz_api.records.measures import REGION, region_of_oid
-from egisz_api.reports.definitions import MEASURES, MeasureDefinition
+from egisz_api.reports.definitions import (
+    MEASURE_SEARCH,
+    MEASURES,
+    OPERATION_PARAMETERS,
+    REPORT_SEARCH,
+    MeasureDefinition,
+)
 from egisz_api.reports.errors import ReportAccessDeniedError, UnsupportedReportError
 from egisz_api.reports.query import (
     ReportQuery,
@@ -169,8 +175,8 @@ def evaluate(session: Session, authority: Authority, query: ReportQuery) -> Repo
 
 # --- the interactions (one per route) -----------------------------------------------------------
 
-_OPERATION_PARAMETERS = {"periodStart", "periodEnd", "reportType", "subject", "periodUnit", "_format"}
-_SEARCH_PARAMETERS = {"measure", "period", "subject", "status", "periodUnit", "_format"}
+_OPERATION_PARAMETERS = {*OPERATION_PARAMETERS, "_format"}
+_SEARCH_PARAMETERS = {*REPORT_SEARCH, "_format"}
 
 
 def evaluate_measure(
@@ -257,7 +263,7 @@ def measure_definitions(
 ) -> list[MeasureDefinition]:
     """``Measure?_id&url``: the seeded measures."""
     authority_of(claims, "s")
-    check_known(pairs, {"_id", "url", "_format"})
+    check_known(pairs, {*MEASURE_SEARCH, "_format"})
     found = list(MEASURES.values())
     for key, value in pairs:
         if key == "_id":
