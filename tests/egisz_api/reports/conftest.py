@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from tests.conftest import running
 from tests.egisz_api.fhir.conftest import Issuer, fhir_settings
-from tests.egisz_api.fhir.conftest import issuer as issuer  # noqa: PLC0414 (the session fixture)
+from tests.egisz_api.fhir.conftest import issuer as issuer
 
 NOW = dt.datetime(2026, 4, 15, 9, 0, tzinfo=dt.UTC)
 LOINC = "http://loinc.org"
