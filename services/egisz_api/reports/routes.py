@@ -9,15 +9,22 @@ import json
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from egisz_api.cabinet.dependencies import CabinetLoginDep
+from egisz_api.cabinet.pages import render
 from egisz_api.dependencies import ClaimsDep, SessionDep
 from egisz_api.fhir.auditing import AccessRecord, AuditSink
+from egisz_api.pages import locale_of
 from egisz_api.reports import service
-from egisz_api.reports.definitions import measure_resource
+from egisz_api.reports.charts import bar_chart, bars
+from egisz_api.reports.definitions import MEASURES, measure_resource
+from egisz_api.reports.errors import ReportRequestError, UnknownMeasureError
 from egisz_api.reports.rendering import csv_body, measure_report
 from shared.errors import AppError
 
@@ -195,4 +202,83 @@ async def report_csv(
         csv_body(report),
         media_type="text/csv; charset=utf-8; header=present",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- the cabinet page ----------------------------------------------------------------------------
+
+page_router = APIRouter(include_in_schema=False)
+PAGE = "/cabinet/reports"
+
+
+def _stratum_label(renderer: Any, locale: str, stratum: str) -> str:
+    if stratum.isdigit():
+        return str(renderer.text("reports_stratum_dose", locale, n=stratum))
+    key = "reports_stratum_other" if stratum == "other" else f"reports_stratum_{stratum}"
+    return str(renderer.text(key, locale))
+
+
+@page_router.get(PAGE, response_class=HTMLResponse)
+def reports_page(
+    request: Request,
+    person: CabinetLoginDep,
+    db: SessionDep,
+    measure: Annotated[str, Query(max_length=64)] = "covid-tests",
+    start: Annotated[str | None, Query(alias="from", max_length=32)] = None,
+    to: Annotated[str | None, Query(max_length=32)] = None,
+    period: Annotated[str | None, Query(max_length=8)] = None,
+    region: Annotated[str | None, Query(max_length=8)] = None,
+) -> HTMLResponse:
+    """Charts and a table of one report, filtered by a GET form (no JavaScript)."""
+    authority = service.page_authority(person.roles, person.region)
+    renderer, locale = request.app.state.pages, locale_of(request)
+    today = request.app.state.clock().date()
+    report, error = None, None
+    try:
+        report = service.page_report(
+            db, person.roles, person.region, measure, start, to, region, period, today
+        )
+    except (ReportRequestError, UnknownMeasureError) as exc:
+        error = exc.detail
+    form = {"start": start or "", "end": to or "", "region": region or ""}
+    chosen = report.query.unit if report else (period or "month")
+    units = [
+        {"value": u, "label": renderer.text(f"reports_unit_{u}", locale), "checked": u == chosen}
+        for u in ("day", "week", "month")
+    ]
+    measures = [
+        {"value": m, "label": renderer.text(f"reports_measure_{m}", locale), "checked": m == measure}
+        for m in MEASURES
+    ]
+    chart, strata, csv_url = "", [], None
+    if report is not None:
+        strata = [(s, _stratum_label(renderer, locale, s)) for s in report.strata]
+        title = renderer.text(f"reports_measure_{report.query.measure.id}", locale)
+        chart = bar_chart(
+            bars(report, renderer.text("reports_unknown_region", locale)),
+            title,
+            renderer.text("reports_chart_desc", locale),
+            "report-chart",
+        )
+        query = [("from", report.query.start.isoformat()), ("to", report.query.end.isoformat())]
+        query.append(("period", report.query.unit))
+        if report.query.region:
+            query.append(("region", report.query.region))
+        csv_url = f"/api/v1/reports/{report.query.measure.id}.csv?{urlencode(query)}"
+    return render(
+        request,
+        "reports/reports.html",
+        title_key="reports_title",
+        person=person,
+        current=PAGE,
+        status=400 if error else 200,
+        report=report,
+        error=error,
+        form=form,
+        units=units,
+        measures=measures,
+        chart=chart,
+        strata=strata,
+        csv_url=csv_url,
+        bound_region=authority.region,
     )

@@ -276,3 +276,25 @@ def measure_definitions(
 def measure_definition(claims: Mapping[str, Any], measure_id: str) -> MeasureDefinition:
     authority_of(claims, "r")
     return measure_of(measure_id)
+
+
+def page_report(
+    session: Session,
+    roles: Sequence[str],
+    region: str | None,
+    measure_id: str,
+    start_text: str | None,
+    end_text: str | None,
+    region_text: str | None,
+    unit_text: str | None,
+    today: dt.date,
+) -> Report:
+    """The cabinet page's report for a person whose session carries an authority role (the idp's
+    roles; a regional authority's region): the same rules as the API, as a ``user/`` reader."""
+    claims = {"roles": list(roles), "region": region, "scope": "user/MeasureReport.rs"}
+    return csv_report(session, claims, measure_id, start_text, end_text, region_text, unit_text, today)
+
+
+def page_authority(roles: Sequence[str], region: str | None) -> Authority:
+    """403 unless the cabinet person is an authority (or admin)."""
+    return authority_of({"roles": list(roles), "region": region, "scope": "user/MeasureReport.rs"})
