@@ -27,6 +27,7 @@ from egisz_api.reports.definitions import MEASURES, measure_resource
 from egisz_api.reports.errors import ReportRequestError, UnknownMeasureError
 from egisz_api.reports.rendering import csv_body, measure_report
 from shared.errors import AppError
+from shared.tokens import InsufficientScopeError
 
 FHIR_JSON = "application/fhir+json"
 T = TypeVar("T")
@@ -230,8 +231,14 @@ def reports_page(
     region: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
     """Charts and a table of one report, filtered by a GET form (no JavaScript)."""
-    authority = service.page_authority(person.roles, person.region)
     renderer, locale = request.app.state.pages, locale_of(request)
+    try:
+        authority = service.page_authority(person.roles, person.region)
+    except InsufficientScopeError:
+        # «Недостаточно прав» in the cabinet's own words (the error page would only say «Ошибка»)
+        return render(
+            request, "reports/reports.html", title_key="reports_title", person=person, status=403, denied=True
+        )
     today = request.app.state.clock().date()
     report, error = None, None
     try:

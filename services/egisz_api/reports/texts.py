@@ -10,6 +10,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Aggregates only: tests and positive results, vaccinations by dose, by region and period. "
         "Counts from 1 to 4 are hidden («<5»), and so are the counts they could be worked out from.",
     },
+    "reports_denied": {
+        "ru": "Недостаточно прав: отчёты доступны сотрудникам органов управления здравоохранением.",
+        "en": "Insufficient rights: the reports are for staff of health authorities.",
+    },
     "reports_measure": {"ru": "Отчёт", "en": "Report"},
     "reports_from": {"ru": "С (ГГГГ-ММ-ДД)", "en": "From (YYYY-MM-DD)"},
     "reports_to": {"ru": "По (ГГГГ-ММ-ДД)", "en": "To (YYYY-MM-DD)"},

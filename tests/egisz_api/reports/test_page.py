@@ -93,7 +93,9 @@ async def test_bad_filter_shows_the_form_with_the_problem(
 
 async def test_a_patient_or_worker_is_refused(client: httpx.AsyncClient, reports_app: FastAPI) -> None:
     log_in(client, reports_app, ())
-    assert (await client.get("/cabinet/reports", headers=HTML)).status_code == 403
+    refused = await client.get("/cabinet/reports", headers=HTML)
+    assert refused.status_code == 403
+    assert "Недостаточно прав" in text(refused.text) and "<svg" not in refused.text
     log_in(client, reports_app, ("practitioner",))
     assert (await client.get("/cabinet/reports", headers=HTML)).status_code == 403
 
