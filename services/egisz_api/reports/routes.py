@@ -74,7 +74,7 @@ async def _audited(
                 action=action,
                 what=what,
                 patient=None,
-                outcome=outcome[:16],
+                outcome=outcome,
                 purpose="PUBHLTH",
                 source_ip=request.client.host if request.client else None,
                 roles=tuple(str(r) for r in roles) if isinstance(roles, list) else (),
