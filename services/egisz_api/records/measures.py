@@ -29,6 +29,8 @@ SNOMED = "http://snomed.info/sct"
 ICD10 = "urn:oid:1.2.643.2.69.1.1.1.2"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
+#: the only types that can count for a measure (other writes skip the measure index)
+MEASURED_TYPES = frozenset({"Observation", "Immunization"})
 TESTS = "covid-tests"
 VACCINATIONS = "covid-vaccinations"
 

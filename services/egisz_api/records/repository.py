@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from egisz_api.records.measures import MEASURED_TYPES
 from egisz_api.records.models import (
     DateIndex,
     FhirResource,
@@ -135,8 +136,10 @@ def locate(session: Session, resource_type: str, resource_id: str) -> tuple[int,
 
 
 def replace_index(session: Session, pk: int, resource_type: str, extracted: Extracted) -> None:
-    for table in (TokenIndex, DateIndex, ReferenceIndex, StringIndex, MeasureIndex):
+    for table in (TokenIndex, DateIndex, ReferenceIndex, StringIndex):
         session.execute(delete(table).where(table.resource_pk == pk))
+    if resource_type in MEASURED_TYPES:
+        session.execute(delete(MeasureIndex).where(MeasureIndex.resource_pk == pk))
     common = {"resource_pk": pk, "resource_type": resource_type}
     if extracted.tokens:
         session.execute(

@@ -217,3 +217,32 @@ async def test_csv(client: httpx.AsyncClient, issuer: Issuer) -> None:
     )
     assert {r[1] for r in vaccination_rows[1:]} == {"50"}
     assert {r[4]: r[5] for r in vaccination_rows[1:]} == {"1": "7", "2": "5", "3": "0", "all": "12"}
+
+
+async def test_a_result_marked_entered_in_error_stops_counting(
+    client: httpx.AsyncClient, issuer: Issuer, reports_app: Any
+) -> None:
+    from egisz_api.records import service as records
+    from tests.egisz_api.reports.conftest import NOW, PCR, test_observation
+
+    with reports_app.state.session_factory() as session:
+        created = records.create(
+            session, "Observation", test_observation("p-1", PCR, True, "2026-05-05", "50"), clock=lambda: NOW
+        )
+        session.commit()
+    may = {"periodStart": "2026-05-01", "periodEnd": "2026-05-31"}
+    before = cells(valid((await client.get(EVALUATE, params=may, headers=federal(issuer))).content), 0)
+    assert before == {("50", "2026-05-01"): {"initial-population": "<5", "numerator": "<5"}}
+    with reports_app.state.session_factory() as session:
+        body = {**test_observation("p-1", PCR, True, "2026-05-05", "50"), "id": created.resource_id}
+        records.update(
+            session,
+            "Observation",
+            created.resource_id,
+            {**body, "status": "entered-in-error"},
+            clock=lambda: NOW,
+            if_match=None,
+        )
+        session.commit()
+    after = cells(valid((await client.get(EVALUATE, params=may, headers=federal(issuer))).content), 0)
+    assert after == {}
