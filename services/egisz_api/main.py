@@ -37,6 +37,9 @@ from egisz_api.notifications.client import NotifierClient, ServiceTokens
 from egisz_api.notifications.outbox import Dispatcher
 from egisz_api.notifications.routes import router as notification_settings_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
+from egisz_api.reports.routes import api_router as reports_api_router
+from egisz_api.reports.routes import fhir_router as reports_fhir_router
+from egisz_api.reports.routes import page_router as reports_page_router
 from egisz_api.settings import EgiszSettings
 from egisz_api.timeline.routes import router as timeline_router
 from shared.db import make_engine, make_sessionmaker, utcnow
@@ -173,5 +176,9 @@ def create_app(
     for rights_router in (export_router, requests_router, notification_settings_router):
         app.include_router(rights_router)
     covid_routes.install(app)
+    app.include_router(reports_api_router)
+    app.include_router(reports_page_router)
+    # ahead of the generic /fhir/{type} routes, which would answer Measure and MeasureReport as unknown types
+    app.include_router(reports_fhir_router)
     fhir_routes.install(app)
     return app

@@ -21,6 +21,10 @@ class CabinetPerson:
     snils: str | None
     display_name: str
     level: str
+    #: the person's roles at the idp (EGISZ.md §5 "Roles"; e.g. ``authority_regional``) and, for a
+    #: regional authority, its two-digit region: what the workers' and authorities' pages check
+    roles: tuple[str, ...] = ()
+    region: str | None = None
     csrf_token: str = ""
 
 
@@ -41,3 +45,6 @@ class LoggedInPerson:
     snils: str | None
     display_name: str
     level: str
+    #: the roles the idp gives the person (EGISZ.md §5 "Roles") and a regional authority's region
+    roles: tuple[str, ...] = ()
+    region: str | None = None

@@ -60,14 +60,27 @@ def open_session(
             idp_sid=who.idp_sid,
             patient_id=patient_id,
             level=who.level,
-            person_sealed=sealing.seal_person(token, {"name": who.display_name, "snils": who.snils}),
+            person_sealed=sealing.seal_person(
+                token,
+                {
+                    "name": who.display_name,
+                    "snils": who.snils,
+                    "roles": " ".join(who.roles) or None,
+                    "region": who.region,
+                },
+            ),
             created_at=now,
             last_seen_at=now,
             expires_at=now + policy.lifetime,
         ),
     )
     return token, _person(
-        token, sealing.token_hash(token), who.oid, patient_id, who.level, who.display_name, who.snils
+        token,
+        sealing.token_hash(token),
+        who.oid,
+        patient_id,
+        who.level,
+        {"name": who.display_name, "snils": who.snils, "roles": " ".join(who.roles), "region": who.region},
     )
 
 
@@ -92,11 +105,7 @@ def resolve(db: Session, token: str, *, now: dt.datetime, policy: SessionPolicy)
     except sealing.UnreadableSessionDataError:
         return Unknown()
     row.last_seen_at = now
-    return Active(
-        _person(
-            token, id_hash, row.oid, row.patient_id, row.level, person.get("name") or "", person.get("snils")
-        )
-    )
+    return Active(_person(token, id_hash, row.oid, row.patient_id, row.level, person))
 
 
 def end_session(db: Session, token: str, *, now: dt.datetime, reason: EndReason = "logout") -> bool:
@@ -122,14 +131,16 @@ def _end(row: CabinetSession, now: dt.datetime, reason: str) -> None:
 
 
 def _person(
-    token: str, id_hash: str, oid: str, patient_id: str | None, level: str, name: str, snils: str | None
+    token: str, id_hash: str, oid: str, patient_id: str | None, level: str, data: dict[str, str | None]
 ) -> CabinetPerson:
     return CabinetPerson(
         session_id=id_hash,
         oid=oid,
         patient_id=patient_id,
-        snils=snils,
-        display_name=name,
+        snils=data.get("snils"),
+        display_name=data.get("name") or "",
         level=level,
         csrf_token=sealing.csrf_token(token),
+        roles=tuple((data.get("roles") or "").split()),
+        region=data.get("region"),
     )

@@ -9,6 +9,7 @@ from typing import Any
 from egisz_api.audit.query import SEARCH_PARAMETERS as AUDIT_EVENT_PARAMETERS
 from egisz_api.fhir.query import MAX_COUNT
 from egisz_api.records.parameters import DEFINITIONS
+from egisz_api.reports.definitions import capability_entries as report_entries
 from shared.smart_scopes import CONTEXT_SCOPES, RESOURCE_SCOPES
 
 FHIR_VERSION = "4.0.1"
@@ -87,6 +88,7 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
             ]
         resources.append(entry)
     resources.append(_audit_event())
+    resources.extend(report_entries())  # aggregates for health authorities (reports/)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egisz_api.database import Base
@@ -112,3 +112,26 @@ class StringIndex(Base):
     resource_type: Mapped[str] = mapped_column(String(64))
     param: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(String(256))
+
+
+class MeasureIndex(Base):
+    """What a resource counts for in the authorities' reports (records/measures.py): the columns
+    the aggregates group by, and nothing that names a person (R-EGZ-4)."""
+
+    __tablename__ = "fhir_measure_index"
+    __table_args__ = (Index("ix_fhir_measure_index_lookup", "measure", "day", "region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_pk: Mapped[int] = mapped_column(
+        ForeignKey("fhir_resources.pk", ondelete="CASCADE"), unique=True, index=True
+    )
+    measure: Mapped[str] = mapped_column(String(32))
+    #: the test kind or the dose number
+    stratum: Mapped[str] = mapped_column(String(16))
+    positive: Mapped[bool] = mapped_column(Boolean)
+    #: the two-digit region code of the performing organisation ('' when unknown)
+    region: Mapped[str] = mapped_column(String(2))
+    day: Mapped[dt.date] = mapped_column(Date)
+    #: the Monday of the day's ISO week and the first of its month: periods GROUP BY a column
+    week: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[dt.date] = mapped_column(Date)

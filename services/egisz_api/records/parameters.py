@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from egisz_api.records.dates import EARLIEST, LATEST, FhirDateError, date_range
+from egisz_api.records.measures import MeasureFact, fact_of
 
 Kind = Literal["token", "date", "reference", "string"]
 
@@ -341,6 +342,8 @@ class Extracted:
     strings: list[tuple[str, str]] = field(default_factory=list)
     patient_id: str | None = None
     sort_date: dt.datetime | None = None
+    #: what the resource counts for in the authorities' reports (records/measures.py)
+    measure: MeasureFact | None = None
 
 
 def extract(definition: ResourceDefinition, resource: dict[str, Any]) -> Extracted:
@@ -372,6 +375,7 @@ def extract(definition: ResourceDefinition, resource: dict[str, Any]) -> Extract
     if definition.sort_parameter:
         lows = [low for name, low, _ in out.dates if name == definition.sort_parameter]
         out.sort_date = min(lows) if lows else None
+    out.measure = fact_of(resource)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     delete,
     false,
     func,
@@ -21,10 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from egisz_api.records.measures import MEASURED_TYPES
 from egisz_api.records.models import (
     DateIndex,
     FhirResource,
     FhirResourceVersion,
+    MeasureIndex,
     ReferenceIndex,
     StringIndex,
     TokenIndex,
@@ -36,6 +40,7 @@ from egisz_api.records.schemas import (
     DateCondition,
     IdCondition,
     LastUpdatedCondition,
+    MeasureCount,
     ReferenceCondition,
     StoredResource,
     StringCondition,
@@ -133,6 +138,8 @@ def locate(session: Session, resource_type: str, resource_id: str) -> tuple[int,
 def replace_index(session: Session, pk: int, resource_type: str, extracted: Extracted) -> None:
     for table in (TokenIndex, DateIndex, ReferenceIndex, StringIndex):
         session.execute(delete(table).where(table.resource_pk == pk))
+    if resource_type in MEASURED_TYPES:
+        session.execute(delete(MeasureIndex).where(MeasureIndex.resource_pk == pk))
     common = {"resource_pk": pk, "resource_type": resource_type}
     if extracted.tokens:
         session.execute(
@@ -153,6 +160,56 @@ def replace_index(session: Session, pk: int, resource_type: str, extracted: Extr
         session.execute(
             insert(StringIndex), [{**common, "param": p, "value": v} for p, v in extracted.strings]
         )
+    fact = extracted.measure
+    if fact is not None:
+        session.execute(
+            insert(MeasureIndex),
+            [
+                {
+                    "resource_pk": pk,
+                    "measure": fact.measure,
+                    "stratum": fact.stratum,
+                    "positive": fact.positive,
+                    "region": fact.region,
+                    "day": fact.day,
+                    "week": fact.week,
+                    "month": fact.month,
+                }
+            ],
+        )
+
+
+def measure_counts(
+    session: Session, measure: str, start: dt.date, end: dt.date, period: str, regions: Sequence[str] | None
+) -> list[MeasureCount]:
+    """Counts and positives per region, period bucket and stratum of one measure, days
+    ``start``..``end`` inclusive: one GROUP BY over the measure index (R-EGZ-4)."""
+    bucket = {"day": MeasureIndex.day, "week": MeasureIndex.week, "month": MeasureIndex.month}[period]
+    conditions = [
+        MeasureIndex.measure == measure,
+        MeasureIndex.day >= start,
+        MeasureIndex.day <= end,
+        FhirResource.deleted == false(),
+    ]
+    if regions is not None:
+        conditions.append(MeasureIndex.region.in_(list(regions)))
+    statement = (
+        select(
+            MeasureIndex.region,
+            bucket.label("bucket"),
+            MeasureIndex.stratum,
+            func.count().label("total"),
+            func.sum(case((MeasureIndex.positive == true(), 1), else_=0)).label("positives"),
+        )
+        .join(FhirResource, FhirResource.pk == MeasureIndex.resource_pk)
+        .where(*conditions)
+        .group_by(MeasureIndex.region, bucket, MeasureIndex.stratum)
+        .order_by(MeasureIndex.region, bucket, MeasureIndex.stratum)
+    )
+    return [
+        MeasureCount(row.region, row.bucket, row.stratum, int(row.total), int(row.positives or 0))
+        for row in session.execute(statement)
+    ]
 
 
 # --- search ------------------------------------------------------------------------------------

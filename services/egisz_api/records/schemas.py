@@ -93,3 +93,15 @@ class Criteria:
     descending: bool = False
     after: Cursor | None = None
     count: int = 20
+
+
+@dataclass(frozen=True)
+class MeasureCount:
+    """One cell group of a report: how many resources of a measure, and how many positive, in a
+    region, period bucket (its first day) and stratum (records/measures.py)."""
+
+    region: str
+    period: dt.date
+    stratum: str
+    total: int
+    positives: int

@@ -21,7 +21,7 @@ from egisz_api.records.errors import (
 )
 from egisz_api.records.models import FhirResource, FhirResourceVersion
 from egisz_api.records.parameters import DEFINITIONS, extract, normalise_identifier
-from egisz_api.records.schemas import Criteria, Cursor, StoredResource, TokenCondition
+from egisz_api.records.schemas import Criteria, Cursor, MeasureCount, StoredResource, TokenCondition
 from egisz_api.records.validation import ID_PATTERN, parse_body, validate
 
 Clock = Callable[[], dt.datetime]
@@ -288,3 +288,16 @@ def latest_with_token(
     """The stored bytes of the patient's most recently written ``resource_type`` carrying the token
     ``param=system|code`` (one indexed query with a cached statement: the consent gate's lookup)."""
     return repository.latest_with_token(session, resource_type, patient_id, param, system, code)
+
+
+def measure_counts(
+    session: Session,
+    measure: str,
+    start: dt.date,
+    end: dt.date,
+    period: str,
+    regions: Sequence[str] | None = None,
+) -> list[MeasureCount]:
+    """Aggregates of one measure (records/measures.py) per region, period and stratum: SQL over
+    the measure index, never a resource loaded (R-EGZ-4). ``regions`` None: every region."""
+    return repository.measure_counts(session, measure, start, end, period, regions)
