@@ -31,9 +31,9 @@ from egisz_api.fhir import routes as fhir_routes
 from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.home.routes import router as home_router
 from egisz_api.notifications import service as notifications_service
+from egisz_api.notifications.api_routes import router as notification_api_router
 from egisz_api.notifications.client import NotifierClient, ServiceTokens
 from egisz_api.notifications.outbox import Dispatcher
-from egisz_api.notifications.api_routes import router as notification_api_router
 from egisz_api.notifications.routes import router as notification_settings_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
