@@ -39,6 +39,11 @@ TYPICAL: list[tuple[str, dict[str, Any]]] = [
     ("certificate_expiring", {"certificate": "Петрова Анна", "expires_at": "2026-12-21T20:30:00+00:00"}),
     ("record_accessed", {"accessor": "Иванова А. А., врач-терапевт", "organization": "ГП №5", "at": AT}),
     ("result_available", {"at": AT}),
+    *[
+        ("request_processed", {"kind": k, "outcome": o, "at": AT})
+        for k in ("correction", "deletion")
+        for o in ("accepted", "rejected", "completed")
+    ],
 ]
 
 

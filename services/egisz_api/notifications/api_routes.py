@@ -13,7 +13,8 @@ from shared.openapi import BEARER_ERRORS, problem_responses
 router = APIRouter(prefix="/api/v1/me", tags=["notifications"])
 PATH = "/notification-settings"
 _DESCRIPTION = (
-    "R-EGZ-6: which events (`new_result`, `record_accessed`, `consent_changed`) reach the patient over "
+    "R-EGZ-6: which events (`new_result`, `record_accessed`, `consent_changed`, `request_processed`) "
+    "reach the patient over "
     "which channels (`email`, `sms`, `push` = ЕПГУ). Needs a patient's bearer token from the idp with "
     "the custom scope `notifications.rw` (the idp adds the `patient` claim). The same choices the "
     "cabinet's page `/cabinet/settings/notifications` edits (docs/rights.md)."

@@ -2,7 +2,9 @@
 
 Events: ``new_result`` (an Observation or DiagnosticReport was created for the patient),
 ``record_accessed`` (someone other than the patient read or searched their data; at most one
-notice per accessor per day), ``consent_changed`` (a consent was given or withdrawn).
+notice per accessor per day), ``consent_changed`` (a consent was given or withdrawn),
+``request_processed`` (staff accepted, rejected or completed the patient's correction or deletion
+request, issue 14 item 6).
 Channels are the notifier's: e-mail, SMS, push.
 """
 
@@ -10,20 +12,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-Event = Literal["new_result", "record_accessed", "consent_changed"]
+Event = Literal["new_result", "record_accessed", "consent_changed", "request_processed"]
 Channel = Literal["email", "sms", "push"]
-EVENTS: tuple[Event, ...] = ("new_result", "record_accessed", "consent_changed")
+EVENTS: tuple[Event, ...] = ("new_result", "record_accessed", "consent_changed", "request_processed")
 CHANNELS: tuple[Channel, ...] = ("email", "sms", "push")
 Choice = tuple[Event, Channel]
 
-#: until the patient saves their own: results and accesses by e-mail (a quiet, readable channel),
-#: consent changes also by SMS (a change the patient did not make must reach them at once)
+#: until the patient saves their own: results, accesses and answers to requests by e-mail (a quiet,
+#: readable channel), consent changes also by SMS (a change the patient did not make must reach them at once)
 DEFAULTS: frozenset[Choice] = frozenset(
     {
         ("new_result", "email"),
         ("record_accessed", "email"),
         ("consent_changed", "email"),
         ("consent_changed", "sms"),
+        ("request_processed", "email"),
     }
 )
 
@@ -32,6 +35,7 @@ TEMPLATES: dict[Event, str] = {
     "new_result": "result_available",
     "record_accessed": "record_accessed",
     "consent_changed": "consent_changed",
+    "request_processed": "request_processed",
 }
 #: the FHIR types whose creation is a «new result»
 RESULT_TYPES = frozenset({"Observation", "DiagnosticReport"})

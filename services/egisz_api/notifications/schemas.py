@@ -27,6 +27,9 @@ class EventChannels(BaseModel):
     consent_changed: list[Channel] = Field(
         description="A consent to the processing of personal data was given or withdrawn."
     )
+    request_processed: list[Channel] = Field(
+        description="Staff accepted, rejected or completed the patient's correction or deletion request."
+    )
 
 
 class NotificationSettingsIn(BaseModel):

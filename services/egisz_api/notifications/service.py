@@ -6,6 +6,7 @@ Entry points other features call:
 - :func:`result_created` — the FHIR create of an Observation or DiagnosticReport (at most one
   «new result» notice per patient per hour: a lab panel of twenty Observations makes one);
 - :func:`consent_changed` — for the consent feature: a consent given or withdrawn;
+- :func:`request_processed` — a staff update of a correction or deletion request;
 - :func:`find_access_notices` / :func:`queue_access_notices` — run by the dispatcher: read the
   audit trail after its cursor (read only) and queue an «access to my record» notice for each
   accessor other than the patient, at most one per accessor per patient per Moscow day; the write
@@ -199,6 +200,23 @@ def consent_changed(
     params = {"action": action, "party": party[:200], "at": _instant(now)}
     key = f"consent_changed:{patient_id}:{consent_id}:{action}:{_instant(now)}"
     return enqueue(session, patient_id, "consent_changed", params, key=key, now=now)
+
+
+def request_processed(
+    session: Session,
+    patient_id: str,
+    *,
+    task_id: str,
+    kind: Literal["correction", "deletion"],
+    status: str,
+    now: dt.datetime,
+) -> int:
+    """For the data-requests feature: call in the transaction of a staff update of the patient's
+    correction or deletion request. The notice names the kind and the outcome only (the reason,
+    which may speak of medical data, is read in the cabinet)."""
+    params = {"kind": kind, "outcome": status, "at": _instant(now)}
+    key = f"request_processed:{patient_id}:{task_id}:{status}"
+    return enqueue(session, patient_id, "request_processed", params, key=key, now=now)
 
 
 class ConsentEvent(Protocol):

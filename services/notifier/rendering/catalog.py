@@ -126,6 +126,17 @@ TEMPLATES: dict[str, TemplateSpec] = {
         # a new result (Observation, DiagnosticReport) is in the patient's EGISZ record; the notice
         # never carries which result nor its value (medical content stays in the cabinet)
         TemplateSpec("result_available", (_AT, _TZ)),
+        # staff answered the patient's correction or deletion request in EGISZ (issue 14 item 6): its
+        # kind and outcome only; the reason, which may speak of medical data, is read in the cabinet
+        TemplateSpec(
+            "request_processed",
+            (
+                Param("kind", "choice", choices=("correction", "deletion")),
+                Param("outcome", "choice", choices=("accepted", "rejected", "completed")),
+                _AT,
+                _TZ,
+            ),
+        ),
         TemplateSpec(
             "record_accessed",
             (Param("accessor", "text"), Param("organization", "text", required=False), _AT, _TZ),

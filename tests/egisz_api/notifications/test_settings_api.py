@@ -31,7 +31,12 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
     assert body["saved"] is False and body["channels"] == ["email", "sms", "push"]
     assert sorted(body["events"]["consent_changed"]) == ["email", "sms"]
     wanted = {
-        "events": {"new_result": ["push"], "record_accessed": [], "consent_changed": ["sms"]},
+        "events": {
+            "new_result": ["push"],
+            "record_accessed": [],
+            "consent_changed": ["sms"],
+            "request_processed": [],
+        },
         "locale": "en",
     }
     saved = await client.put(URL, json=wanted, headers=_token(issuer, pid))
@@ -46,13 +51,50 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
 @pytest.mark.parametrize(
     "body",
     [
-        {"events": {"new_result": ["fax"], "record_accessed": [], "consent_changed": []}},
-        {"events": {"new_result": [], "record_accessed": [], "consent_changed": [], "spam": ["email"]}},
-        {"events": {"new_result": "email", "record_accessed": [], "consent_changed": []}},
-        {"events": {"new_result": [1], "record_accessed": [], "consent_changed": []}},
+        {
+            "events": {
+                "new_result": ["fax"],
+                "record_accessed": [],
+                "consent_changed": [],
+                "request_processed": [],
+            }
+        },
+        {
+            "events": {
+                "new_result": [],
+                "record_accessed": [],
+                "consent_changed": [],
+                "request_processed": [],
+                "spam": ["email"],
+            }
+        },
+        {
+            "events": {
+                "new_result": "email",
+                "record_accessed": [],
+                "consent_changed": [],
+                "request_processed": [],
+            }
+        },
+        {
+            "events": {
+                "new_result": [1],
+                "record_accessed": [],
+                "consent_changed": [],
+                "request_processed": [],
+            }
+        },
         {"events": {"new_result": []}},
         {"events": [], "locale": "ru"},
-        {"events": {"new_result": [], "record_accessed": [], "consent_changed": []}, "locale": "de"},
+        {
+            "events": {
+                "new_result": [],
+                "record_accessed": [],
+                "consent_changed": [],
+                "request_processed": [],
+            },
+            "locale": "de",
+        },
     ],
     ids=[
         "unknown-channel",
@@ -89,7 +131,14 @@ async def test_without_the_scope_it_is_insufficient_scope(client: httpx.AsyncCli
         response = await client.request(
             method,
             URL,
-            json={"events": {"new_result": [], "record_accessed": [], "consent_changed": []}},
+            json={
+                "events": {
+                    "new_result": [],
+                    "record_accessed": [],
+                    "consent_changed": [],
+                    "request_processed": [],
+                }
+            },
             headers=_token(issuer, pid, scope="patient/*.rs"),
         )
         assert response.status_code == 403, response.text
@@ -108,7 +157,16 @@ async def test_a_staff_token_with_the_scope_never_reaches_a_patients_settings(
     pid = await _patient(client, issuer)
     staff = issuer.headers(scope="notifications.rw system/*.rs", roles=["registrar"], patient=pid)
     response = await client.put(
-        URL, json={"events": {"new_result": [], "record_accessed": [], "consent_changed": []}}, headers=staff
+        URL,
+        json={
+            "events": {
+                "new_result": [],
+                "record_accessed": [],
+                "consent_changed": [],
+                "request_processed": [],
+            }
+        },
+        headers=staff,
     )
     assert response.status_code == 403 and response.json()["code"] == "access_denied"
 
