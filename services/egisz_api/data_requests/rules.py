@@ -196,6 +196,11 @@ def check_transition(before: dict[str, Any], after: dict[str, Any]) -> Transitio
         if before.get(element) != after.get(element):
             raise InvalidRequestTaskError(f"Task.{element} is the patient's and cannot be changed.")
     old, new = str(before.get("status")), str(after.get("status"))
+    if old == new and old in TRANSITIONS:
+        # an open request may be updated without a transition (an owner, a note): no notice
+        if "output" in after or "businessStatus" in after:
+            raise InvalidRequestTaskError("Only a completed request names an outcome and an output.")
+        return Transition(kind, old, new, None, None)
     if new not in TRANSITIONS.get(old, frozenset()):
         raise InvalidRequestTaskError(
             f"A request cannot go from {old!r} to {new!r} (requested → accepted, rejected or "

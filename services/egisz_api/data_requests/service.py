@@ -138,7 +138,7 @@ def process_request_update(
     version in ``data["output"]``. None: not a request, the ordinary update rules apply."""
     before = json.loads(existing.content)
     transition = check_transition(before, data)
-    if transition is None or existing.patient_id is None:
+    if transition is None or existing.patient_id is None or transition.before == transition.after:
         return None
     if transition.output_version is not None:
         _own_version(session, existing, transition.output_version)
