@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from egisz_api.notifications.models import NotificationOutboxRow
+from tests.egisz_api.consent.support import give_consent, withdraw_consent
 from tests.egisz_api.fhir import resources as res
 from tests.egisz_api.fhir.conftest import FHIR_JSON, Issuer, World, outcome, valid
 
@@ -317,3 +318,21 @@ async def test_staff_find_open_requests_by_code_and_status(
     assert all(
         r["status"] == "requested" and r["code"]["coding"][0]["code"] == "correction" for r in resources
     )
+
+
+async def test_a_withdrawn_consent_does_not_stop_processing_but_still_guards_the_record(
+    client: httpx.AsyncClient, world: World, issuer: Issuer, fhir_app: FastAPI
+) -> None:
+    """EGISZ.md §5 row 33: the request has no consent gate (the patient's right), while the
+    suspended record itself stays refused to staff (403 consent_revoked)."""
+    obs_id = world.ids[world.alice]["Observation"]
+    task = await _file(client, issuer, world.alice, kind="deletion", focus=f"Observation/{obs_id}")
+    give_consent(fhir_app, world.alice)
+    withdraw_consent(fhir_app, world.alice)
+    staff = _staff(issuer)
+    listed = valid((await client.get(f"/fhir/Task?patient={world.alice}", headers=staff)).content)
+    assert task["id"] in {e["resource"]["id"] for e in listed["entry"]}
+    answered = await _move(client, staff, task, "accepted", statusReason=_reason("Рассматриваем"))
+    assert answered.status_code == 200, answered.text
+    refused = outcome(await client.get(f"/fhir/Observation/{obs_id}", headers=staff), 403)
+    assert "отозвал согласие" in refused["issue"][0]["diagnostics"]
