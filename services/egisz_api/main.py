@@ -33,6 +33,7 @@ from egisz_api.fhir.auditing import AuditSinkFactory, BalpSink
 from egisz_api.fhir.service import RecordListener
 from egisz_api.home.routes import router as home_router
 from egisz_api.notifications import service as notifications_service
+from egisz_api.notifications.api_routes import router as notification_api_router
 from egisz_api.notifications.client import NotifierClient, ServiceTokens
 from egisz_api.notifications.outbox import Dispatcher
 from egisz_api.notifications.routes import router as notification_settings_router
@@ -173,7 +174,8 @@ def create_app(
     consent_routes.install(app)
     app.include_router(timeline_router)
     app.include_router(access_log_router)
-    for rights_router in (export_router, requests_router, notification_settings_router):
+    rights_routers = (export_router, requests_router, notification_settings_router, notification_api_router)
+    for rights_router in rights_routers:
         app.include_router(rights_router)
     covid_routes.install(app)
     app.include_router(reports_api_router)

@@ -73,7 +73,7 @@ from idp.smart.client import SCOPE as SMART_LOOKUP_SCOPE
 from idp.smart.client import FhirPatientDirectory
 from idp.smart.service import PatientDirectory
 from idp.tokens import revocations as revocations_module
-from idp.tokens.access import AccessTokens, ServiceTokenSource
+from idp.tokens.access import AccessTokens, PersonLookupTokens, ServiceTokenSource
 from idp.tokens.id_tokens import IdTokens
 from idp.tokens.issuance import TokenIssuer
 from idp.tokens.logout_tokens import LogoutTokens
@@ -226,7 +226,7 @@ def create_app(
     )
     app.state.fhir_patients = FhirPatientDirectory(
         settings.smart_fhir_lookup_url or settings.smart_fhir_base_url,
-        ServiceTokenSource(access_tokens, audience=settings.smart_fhir_audience, scope=SMART_LOOKUP_SCOPE),
+        PersonLookupTokens(access_tokens, audience=settings.smart_fhir_audience, scope=SMART_LOOKUP_SCOPE),
         timeout=settings.smart_fhir_timeout,
     )
     app.state.oauth = OAuthCollaborators(

@@ -54,7 +54,7 @@ class SnilsPatients:
         self.asked: list[str] = []
         self.down = False
 
-    def patient_by_snils(self, snils_digits: str) -> str | None:
+    def patient_by_snils(self, snils_digits: str, subject: str) -> str | None:
         from idp.smart.client import PatientDirectoryUnavailableError
 
         self.asked.append(snils_digits)

@@ -35,6 +35,11 @@ SNILS = "112-233-445 95"
 OWN_PATIENT = "demo-ivanov"
 OTHER_PATIENT = "demo-petrova"
 APP_ID = "smart-it-app"
+#: the egisz_api seed's demo patient who withdrew the personal-data consent (seed.WITHDRAWN_CONSENT)
+WITHDRAWN_LOGIN = "smart-withdrawn@example.test"
+WITHDRAWN_SNILS = "456-789-012 38"
+WITHDRAWN_PATIENT = "demo-smirnov"
+SYSTEM_ID, SYSTEM_SECRET = "mis-reader", "mis-reader-secret-0123456789abcdef"
 
 
 def _prepare_idp(url: str, issuer: str, fhir_base: str, redirect: str) -> None:
@@ -54,6 +59,23 @@ def _prepare_idp(url: str, issuer: str, fhir_base: str, redirect: str) -> None:
             session,
             FieldCipher(settings.personal_data_key.get_secret_value()),
             NewAccount(last_name="Иванов", first_name="Иван", email=LOGIN, snils=SNILS, password=PASSWORD),
+        )
+        create_account(
+            session,
+            FieldCipher(settings.personal_data_key.get_secret_value()),
+            NewAccount(
+                last_name="Смирнов",
+                first_name="Олег",
+                email=WITHDRAWN_LOGIN,
+                snils=WITHDRAWN_SNILS,
+                password=PASSWORD,
+            ),
+        )
+        register_client(
+            session,
+            SecretHasher(settings.client_secret_pepper.get_secret_value()),
+            ClientSpec(client_id=SYSTEM_ID, name="МИС", scopes=["system/*.rs"], default_audience="egisz"),
+            secret=SYSTEM_SECRET,
         )
         register_client(
             session,
@@ -112,7 +134,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         drop_database(url)
 
 
-def _browser(issuer: str, authorize_url: str, redirect: str) -> str:
+def _browser(issuer: str, authorize_url: str, redirect: str, login: str = LOGIN) -> str:
     """What the person does in a browser: the idp's login and consent forms. The callback URL."""
     with httpx.Client(base_url=issuer, follow_redirects=False, timeout=60) as browser:
         response = browser.get(authorize_url)
@@ -128,7 +150,7 @@ def _browser(issuer: str, authorize_url: str, redirect: str) -> str:
             assert csrf, page.text[:500]
             handle = parse_qs(urlsplit(location).query)["i"][0]
             if location.startswith("/login"):
-                form = {"login": LOGIN, "password": PASSWORD}
+                form = {"login": login, "password": PASSWORD}
                 response = browser.post(
                     "/login", data={**form, "csrf_token": csrf.group(1), "interaction": handle}
                 )
@@ -149,9 +171,9 @@ def _app(system: dict[str, Any], scope: str) -> smart_client.FHIRClient:
     return smart_client.FHIRClient(settings=settings)
 
 
-def _launch(system: dict[str, Any], scope: str) -> smart_client.FHIRClient:
+def _launch(system: dict[str, Any], scope: str, login: str = LOGIN) -> smart_client.FHIRClient:
     app = _app(system, scope)
-    callback = _browser(system["issuer"], app.authorize_url, system["redirect"])
+    callback = _browser(system["issuer"], app.authorize_url, system["redirect"], login)
     app.handle_callback(callback)
     return app
 
@@ -256,3 +278,36 @@ def test_the_idps_lookup_is_in_the_patients_access_log(system: dict[str, Any]) -
             time.sleep(0.5)
     assert found, "the idp's lookup is not in the patient's access log"
     assert SNILS.replace("-", "").replace(" ", "") not in system["egisz"].logs()  # the value searched for
+
+
+def test_a_patient_who_withdrew_consent_launches_their_own_app_but_a_system_stays_refused(
+    system: dict[str, Any],
+) -> None:
+    """EGISZ.md §5 row 32: a withdrawn consent never blocks the patient from their own data. The
+    idp finds the person's Patient with the person's own lookup token (idp.smart.client), so the
+    launch works and the app reads the person's record; a ``system/`` token reading the same record
+    is refused 403 ``consent_revoked`` (EGISZ.md §2.3), the very same minute."""
+    app = _launch(system, "openid fhirUser launch/patient patient/*.rs", login=WITHDRAWN_LOGIN)
+    assert app.patient_id == WITHDRAWN_PATIENT
+    patient = app.patient
+    assert patient is not None and patient.id == WITHDRAWN_PATIENT and patient.name[0].family == "Смирнов"
+    search = Observation.where(struct={"patient": WITHDRAWN_PATIENT})
+    assert list(search.perform_resources_iter(app.server))
+    token = httpx.post(
+        f"{system['issuer']}/token",
+        data={"grant_type": "client_credentials", "scope": "system/*.rs"},
+        auth=(SYSTEM_ID, SYSTEM_SECRET),
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = httpx.get(f"{system['fhir']}/Patient/{WITHDRAWN_PATIENT}", headers=headers)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["resourceType"] == "OperationOutcome"
+    assert "consent_revoked" in refused.text or "отозвал согласие" in refused.text
+    by_snils = httpx.get(
+        f"{system['fhir']}/Patient",
+        params={"identifier": "urn:oid:1.2.643.2.69.1.1.1.6.223|45678901238"},
+        headers=headers,
+    )
+    assert by_snils.status_code == 200 and by_snils.json().get("entry", []) == []
+    # the patient's own launch is unaffected for someone who never withdrew
+    assert httpx.get(f"{system['fhir']}/Patient/{OWN_PATIENT}", headers=headers).status_code == 200

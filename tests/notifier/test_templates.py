@@ -40,6 +40,11 @@ TYPICAL: list[tuple[str, dict[str, Any]]] = [
     ("record_accessed", {"accessor": "Иванова А. А., врач-терапевт", "organization": "ГП №5", "at": AT}),
     ("result_available", {"at": AT}),
     ("vaccination_certificate_issued", {"at": AT}),
+    *[
+        ("request_processed", {"kind": k, "outcome": o, "at": AT})
+        for k in ("correction", "deletion")
+        for o in ("accepted", "rejected", "completed")
+    ],
 ]
 
 

@@ -49,8 +49,9 @@ WRITE_ROLES: Mapping[str, frozenset[str]] = {
     "Immunization": frozenset({"practitioner", "nurse", "mis"}),
     "DocumentReference": _CLINICAL_WRITERS,
     "Consent": frozenset({"registrar", "mis"}),
-    # processing a patient's correction/deletion request is issue 14's; registrars and systems act on it
-    "Task": frozenset({"registrar", "mis"}),
+    # patients' correction/deletion requests are processed by registrars, practitioners and the DPO
+    # (auditor), EGISZ.md §5 row 33; systems update order-workflow Tasks (row 17)
+    "Task": frozenset({"registrar", "practitioner", "auditor", "mis"}),
 }
 #: what a patient may write for themselves: booking (row 21) and their own consent (row 29)
 PATIENT_WRITABLE = frozenset({"Appointment", "Consent"})

@@ -5,9 +5,10 @@ The certificate decides the protocol version, as at the real ESIA:
 - a GOST R 34.10-2012 (256-bit) certificate: v2/v3 (``/aas/oauth2/v2/ac``, ``/aas/oauth2/v3/te``):
   the raw 64-byte signature, Streebog-256, OpenSSL gost-engine byte order, over ``client_id + scope +
   scope_org + timestamp + state + redirect_uri`` (``+ code`` at ``te``), with the certificate's
-  Streebog-256 hash as ``client_certificate_hash``. Signed in pure Python with ``gostcrypto`` from the
-  key file the demo PKI (OpenSSL's GOST engine) writes: a PKCS#8 ``PrivateKeyInfo`` whose private
-  key is the scalar, little-endian;
+  Streebog-256 hash as ``client_certificate_hash``. Signed in pure Python with :mod:`shared.gost`
+  (``gostcrypto``, the primitive the idp signs and verifies with) from the key file the demo PKI
+  (OpenSSL's GOST engine) writes: a PKCS#8 ``PrivateKeyInfo`` whose private key is the scalar,
+  little-endian;
 - an RSA certificate: v1 (``/aas/oauth2/ac``, ``/aas/oauth2/te``): a detached CMS SignedData
   (SHA-256, the signer certificate inside) over ``scope + timestamp + client_id + state``, made with
   ``cryptography``'s PKCS#7 builder.
@@ -26,21 +27,12 @@ from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
-from gostcrypto import gosthash, gostsignature
+
+from shared import gost
 
 GOST_256_KEY = "1.2.643.7.1.1.1.1"
 #: the 256-bit parameter sets by OID, under gostcrypto's names (R 1323565.1.024-2019)
-GOST_CURVES = {
-    "1.2.643.2.2.35.1": "id-tc26-gost-3410-2012-256-paramSetB",
-    "1.2.643.2.2.35.2": "id-tc26-gost-3410-2012-256-paramSetC",
-    "1.2.643.2.2.35.3": "id-tc26-gost-3410-2012-256-paramSetD",
-    "1.2.643.2.2.36.0": "id-tc26-gost-3410-2012-256-paramSetB",
-    "1.2.643.2.2.36.1": "id-tc26-gost-3410-2012-256-paramSetD",
-    "1.2.643.7.1.2.1.1.1": "id-tc26-gost-3410-2012-256-paramSetA",
-    "1.2.643.7.1.2.1.1.2": "id-tc26-gost-3410-2012-256-paramSetB",
-    "1.2.643.7.1.2.1.1.3": "id-tc26-gost-3410-2012-256-paramSetC",
-    "1.2.643.7.1.2.1.1.4": "id-tc26-gost-3410-2012-256-paramSetD",
-}
+GOST_CURVES = {oid: name for oid, name in gost.CURVES.items() if "-256-" in name}
 
 
 class ClientKeyError(ValueError):
@@ -53,7 +45,7 @@ def esia_timestamp(moment: dt.datetime) -> str:
 
 
 def streebog256(data: bytes) -> bytes:
-    return bytes(gosthash.new("streebog256", data=data).digest())
+    return gost.streebog("streebog256", data)
 
 
 def b64url(data: bytes) -> str:
@@ -72,11 +64,7 @@ class GostSigner:
         return streebog256(self.certificate_der).hex()
 
     def sign(self, message: bytes) -> bytes:
-        signer = gostsignature.new(
-            gostsignature.MODE_256, gostsignature.CURVES_R_1323565_1_024_2019[self.curve]
-        )
-        raw = bytes(signer.sign(bytearray(self.scalar), bytearray(streebog256(message)[::-1])))
-        return raw[32:] + raw[:32]  # gostcrypto's halves swapped: OpenSSL order (ESIA.md §11)
+        return gost.sign(self.curve, self.scalar, message)  # OpenSSL order (ESIA.md §11)
 
 
 @dataclass(frozen=True)
@@ -107,7 +95,7 @@ def load_signer(certificate: Path, key: Path, password: bytes | None = None) -> 
     try:
         cert_der = _der(certificate.read_bytes())
         key_bytes = key.read_bytes()
-        spki = _Spki.load(
+        spki = gost.GostSubjectPublicKeyInfo.load(
             x509.Certificate.load(cert_der)["tbs_certificate"]["subject_public_key_info"].dump()
         )
         algorithm = spki["algorithm"]["algorithm"].dotted
@@ -124,40 +112,19 @@ def load_signer(certificate: Path, key: Path, password: bytes | None = None) -> 
     return RsaCmsSigner(cx509.load_der_x509_certificate(cert_der), private)
 
 
-# asn1crypto's key classes refuse the GOST OIDs: these describe just what is read here (RFC 9215 §4)
-class _GostParameters(core.Sequence):
-    _fields = [  # noqa: RUF012
-        ("public_key_param_set", core.ObjectIdentifier),
-        ("digest_param_set", core.ObjectIdentifier, {"optional": True}),
-    ]
-
-
-class _Algorithm(core.Sequence):
-    _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]  # noqa: RUF012
-
-
-class _Spki(core.Sequence):
-    _fields = [("algorithm", _Algorithm), ("public_key", core.OctetBitString)]  # noqa: RUF012
-
-
-class _PrivateKeyInfo(core.Sequence):
-    _fields = [("version", core.Integer), ("algorithm", _Algorithm), ("private_key", core.OctetString)]  # noqa: RUF012
-
-
-def _gost_signer(spki: _Spki, cert_der: bytes, key_bytes: bytes) -> GostSigner:
+def _gost_signer(spki: gost.GostSubjectPublicKeyInfo, cert_der: bytes, key_bytes: bytes) -> GostSigner:
     try:
-        info = _PrivateKeyInfo.load(_der(key_bytes))
-        params = _GostParameters.load(info["algorithm"]["parameters"].dump())
+        info = gost.GostPrivateKeyInfo.load(_der(key_bytes))
+        params = gost.GostKeyParameters.load(info["algorithm"]["parameters"].dump())
         curve = GOST_CURVES[params["public_key_param_set"].dotted]
         scalar = _gost_scalar(info["private_key"].native)
     except (ValueError, KeyError, TypeError) as exc:
         raise ClientKeyError(f"the GOST key cannot be read: {exc}") from exc
     signer = GostSigner(cert_der, curve, scalar)
     # the key must be the certificate's: its public point, little-endian X‖Y in the certificate
-    point = gostsignature.new(gostsignature.MODE_256, gostsignature.CURVES_R_1323565_1_024_2019[curve])
-    public = bytes(point.public_key_generate(bytearray(scalar)))
+    x, y = gost.public_point(curve, scalar)
     point_le = core.OctetString.load(spki["public_key"].native).native
-    if point_le != public[:32][::-1] + public[32:][::-1]:
+    if point_le != x[::-1] + y[::-1]:
         raise ClientKeyError("the GOST key does not belong to the certificate")
     return signer
 

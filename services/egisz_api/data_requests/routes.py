@@ -58,6 +58,7 @@ def _page(
                     labels.get(item.focus or "", item.focus or "—"),
                     renderer.text(status_key, locale) if status_key in renderer.messages else item.status,
                     item.text,
+                    item.reason or "—",
                 ]
             )
     order = [k for k in ("kind", "focus", "text") if k in errors]

@@ -4,7 +4,10 @@
 - ``for``: the patient; ``focus``: the resource to correct or delete (optional for a deletion of
   the whole record); ``input``: the patient's own words (type ``urn:egisz:task|text``);
 - a patient creates it with ``status`` ``requested`` and ``intent`` ``order`` and never changes it;
-  processing (accepted, rejected, completed) is issue 14's, by registrars and integrators.
+- staff process it (:func:`check_transition`): accepted, rejected or completed, with a reason; a
+  completed correction names the new version of the record in ``output``; a completed deletion
+  restricts the record (:data:`RESTRICTED_LABEL`) or erases non-mandatory data (Patient only),
+  never a clinical record.
 
 Pure rules (no data access): the checks the FHIR create runs for a patient, and the builder the
 cabinet uses, so both paths create the same Task.
@@ -13,6 +16,8 @@ cabinet uses, so both paths create the same Task.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from egisz_api.data_requests.errors import InvalidRequestTaskError
@@ -117,3 +122,142 @@ def build_task(
     if focus is not None:
         task["focus"] = {"reference": f"{focus[0]}/{focus[1]}"}
     return task
+
+
+# --- processing by staff (issue 14 item 6; EGISZ.md §5 row 33) ---------------------------------
+
+#: where a request may go and from where; ``rejected`` and ``completed`` are final
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "requested": frozenset({"accepted", "rejected", "completed"}),
+    "accepted": frozenset({"rejected", "completed"}),
+}
+#: what the patient wrote stays as they wrote it
+FIXED_ELEMENTS = ("code", "for", "focus", "requester", "input", "authoredOn", "intent")
+#: ``businessStatus`` of a completed request (system :data:`TASK_SYSTEM`): how it was carried out
+Outcome = Literal["corrected", "restricted", "erased"]
+OUTCOMES: dict[Kind, tuple[Outcome, ...]] = {
+    "correction": ("corrected",),
+    "deletion": ("restricted", "erased"),
+}
+#: only these may lose data on a deletion request: demographics and contact data, never a clinical
+#: record (EGISZ.md §5 row 33, "Legal caveats": retention law keeps medical documentation)
+ERASABLE_TYPES = frozenset({"Patient"})
+#: the restriction label (HL7 v3 Confidentiality ``R`` «restricted») a deletion request puts on the
+#: record: it is hidden from every reader but the patient (docs/rights.md "Processing")
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+RESTRICTED_LABEL = {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: Kind
+    before: str
+    after: str
+    #: ``businessStatus`` of a completed request (None otherwise)
+    outcome: Outcome | None
+    #: the ``Type/id/_history/N`` a completed correction or erasure names in ``output``
+    output_version: tuple[str, str, int] | None
+
+
+def _reason(task: dict[str, Any]) -> str:
+    reason = task.get("statusReason")
+    text = reason.get("text") if isinstance(reason, dict) else None
+    return text.strip() if isinstance(text, str) else ""
+
+
+def _outcome(task: dict[str, Any]) -> str | None:
+    codings = (task.get("businessStatus") or {}).get("coding") or []
+    for coding in codings:
+        if isinstance(coding, dict) and coding.get("system") == TASK_SYSTEM:
+            return str(coding.get("code"))
+    return None
+
+
+def _output_version(task: dict[str, Any]) -> tuple[str, str, int] | None:
+    outputs = task.get("output") or []
+    if len(outputs) != 1 or not isinstance(outputs[0], dict):
+        return None
+    reference = (outputs[0].get("valueReference") or {}).get("reference")
+    if not isinstance(reference, str):
+        return None
+    parts = reference.split("/")
+    if len(parts) != 4 or parts[2] != "_history" or not parts[3].isdigit() or len(parts[3]) > 9:
+        return None
+    return parts[0], parts[1], int(parts[3])
+
+
+def check_transition(before: dict[str, Any], after: dict[str, Any]) -> Transition | None:
+    """The checks of a staff update of a patient's request, in order; None when ``before`` is not
+    a correction or deletion request (another Task: the ordinary update rules apply)."""
+    kind = kind_of(before)
+    if kind is None:
+        return None
+    for element in FIXED_ELEMENTS:
+        if before.get(element) != after.get(element):
+            raise InvalidRequestTaskError(f"Task.{element} is the patient's and cannot be changed.")
+    old, new = str(before.get("status")), str(after.get("status"))
+    if old == new and old in TRANSITIONS:
+        # an open request may be updated without a transition (an owner, a note): no notice
+        if "output" in after or "businessStatus" in after:
+            raise InvalidRequestTaskError("Only a completed request names an outcome and an output.")
+        return Transition(kind, old, new, None, None)
+    if new not in TRANSITIONS.get(old, frozenset()):
+        raise InvalidRequestTaskError(
+            f"A request cannot go from {old!r} to {new!r} (requested → accepted, rejected or "
+            "completed; accepted → rejected or completed)."
+        )
+    if new in ("rejected", "completed") and not _reason(after):
+        raise InvalidRequestTaskError("Say why in Task.statusReason.text (the patient reads it).")
+    if new != "completed":
+        if "output" in after or "businessStatus" in after:
+            raise InvalidRequestTaskError("Only a completed request names an outcome and an output.")
+        return Transition(kind, old, new, None, None)
+    outcome = _outcome(after)
+    allowed = OUTCOMES[kind]
+    if outcome not in allowed:
+        codes = " or ".join(f"{TASK_SYSTEM}|{o}" for o in allowed)
+        raise InvalidRequestTaskError(f"A completed {kind} request has businessStatus {codes}.")
+    focus = focus_of(before)
+    if outcome == "restricted":
+        if focus is None:
+            raise InvalidRequestTaskError("Only a request that names a record can restrict it.")
+        return Transition(kind, old, new, "restricted", None)  # the server applies it and names it
+    output = _output_version(after)
+    if output is None:
+        raise InvalidRequestTaskError(
+            "A completed request references the new version in Task.output "
+            "(valueReference Type/id/_history/N), written through the ordinary update."
+        )
+    if outcome == "corrected" and focus is not None and output[:2] != focus:
+        raise InvalidRequestTaskError("The correction's output must be a new version of Task.focus.")
+    if outcome == "erased":
+        if output[0] not in ERASABLE_TYPES:
+            raise InvalidRequestTaskError(
+                "Clinical records are never erased (retention law): restrict them instead "
+                f"(businessStatus {TASK_SYSTEM}|restricted); only contact and demographic data "
+                "(Patient) can be erased."
+            )
+        if focus is not None and output[:2] != focus:
+            raise InvalidRequestTaskError("The erasure's output must be a new version of Task.focus.")
+    return Transition(kind, old, new, outcome, output)
+
+
+def restricted(content: bytes) -> bool:
+    """Whether a stored resource carries the restriction label (a byte test first: the label's
+    system is rare, so almost every read pays one substring search and no JSON parse)."""
+    if CONFIDENTIALITY.encode() not in content:
+        return False
+    data = json.loads(content)
+    labels = (data.get("meta") or {}).get("security") or []
+    return any(
+        isinstance(label, dict) and label.get("system") == CONFIDENTIALITY and label.get("code") == "R"
+        for label in labels
+    )
+
+
+def with_restriction(data: dict[str, Any]) -> dict[str, Any]:
+    """The resource with the restriction label added to ``meta.security`` (kept once)."""
+    meta = dict(data.get("meta") or {})
+    labels = [label for label in meta.get("security") or [] if label != RESTRICTED_LABEL]
+    meta["security"] = [*labels, RESTRICTED_LABEL]
+    return {**data, "meta": meta}

@@ -47,6 +47,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "requests_col_kind": {"ru": "Вид", "en": "Kind"},
     "requests_col_focus": {"ru": "Запись", "en": "Record"},
     "requests_col_status": {"ru": "Статус", "en": "Status"},
+    "requests_col_answer": {"ru": "Ответ", "en": "Answer"},
     "requests_col_text": {"ru": "Текст", "en": "Text"},
     "requests_status_requested": {"ru": "Подано", "en": "Sent"},
     "requests_status_received": {"ru": "Получено", "en": "Received"},

@@ -70,6 +70,15 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
         }
         if definition.includes:
             entry["searchInclude"] = sorted(definition.includes)
+        if definition.type == "Task":
+            entry["documentation"] = (
+                "Patients' correction and deletion requests (code urn:egisz:task|correction, |deletion): "
+                "created by the patient; processed by registrar, practitioner or auditor with update "
+                "(requested -> accepted/rejected/completed, statusReason required to reject or complete; "
+                "a completed correction names the new version in output; a completed deletion restricts "
+                "the record with meta.security v3-Confidentiality R, hidden from everyone but the patient, "
+                "or erases Patient contact data; clinical records are never deleted)."
+            )
         if definition.type == "Patient":
             entry["operation"] = [
                 {

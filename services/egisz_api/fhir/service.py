@@ -28,7 +28,7 @@ from egisz_api.fhir.errors import InvalidSearchError, UnknownTypeError, Unsuppor
 from egisz_api.fhir.query import decode_cursor, encode_cursor, parse_count, parse_search
 from egisz_api.notifications import service as notifications
 from egisz_api.records import service as records
-from egisz_api.records.errors import ResourceNotFoundError
+from egisz_api.records.errors import PreconditionFailedError, ResourceNotFoundError
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import Criteria, ReferenceCondition, StoredResource, TokenCondition
 from shared.db import end_transaction, read_only
@@ -145,7 +145,10 @@ def _check_visible(ctx: FhirContext, caller: Caller, grant: Grant, resource: Sto
         raise _not_found(resource.resource_type, resource.resource_id)
     if grant.restrictions is not None and not records.satisfies(ctx.session, resource, grant.restrictions):
         raise _not_found(resource.resource_type, resource.resource_id)
-    if not caller.is_patient and resource.patient_id is not None:
+    if not caller.is_patient and data_requests.hidden_from_staff(resource):
+        # restricted by a processed deletion request: only the patient reads it (docs/rights.md)
+        raise _not_found(resource.resource_type, resource.resource_id)
+    if not caller.is_patient and resource.patient_id is not None and not data_requests.is_request(resource):
         check_consent(ctx, caller, resource.patient_id)
 
 
@@ -251,9 +254,14 @@ def _consented(ctx: FhirContext, caller: Caller, rows: list[StoredResource]) -> 
     verdicts: dict[str, bool] = {}
     kept = []
     for row in rows:
-        if row.patient_id is not None and row.patient_id not in verdicts:
+        if data_requests.hidden_from_staff(row):
+            continue
+        if row.patient_id is None or data_requests.is_request(row):
+            kept.append(row)
+            continue
+        if row.patient_id not in verdicts:
             verdicts[row.patient_id] = ctx.gate.allows(ctx.session, caller, row.patient_id)
-        if row.patient_id is None or verdicts[row.patient_id]:
+        if verdicts[row.patient_id]:
             kept.append(row)
     return kept
 
@@ -298,8 +306,10 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
             grant = access.authorize(caller, resource_type, "s")
             criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
             note.patient = grant.compartment or _patient_searched(criteria)
-            if not caller.is_patient and note.patient is not None:
-                check_consent(ctx, caller, note.patient)  # a search of one patient names the reason
+            if not caller.is_patient and note.patient is not None and resource_type != "Task":
+                # a search of one patient names the reason; the patient's requests are never
+                # paused by a withdrawal (EGISZ.md §5 row 33), other Tasks are filtered per row
+                check_consent(ctx, caller, note.patient)
             criteria.count = requested + 1
             total: int | None = None
             rows: list[StoredResource]
@@ -363,18 +373,25 @@ def everything(ctx: FhirContext, patient_id: str, pairs: list[tuple[str, str]], 
             next_url = bundles.link(
                 ctx.base, path, [("_count", str(count)), ("_cursor", encode_cursor(None, rows[-1].pk))]
             )
+        if not caller.is_patient:
+            # restricted records are not for staff: a page may come out shorter than _count
+            rows = [r for r in rows if not data_requests.hidden_from_staff(r)]
         self_url = bundles.link(ctx.base, path, pairs)
         return bundles.searchset(
             ctx.base, self_url=self_url, next_url=next_url, matches=rows[:count], total=None
         )
 
 
-def _check_write_target(ctx: FhirContext, caller: Caller, grant: Grant, patient_id: str | None) -> None:
+def _check_write_target(
+    ctx: FhirContext, caller: Caller, grant: Grant, patient_id: str | None, *, request: bool = False
+) -> None:
+    """``request``: the write is a staff update of a patient's correction or deletion request, which
+    a withdrawal never pauses (EGISZ.md §5 row 33: no consent gate)."""
     if grant.compartment is not None and patient_id != grant.compartment:
         raise AccessDeniedError(
             "A patient-bound token may only write resources of its own patient.", realm=access.REALM
         )
-    if not caller.is_patient and patient_id is not None:
+    if not caller.is_patient and patient_id is not None and not request:
         check_consent(ctx, caller, patient_id)
 
 
@@ -421,12 +438,30 @@ def update(
             # an update that creates (R4 §3.1.0.4.1) needs the create permission too
             grant = access.authorize(caller, resource_type, "c")
         note.patient = records.patient_of(resource_type, data) or note.patient
-        _check_write_target(ctx, caller, grant, note.patient)
+        request = existing is not None and not caller.is_patient and data_requests.is_request(existing)
+        _check_write_target(ctx, caller, grant, note.patient, request=request)
+        processed = None
+        if request and existing is not None:
+            if if_match is not None and if_match != existing.version_id:
+                raise PreconditionFailedError(
+                    f"If-Match names version {if_match}; the current version is {existing.version_id}."
+                )
+            # issue 14 item 6: the transition's rules; a restriction labels the record here
+            processed = data_requests.process_request_update(ctx.session, existing, data, clock=ctx.clock)
         stored = records.update(
             ctx.session, resource_type, resource_id, data, clock=ctx.clock, if_match=if_match
         )
         _check_restrictions(ctx, grant, stored)
         _written(ctx, stored)
+        if processed is not None:
+            notifications.request_processed(
+                ctx.session,
+                processed.patient_id,
+                task_id=processed.task_id,
+                kind=processed.kind,
+                status=processed.status,
+                now=ctx.clock(),
+            )
         return Written(stored, created=existing is None)
 
 

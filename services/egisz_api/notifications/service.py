@@ -7,6 +7,7 @@ Entry points other features call:
   «new result» notice per patient per hour: a lab panel of twenty Observations makes one);
 - :func:`consent_changed` — for the consent feature: a consent given or withdrawn;
 - :func:`certificate_issued` — for the covid feature: a vaccination certificate was issued;
+- :func:`request_processed` — a staff update of a correction or deletion request;
 - :func:`find_access_notices` / :func:`queue_access_notices` — run by the dispatcher: read the
   audit trail after its cursor (read only) and queue an «access to my record» notice for each
   accessor other than the patient, at most one per accessor per patient per Moscow day; the write
@@ -25,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from egisz_api.access import service as access_rules
+from egisz_api.access.errors import AccessDeniedError, InsufficientScopeError
 from egisz_api.audit import service as audit
 from egisz_api.notifications import repository
 from egisz_api.notifications.contacts import recipient
@@ -40,6 +43,12 @@ from egisz_api.notifications.events import (
     encode,
 )
 from egisz_api.notifications.models import NotificationOutboxRow, NotificationPreference
+from egisz_api.notifications.schemas import (
+    SCOPE,
+    EventChannels,
+    NotificationSettingsIn,
+    NotificationSettingsOut,
+)
 from egisz_api.records import service as records
 from egisz_api.records.schemas import StoredResource
 from shared.web.formatting import DEFAULT_TIMEZONE
@@ -86,6 +95,51 @@ def save_preferences(
         ),
     )
     return Preferences(kept, "en" if locale == "en" else "ru", saved=True)
+
+
+def token_patient(session: Session, claims: dict[str, Any]) -> str:
+    """The Patient whose settings a bearer token may read and change (EGISZ.md §5 row 34): the token
+    carries ``notifications.rw`` and names a patient (the idp's ``patient`` claim, or a patient's
+    ``snils``); a staff token never reaches a patient's settings, whatever its scopes."""
+    if SCOPE not in str(claims.get("scope", "")).split():
+        raise InsufficientScopeError(
+            "The token lacks the notifications.rw scope.", realm=access_rules.REALM, scope=SCOPE
+        )
+    caller = access_rules.identify(session, claims)
+    if caller.roles & access_rules.STAFF_ROLES:
+        raise AccessDeniedError("Notification settings are the patient's own.", realm=access_rules.REALM)
+    if caller.patient_id is None:
+        raise AccessDeniedError(
+            "The token names no Patient record this server holds.", realm=access_rules.REALM
+        )
+    return caller.patient_id
+
+
+def _as_settings(prefs: Preferences) -> NotificationSettingsOut:
+    events = EventChannels.model_validate({event: prefs.channels(event) for event in EVENTS})
+    return NotificationSettingsOut(
+        events=events,
+        locale="en" if prefs.locale == "en" else "ru",
+        saved=prefs.saved,
+        channels=list(CHANNELS),
+    )
+
+
+def settings_for_token(session: Session, claims: dict[str, Any]) -> NotificationSettingsOut:
+    """``GET /api/v1/me/notification-settings``: the token's patient's choices."""
+    return _as_settings(preferences(session, token_patient(session, claims)))
+
+
+def replace_settings_for_token(
+    session: Session, claims: dict[str, Any], wanted: NotificationSettingsIn, *, clock: Clock
+) -> NotificationSettingsOut:
+    """``PUT /api/v1/me/notification-settings``: replace the token's patient's choices (the same
+    rows the cabinet's page saves)."""
+    patient_id = token_patient(session, claims)
+    locale = wanted.locale or preferences(session, patient_id).locale
+    chosen = wanted.events.model_dump()
+    choices = {(event, channel) for event in EVENTS for channel in chosen[event]}
+    return _as_settings(save_preferences(session, patient_id, choices, locale=locale, clock=clock))
 
 
 def _instant(value: dt.datetime) -> str:
@@ -154,6 +208,21 @@ def certificate_issued(session: Session, patient_id: str, *, number: str, now: d
     only that a certificate is ready in the cabinet (never its number nor the doses)."""
     key = f"certificate_issued:{patient_id}:{number}"
     return enqueue(session, patient_id, "certificate_issued", {"at": _instant(now)}, key=key, now=now)
+def request_processed(
+    session: Session,
+    patient_id: str,
+    *,
+    task_id: str,
+    kind: Literal["correction", "deletion"],
+    status: str,
+    now: dt.datetime,
+) -> int:
+    """For the data-requests feature: call in the transaction of a staff update of the patient's
+    correction or deletion request. The notice names the kind and the outcome only (the reason,
+    which may speak of medical data, is read in the cabinet)."""
+    params = {"kind": kind, "outcome": status, "at": _instant(now)}
+    key = f"request_processed:{patient_id}:{task_id}:{status}"
+    return enqueue(session, patient_id, "request_processed", params, key=key, now=now)
 
 
 class ConsentEvent(Protocol):

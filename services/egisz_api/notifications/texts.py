@@ -15,6 +15,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Кто-то открыл мою медицинскую карту (не чаще раза в день на каждого)",
         "en": "Someone opened my medical record (at most once a day for each)",
     },
+    "notifications_event_request_processed": {
+        "ru": "Ответ на моё обращение (исправление или удаление данных)",
+        "en": "An answer to my request (correction or deletion of data)",
+    },
     "notifications_event_consent_changed": {
         "ru": "Согласие на обработку данных дано или отозвано",
         "en": "A consent to data processing was given or withdrawn",

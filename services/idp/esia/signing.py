@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self, cast
 
 from asn1crypto import core
-from gostcrypto import gostsignature
 from joserfc.errors import InvalidKeyTypeError
 from joserfc.jwk import JWKRegistry, Key
 from joserfc.jws import JWSAlgModel
@@ -32,7 +31,7 @@ from joserfc.registry import KeyParameter
 from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
 
 from idp.keys.jose import DEFAULT_ALGORITHMS, SigningAlgorithm
-from idp.pki.algorithms import digest
+from shared import gost
 
 GOST_ALG = "GOST3410_2012_256"
 KEY_TYPE = "GOST"
@@ -47,10 +46,6 @@ try:  # joserfc keeps KeyParameter and NativeKeyBinding under its private module
     from joserfc._rfc7517.models import AsymmetricKey, NativeKeyBinding
 except ImportError as exc:  # pragma: no cover
     raise RuntimeError("joserfc's key model moved; adapt idp.esia.signing") from exc
-
-
-def _curve() -> Any:
-    return gostsignature.new(gostsignature.MODE_256, gostsignature.CURVES_R_1323565_1_024_2019[CURVE])
 
 
 @dataclass(frozen=True)
@@ -121,13 +116,13 @@ class GostKey(AsymmetricKey[GostKeyPair, GostKeyPair]):
 
     @classmethod
     def generate_key(cls, *, parameters: Any = None, private: bool = True, auto_kid: bool = False) -> Self:
-        curve = _curve()
+        order = gost.curve_order(CURVE)
         while True:
             d = secrets.token_bytes(_SIZE)
-            if 0 < int.from_bytes(d, "big") < curve._q:
+            if 0 < int.from_bytes(d, "big") < order:
                 break
-        public = bytes(curve.public_key_generate(bytearray(d)))
-        key = cls(GostKeyPair(public[:_SIZE], public[_SIZE:], d), None, parameters)
+        x, y = gost.public_point(CURVE, d)
+        key = cls(GostKeyPair(x, y, d), None, parameters)
         if auto_kid:
             key.ensure_kid()
         return key
@@ -147,21 +142,11 @@ class GostModel(JWSAlgModel):
         private = key.private_key
         if private is None or private.d is None:
             raise ValueError("a GOST signature needs the private key")
-        hashed = bytearray(digest("streebog256", msg)[::-1])
-        raw = bytes(_curve().sign(bytearray(private.d), hashed))
-        return raw[_SIZE:] + raw[:_SIZE]  # gostcrypto's halves swapped: OpenSSL order
+        return gost.sign(CURVE, private.d, msg)  # OpenSSL order (shared.gost)
 
     def verify(self, msg: bytes, sig: bytes, key: GostKey) -> bool:
-        if len(sig) != 2 * _SIZE:
-            return False
         public = key.public_key
-        hashed = bytearray(digest("streebog256", msg)[::-1])
-        try:
-            return bool(
-                _curve().verify(bytearray(public.x + public.y), hashed, bytearray(sig[_SIZE:] + sig[:_SIZE]))
-            )
-        except (gostsignature.GOSTSignatureError, ValueError):
-            return False
+        return gost.verify(CURVE, public.x, public.y, msg, sig)
 
 
 GOST_SIGNING = SigningAlgorithm(
@@ -169,7 +154,7 @@ GOST_SIGNING = SigningAlgorithm(
     key_type=KEY_TYPE,
     # joserfc's Key is a union of its own four key types; a GostKey stands in for one of them
     generate=lambda: cast(Key, GostKey.generate_key()),
-    digest=lambda data: digest("streebog256", data),
+    digest=lambda data: gost.streebog("streebog256", data),
     model=GostModel(),
 )
 #: the idp's algorithm table: the default one (RS256, ES256) and the ESIA face's GOST (main.py, cli.py)

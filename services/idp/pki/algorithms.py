@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import ClassVar, Literal
 
-from gostcrypto import gosthash
+from shared.gost import streebog
 
 DigestName = Literal["sha1", "sha256", "sha384", "sha512", "streebog256", "streebog512"]
 
@@ -32,8 +32,8 @@ GOST_512_OIDS = frozenset({"1.2.643.7.1.1.1.2", "1.2.643.7.1.1.3.3"})
 
 def digest(name: DigestName, data: bytes) -> bytes:
     """``data`` hashed with the named algorithm (Streebog through the pure-Python ``gostcrypto``)."""
-    if name.startswith("streebog"):
-        return bytes(gosthash.new(name, data=data).digest())
+    if name == "streebog256" or name == "streebog512":
+        return streebog(name, data)
     return hashlib.new(name, data).digest()
 
 

@@ -11,6 +11,8 @@ Byte orders (``../shared/ESIA.md`` §11, verified again by the tests): a GOST Su
 BIT STRING holds an OCTET STRING of ``X‖Y``, each little-endian; a signature as OpenSSL writes it
 (``openssl dgst -sign``, and the CMS SignerInfo signature) is two big-endian halves that
 ``gostcrypto`` wants swapped; ``gostcrypto`` also wants the key big-endian and the digest reversed.
+The ``gostcrypto`` primitive and the ASN.1 shapes are :mod:`shared.gost`'s (egisz_api signs with
+them too).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from pathlib import Path
 from typing import Protocol
 
 from asn1crypto import core, x509
-from gostcrypto import gostsignature
 
 from idp.pki.algorithms import (
     CertificateUnreadableError,
@@ -34,46 +35,14 @@ from idp.pki.algorithms import (
     WrongSignatureError,
     digest,
 )
+from shared import gost
 
-#: curve OID → gostcrypto's name for it (R 1323565.1.024-2019 lists the CryptoPro sets under
-#: their TC 26 names: CryptoPro-A = tc26 256 B, CryptoPro-B = C, CryptoPro-C = D; XchA = A, XchB = C)
-CURVES: dict[str, str] = {
-    "1.2.643.2.2.35.1": "id-tc26-gost-3410-2012-256-paramSetB",
-    "1.2.643.2.2.35.2": "id-tc26-gost-3410-2012-256-paramSetC",
-    "1.2.643.2.2.35.3": "id-tc26-gost-3410-2012-256-paramSetD",
-    "1.2.643.2.2.36.0": "id-tc26-gost-3410-2012-256-paramSetB",
-    "1.2.643.2.2.36.1": "id-tc26-gost-3410-2012-256-paramSetD",
-    "1.2.643.7.1.2.1.1.1": "id-tc26-gost-3410-2012-256-paramSetA",
-    "1.2.643.7.1.2.1.1.2": "id-tc26-gost-3410-2012-256-paramSetB",
-    "1.2.643.7.1.2.1.1.3": "id-tc26-gost-3410-2012-256-paramSetC",
-    "1.2.643.7.1.2.1.1.4": "id-tc26-gost-3410-2012-256-paramSetD",
-    "1.2.643.7.1.2.1.2.1": "id-tc26-gost-3410-12-512-paramSetA",
-    "1.2.643.7.1.2.1.2.2": "id-tc26-gost-3410-12-512-paramSetB",
-    "1.2.643.7.1.2.1.2.3": "id-tc26-gost-3410-2012-512-paramSetC",
-}
-KEY_ALGORITHMS = {"1.2.643.7.1.1.1.1": 256, "1.2.643.7.1.1.1.2": 512}
+#: curve OID → gostcrypto's name, and key algorithm OID → bits (shared with egisz_api: shared.gost)
+CURVES = gost.CURVES
+KEY_ALGORITHMS = gost.KEY_ALGORITHMS
 OPENSSL_TIMEOUT_SECONDS = 10
-
-
-# asn1crypto has no GOST key classes (keys.PublicKeyInfo refuses the OID): these three describe
-# SubjectPublicKeyInfo with GostR3410-2012-PublicKeyParameters (RFC 9215 §4.2) so it does the parsing
-class _GostKeyParameters(core.Sequence):
-    _fields = [  # noqa: RUF012 (asn1crypto's declaration style)
-        ("public_key_param_set", core.ObjectIdentifier),
-        ("digest_param_set", core.ObjectIdentifier, {"optional": True}),
-        ("encryption_param_set", core.ObjectIdentifier, {"optional": True}),
-    ]
-
-
-class _GostAlgorithm(core.Sequence):
-    _fields = [  # noqa: RUF012
-        ("algorithm", core.ObjectIdentifier),
-        ("parameters", core.Any, {"optional": True}),
-    ]
-
-
-class _GostSubjectPublicKeyInfo(core.Sequence):
-    _fields = [("algorithm", _GostAlgorithm), ("public_key", core.OctetBitString)]  # noqa: RUF012
+_GostKeyParameters = gost.GostKeyParameters
+_GostSubjectPublicKeyInfo = gost.GostSubjectPublicKeyInfo
 
 
 @dataclass(frozen=True)
@@ -160,16 +129,7 @@ class PureGostVerifier:
     name = "gostcrypto"
 
     def verify(self, key: GostPublicKey, message: bytes, signature: bytes) -> bool:
-        size = key.bits // 8
-        if len(signature) != 2 * size:
-            return False
-        mode = gostsignature.MODE_256 if key.bits == 256 else gostsignature.MODE_512
-        signer = gostsignature.new(mode, gostsignature.CURVES_R_1323565_1_024_2019[CURVES[key.curve_oid]])
-        hashed = digest("streebog256" if key.bits == 256 else "streebog512", message)[::-1]
-        try:
-            return bool(signer.verify(key.x + key.y, hashed, signature[size:] + signature[:size]))
-        except (gostsignature.GOSTSignatureError, ValueError):
-            return False
+        return gost.verify(CURVES[key.curve_oid], key.x, key.y, message, signature, bits=key.bits)
 
 
 class GostVerifierFailedError(SignatureError):

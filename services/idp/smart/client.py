@@ -1,11 +1,15 @@
 """The idp's lookup of a person's Patient at the EGISZ FHIR server, over its standard FHIR API.
 
-``GET {fhir_base}/Patient?identifier=<SNILS system>|<digits>&_count=2`` with the idp's own service
-token (audience the FHIR server's, scope ``system/Patient.rs``): EGISZ keys patients by SNILS
-(EGISZ.md §1.4) and its FHIR API already answers that search through its index tables, authorizes
-it and writes an AuditEvent for it, so the person sees in «Кто смотрел мою карту» that the idp
-looked their record up for an app. Exactly one match is the person's Patient; none or several is
-no patient context (the idp never guesses).
+``GET {fhir_base}/Patient?identifier=<SNILS system>|<digits>&_count=2`` with the *person's own*
+short token (:class:`idp.tokens.access.PersonLookupTokens`: subject the person, their ``snils``,
+role ``patient``, scope ``patient/Patient.rs``, client ``idp``, audience the FHIR server's): EGISZ
+keys patients by SNILS (EGISZ.md §1.4) and its FHIR API answers that search through its index
+tables, authorizes it as the patient's own access — so a patient who withdrew their consent to
+processing still launches their own app (EGISZ.md §5 row 32: never blocked for the patient),
+while a ``system/`` token stays refused — and writes an AuditEvent for it, so the person sees in
+«Кто смотрел мою карту» that the idp looked their record up for an app (client ``idp``).
+Exactly one match is the person's Patient; none or several is no patient context (the idp never
+guesses).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from shared.logging import outgoing_headers
 logger = logging.getLogger("idp.smart")
 #: EGISZ.md §1.4: the N3 platform's SNILS system (egisz_api also accepts its aliases)
 SNILS_SYSTEM = "urn:oid:1.2.643.2.69.1.1.1.6.223"
-SCOPE = "system/Patient.rs"
+SCOPE = "patient/Patient.rs"
 
 
 class PatientDirectoryUnavailableError(Exception):
@@ -31,7 +35,7 @@ class FhirPatientDirectory:
     def __init__(
         self,
         fhir_base: str,
-        token_source: Callable[[], str],
+        token_source: Callable[[str, str], str],
         *,
         timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
@@ -47,10 +51,11 @@ class FhirPatientDirectory:
     def close(self) -> None:
         self._http.close()
 
-    def patient_by_snils(self, snils_digits: str) -> str | None:
-        """The id of the one Patient with this SNILS; None when there is none or more than one."""
+    def patient_by_snils(self, snils_digits: str, subject: str) -> str | None:
+        """The id of the one Patient with this SNILS; None when there is none or more than one.
+        ``subject``: the person looking themselves up (the token is theirs)."""
         headers = {
-            "Authorization": f"Bearer {self.token_source()}",
+            "Authorization": f"Bearer {self.token_source(subject, snils_digits)}",
             "Accept": "application/fhir+json",
             **outgoing_headers(),
         }

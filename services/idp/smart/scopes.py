@@ -18,6 +18,9 @@ from shared.smart_scopes import CONTEXT_SCOPES, RESOURCE_SCOPES, parse_scope
 LAUNCH_PATIENT = "launch/patient"
 #: SMART App Launch v2 §"Scopes for requesting identity data": ``fhirUser`` in the ID token
 FHIR_USER = "fhirUser"
+#: EGISZ.md §5 row 34: the patient's own notification settings at egisz_api (not a SMART scope,
+#: but bound to the person's Patient the same way)
+NOTIFICATIONS = "notifications.rw"
 #: the SMART scopes the discovery document names (the granular forms are accepted as well)
 ADVERTISED = (*CONTEXT_SCOPES, *RESOURCE_SCOPES)
 
@@ -35,9 +38,10 @@ def unregistered(registered: Iterable[str], requested: Iterable[str]) -> set[str
 
 
 def needs_patient(scopes: Iterable[str]) -> bool:
-    """The token must name the person's Patient: a standalone patient launch, or patient-level
-    resource scopes (egisz_api bounds such a token to the Patient in its ``patient`` claim)."""
+    """The token must name the person's Patient: a standalone patient launch, the patient's own
+    notification settings (``notifications.rw``), or patient-level resource scopes (egisz_api bounds
+    such a token to the Patient in its ``patient`` claim)."""
     names = set(scopes)
-    if LAUNCH_PATIENT in names:
+    if LAUNCH_PATIENT in names or NOTIFICATIONS in names:
         return True
     return any(s is not None and s.context == "patient" for s in map(parse_scope, names))

@@ -19,7 +19,7 @@ from idp.smart.scopes import FHIR_USER, needs_patient
 
 
 class PatientDirectory(Protocol):
-    def patient_by_snils(self, snils_digits: str) -> str | None: ...
+    def patient_by_snils(self, snils_digits: str, subject: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def resolve_launch(
     patient = None
     if snils:
         try:
-            patient = directory.patient_by_snils(snils)
+            patient = directory.patient_by_snils(snils, account.sub)
         except PatientDirectoryUnavailableError:
             if required:
                 return LaunchOutcome(

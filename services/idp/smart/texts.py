@@ -15,6 +15,10 @@ FIXED: dict[str, dict[str, str]] = {
         "ru": "Ссылку на вашу карту пациента в ЕГИСЗ",
         "en": "A link to your patient record in EGISZ",
     },
+    "notifications.rw": {
+        "ru": "Чтение и изменение настроек уведомлений ЕГИСЗ",
+        "en": "Read and change your EGISZ notification settings",
+    },
     "online_access": {"ru": "Доступ, пока вы в сеансе", "en": "Access while you are signed in"},
 }
 #: what a resource type holds, as the object of «Чтение …» / "Read …" (genitive in Russian)

@@ -129,6 +129,17 @@ TEMPLATES: dict[str, TemplateSpec] = {
         # a COVID-19 vaccination certificate is ready in the EGISZ cabinet (issue 14 item 7); the
         # notice carries neither its number nor the doses
         TemplateSpec("vaccination_certificate_issued", (_AT, _TZ)),
+        # staff answered the patient's correction or deletion request in EGISZ (issue 14 item 6): its
+        # kind and outcome only; the reason, which may speak of medical data, is read in the cabinet
+        TemplateSpec(
+            "request_processed",
+            (
+                Param("kind", "choice", choices=("correction", "deletion")),
+                Param("outcome", "choice", choices=("accepted", "rejected", "completed")),
+                _AT,
+                _TZ,
+            ),
+        ),
         TemplateSpec(
             "record_accessed",
             (Param("accessor", "text"), Param("organization", "text", required=False), _AT, _TZ),

@@ -23,7 +23,10 @@ def _directory(answer: Any, seen: list[httpx.Request] | None = None) -> FhirPati
             return answer
         return httpx.Response(200, json=answer)
 
-    return FhirPatientDirectory(BASE, lambda: "service-token", transport=httpx.MockTransport(handle))
+    def token(subject: str, snils: str) -> str:
+        return f"token-of-{subject}-{snils}"
+
+    return FhirPatientDirectory(BASE, token, transport=httpx.MockTransport(handle))
 
 
 def _bundle(*ids: str, include: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -35,19 +38,22 @@ def _bundle(*ids: str, include: tuple[str, ...] = ()) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "searchset", "entry": entries}
 
 
-def test_one_match_is_the_patient_and_the_search_is_by_snils_with_the_service_token() -> None:
+def test_one_match_is_the_patient_and_the_search_is_by_snils_with_the_persons_own_token() -> None:
     seen: list[httpx.Request] = []
-    assert _directory(_bundle("pat-1", include=("org-1",)), seen).patient_by_snils("11223344595") == "pat-1"
+    assert (
+        _directory(_bundle("pat-1", include=("org-1",)), seen).patient_by_snils("11223344595", "sub-1")
+        == "pat-1"
+    )
     request = seen[0]
     assert request.url.path == "/fhir/Patient"
     assert request.url.params["identifier"] == "urn:oid:1.2.643.2.69.1.1.1.6.223|11223344595"
-    assert request.headers["authorization"] == "Bearer service-token"
+    assert request.headers["authorization"] == "Bearer token-of-sub-1-11223344595"
 
 
 @pytest.mark.parametrize("ids", [(), ("pat-1", "pat-2")])
 def test_none_or_several_matches_are_no_patient(ids: tuple[str, ...]) -> None:
     """The idp never guesses: two Patients with one SNILS is no launch context."""
-    assert _directory(_bundle(*ids)).patient_by_snils("11223344595") is None
+    assert _directory(_bundle(*ids)).patient_by_snils("11223344595", "sub-1") is None
 
 
 @pytest.mark.parametrize(
@@ -63,4 +69,4 @@ def test_none_or_several_matches_are_no_patient(ids: tuple[str, ...]) -> None:
 )
 def test_a_server_that_does_not_answer_the_search_is_unavailable(answer: Any) -> None:
     with pytest.raises(PatientDirectoryUnavailableError):
-        _directory(answer).patient_by_snils("11223344595")
+        _directory(answer).patient_by_snils("11223344595", "sub-1")

@@ -59,6 +59,9 @@ def test_a_scope_outside_every_registered_one_is_refused(registered: list[str], 
 def test_only_patient_context_needs_the_persons_patient() -> None:
     assert needs_patient({"openid", "launch/patient"})
     assert needs_patient({"patient/Observation.rs"})
+    # EGISZ.md §5 row 34: the patient's own notification settings are bound to their Patient too
+    assert needs_patient({"openid", "notifications.rw"})
+    assert describe("notifications.rw", "ru") == "Чтение и изменение настроек уведомлений ЕГИСЗ"
     assert not needs_patient({"openid", "fhirUser", "user/*.rs", "system/*.rs", "profile"})
 
 
