@@ -37,6 +37,7 @@ from egisz_api.notifications.routes import router as notification_settings_route
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
 from egisz_api.timeline.routes import router as timeline_router
+from egisz_api.workers.routes import router as workers_router
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
@@ -165,6 +166,7 @@ def create_app(
     consent_routes.install(app)
     app.include_router(timeline_router)
     app.include_router(access_log_router)
+    app.include_router(workers_router)
     for rights_router in (export_router, requests_router, notification_settings_router):
         app.include_router(rights_router)
     fhir_routes.install(app)

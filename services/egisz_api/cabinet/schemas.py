@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+
+from shared.contracts.roles import person_roles
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An organisation the person works for, as the idp's ``/rs/prns/{oid}/roles`` listed it at
+    login: the ESIA oid, the OGRN (how EGISZ matches the organisation's patients), the short name,
+    the EGISZ role (``practitioner``, ``nurse``…) and the position."""
+
+    oid: str
+    ogrn: str
+    name: str
+    role: str
+    position: str = ""
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,28 @@ class CabinetPerson:
     display_name: str
     level: str
     csrf_token: str = ""
+    #: a medical worker's organisations (empty: a patient only)
+    memberships: tuple[Membership, ...] = ()
+    #: the organisation the worker acts for now (one of ``memberships``), None until chosen
+    org_oid: str | None = None
+
+    @property
+    def organization(self) -> Membership | None:
+        """The organisation the worker acts for, when chosen and still one of theirs."""
+        return next((m for m in self.memberships if m.oid == self.org_oid), None)
+
+    @property
+    def roles(self) -> list[str]:
+        """EGISZ.md §5 roles: ``patient`` always, plus the role in the chosen organisation."""
+        org = self.organization
+        return person_roles([]) + ([org.role] if org else [])
+
+    @property
+    def is_worker(self) -> bool:
+        return bool(self.memberships)
+
+    def with_organizations(self, memberships: tuple[Membership, ...], org_oid: str | None) -> CabinetPerson:
+        return dataclasses.replace(self, memberships=memberships, org_oid=org_oid)
 
 
 @dataclass(frozen=True)
@@ -41,3 +79,5 @@ class LoggedInPerson:
     snils: str | None
     display_name: str
     level: str
+    #: the organisations the person works for (``/rs/prns/{oid}/roles``); empty: a patient only
+    memberships: tuple[Membership, ...] = ()
