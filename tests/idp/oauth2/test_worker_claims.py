@@ -1,0 +1,80 @@
+"""EGISZ.md §5 "Claims the IdP must put into access tokens" (docs/organizations.md «Claims»): a
+person's tokens carry ``roles`` (``patient`` for everyone, plus the EGISZ role of each active
+employment: ``doctor`` → ``practitioner``) and ``org``, the organisation oid — the only one of a
+worker employed in one, or the one asked for with ``org_oid`` at the token request, which must be
+an organisation the person works for now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from idp.accounts.service import account_by_sub
+from idp.organizations import service as orgs
+from tests.idp.conftest import Provider, decode
+from tests.idp.esia_people.conftest import inn, ogrn, org_body
+
+
+def _organisations(provider: Provider, *roles: str) -> list[int]:
+    """Organisations employing the provider's person, one per role given."""
+    oids = []
+    with provider.app.state.session_factory() as session:
+        account = account_by_sub(session, provider.account_sub)
+        assert account is not None
+        for n, role in enumerate(roles, start=1):
+            org = orgs.create_organization(
+                session,
+                orgs.OrganizationSpec(**org_body(ogrn=ogrn(f"10277000000{n}"), inn=inn(f"77000000{n}"))),
+            )
+            orgs.employ(session, account.id, org, position="Врач", role=role)
+            oids.append(org.oid)
+        session.commit()
+    return oids
+
+
+async def _claims(provider: Provider, **token_request: str) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    code, _ = await provider.code_for(scope="openid")
+    response = await provider.exchange(code, **token_request)
+    if response.status_code != 200:
+        return response.status_code, response.json(), {}
+    jwks = (await provider.http.get("/.well-known/jwks.json")).json()
+    body = response.json()
+    return 200, decode(body["access_token"], jwks), decode(body["id_token"], jwks)
+
+
+async def test_a_person_without_employment_is_a_patient_and_has_no_org(provider: Provider) -> None:
+    status, access, id_token = await _claims(provider)
+    assert status == 200
+    assert access["roles"] == ["patient"] and "org" not in access
+    assert id_token["roles"] == ["patient"]
+
+
+async def test_a_doctor_of_one_organisation_is_a_practitioner_of_it(provider: Provider) -> None:
+    (oid,) = _organisations(provider, "doctor")
+    _, access, id_token = await _claims(provider)
+    assert access["roles"] == ["patient", "practitioner"]
+    assert access["org"] == id_token["org"] == str(oid)
+
+
+async def test_a_worker_of_two_organisations_names_one_with_org_oid(provider: Provider) -> None:
+    moscow, spb = _organisations(provider, "doctor", "nurse")
+    _, undecided, _ = await _claims(provider)
+    assert "org" not in undecided and undecided["roles"] == ["patient", "nurse", "practitioner"]
+    _, access, _ = await _claims(provider, org_oid=str(spb))
+    assert access["org"] == str(spb) and access["roles"] == ["patient", "nurse"]
+
+
+async def test_an_organisation_the_person_does_not_work_for_is_refused(provider: Provider) -> None:
+    _organisations(provider, "doctor")
+    status, body, _ = await _claims(provider, org_oid="999999999")
+    assert status == 400 and body["error"] == "invalid_request"
+
+
+async def test_a_dismissed_worker_is_a_patient_again(provider: Provider) -> None:
+    (oid,) = _organisations(provider, "doctor")
+    with provider.app.state.session_factory() as session:
+        account = account_by_sub(session, provider.account_sub)
+        assert account is not None
+        orgs.dismiss(session, account.id, orgs.get_organization(session, oid))
+        session.commit()
+    _, access, _ = await _claims(provider)
+    assert access["roles"] == ["patient"] and "org" not in access
