@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic
+import pytest
+
 from idp.accounts.service import account_by_sub
+from idp.clients.schemas import ClientIn
+from idp.clients.service import ClientSpec
 from idp.organizations import service as orgs
 from tests.idp.conftest import Provider, decode
 from tests.idp.esia_people.conftest import inn, ogrn, org_body
@@ -56,7 +61,7 @@ async def test_a_doctor_of_one_organisation_is_a_practitioner_of_it(provider: Pr
 
 
 async def test_a_worker_of_two_organisations_names_one_with_org_oid(provider: Provider) -> None:
-    moscow, spb = _organisations(provider, "doctor", "nurse")
+    _moscow, spb = _organisations(provider, "doctor", "nurse")
     _, undecided, _ = await _claims(provider)
     assert "org" not in undecided and undecided["roles"] == ["patient", "nurse", "practitioner"]
     _, access, _ = await _claims(provider, org_oid=str(spb))
@@ -78,3 +83,29 @@ async def test_a_dismissed_worker_is_a_patient_again(provider: Provider) -> None
         session.commit()
     _, access, _ = await _claims(provider)
     assert access["roles"] == ["patient"] and "org" not in access
+
+
+async def test_an_integrator_bound_to_an_organisation_is_mis_of_it(provider: Provider) -> None:
+    """EGISZ.md §5: "for system/ clients, client_id maps to an mis registration holding its МО OID"."""
+    (oid,) = _organisations(provider, "doctor")
+    bound = provider.register(
+        ClientSpec(client_id="demo-mis", name="МИС", scopes=["system/*.rs"], organization_oid=oid)
+    )
+    unbound = provider.register(ClientSpec(client_id="plain-system", name="System", scopes=["system/*.rs"]))
+    jwks = (await provider.http.get("/.well-known/jwks.json")).json()
+    for rp, expected in ((bound, {"org": str(oid), "roles": ["mis"]}), (unbound, {})):
+        response = await provider.http.post(
+            "/token", data={"grant_type": "client_credentials"}, auth=rp.basic()
+        )
+        assert response.status_code == 200, response.text
+        claims = decode(response.json()["access_token"], jwks)
+        assert {k: claims[k] for k in ("org", "roles") if k in claims} == expected
+
+
+async def test_the_admin_api_binds_only_a_client_credentials_client_to_an_organisation(
+    provider: Provider,
+) -> None:
+    body = {"client_id": "mis-2", "name": "МИС", "grant_types": ["client_credentials"], "organization_oid": 7}
+    assert ClientIn(**body).organization_oid == 7
+    with pytest.raises(pydantic.ValidationError):
+        ClientIn(**{**body, "grant_types": ["authorization_code"], "redirect_uris": ["https://rp.test/cb"]})
