@@ -11,7 +11,8 @@ finish, in order (each refusal is :class:`CabinetLoginError`, a page saying to s
 4. the code is exchanged at ``v3/te`` (or ``te``) with a signed secret (the idp refuses a reused code);
 5. the id_token and access token verify (:mod:`egisz_api.cabinet.tokens`);
 6. the person is read over ``/rs/prns/{oid}`` (name, SNILS, ``trusted``) and ``/docs`` (a passport
-   the registry verified → standard level);
+   the registry verified → standard level), and with ``usr_org`` over ``/roles`` (a medical
+   worker's organisations: one is chosen at once, several wait for «Выберите организацию»);
 7. the Patient is found by SNILS — only for a standard or confirmed account, whose SNILS the state
    registry checked (a simplified account's SNILS is whatever the person typed: it must not open
    someone else's record); a session opens.
