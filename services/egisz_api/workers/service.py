@@ -108,6 +108,14 @@ def _name(patient: dict[str, Any]) -> str:
     return str(patient.get("id"))
 
 
+def _day(fhir_date: Any) -> str | None:
+    """A FHIR ``YYYY-MM-DD`` as people read it here (``12.04.1985``); other precisions as they are."""
+    try:
+        return dt.date.fromisoformat(str(fhir_date)).strftime("%d.%m.%Y")
+    except ValueError:
+        return str(fhir_date) if fhir_date else None
+
+
 def viewer_of(person: CabinetPerson, org: Membership, patient_id: str, **seen: str | None) -> timeline.Viewer:
     return timeline.Viewer(
         patient_id=patient_id,
@@ -145,7 +153,7 @@ def search_patients(
             FoundPatient(
                 patient_id=stored.resource_id,
                 name=_name(patient),
-                birth_date=patient.get("birthDate"),
+                birth_date=_day(patient.get("birthDate")),
                 withdrawn=state.withdrawn,
                 withdrawn_at=state.withdrawn_at,
             )
