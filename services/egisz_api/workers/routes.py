@@ -15,7 +15,7 @@ from egisz_api.dependencies import SessionDep
 from egisz_api.timeline.texts import STATUSES
 from egisz_api.workers import service
 from egisz_api.workers.errors import ConsentWithdrawnError, PatientNotFoundError
-from egisz_api.workers.schemas import SearchForm
+from egisz_api.workers.schemas import SearchForm, SearchOutcome
 from shared.logging import current_request_id
 
 router = APIRouter(include_in_schema=False)
@@ -75,9 +75,13 @@ def choose_organization(
 
 
 def _search_page(
-    request: Request, person: CabinetPerson, org: Membership, form: SearchForm, outcome: object = None
+    request: Request,
+    person: CabinetPerson,
+    org: Membership,
+    form: SearchForm,
+    outcome: SearchOutcome | None = None,
 ) -> HTMLResponse:
-    errors = getattr(outcome, "errors", [])
+    errors = outcome.errors if outcome is not None else []
     return render(
         request, "workers/search.html", title_key="wk_search_title", person=person, current=PATIENTS,
         org=org, form=form, outcome=outcome, error_of=dict(errors), status=400 if errors else 200,
