@@ -231,3 +231,16 @@ async def test_search_without_the_forms_csrf_token_is_refused(
     as_worker(client, app, MOSCOW)
     response = await client.post("/cabinet/patients", data={"snils": IVANOV_SNILS})
     assert response.status_code == 403
+
+
+def test_a_worker_token_with_user_scopes_is_staff_and_with_patient_scopes_the_patient() -> None:
+    """The idp names every person ``patient`` and adds a worker's role (docs/organizations.md
+    «Claims»): EGISZ's FHIR access reads a worker's user/ token as staff, not as a patient."""
+    from egisz_api.access.service import identify
+
+    worker = {"sub": "w", "scope": "user/*.rs", "roles": ["patient", "practitioner"], "org": "1"}
+    own_app = {"sub": "w", "scope": "patient/*.rs", "roles": ["patient", "practitioner"], "patient": "p"}
+    patient = {"sub": "p", "scope": "patient/*.rs", "roles": ["patient"], "patient": "p"}
+    assert not identify(None, worker).is_patient  # type: ignore[arg-type]  (no lookup: no snils)
+    assert identify(None, own_app).is_patient  # type: ignore[arg-type]
+    assert identify(None, patient).is_patient  # type: ignore[arg-type]
