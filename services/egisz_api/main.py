@@ -43,6 +43,7 @@ from egisz_api.reports.routes import fhir_router as reports_fhir_router
 from egisz_api.reports.routes import page_router as reports_page_router
 from egisz_api.settings import EgiszSettings
 from egisz_api.timeline.routes import router as timeline_router
+from egisz_api.workers.routes import router as workers_router
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
 from shared.logging import configure_logging
@@ -174,6 +175,7 @@ def create_app(
     consent_routes.install(app)
     app.include_router(timeline_router)
     app.include_router(access_log_router)
+    app.include_router(workers_router)
     rights_routers = (export_router, requests_router, notification_settings_router, notification_api_router)
     for rights_router in rights_routers:
         app.include_router(rights_router)

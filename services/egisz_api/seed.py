@@ -24,6 +24,7 @@ from egisz_api.covid import codes as covid
 from egisz_api.records import service as records
 from egisz_api.records.parameters import OMS_SYSTEM, SNILS_SYSTEM
 from egisz_api.settings import EgiszSettings
+from egisz_api.workers.schemas import OGRN_SYSTEM
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.web.formatting import local
 
@@ -35,6 +36,12 @@ OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 ORGANIZATION = {"reference": "Organization/demo-polyclinic-1", "display": "ГБУЗ «Городская поликлиника № 1»"}
 DOCTOR = {"reference": "Practitioner/demo-doctor", "display": "Врачёва Елена Петровна"}
+#: the idp seed's demo organisations (services/idp/organizations/seeding.py) by OGRN: a patient is
+#: attached to one (``Patient.managingOrganization``), and its workers see the patient (docs/cabinet.md)
+MOSCOW_ORG = ("1027700999017", "ГБУЗ «ГП № 999 ДЗМ» (демо)")
+SPB_ORG = ("1027800999027", "СПб ГБУЗ «ГП № 999» (демо)")
+#: patient → the organisation they are attached to (by their registration address in the idp seed)
+ATTACHED = {"demo-sidorov": SPB_ORG}
 
 #: the idp seed's citizens (services/idp/seed.py): id, SNILS, family, given, patronymic, sex, birth date
 CITIZENS = [
@@ -170,8 +177,13 @@ def _patient(citizen: tuple[Any, ...]) -> dict[str, Any]:
             {"system": "email", "value": f"{pid.removeprefix('demo-')}@example.test"},
             {"system": "phone", "value": f"+7916000000{CITIZENS.index(citizen) + 1}", "use": "mobile"},
         ],
-        "managingOrganization": ORGANIZATION,
+        "managingOrganization": _attached(pid),
     }
+
+
+def _attached(pid: str) -> dict[str, Any]:
+    ogrn, name = ATTACHED.get(pid, MOSCOW_ORG)
+    return {"identifier": {"system": OGRN_SYSTEM, "value": ogrn}, "display": name}
 
 
 def _visit(cal: Calendar, pid: str, n: int, visit: tuple[Any, ...]) -> list[dict[str, Any]]:

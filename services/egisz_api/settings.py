@@ -108,9 +108,10 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     )
     esia_client_id: str = Field(default="EGISZ", description="EGISZ's mnemonic at ESIA (ESIA.md §3).")
     esia_scopes: str = Field(
-        default="openid fullname snils id_doc",
+        default="openid fullname snils id_doc usr_org",
         description="Scopes asked at login (space-separated; each must be registered for the client): "
-        "the name, the SNILS to find the patient, the passport's verification for the level.",
+        "the name, the SNILS to find the patient, the passport's verification for the level, "
+        "the person's organisations (`usr_org`: `/rs/prns/{oid}/roles`, a medical worker's).",
     )
     esia_certificate: Path | None = Field(
         default=None,

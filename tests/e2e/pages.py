@@ -21,6 +21,9 @@ from urllib.parse import urlencode
 
 import httpx
 
+from egisz_api.cabinet.dependencies import COOKIE as CABINET_COOKIE
+from egisz_api.cabinet.schemas import Membership
+from egisz_api.seed import MOSCOW_ORG, SPB_ORG
 from idp.accounts.validation import snils_check_number
 from idp.demo_rp.routes import CLIENT_ID as DEMO_RP_ID
 from idp.seed import DEMO_CITIZEN
@@ -237,6 +240,41 @@ def older_records(page: Any, urls: Urls) -> None:
         page.locator('a[rel="next"]').first.click()
 
 
+#: the worker pages' medical worker: a doctor of both demo organisations (tests/e2e's session)
+DEMO_WORKER = (
+    Membership(oid="2000001", ogrn=MOSCOW_ORG[0], name=MOSCOW_ORG[1], role="practitioner", position="Врач"),
+    Membership(oid="2000002", ogrn=SPB_ORG[0], name=SPB_ORG[1], role="practitioner", position="Врач"),
+)
+
+
+def as_worker(path: str, then: Steps | None = None) -> Steps:
+    """Open ``path`` in the medical worker's cabinet session (then ``then``), and give the context
+    the citizen's session back for the pages after it (the page shown stays the worker's)."""
+
+    def steps(page: Any, urls: Urls) -> None:
+        citizen = next(c for c in page.context.cookies() if c["name"] == CABINET_COOKIE)
+        page.context.add_cookies(
+            [{"name": CABINET_COOKIE, "value": urls["egisz_worker"], "url": urls["egisz_api"]}]
+        )
+        try:
+            page.goto(f"{urls['egisz_api']}{path}")
+            if then is not None:
+                then(page, urls)
+        finally:
+            page.context.add_cookies([{**citizen}])
+
+    return steps
+
+
+def worker_search(**fields: str) -> Steps:
+    def steps(page: Any, urls: Urls) -> None:
+        for name, value in fields.items():
+            page.locator(f'input[name="{name}"]').fill(value)
+        submit(page, "/cabinet/patients")
+
+    return steps
+
+
 BAD_CLIENT = "/authorize?" + urlencode(
     {"client_id": "no-such-client", "response_type": "code", "redirect_uri": "https://example.test/cb"}
 )
@@ -309,4 +347,23 @@ PAGES: list[Visit] = [
     Visit("cabinet-covid", "egisz_api", True, "/cabinet/covid"),
     Visit("covid-verify-valid", "egisz_api", True, "/cabinet/covid", covid_verify),
     Visit("covid-verify-invalid", "egisz_api", False, "/covid-cert/verify/9000000000000000"),
+    # egisz_api, the worker pages (docs/cabinet.md «Medical workers»)
+    Visit("worker-organization", "egisz_api", True, "/", as_worker("/cabinet/organization")),
+    Visit("worker-search-errors", "egisz_api", True, "/", as_worker("/cabinet/patients", worker_search())),
+    Visit(
+        "worker-search-results",
+        "egisz_api",
+        True,
+        "/",
+        as_worker("/cabinet/patients", worker_search(oms="7700000000000001")),
+    ),
+    Visit(
+        "worker-search-withdrawn",
+        "egisz_api",
+        True,
+        "/",
+        as_worker("/cabinet/patients", worker_search(oms="7700000000000005")),
+    ),
+    Visit("worker-patient", "egisz_api", True, "/", as_worker("/cabinet/patients/demo-ivanov")),
+    Visit("worker-patient-withdrawn", "egisz_api", True, "/", as_worker("/cabinet/patients/demo-smirnov")),
 ]

@@ -31,7 +31,7 @@ from egisz_api.cabinet.dependencies import COOKIE as CABINET_COOKIE
 from idp.login.forms import LANG_COOKIE
 from idp.seed import DEMO_CITIZEN, seed
 from tests.conftest import ROOT, Templates, create_database, drop_database, idp_settings
-from tests.e2e.pages import CRASH, PAGES, Urls, Visit, submit
+from tests.e2e.pages import CRASH, DEMO_WORKER, PAGES, Urls, Visit, submit
 from tests.egisz_api.cabinet.support import open_session
 from tests.live import free_port, serve_in_thread
 
@@ -117,6 +117,11 @@ def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> I
     egisz = create_egisz(egisz_settings)
     # the EGISZ cabinet's session of the demo citizen, opened through the cabinet's own service
     cabinet_token, _ = open_session(egisz, patient_id="demo-ivanov", snils=DEMO_CITIZEN.snils)
+    # a doctor of both demo organisations acting for Moscow's (the worker pages)
+    worker_token, _ = open_session(
+        egisz, patient_id=None, snils=None, oid="1000000999", name="Врачёва Елена Петровна",
+        memberships=DEMO_WORKER, org_oid=DEMO_WORKER[0].oid,
+    )  # fmt: skip
     idp = create_idp(settings)
     for app in (idp, egisz):  # the 500 page: a route that fails as a bug would
 
@@ -128,7 +133,12 @@ def urls(tmp_path_factory: pytest.TempPathFactory, db_templates: Templates) -> I
         stack.enter_context(serve_in_thread(idp, ports["idp"]))
         stack.enter_context(serve_in_thread(notifier, ports["notifier"]))
         stack.enter_context(serve_in_thread(egisz, ports["egisz_api"]))
-        yield {**base, "outbox": f"{base['notifier']}/dev/outbox", "egisz_cabinet": cabinet_token}
+        yield {
+            **base,
+            "outbox": f"{base['notifier']}/dev/outbox",
+            "egisz_cabinet": cabinet_token,
+            "egisz_worker": worker_token,
+        }
     for url in databases.values():
         drop_database(url)
 

@@ -100,8 +100,12 @@ def identify(session: Session, claims: Mapping[str, Any]) -> Caller:
     one Patient carrying the token's ``snils`` as a SNILS identifier (EGISZ.md §1.4)."""
     scopes = tuple(parse_scopes(claims.get("scope")))
     roles = _roles(claims)
-    is_patient = "patient" in roles or (
-        bool(scopes) and all(s.context == "patient" for s in scopes) and not roles & STAFF_ROLES
+    # the idp names every person ``patient`` and adds a worker's roles (docs/organizations.md
+    # «Claims»): a worker acting with user/ scopes is staff, the same person with patient/ scopes
+    # only (their own SMART app) is the patient
+    patient_scopes_only = bool(scopes) and all(s.context == "patient" for s in scopes)
+    is_patient = ("patient" in roles and not roles & STAFF_ROLES) or (
+        patient_scopes_only and (not roles & STAFF_ROLES or "patient" in roles)
     )
     patient_id = claims.get("patient") if isinstance(claims.get("patient"), str) else None
     snils = claims.get("snils")

@@ -170,6 +170,45 @@ def cabinet_view(
     )
 
 
+def worker_view(
+    *,
+    interaction: str,
+    recorded: dt.datetime,
+    patient: str,
+    subject: str,
+    name: str | None,
+    organization: str,
+    role: str,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    query: str | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    detail: str | None = None,
+    source_ip: str | None = None,
+    request_id: str | None = None,
+) -> AccessRecord:
+    """A medical worker reading a patient's record in the cabinet for their organisation (BALP:
+    the requestor is the worker, purpose TREAT). The person is named with the organisation
+    («Врачёва Е. П., ГБУЗ …»): that is what the patient's «Кто смотрел мою карту» shows."""
+    return AccessRecord(
+        interaction=interaction,
+        recorded=recorded,
+        outcome=outcome,
+        subject=subject,
+        subject_name=f"{name or subject}, {organization}",
+        roles=(role,),
+        client_id=CABINET_CLIENT,
+        source_ip=source_ip,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        patient_id=patient,
+        query=query,
+        purpose_of_use=("TREAT",),
+        request_id=request_id,
+        detail=detail,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class AuditRow:
     """An AuditEvent ready to store: the searchable columns and the JSON as served."""

@@ -11,7 +11,8 @@ finish, in order (each refusal is :class:`CabinetLoginError`, a page saying to s
 4. the code is exchanged at ``v3/te`` (or ``te``) with a signed secret (the idp refuses a reused code);
 5. the id_token and access token verify (:mod:`egisz_api.cabinet.tokens`);
 6. the person is read over ``/rs/prns/{oid}`` (name, SNILS, ``trusted``) and ``/docs`` (a passport
-   the registry verified → standard level);
+   the registry verified → standard level), and with ``usr_org`` over ``/roles`` (a medical
+   worker's organisations: one is chosen at once, several wait for «Выберите организацию»);
 7. the Patient is found by SNILS — only for a standard or confirmed account, whose SNILS the state
    registry checked (a simplified account's SNILS is whatever the person typed: it must not open
    someone else's record); a session opens.
@@ -19,6 +20,7 @@ finish, in order (each refusal is :class:`CabinetLoginError`, a page saying to s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -36,8 +38,9 @@ from egisz_api.cabinet.errors import CabinetLoginError
 from egisz_api.cabinet.esia import EsiaGateway
 from egisz_api.cabinet.levels import MAPPING_LEVEL, at_least, from_esia
 from egisz_api.cabinet.models import CabinetLogin
-from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, SessionPolicy
+from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, Membership, SessionPolicy
 from egisz_api.cabinet.tokens import verify_login
+from shared.contracts.roles import egisz_role
 
 DEFAULT_RETURN = "/cabinet"
 
@@ -188,6 +191,8 @@ def finish(
             client_id=config.client_id, issuer=config.issuer,
         )  # fmt: skip
     who = _read_person(gateway, verified.oid, verified.sid, access_token, trusted_claim=verified.trusted)
+    if ORG_SCOPE in config.scopes.split():
+        who = dataclasses.replace(who, memberships=_read_roles(gateway, verified.oid, access_token))
     patient_id = patients.patient_by_snils(db, who.snils) if at_least(who.level, MAPPING_LEVEL) else None
     token, person = service.open_session(db, who, patient_id=patient_id, now=now, policy=policy)
     return Finished(token, person, pending.return_to)
@@ -209,6 +214,33 @@ def _read_person(
         display_name=name or f"OID {oid}",
         level=from_esia(trusted=trusted, passport_verified=_passport_verified(gateway, oid, access_token)),
     )
+
+
+#: ESIA.md §7.3: ``/rs/prns/{oid}/roles`` needs ``usr_org``
+ORG_SCOPE = "usr_org"
+
+
+def _read_roles(gateway: EsiaGateway, oid: str, access_token: str) -> tuple[Membership, ...]:
+    """The person's organisations (ESIA.md §7.3 ``/rs/prns/{oid}/roles``) with a role EGISZ knows;
+    an inactive one, or one in a role EGISZ has no word for, does not make a medical worker."""
+    roles: dict[str, Any] = gateway.read(f"/rs/prns/{oid}/roles?embed=(elements)", access_token)
+    found = []
+    for element in roles.get("elements") or []:
+        if not isinstance(element, dict) or element.get("active") is False:
+            continue
+        role = egisz_role(str(element.get("role") or ""))
+        if role is None or element.get("oid") is None:
+            continue
+        found.append(
+            Membership(
+                oid=str(element["oid"]),
+                ogrn=str(element.get("ogrn") or ""),
+                name=str(element.get("shortName") or element.get("fullName") or element["oid"]),
+                role=role,
+                position=str(element.get("position") or ""),
+            )
+        )
+    return tuple(found)
 
 
 def _passport_verified(gateway: EsiaGateway, oid: str, access_token: str) -> bool:

@@ -34,6 +34,11 @@ class CabinetSession(Base):
     idp_sid: Mapped[str | None] = mapped_column(String(128), nullable=True)
     patient_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     level: Mapped[str] = mapped_column(String(16))
+    #: a medical worker's organisations as the idp's ``/rs/prns/{oid}/roles`` listed them at login:
+    #: JSON ``[{"oid", "ogrn", "name", "role", "position"}]`` (directory data, not the person's)
+    memberships: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the organisation the worker acts for (one of ``memberships``); None until chosen
+    org_oid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: ``{"name", "snils"}`` as JSON, sealed under the token's key
     person_sealed: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

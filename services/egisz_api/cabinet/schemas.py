@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+
+from shared.contracts.roles import person_roles
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An organisation the person works for, as the idp's ``/rs/prns/{oid}/roles`` listed it at
+    login: the ESIA oid, the OGRN (how EGISZ matches the organisation's patients), the short name,
+    the EGISZ role (``practitioner``, ``nurse``…) and the position."""
+
+    oid: str
+    ogrn: str
+    name: str
+    role: str
+    position: str = ""
 
 
 @dataclass(frozen=True)
@@ -21,11 +37,34 @@ class CabinetPerson:
     snils: str | None
     display_name: str
     level: str
-    #: the person's roles at the idp (EGISZ.md §5 "Roles"; e.g. ``authority_regional``) and, for a
-    #: regional authority, its two-digit region: what the workers' and authorities' pages check
-    roles: tuple[str, ...] = ()
+    #: roles the idp gives the person beyond an employment (EGISZ.md §5 "Roles"; e.g.
+    #: ``authority_regional``) and, for a regional authority, its two-digit region
+    granted_roles: tuple[str, ...] = ()
     region: str | None = None
     csrf_token: str = ""
+    #: a medical worker's organisations (empty: a patient only)
+    memberships: tuple[Membership, ...] = ()
+    #: the organisation the worker acts for now (one of ``memberships``), None until chosen
+    org_oid: str | None = None
+
+    @property
+    def organization(self) -> Membership | None:
+        """The organisation the worker acts for, when chosen and still one of theirs."""
+        return next((m for m in self.memberships if m.oid == self.org_oid), None)
+
+    @property
+    def roles(self) -> list[str]:
+        """EGISZ.md §5 roles: ``patient`` always, plus the role in the chosen organisation and the
+        roles the idp granted (an authority's)."""
+        org = self.organization
+        return person_roles([]) + ([org.role] if org else []) + list(self.granted_roles)
+
+    @property
+    def is_worker(self) -> bool:
+        return bool(self.memberships)
+
+    def with_organizations(self, memberships: tuple[Membership, ...], org_oid: str | None) -> CabinetPerson:
+        return dataclasses.replace(self, memberships=memberships, org_oid=org_oid)
 
 
 @dataclass(frozen=True)
@@ -48,3 +87,5 @@ class LoggedInPerson:
     #: the roles the idp gives the person (EGISZ.md §5 "Roles") and a regional authority's region
     roles: tuple[str, ...] = ()
     region: str | None = None
+    #: the organisations the person works for (``/rs/prns/{oid}/roles``); empty: a patient only
+    memberships: tuple[Membership, ...] = ()

@@ -8,14 +8,15 @@ expired row is kept a day so a returning browser hears «Сессия истек
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from egisz_api.cabinet import repository, sealing
 from egisz_api.cabinet.models import CabinetSession
-from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, SessionPolicy
+from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, Membership, SessionPolicy
 
 #: how long an ended or expired session is remembered (to tell «Сессия истекла»)
 KEEP_ENDED = dt.timedelta(days=1)
@@ -52,6 +53,8 @@ def open_session(
     """A new session for ``who``: the cookie's token and the person."""
     repository.purge_sessions(db, before=now - KEEP_ENDED)
     token = sealing.new_token()
+    # one organisation: that one; several: the worker chooses (choose_organization)
+    org_oid = who.memberships[0].oid if len(who.memberships) == 1 else None
     repository.add(
         db,
         CabinetSession(
@@ -69,6 +72,8 @@ def open_session(
                     "region": who.region,
                 },
             ),
+            memberships=_dump(who.memberships),
+            org_oid=org_oid,
             created_at=now,
             last_seen_at=now,
             expires_at=now + policy.lifetime,
@@ -81,7 +86,7 @@ def open_session(
         patient_id,
         who.level,
         {"name": who.display_name, "snils": who.snils, "roles": " ".join(who.roles), "region": who.region},
-    )
+    ).with_organizations(who.memberships, org_oid)
 
 
 def resolve(db: Session, token: str, *, now: dt.datetime, policy: SessionPolicy) -> Resolved:
@@ -105,7 +110,33 @@ def resolve(db: Session, token: str, *, now: dt.datetime, policy: SessionPolicy)
     except sealing.UnreadableSessionDataError:
         return Unknown()
     row.last_seen_at = now
-    return Active(_person(token, id_hash, row.oid, row.patient_id, row.level, person))
+    return Active(
+        _person(token, id_hash, row.oid, row.patient_id, row.level, person).with_organizations(
+            _load(row.memberships), row.org_oid
+        )
+    )
+
+
+def choose_organization(db: Session, person: CabinetPerson, org_oid: str) -> bool:
+    """The worker acts for ``org_oid`` from now on (kept in the session row); False when it is not
+    one of their organisations (nothing changes)."""
+    if not any(m.oid == org_oid for m in person.memberships):
+        return False
+    row = repository.session_by_hash(db, person.session_id)
+    if row is None or row.ended_at is not None:
+        return False
+    row.org_oid = org_oid
+    return True
+
+
+def _dump(memberships: tuple[Membership, ...]) -> str | None:
+    return json.dumps([asdict(m) for m in memberships], ensure_ascii=False) if memberships else None
+
+
+def _load(stored: str | None) -> tuple[Membership, ...]:
+    if not stored:
+        return ()
+    return tuple(Membership(**item) for item in json.loads(stored))
 
 
 def end_session(db: Session, token: str, *, now: dt.datetime, reason: EndReason = "logout") -> bool:
@@ -141,6 +172,6 @@ def _person(
         display_name=data.get("name") or "",
         level=level,
         csrf_token=sealing.csrf_token(token),
-        roles=tuple((data.get("roles") or "").split()),
+        granted_roles=tuple((data.get("roles") or "").split()),
         region=data.get("region"),
     )

@@ -37,14 +37,51 @@ class Trail(Protocol):
 
 
 @dataclass(frozen=True)
+class Worker:
+    """A medical worker acting for an organisation (the cabinet session's chosen one)."""
+
+    organization: str
+    role: str
+
+
+@dataclass(frozen=True)
 class Viewer:
-    """The patient looking at their own record: the cabinet session's person."""
+    """Who looks at ``patient_id``'s record: the patient themselves (the cabinet session's person),
+    or a medical worker of the patient's organisation (``worker``)."""
 
     patient_id: str
     subject: str
     name: str | None = None
     source_ip: str | None = None
     request_id: str | None = None
+    worker: Worker | None = None
+
+    def access(
+        self,
+        *,
+        interaction: str,
+        recorded: dt.datetime,
+        record_patient: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        query: str | None = None,
+        outcome: balp.Outcome = balp.Outcome.SUCCESS,
+        detail: str | None = None,
+    ) -> balp.AccessRecord:
+        """The view as an audited access: in the patient's log as themselves or as the worker."""
+        if self.worker is not None:
+            return balp.worker_view(
+                interaction=interaction, recorded=recorded, patient=record_patient or self.patient_id,
+                subject=self.subject, name=self.name, organization=self.worker.organization,
+                role=self.worker.role, resource_type=resource_type, resource_id=resource_id, query=query,
+                outcome=outcome, detail=detail, source_ip=self.source_ip, request_id=self.request_id,
+            )  # fmt: skip
+        return balp.cabinet_view(
+            interaction=interaction, recorded=recorded, viewer_patient=self.patient_id,
+            subject=self.subject, subject_name=self.name, record_patient=record_patient,
+            resource_type=resource_type, resource_id=resource_id, query=query, outcome=outcome,
+            detail=detail, source_ip=self.source_ip, request_id=self.request_id,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -143,15 +180,8 @@ def timeline_page(
     if len(rows) > count and page[-1].sort_value is not None:
         next_cursor = encode_cursor(page[-1].sort_value, page[-1].pk)
     trail.record(
-        balp.cabinet_view(
-            interaction="search-system",
-            recorded=clock(),
-            viewer_patient=viewer.patient_id,
-            subject=viewer.subject,
-            subject_name=viewer.name,
-            query="kind=" + ",".join(kinds) if kinds else "",
-            source_ip=viewer.source_ip,
-            request_id=viewer.request_id,
+        viewer.access(
+            interaction="search-system", recorded=clock(), query="kind=" + ",".join(kinds) if kinds else ""
         )
     )
     return TimelinePage(_by_month(entries, timezone), next_cursor, kinds)
@@ -189,19 +219,14 @@ def entry_detail(
 
     def record(outcome: balp.Outcome, record_patient: str | None = None) -> None:
         trail.record(
-            balp.cabinet_view(
+            viewer.access(
                 interaction="read",
                 recorded=clock(),
-                viewer_patient=viewer.patient_id,
-                subject=viewer.subject,
-                subject_name=viewer.name,
                 record_patient=record_patient,
                 resource_type=resource_type,
                 resource_id=resource_id,
                 outcome=outcome,
                 detail=None if outcome is balp.Outcome.SUCCESS else "not_found",
-                source_ip=viewer.source_ip,
-                request_id=viewer.request_id,
             )
         )
 

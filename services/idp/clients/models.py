@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.database import Base
@@ -38,6 +38,9 @@ class Client(Base):
     default_audience: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: audiences (RFC 8707 resources) this client may ask tokens for; the default is always allowed
     audiences: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: an integrator system (EGISZ.md §5 ``mis``): the oid of the medical organisation it works for;
+    #: its client_credentials tokens carry it as ``org`` with ``roles: ["mis"]``
+    organization_oid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     secret_rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

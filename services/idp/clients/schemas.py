@@ -35,6 +35,12 @@ class ClientIn(BaseModel):
     signing_alg: Literal["RS256", "ES256"] = "RS256"
     default_audience: str | None = Field(default=None, max_length=200)
     audiences: list[str] = Field(default_factory=list)
+    organization_oid: int | None = Field(
+        default=None,
+        ge=1,
+        description="An integrator system (EGISZ.md §5 `mis`, client_credentials): the oid of its medical "
+        'organisation; its tokens carry it as `org` with `roles: ["mis"]`.',
+    )
 
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
@@ -56,6 +62,8 @@ class ClientIn(BaseModel):
             raise ValueError("client_credentials is for confidential clients only")
         if self.token_endpoint_auth_method == "private_key_jwt" and not (self.jwks or self.jwks_uri):
             raise ValueError("private_key_jwt needs jwks or jwks_uri")
+        if self.organization_oid is not None and "client_credentials" not in self.grant_types:
+            raise ValueError("organization_oid binds a client_credentials (mis) client to its organisation")
         if "authorization_code" in self.grant_types and not self.redirect_uris:
             raise ValueError("authorization_code needs at least one redirect URI")
         return self
@@ -76,6 +84,7 @@ class ClientOut(BaseModel):
     signing_alg: str
     default_audience: str | None
     audiences: list[str]
+    organization_oid: int | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -32,6 +32,8 @@ class ClientSpec:
     signing_alg: str = "RS256"
     default_audience: str | None = None
     audiences: list[str] = field(default_factory=list)
+    #: an integrator system's medical organisation (EGISZ.md §5 ``mis``)
+    organization_oid: int | None = None
 
 
 def register_client(
@@ -60,6 +62,7 @@ def register_client(
         signing_alg=spec.signing_alg,
         default_audience=spec.default_audience,
         audiences=list(spec.audiences),
+        organization_oid=spec.organization_oid,
         secret_rotated_at=utcnow() if plain else None,
     )
     return repository.add(session, client), plain

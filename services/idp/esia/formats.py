@@ -222,6 +222,9 @@ def role(prn_oid: int, org: Mapping[str, Any]) -> dict[str, Any]:
         "phone": org.get("phone"),
         "email": org.get("email"),
         "active": org["active"],
+        # not ESIA's: the employment's position and EGISZ role (docs/organizations.md «Claims»)
+        "position": org.get("position"),
+        "role": org.get("role"),
         "hasRightOfSubstitution": False,
         "hasApprovalTabAccess": False,
         "isLiquidated": False,

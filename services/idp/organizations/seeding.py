@@ -49,6 +49,8 @@ STAFF: list[tuple[str, OrganizationSpec, str, str]] = [
     ("nurse@example.test", MOSCOW, "Медицинская сестра участковая", "nurse"),
     ("lab@example.test", MOSCOW, "Медицинский лабораторный техник", "lab"),
     ("doctor2@example.test", SAINT_PETERSBURG, "Врач-хирург", "doctor"),
+    # the demo doctor works in two organisations: the EGISZ cabinet asks which one (docs/cabinet.md)
+    ("doctor@example.test", SAINT_PETERSBURG, "Врач-терапевт (совместитель)", "doctor"),
 ]
 #: login → (ОМС policy number, registration address)
 PEOPLE: dict[str, tuple[str, str, str]] = {

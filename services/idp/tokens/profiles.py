@@ -56,6 +56,8 @@ class OidcProfile:
         if issuance.patient:
             # SMART App Launch v2: the resource server bounds the token to this Patient
             claims["patient"] = issuance.patient
+        for name, value in issuance.context_claims.items():
+            claims.setdefault(name, value)  # EGISZ.md §5 ``roles``/``org``: never over a protocol claim
         return Shaped(claims, {"typ": "at+jwt"})  # RFC 9068 §2.1
 
     def id_token(self, issuance: Issuance, stamp: Stamp, at_hash: str | None) -> Shaped:

@@ -68,6 +68,9 @@ class Issuance:
     #: SMART App Launch v2 launch context: the person's Patient id (access token claim and token
     #: response parameter ``patient``); found by the idp, never chosen by the client
     patient: str | None = None
+    #: EGISZ.md §5 "Claims the IdP must put into access tokens": ``roles`` and ``org`` (the
+    #: organisation oid) of the person or of an ``mis`` client (docs/organizations.md «Claims»)
+    context_claims: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

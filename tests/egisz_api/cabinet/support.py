@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from egisz_api.cabinet import service
 from egisz_api.cabinet.dependencies import COOKIE, session_policy
-from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson
+from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, Membership
 
 DEFAULT_OID = "1000000001"
 DEFAULT_NAME = "Иванов Иван Иванович"
@@ -33,17 +33,24 @@ def open_session(
     oid: str = DEFAULT_OID,
     name: str = DEFAULT_NAME,
     idp_sid: str | None = None,
+    memberships: tuple[Membership, ...] = (),
+    org_oid: str | None = None,
 ) -> tuple[str, CabinetPerson]:
-    """A session row in the app's database: (cookie token, person)."""
+    """A session row in the app's database: (cookie token, person); a medical worker's with
+    ``memberships`` (and ``org_oid`` chosen, for a worker of several)."""
     factory = app.state.session_factory
     with factory() as db:
         token, person = service.open_session(
             db,
-            LoggedInPerson(oid=oid, idp_sid=idp_sid, snils=snils, display_name=name, level=level),
+            LoggedInPerson(
+                oid=oid, idp_sid=idp_sid, snils=snils, display_name=name, level=level, memberships=memberships
+            ),
             patient_id=patient_id,
             now=app.state.clock(),
             policy=session_policy(app.state.settings),
         )
+        if org_oid is not None:
+            assert service.choose_organization(db, person, org_oid)
         db.commit()
     return token, person
 

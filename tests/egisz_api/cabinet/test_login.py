@@ -63,7 +63,7 @@ async def test_login_start_sends_the_browser_to_the_esia_face_with_a_signed_requ
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert query["client_id"] == "EGISZ" and query["response_type"] == "code"
     assert query["redirect_uri"] == "http://testserver/esia/callback"
-    assert query["scope"] == "openid fullname snils id_doc"
+    assert query["scope"] == "openid fullname snils id_doc usr_org"
     assert len(query["state"]) == 36 and query["state"].count("-") == 4  # UUID (ESIA.md §3.1)
     assert query["timestamp"].endswith(" +0000")
     assert len(query["client_secret"]) > 1000  # a CMS SignedData with the certificate inside

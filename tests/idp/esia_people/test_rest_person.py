@@ -216,6 +216,9 @@ async def test_roles_inline_organisations_and_orgs_as_urls(world: World) -> None
             "phone": "+74950000001",
             "email": "gp1@example.test",
             "active": True,
+            # not ESIA's: the employment's position and role, what the EGISZ cabinet needs
+            "position": "Врач-терапевт",
+            "role": "doctor",
             "hasRightOfSubstitution": False,
             "hasApprovalTabAccess": False,
             "isLiquidated": False,

@@ -22,6 +22,7 @@ from idp.oauth2.grants.common import (
 )
 from idp.oauth2.scopes import refuse_unregistered_scopes, resolve_audience
 from idp.tokens.schemas import Issuance
+from shared.contracts.roles import MIS
 
 if TYPE_CHECKING:
     from idp.oauth2.server import IdpAuthorizationServer
@@ -54,8 +55,16 @@ class ClientCredentialsGrant(BaseGrant, TokenEndpointMixin):
             subject=client.client_id,  # RFC 9068 §2.2: the client acting for itself
             audience=audience,
             scope=scope,
+            context_claims=mis_context(client),
         )
         return token_response(self.server.tokens.issue(self.server.session, issuance), always_scope=False)
+
+
+def mis_context(client: OAuthClient) -> dict[str, object]:
+    """EGISZ.md §5: "for system/ clients, client_id maps to an mis registration holding its МО OID":
+    a client bound to an organisation acts as ``mis`` for it (``org``, ``roles``)."""
+    oid = client.row.organization_oid
+    return {"org": str(oid), "roles": [MIS]} if oid is not None else {}
 
 
 def granted_scope(client: OAuthClient, requested: str | None) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.errors import UnauthorizedClientError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnauthorizedClientError
 from authlib.oauth2.rfc6749.grants import BaseGrant
 
 from idp.accounts import service as accounts_service
@@ -17,10 +17,12 @@ from idp.accounts.models import Account
 from idp.oauth2.clients import OAuthClient
 from idp.oauth2.grants.errors import MissingParameterError
 from idp.oauth2.scopes import resolve_audience
+from idp.organizations import service as organizations
 from idp.smart.scopes import FHIR_USER
 from idp.smart.service import fhir_user
 from idp.tokens.issuance import IssuedTokens
 from idp.tokens.schemas import AuthContext, Issuance, RefreshPlan
+from shared.contracts.roles import person_roles
 
 if TYPE_CHECKING:
     from idp.oauth2.server import IdpAuthorizationServer
@@ -105,6 +107,9 @@ def issue_for_person(
     person_url = fhir_user(server.settings.smart_fhir_base_url, grant.patient)
     if id_token and FHIR_USER in scopes and person_url:
         id_token_claims = {**id_token_claims, "fhirUser": person_url}
+    context = person_context(server, user, request.payload.data.get("org_oid"))
+    if id_token:
+        id_token_claims = {**id_token_claims, **context}
     issuance = Issuance(
         grant_type=grant.grant_type,
         client_id=client.client_id,
@@ -124,8 +129,36 @@ def issue_for_person(
         if OFFLINE_ACCESS in scopes and client.check_grant_type("refresh_token")
         else None,
         patient=grant.patient,
+        context_claims=context,
     )
     return token_response(server.tokens.issue(server.session, issuance), always_scope=True)
+
+
+#: the token request parameter naming the organisation the person acts for (as ESIA's ``org_oid``)
+ORG_PARAMETER = "org_oid"
+
+
+def person_context(
+    server: IdpAuthorizationServer, user: AuthorizedUser, org_oid: str | None
+) -> dict[str, Any]:
+    """EGISZ.md §5 claims of a person: ``roles`` (``patient``, plus the EGISZ role of each active
+    employment) and ``org``: the organisation asked for with ``org_oid`` at the token request
+    (one the person works for now; another is ``invalid_request``, as ESIA-007194 at ``ac``), else
+    the only organisation of a person employed in one. Read at every issue, refreshes included,
+    so a dismissal shows in the next token."""
+    memberships = organizations.employments_of(server.session, user.account.id)
+    claims: dict[str, Any] = {"roles": person_roles(m.role for m in memberships)}
+    chosen = None
+    if org_oid:
+        chosen = next((m for m in memberships if str(m.org_oid) == org_oid.strip()), None)
+        if chosen is None:
+            raise InvalidRequestError(f"The person does not work for the organisation {org_oid[:20]!r}.")
+    elif len(memberships) == 1:
+        chosen = memberships[0]
+    if chosen is not None:
+        claims["org"] = str(chosen.org_oid)
+        claims["roles"] = person_roles([chosen.role])
+    return claims
 
 
 def token_response(issued: IssuedTokens, *, always_scope: bool) -> GrantResponse:
