@@ -208,6 +208,8 @@ def certificate_issued(session: Session, patient_id: str, *, number: str, now: d
     only that a certificate is ready in the cabinet (never its number nor the doses)."""
     key = f"certificate_issued:{patient_id}:{number}"
     return enqueue(session, patient_id, "certificate_issued", {"at": _instant(now)}, key=key, now=now)
+
+
 def request_processed(
     session: Session,
     patient_id: str,
