@@ -36,6 +36,7 @@ from egisz_api.notifications.outbox import Dispatcher
 from egisz_api.notifications.routes import router as notification_settings_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
+from egisz_api.terminology import routes as terminology_routes
 from egisz_api.timeline.routes import router as timeline_router
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
@@ -167,5 +168,6 @@ def create_app(
     app.include_router(access_log_router)
     for rights_router in (export_router, requests_router, notification_settings_router):
         app.include_router(rights_router)
+    terminology_routes.install(app)  # ahead of the generic /fhir/{type} routes
     fhir_routes.install(app)
     return app

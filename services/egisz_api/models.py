@@ -19,6 +19,13 @@ from egisz_api.records.models import (
     StringIndex,
     TokenIndex,
 )
+from egisz_api.terminology.models import (
+    CodeSystemRow,
+    ConceptRow,
+    SystemAliasRow,
+    ValueSetMemberRow,
+    ValueSetRow,
+)
 
 __all__ = [
     "AccessEvent",
@@ -28,6 +35,8 @@ __all__ = [
     "CabinetLogin",
     "CabinetLogoutToken",
     "CabinetSession",
+    "CodeSystemRow",
+    "ConceptRow",
     "DateIndex",
     "FhirResource",
     "FhirResourceVersion",
@@ -36,5 +45,8 @@ __all__ = [
     "NotificationPreference",
     "ReferenceIndex",
     "StringIndex",
+    "SystemAliasRow",
     "TokenIndex",
+    "ValueSetMemberRow",
+    "ValueSetRow",
 ]
