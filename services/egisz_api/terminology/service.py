@@ -399,6 +399,8 @@ def search(
             "link": [{"relation": "self", "url": self_url}],
         }
     )
+    if not entries:
+        return head  # no empty arrays in FHIR JSON (R4 §2.6.2)
     return head[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
 
 
