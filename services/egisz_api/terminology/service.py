@@ -64,7 +64,7 @@ _LOCK = threading.Lock()
 
 
 def _catalog(session: Session) -> _Catalog:
-    key = session.get_bind().url.render_as_string(hide_password=True)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
     found = _CATALOGS.get(key)
     if found is None:
         found = _Catalog(aliases=dict(repository.aliases(session)))
