@@ -10,6 +10,7 @@ Local systems and value sets live under ``urn:egisz:cs:`` and ``urn:egisz:vs:`` 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ VALUE_SETS_FILE = "value-sets.json"
 #: the catalog's publication date (CodeSystem.date / ValueSet.date)
 PUBLISHED = "2026-12-02"
 LOCAL_PUBLISHER = "EGISZ API"
+#: R4 §2.24 "id": what a CodeSystem or ValueSet id in a path may be
+ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 @dataclass(frozen=True)

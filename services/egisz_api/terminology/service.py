@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from egisz_api.terminology import bindings, repository
+from egisz_api.terminology.catalog import ID_PATTERN
 from egisz_api.terminology.errors import (
     CodeNotInValueSetError,
     InvalidParameterError,
@@ -151,7 +152,7 @@ def _text(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or "\x00" in value:
         raise InvalidParameterError(f"The parameter {name!r} must be a non-empty string.")
     return value
 
@@ -302,7 +303,9 @@ def validate_code(
     params, codings = _parameters(pairs, _VALIDATE_PARAMETERS)
     url = _text(params, "url")
     if value_set_id is not None:
-        row = repository.value_set_by_id(session, value_set_id)
+        row = (
+            repository.value_set_by_id(session, value_set_id) if ID_PATTERN.fullmatch(value_set_id) else None
+        )
         if row is None or (url is not None and url != row.url):
             raise UnknownValueSetError(f"ValueSet/{value_set_id} is not known here.")
     elif url is None:
@@ -351,6 +354,8 @@ def run_validate_code(
 
 
 def read(session: Session, resource_type: str, resource_id: str) -> bytes:
+    if not ID_PATTERN.fullmatch(resource_id):
+        raise TerminologyResourceNotFoundError(f"{resource_type}/{resource_id} is not known.")
     row = (
         repository.code_system_by_id(session, resource_id)
         if resource_type == "CodeSystem"
@@ -370,7 +375,7 @@ def search(
     for name, value in pairs:
         if name not in SEARCH_PARAMETERS:
             raise UnsupportedParameterError(f"The parameter {name!r} is not supported for {resource_type}.")
-        if not value:
+        if not value or "\x00" in value:
             raise InvalidParameterError(f"The parameter {name!r} needs a value.")
         values[name].append(value.split(","))
     finder = repository.search_code_systems if resource_type == "CodeSystem" else repository.search_value_sets

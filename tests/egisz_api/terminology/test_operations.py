@@ -235,6 +235,16 @@ async def test_code_systems_and_value_sets_are_searched_and_read(
     assert {c["code"] for c in include["concept"]} >= {"94500-6", "94558-4", "94563-4", "94564-2"}
     outcome(await client.get("/fhir/CodeSystem/nope", headers=headers), 404)
     outcome(await client.get("/fhir/ValueSet/nope", headers=headers), 404)
+    # fuzzed input (a NUL byte PostgreSQL refuses in text) is a 4xx, never a 500
+    outcome(await client.get("/fhir/CodeSystem/a%00b", headers=headers), 404)
+    outcome(await client.get("/fhir/ValueSet/a%00b/$validate-code?system=x&code=y", headers=headers), 404)
+    outcome(await client.get("/fhir/CodeSystem", params={"url": "a\x00"}, headers=headers), 400)
+    outcome(
+        await client.get(
+            "/fhir/CodeSystem/$lookup", params={"system": "a\x00", "code": "I10"}, headers=headers
+        ),
+        400,
+    )
     # no write interaction on terminology
     refused = await client.post(
         "/fhir/CodeSystem", json=code_system, headers={**headers, "Content-Type": FHIR_JSON}
