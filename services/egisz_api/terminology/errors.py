@@ -64,6 +64,15 @@ class UnsupportedParameterError(TerminologyError):
     issue_code = "not-supported"
 
 
+class TerminologyMethodError(TerminologyError):
+    """CodeSystem and ValueSet have no write interaction: 405 with ``Allow`` (what the path serves)."""
+
+    status_code = 405
+    code = "method_not_allowed"
+    title = "Method not allowed"
+    issue_code = "not-supported"
+
+
 class CodeNotInValueSetError(ResourceValidationError):
     """A write whose coded element holds a code outside its bound value set (422, one issue per
     element, each naming it in ``expression``; the submitted codes are not echoed: they are

@@ -13,10 +13,13 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy.orm import Session
+from starlette.middleware import Middleware
 
 from egisz_api.dependencies import SessionDep
 from egisz_api.fhir.outcomes import FHIR_JSON
 from egisz_api.terminology import service
+from egisz_api.terminology.errors import TerminologyMethodError
+from shared.exact_routes import ExactRoutes
 from shared.tokens import bearer_token
 
 PREFIX = "/fhir"
@@ -132,7 +135,47 @@ def value_set_read(request: Request, session: SessionDep, resource_id: str) -> R
     return _fhir(service.read(session, "ValueSet", resource_id))
 
 
+_OPERATIONS = {("CodeSystem", "$lookup"), ("ValueSet", "$validate-code")}
+
+
+def _allowed(path: str) -> str | None:
+    """The methods a terminology path serves (None: not a terminology path)."""
+    parts = path[len(PREFIX) + 1 :].split("/") if path.startswith(PREFIX + "/") else []
+    if not parts or parts[0] not in ("CodeSystem", "ValueSet"):
+        return None
+    if len(parts) == 1:
+        return "GET"
+    if len(parts) == 2:
+        return "GET, POST" if (parts[0], parts[1]) in _OPERATIONS else "GET"
+    if len(parts) == 3 and parts[0] == "ValueSet" and parts[2] == "$validate-code":
+        return "GET, POST"
+    return None
+
+
+class TerminologyMethods:
+    """Any method a terminology path does not serve → 405 with exactly its ``Allow``, ahead of the
+    router (whose generic ``/fhir/{type}`` create and update routes would otherwise be advertised
+    in its ``Allow`` and take the request), as AuditEvent's writes are refused (fhir.routes)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+            allowed = _allowed(scope["path"])
+            if allowed is not None and scope["method"] not in allowed.split(", "):
+                request = Request(scope, receive, send)
+                error = TerminologyMethodError(
+                    "CodeSystem and ValueSet are read-only here (seeded terminology).",
+                    headers={"Allow": allowed},
+                )
+                await (await ExactRoutes._handled(request, error))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Mount the terminology routes; call before ``fhir.routes.install`` so that they come ahead of
     its generic ``/fhir/{type}`` routes."""
     app.include_router(router)
+    app.user_middleware.append(Middleware(TerminologyMethods))

@@ -249,7 +249,17 @@ async def test_code_systems_and_value_sets_are_searched_and_read(
     refused = await client.post(
         "/fhir/CodeSystem", json=code_system, headers={**headers, "Content-Type": FHIR_JSON}
     )
-    assert refused.status_code in (404, 405)
+    assert outcome(refused, 405)["issue"][0]["code"] == "not-supported"
+    assert refused.headers["allow"] == "GET"
+    for method, path, allow in (
+        ("PUT", "/fhir/CodeSystem/icd-10", "GET"),
+        ("DELETE", "/fhir/ValueSet/icd-10", "GET"),
+        ("OPTIONS", "/fhir/CodeSystem/$lookup", "GET, POST"),
+        ("PATCH", "/fhir/ValueSet/icd-10/$validate-code", "GET, POST"),
+    ):
+        response = await client.request(method, path, headers=headers)
+        outcome(response, 405)
+        assert response.headers["allow"] == allow, (method, path)
 
 
 async def test_every_terminology_endpoint_needs_a_token(client: httpx.AsyncClient, issuer: Issuer) -> None:
