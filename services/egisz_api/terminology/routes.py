@@ -33,6 +33,50 @@ _RESPONSES: dict[int | str, Any] = {
 }
 
 
+#: a query or Parameters value the OpenAPI document promises to take (a FHIR uri/code, no spaces)
+_TOKEN_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[A-Za-z0-9.:_/-]{1,64}$"}
+
+
+def _query(*required: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """OpenAPI ``parameters`` of the query (documented here; the service checks them)."""
+    return {
+        "parameters": [
+            {"name": name, "in": "query", "required": name in required, "schema": _TOKEN_SCHEMA}
+            for name in (*required, *optional)
+        ]
+    }
+
+
+def _body(*names: str) -> dict[str, Any]:
+    """OpenAPI ``requestBody``: a FHIR ``Parameters`` resource with these parameters, in order."""
+    kinds = {"system": "valueUri", "url": "valueUri", "code": "valueCode"}
+    items = [
+        {
+            "type": "object",
+            "required": ["name", kinds[name]],
+            "properties": {"name": {"const": name}, kinds[name]: _TOKEN_SCHEMA},
+            "additionalProperties": False,
+        }
+        for name in names
+    ]
+    schema = {
+        "type": "object",
+        "required": ["resourceType", "parameter"],
+        "properties": {
+            "resourceType": {"const": "Parameters"},
+            "parameter": {
+                "type": "array",
+                "prefixItems": items,
+                "items": False,
+                "minItems": len(items),
+                "maxItems": len(items),
+            },
+        },
+        "additionalProperties": False,
+    }
+    return {"requestBody": {"required": True, "content": {FHIR_JSON: {"schema": schema}}}}
+
+
 def _authenticate(request: Request) -> None:
     """A valid bearer token of the idp (through the FHIR routes' verified-token cache)."""
     tokens = request.app.state.verified_tokens
@@ -62,24 +106,44 @@ async def _posted(request: Request, work: Callable[[bytes], bytes]) -> Response:
     return _fhir(await anyio.to_thread.run_sync(run))
 
 
-@router.get("/CodeSystem/$lookup", responses=_RESPONSES, summary="CodeSystem $lookup (query parameters)")
+@router.get(
+    "/CodeSystem/$lookup",
+    responses=_RESPONSES,
+    summary="CodeSystem $lookup (query parameters)",
+    openapi_extra=_query("system", "code", optional=("version", "displayLanguage")),
+)
 def lookup_get(request: Request, session: SessionDep) -> Response:
     _authenticate(request)
     return _fhir(service.run_lookup(session, pairs=_pairs(request)))
 
 
-@router.post("/CodeSystem/$lookup", responses=_RESPONSES, summary="CodeSystem $lookup (Parameters body)")
+@router.post(
+    "/CodeSystem/$lookup",
+    responses=_RESPONSES,
+    summary="CodeSystem $lookup (Parameters body)",
+    openapi_extra=_body("system", "code"),
+)
 async def lookup_post(request: Request, session: SessionDep) -> Response:
     return await _posted(request, lambda body: service.run_lookup(session, body=body))
 
 
-@router.get("/ValueSet/$validate-code", responses=_RESPONSES, summary="ValueSet $validate-code (query)")
+@router.get(
+    "/ValueSet/$validate-code",
+    responses=_RESPONSES,
+    summary="ValueSet $validate-code (query)",
+    openapi_extra=_query("url", "system", "code", optional=("display",)),
+)
 def validate_get(request: Request, session: SessionDep) -> Response:
     _authenticate(request)
     return _fhir(service.run_validate_code(session, pairs=_pairs(request)))
 
 
-@router.post("/ValueSet/$validate-code", responses=_RESPONSES, summary="ValueSet $validate-code (body)")
+@router.post(
+    "/ValueSet/$validate-code",
+    responses=_RESPONSES,
+    summary="ValueSet $validate-code (body)",
+    openapi_extra=_body("url", "system", "code"),
+)
 async def validate_post(request: Request, session: SessionDep) -> Response:
     return await _posted(request, lambda body: service.run_validate_code(session, body=body))
 
@@ -88,6 +152,7 @@ async def validate_post(request: Request, session: SessionDep) -> Response:
     "/ValueSet/{value_set_id}/$validate-code",
     responses=_RESPONSES,
     summary="$validate-code against this ValueSet (query parameters)",
+    openapi_extra=_query("system", "code", optional=("display",)),
 )
 def validate_instance_get(request: Request, session: SessionDep, value_set_id: str) -> Response:
     _authenticate(request)
@@ -98,6 +163,7 @@ def validate_instance_get(request: Request, session: SessionDep, value_set_id: s
     "/ValueSet/{value_set_id}/$validate-code",
     responses=_RESPONSES,
     summary="$validate-code against this ValueSet (Parameters body)",
+    openapi_extra=_body("system", "code"),
 )
 async def validate_instance_post(request: Request, session: SessionDep, value_set_id: str) -> Response:
     return await _posted(
@@ -113,12 +179,22 @@ def _search(request: Request, session: Session, resource_type: str) -> Response:
     return _fhir(body)
 
 
-@router.get("/CodeSystem", responses=_RESPONSES, summary="Search CodeSystems (_id, url, name, status)")
+@router.get(
+    "/CodeSystem",
+    responses=_RESPONSES,
+    summary="Search CodeSystems (_id, url, name, status)",
+    openapi_extra=_query(optional=("_id", "url", "name", "status")),
+)
 def code_system_search(request: Request, session: SessionDep) -> Response:
     return _search(request, session, "CodeSystem")
 
 
-@router.get("/ValueSet", responses=_RESPONSES, summary="Search ValueSets (_id, url, name, status)")
+@router.get(
+    "/ValueSet",
+    responses=_RESPONSES,
+    summary="Search ValueSets (_id, url, name, status)",
+    openapi_extra=_query(optional=("_id", "url", "name", "status")),
+)
 def value_set_search(request: Request, session: SessionDep) -> Response:
     return _search(request, session, "ValueSet")
 
