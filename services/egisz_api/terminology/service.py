@@ -134,7 +134,10 @@ def parameters_of(body: bytes) -> list[tuple[str, Any]]:
         Parameters.model_validate(data)
     except (ValidationError, ValueError, TypeError) as exc:
         raise InvalidParameterError("The Parameters resource is not valid FHIR R4.") from exc
-    return [(str(p.get("name")), _value(p)) for p in data.get("parameter", []) if isinstance(p, dict)]
+    items = data.get("parameter")
+    if not isinstance(items, list):  # absent or null: no parameters (the operation says which are missing)
+        return []
+    return [(str(p.get("name")), _value(p)) for p in items if isinstance(p, dict)]
 
 
 def _only(pairs: Sequence[tuple[str, Any]], allowed: frozenset[str]) -> dict[str, Any]:

@@ -121,6 +121,15 @@ async def test_lookup_misses_are_operation_outcomes(client: httpx.AsyncClient, i
         ),
         400,
     )
+    for body in (
+        b'{"resourceType": "Parameters", "parameter": null}',
+        b'{"resourceType": "Parameters"}',
+        b"[]",
+    ):
+        found = await client.post(
+            "/fhir/CodeSystem/$lookup", content=body, headers={**headers, "Content-Type": FHIR_JSON}
+        )
+        outcome(found, 400)  # found by schemathesis: a null parameter list was a 500
 
 
 async def test_validate_code_answers_true_false_and_unknown_system(
