@@ -33,7 +33,9 @@ _RESPONSES: dict[int | str, Any] = {
 }
 
 
-#: a query or Parameters value the OpenAPI document promises to take (a FHIR uri/code, no spaces)
+#: a query value: any non-empty text without NUL (the service refuses exactly those with 400)
+_QUERY_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[^\x00]+$"}
+#: a value in a Parameters body the document promises to take (a valid FHIR uri and code)
 _TOKEN_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[A-Za-z0-9.:_/-]{1,64}$"}
 
 
@@ -41,7 +43,7 @@ def _query(*required: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
     """OpenAPI ``parameters`` of the query (documented here; the service checks them)."""
     return {
         "parameters": [
-            {"name": name, "in": "query", "required": name in required, "schema": _TOKEN_SCHEMA}
+            {"name": name, "in": "query", "required": name in required, "schema": _QUERY_SCHEMA}
             for name in (*required, *optional)
         ]
     }
