@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 ICD10_VS = "urn:egisz:vs:icd-10"
+#: ICD-10 and the SNOMED CT disorders held: what Condition.code takes
+DIAGNOSES_VS = "urn:egisz:vs:diagnoses"
 ENCOUNTER_CLASS_VS = "urn:egisz:vs:encounter-class"
 OBSERVATION_CATEGORY_VS = "urn:egisz:vs:observation-category"
 LAB_TESTS_VS = "urn:egisz:vs:lab-tests"
@@ -50,7 +52,7 @@ class Binding:
 
 
 BINDINGS: Mapping[str, tuple[Binding, ...]] = {
-    "Condition": (Binding("code", ICD10_VS),),
+    "Condition": (Binding("code", DIAGNOSES_VS),),
     "Encounter": (Binding("class", ENCOUNTER_CLASS_VS, coding=True),),
     "Observation": (
         Binding("category", OBSERVATION_CATEGORY_VS, strength="extensible"),

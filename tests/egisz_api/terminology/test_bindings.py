@@ -71,8 +71,13 @@ async def test_a_condition_outside_icd10_is_refused_with_the_element_named_and_n
         "Condition.code.coding[1]"
     ]
     # no ICD-10 coding at all (a required binding): the element itself is named
-    snomed_only = _condition(pid, {"system": SNOMED, "code": "38341003"})
-    assert _refused(await client.post("/fhir/Condition", json=snomed_only, headers=headers))[0] == [
+    # a SNOMED CT disorder the value set does not hold; no coding of its systems at all
+    not_held = _condition(pid, {"system": SNOMED, "code": "73211009"})
+    assert _refused(await client.post("/fhir/Condition", json=not_held, headers=headers))[0] == [
+        "Condition.code.coding[0]"
+    ]
+    local_only = _condition(pid, {"system": "urn:example:local-diagnoses", "code": "I10"})
+    assert _refused(await client.post("/fhir/Condition", json=local_only, headers=headers))[0] == [
         "Condition.code"
     ]
     written = (await client.get("/fhir/Condition", params={"patient": pid}, headers=headers)).json()
