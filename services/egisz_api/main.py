@@ -42,6 +42,7 @@ from egisz_api.reports.routes import api_router as reports_api_router
 from egisz_api.reports.routes import fhir_router as reports_fhir_router
 from egisz_api.reports.routes import page_router as reports_page_router
 from egisz_api.settings import EgiszSettings
+from egisz_api.terminology import routes as terminology_routes
 from egisz_api.timeline.routes import router as timeline_router
 from egisz_api.workers.routes import router as workers_router
 from shared.db import make_engine, make_sessionmaker, utcnow
@@ -184,5 +185,6 @@ def create_app(
     app.include_router(reports_page_router)
     # ahead of the generic /fhir/{type} routes, which would answer Measure and MeasureReport as unknown types
     app.include_router(reports_fhir_router)
+    terminology_routes.install(app)  # ahead of the generic /fhir/{type} routes
     fhir_routes.install(app)
     return app

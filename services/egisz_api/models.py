@@ -21,6 +21,13 @@ from egisz_api.records.models import (
     StringIndex,
     TokenIndex,
 )
+from egisz_api.terminology.models import (
+    CodeSystemRow,
+    ConceptRow,
+    SystemAliasRow,
+    ValueSetMemberRow,
+    ValueSetRow,
+)
 
 __all__ = [
     "AccessEvent",
@@ -32,6 +39,8 @@ __all__ = [
     "CabinetSession",
     "CovidCertificate",
     "CovidCertificateDose",
+    "CodeSystemRow",
+    "ConceptRow",
     "DateIndex",
     "FhirResource",
     "FhirResourceVersion",
@@ -41,5 +50,8 @@ __all__ = [
     "NotificationPreference",
     "ReferenceIndex",
     "StringIndex",
+    "SystemAliasRow",
     "TokenIndex",
+    "ValueSetMemberRow",
+    "ValueSetRow",
 ]

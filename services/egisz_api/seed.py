@@ -32,6 +32,9 @@ LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 ICD10 = "urn:oid:1.2.643.2.69.1.1.1.2"
 FSLI = "urn:oid:1.2.643.5.1.13.13.11.1080"
+#: the local code systems of vaccines and medications (terminology/data, docs/fhir.md "Terminology")
+VACCINE = "urn:egisz:cs:vaccine"
+MEDICATION = "urn:egisz:cs:medication"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 ORGANIZATION = {"reference": "Organization/demo-polyclinic-1", "display": "ГБУЗ «Городская поликлиника № 1»"}
@@ -305,9 +308,7 @@ def _others(cal: Calendar, pid: str) -> list[dict[str, Any]]:
             "id": f"{pid}-rx-1",
             "status": "active",
             "intent": "order",
-            "medicationCodeableConcept": _cc(
-                "urn:oid:1.2.643.5.1.13.13.11.1367", "21.20.10.112-000020-1-00073", "Амлодипин 5 мг, таблетки"
-            ),
+            "medicationCodeableConcept": _cc(MEDICATION, "amlodipine-5-tab", "Амлодипин 5 мг, таблетки"),
             "subject": _ref(pid),
             "encounter": {"reference": f"Encounter/{pid}-enc-2"},
             "authoredOn": cal.date(VISITS[1][0]),
@@ -320,9 +321,7 @@ def _others(cal: Calendar, pid: str) -> list[dict[str, Any]]:
             "status": "completed",
             "intent": "order",
             "medicationCodeableConcept": _cc(
-                "urn:oid:1.2.643.5.1.13.13.11.1367",
-                "21.20.10.131-000011-1-00015",
-                "Парацетамол 500 мг, таблетки",
+                MEDICATION, "paracetamol-500-tab", "Парацетамол 500 мг, таблетки"
             ),
             "subject": _ref(pid),
             "encounter": {"reference": f"Encounter/{pid}-enc-1"},
@@ -365,7 +364,7 @@ def _others(cal: Calendar, pid: str) -> list[dict[str, Any]]:
             "resourceType": "Immunization",
             "id": f"{pid}-imm-2",
             "status": "completed",
-            "vaccineCode": _cc("urn:oid:1.2.643.5.1.13.13.11.1078", "14", "Совигрипп"),
+            "vaccineCode": _cc(VACCINE, "sovigripp", "Совигрипп"),
             "patient": _ref(pid),
             "occurrenceDateTime": cal.date(VISITS[3][0]),
             "lotNumber": "FL-1026",

@@ -1,7 +1,8 @@
 """The COVID register's codes (seed 001 «ЕГИСЗ COVID»): the tests as LOINC Observations with their
 results, and the vaccines of a local code system.
 
-Kept here until the shared terminology tables exist (issue 14 item 1); the integrator reconciles.
+The systems and codes are those of the seeded terminology (egisz_api/terminology/data: LOINC,
+SNOMED CT results, the local vaccine code system), which every write is checked against.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ SNOMED = "http://snomed.info/sct"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 #: our local code system of the COVID-19 vaccines registered in Russia
-VACCINE_SYSTEM = "urn:egisz:CodeSystem:covid-vaccine"
+VACCINE_SYSTEM = "urn:egisz:cs:vaccine"
 #: SNOMED CT 840539006 «COVID-19» (Immunization.protocolApplied.targetDisease)
 COVID_DISEASE = (SNOMED, "840539006", "COVID-19")
 #: ICD-10 U07.1 (as the demo seed's older vaccinations name the disease)

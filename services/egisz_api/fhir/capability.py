@@ -10,6 +10,9 @@ from egisz_api.audit.query import SEARCH_PARAMETERS as AUDIT_EVENT_PARAMETERS
 from egisz_api.fhir.query import MAX_COUNT
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.reports.definitions import capability_entries as report_entries
+from egisz_api.terminology.schemas import OPERATIONS as TERMINOLOGY_OPERATIONS
+from egisz_api.terminology.schemas import SEARCH_PARAMETERS as TERMINOLOGY_PARAMETERS
+from egisz_api.terminology.schemas import TYPES as TERMINOLOGY_TYPES
 from shared.smart_scopes import CONTEXT_SCOPES, RESOURCE_SCOPES
 
 FHIR_VERSION = "4.0.1"
@@ -22,6 +25,8 @@ _TYPE_URL = {
 INTERACTIONS = ("read", "vread", "history-instance", "search-type", "create", "update")
 #: AuditEvent comes from the audit trail: read and search only, never a write (EGISZ.md §5 row 30)
 AUDIT_EVENT_INTERACTIONS = ("read", "search-type")
+#: CodeSystem and ValueSet: the seeded terminology, read and search only (docs/fhir.md "Terminology")
+TERMINOLOGY_INTERACTIONS = ("read", "search-type")
 
 
 def _audit_event() -> dict[str, Any]:
@@ -42,6 +47,32 @@ def _audit_event() -> dict[str, Any]:
         "searchParam": [
             {"name": name, "type": kind, "documentation": text}
             for name, (kind, text) in AUDIT_EVENT_PARAMETERS.items()
+        ],
+    }
+
+
+def _terminology(resource_type: str) -> dict[str, Any]:
+    return {
+        "type": resource_type,
+        "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
+        "documentation": (
+            "Seeded terminology (ICD-10, LOINC, local vaccine and medication lists...); any "
+            "authenticated caller. Writes are checked against the value sets (422 code-invalid)."
+        ),
+        "interaction": [{"code": code} for code in TERMINOLOGY_INTERACTIONS],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "conditionalCreate": False,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "searchParam": [
+            {"name": name, "type": kind, "documentation": text}
+            for name, (kind, text) in TERMINOLOGY_PARAMETERS.items()
+        ],
+        "operation": [
+            {"name": name, "definition": definition, "documentation": text}
+            for name, definition, text in TERMINOLOGY_OPERATIONS[resource_type]
         ],
     }
 
@@ -98,6 +129,7 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
         resources.append(entry)
     resources.append(_audit_event())
     resources.extend(report_entries())  # aggregates for health authorities (reports/)
+    resources.extend(_terminology(resource_type) for resource_type in TERMINOLOGY_TYPES)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -23,6 +23,7 @@ from egisz_api.records.models import FhirResource, FhirResourceVersion
 from egisz_api.records.parameters import DEFINITIONS, extract, normalise_identifier
 from egisz_api.records.schemas import Criteria, Cursor, MeasureCount, StoredResource, TokenCondition
 from egisz_api.records.validation import ID_PATTERN, parse_body, validate
+from egisz_api.terminology import service as terminology
 
 Clock = Callable[[], dt.datetime]
 
@@ -52,6 +53,7 @@ def create(
     now = clock()
     rid = resource_id or str(uuid.uuid4())
     content, data = _prepare(resource_type, body, rid, 1, now)
+    terminology.check_bindings(session, data)  # codes within their value sets (422 code-invalid)
     extracted = extract(DEFINITIONS[resource_type], data)
     row = repository.add_resource(
         session,
@@ -120,6 +122,7 @@ def update(
     now = clock()
     new_version = current_version + 1
     content, canonical = _prepare(resource_type, data, resource_id, new_version, now)
+    terminology.check_bindings(session, canonical)  # codes within their value sets (422 code-invalid)
     extracted = extract(DEFINITIONS[resource_type], canonical)
     written = repository.replace_current(
         session,

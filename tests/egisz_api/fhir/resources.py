@@ -108,7 +108,7 @@ def service_request(pid: str) -> dict[str, Any]:
         "status": "active",
         "intent": "order",
         "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "103693007"}]}],
-        "code": {"coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1471", "code": "A04.16.001"}]},
+        "code": {"coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1070", "code": "A04.16.001"}]},
         "subject": ref(pid),
         "requester": {"reference": "Practitioner/doc-1"},
         "performer": [{"reference": "Organization/mo-2"}],
@@ -122,7 +122,7 @@ def medication_request(pid: str) -> dict[str, Any]:
         "status": "active",
         "intent": "order",
         "medicationCodeableConcept": {
-            "coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1367", "code": "amox"}]
+            "coding": [{"system": "urn:egisz:cs:medication", "code": "amoxicillin-500-caps"}]
         },
         "subject": ref(pid),
         "encounter": {"reference": "Encounter/enc-x"},
@@ -148,7 +148,7 @@ def immunization(pid: str) -> dict[str, Any]:
     return {
         "resourceType": "Immunization",
         "status": "completed",
-        "vaccineCode": {"coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1078", "code": "sputnik-v"}]},
+        "vaccineCode": {"coding": [{"system": "urn:egisz:cs:vaccine", "code": "sputnik-v"}]},
         "patient": ref(pid),
         "occurrenceDateTime": "2024-01-15",
         "lotNumber": "XK-0423",

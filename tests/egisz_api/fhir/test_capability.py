@@ -12,6 +12,8 @@ import pytest
 
 from egisz_api.audit.query import SEARCH_PARAMETERS
 from egisz_api.records.parameters import DEFINITIONS
+from egisz_api.terminology.schemas import SEARCH_PARAMETERS as TERMINOLOGY_PARAMETERS
+from egisz_api.terminology.schemas import TYPES as TERMINOLOGY_TYPES
 from tests.egisz_api.fhir.conftest import Issuer, World, valid
 
 #: every type-level and instance-level interaction of FHIR R4 (restful-interaction)
@@ -26,7 +28,7 @@ ALL_INTERACTIONS = (
     "create",
     "search-type",
 )
-SAMPLES = {"token": "x", "date": "ge2024-01-01", "string": "a"}
+SAMPLES = {"token": "x", "date": "ge2024-01-01", "string": "a", "uri": "urn:egisz:vs:icd-10"}
 #: token parameters whose values are a closed set
 NAMED_SAMPLES = {"action": "R", "outcome": "0", "type": "rest", "subtype": "read"}
 
@@ -45,8 +47,10 @@ async def _statement(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
 
 
 async def _an_instance(client: httpx.AsyncClient, issuer: Issuer, world: World, type_: str) -> dict[str, Any]:
-    if type_ == "AuditEvent":
-        found = await client.get("/fhir/AuditEvent?_count=1", headers=_mighty(issuer))
+    if type_ == "AuditEvent" or type_ in TERMINOLOGY_TYPES:
+        found = await client.get(
+            f"/fhir/{type_}?_count=1" if type_ == "AuditEvent" else f"/fhir/{type_}", headers=_mighty(issuer)
+        )
         resource: dict[str, Any] = found.json()["entry"][0]["resource"]
         return resource
     rid = world.ids[world.alice][type_]
@@ -88,9 +92,12 @@ def _engine(served: dict[str, Any]) -> dict[str, Any]:
 
 async def test_the_served_types_are_the_tables_types(client: httpx.AsyncClient) -> None:
     served = await _statement(client)
-    assert set(served) == {*DEFINITIONS, "AuditEvent", *REPORT_TYPES}
+    assert set(served) == {*DEFINITIONS, "AuditEvent", *REPORT_TYPES, *TERMINOLOGY_TYPES}
     for type_, entry in _engine(served).items():
         names = {p["name"] for p in entry["searchParam"]}
+        if type_ in TERMINOLOGY_TYPES:
+            assert names == set(TERMINOLOGY_PARAMETERS), type_
+            continue
         expected = (
             set(SEARCH_PARAMETERS)
             if type_ == "AuditEvent"
@@ -165,3 +172,32 @@ async def test_operations_are_exactly_the_listed_ones(
     else:
         assert response.status_code in (404, 405)
         assert "no_completed_vaccination" not in response.text
+
+
+#: a call of each terminology operation the statement may list, and what it must answer
+TERMINOLOGY_CALLS = {
+    ("CodeSystem", "lookup"): "/fhir/CodeSystem/$lookup?system=urn:oid:1.2.643.2.69.1.1.1.2&code=I10",
+    ("ValueSet", "validate-code"): (
+        "/fhir/ValueSet/$validate-code?url=urn:egisz:vs:icd-10&system=urn:oid:1.2.643.2.69.1.1.1.2&code=I10"
+    ),
+}
+
+
+@pytest.mark.parametrize("type_", TERMINOLOGY_TYPES)
+async def test_terminology_operations_are_exactly_the_listed_ones(
+    client: httpx.AsyncClient, issuer: Issuer, type_: str
+) -> None:
+    served = await _statement(client)
+    operations = {o["name"] for o in served[type_]["operation"]}
+    for (owner, name), path in TERMINOLOGY_CALLS.items():
+        if owner != type_:
+            continue
+        response = await client.get(path, headers=_mighty(issuer))
+        if name in operations:
+            assert response.status_code == 200, response.text
+            assert valid(response.content)["resourceType"] == "Parameters"
+        else:
+            assert response.status_code in (404, 405)
+    assert operations <= {name for owner, name in TERMINOLOGY_CALLS if owner == type_}
+    everything = await client.get(f"/fhir/{type_}/icd-10/$everything", headers=_mighty(issuer))
+    assert everything.status_code in (404, 405)

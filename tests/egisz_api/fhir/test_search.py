@@ -91,7 +91,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("DiagnosticReport", "patient={bob}", False),
     ("ServiceRequest", "status=active&intent=order&authored=2024-03-05", True),
     ("ServiceRequest", "code=A04.16.001", True),
-    ("MedicationRequest", "status=active&intent=order&authoredon=ge2024-01-01&code=amox", True),
+    (
+        "MedicationRequest",
+        "status=active&intent=order&authoredon=ge2024-01-01&code=amoxicillin-500-caps",
+        True,
+    ),
     ("MedicationRequest", "authoredon=lt2024-01-01", False),
     ("Appointment", "patient={alice}&date=2024-04-01&status=booked", True),
     ("Appointment", "actor=Patient/{alice}", True),
