@@ -1,7 +1,7 @@
 """covid: issued vaccination certificates and the Immunizations each certifies
 
 Revision ID: 0004k
-Revises: 0003r
+Revises: 0004t
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004k"
-down_revision: str | None = "0003r"
+down_revision: str | None = "0004t"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """records: fhir_measure_index, what each resource counts for in the authorities' reports
 
 Revision ID: 0004m
-Revises: 0003r
+Revises: 0004k
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004m"
-down_revision: str | None = "0003r"
+down_revision: str | None = "0004k"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """cabinet sessions: a medical worker's organisations (from the idp's /roles) and the chosen one
 
 Revision ID: 0004w
-Revises: 0003r
+Revises: 0004m
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004w"
-down_revision: str | None = "0003r"
+down_revision: str | None = "0004m"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
