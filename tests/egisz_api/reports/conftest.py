@@ -62,7 +62,7 @@ def vaccination(patient: str, dose: int, day: str, region: str | None) -> dict[s
     return {
         "resourceType": "Immunization",
         "status": "completed",
-        "vaccineCode": {"coding": [{"system": "urn:oid:1.2.643.5.1.13.13.11.1078", "code": "2"}]},
+        "vaccineCode": {"coding": [{"system": "urn:egisz:cs:vaccine", "code": "sputnik-v"}]},
         "patient": {"reference": f"Patient/{patient}"},
         "occurrenceDateTime": day,
         "lotNumber": "II-210126",

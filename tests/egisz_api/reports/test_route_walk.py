@@ -92,7 +92,10 @@ async def test_every_route_answers_an_authority_without_personal_data(
             # never a 500; the cabinet login answers 503 here: it reaches for an idp this test does not run
             assert response.status_code != 500, (method, path, response.text)
             assert response.status_code < 500 or path.startswith(("/cabinet/login", "/esia/")), (method, path)
-            assert not PERSONAL.search(response.text), (method, path, response.text[:300])
+            # a 404 may name the path the caller typed ("CodeSystem/p-1 is not known"): not data
+            typed = path.removeprefix("/fhir/")
+            text = response.text if typed.startswith("Patient") else response.text.replace(typed, "")
+            assert not PERSONAL.search(text), (method, path, response.text[:300])
 
 
 @pytest.mark.parametrize("resource_type", PATIENT_TYPES)
