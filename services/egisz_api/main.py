@@ -36,6 +36,8 @@ from egisz_api.notifications.outbox import Dispatcher
 from egisz_api.notifications.routes import router as notification_settings_router
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
+from egisz_api.signatures.service import SignatureContext
+from egisz_api.signatures.trust import TrustStore
 from egisz_api.timeline.routes import router as timeline_router
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
@@ -80,11 +82,14 @@ def create_app(
     audit_sink: AuditSinkFactory | None = None,
     consent_gate: ConsentGate | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    signatures: SignatureContext | None = None,
 ) -> FastAPI:
     """The app. ``audit_sink``: how each FHIR access is recorded (default: a BALP AuditEvent in the
     durable trail);
     ``consent_gate``: the consent check for non-patient callers (default: a withdrawn consent
-    suspends them, docs/consent.md)."""
+    suspends them, docs/consent.md);
+    ``signatures``: trust anchors and CRL source for signed Provenances (default: from the settings,
+    CRLs fetched over HTTP)."""
     settings = settings or EgiszSettings()
     configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
     engine = make_engine(
@@ -146,6 +151,10 @@ def create_app(
     consent_listeners: list[ConsentListener] = [notifications_service.on_consent_changed]
     app.state.consent_listeners = consent_listeners
     app.state.clock = clock
+    app.state.signatures = signatures or SignatureContext(
+        store=TrustStore.from_files(settings.signature_qualified_cas, settings.signature_unqualified_cas),
+        required=settings.signed_writes_required,
+    )
     app.state.notifications = dispatcher
     app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)

@@ -244,6 +244,8 @@ def _filters(criteria: Criteria) -> list[ColumnElement[bool]]:
         filters.append(or_(*(_condition(criteria.resource_type, c) for c in clause)))
     if criteria.restrictions is not None:
         filters.append(restriction_filter(criteria.resource_type, criteria.restrictions))
+    for excluded in criteria.excluded:
+        filters.append(~_token(criteria.resource_type, excluded))
     return filters
 
 

@@ -81,6 +81,9 @@ def fhir_settings(database_url: str, issuer: Issuer, **overrides: Any) -> Any:
         "dev_mode": True,
         "idp_issuer": issuer.url,
         "idp_jwks_url": f"{issuer.url}/jwks",
+        # fixtures load records with a system token and no signed Provenance; the signature rule is
+        # tested with it on in tests/egisz_api/signed/
+        "signed_writes_required": False,
     }
     values.update(overrides)
     return EgiszSettings(**values)
