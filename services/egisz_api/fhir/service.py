@@ -34,7 +34,7 @@ from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import Criteria, ReferenceCondition, StoredResource, TokenCondition
 from egisz_api.signatures import rules as signature_rules
 from egisz_api.signatures import service as signatures
-from egisz_api.signatures.errors import NotDeletableError
+from egisz_api.signatures.errors import NotDeletableError, ServerWrittenError
 from egisz_api.signatures.schemas import SignatureInfo
 from shared.db import end_transaction, read_only
 from shared.errors import AppError
@@ -386,6 +386,15 @@ def _check_restrictions(ctx: FhirContext, grant: Grant, stored: StoredResource) 
         )
 
 
+def _check_client_writable(resource_type: str) -> None:
+    if resource_type in signature_rules.SERVER_WRITTEN_TYPES:
+        raise ServerWrittenError(
+            f"{resource_type} is recorded by this server with each signed write; send a signed one "
+            "in the X-Provenance header of the write instead.",
+            headers={"Allow": "GET"},
+        )
+
+
 def _check_signature(ctx: FhirContext, resource_type: str, sent: dict[str, Any]) -> SignatureInfo | None:
     """§5 (A) last step: a medical write needs a signature (docs/fhir.md «Signed writes»)."""
     return signatures.check_signed_write(
@@ -403,6 +412,7 @@ def _record_provenance(
 def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
     known_type(resource_type)
     with _audited(ctx, "create", resource_type) as note:
+        _check_client_writable(resource_type)
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "c")
         data = records.body_of(resource_type, body)
@@ -427,6 +437,7 @@ def update(
 ) -> Written:
     known_type(resource_type)
     with _audited(ctx, "update", f"{resource_type}/{resource_id}") as note:
+        _check_client_writable(resource_type)
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "u")
         data = records.body_of(resource_type, body)

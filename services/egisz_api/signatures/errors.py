@@ -70,3 +70,13 @@ class NotDeletableError(AppError):
     code = "method_not_allowed"
     title = "This resource type cannot be deleted"
     issue_code: ClassVar[str] = "not-supported"
+
+
+class ServerWrittenError(AppError):
+    """Provenance is written by this server with each signed write (EGISZ.md §5 row 27: read and
+    search only); a client supplies one in ``X-Provenance`` instead."""
+
+    status_code = 405
+    code = "method_not_allowed"
+    title = "This resource type is written by the server only"
+    issue_code: ClassVar[str] = "not-supported"

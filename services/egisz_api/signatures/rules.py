@@ -30,6 +30,8 @@ MEDICAL_TYPES = frozenset(
         "DocumentReference",
     }
 )
+#: written by the server only (with each signed write); clients read and search them
+SERVER_WRITTEN_TYPES = frozenset({"Provenance"})
 _ACR_KINDS: dict[str, Kind] = {ACR_SIG: "sig", ACR_QES: "qes"}
 _AMR_KINDS: dict[str, Kind] = {"swk": "sig", "hwk": "qes", "ds": "qes"}
 
