@@ -37,7 +37,7 @@ from egisz_api.notifications.routes import router as notification_settings_route
 from egisz_api.pages import LANG_COOKIE, build_renderer, error_pages, locale_of
 from egisz_api.settings import EgiszSettings
 from egisz_api.signatures.service import SignatureContext
-from egisz_api.signatures.trust import TrustStore
+from egisz_api.signatures.trust import HttpCrlSource, TrustStore
 from egisz_api.timeline.routes import router as timeline_router
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
@@ -125,6 +125,8 @@ def create_app(
             outbound.close()
             await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
             cabinet_routes.close(app)
+            if isinstance(app.state.signatures.crl_source, HttpCrlSource):
+                app.state.signatures.crl_source.close()
         jwks.close()
         engine.dispose()
 

@@ -70,7 +70,8 @@ class HttpCrlSource:
     ``nextUpdate``; a point that fails gives no CRL (validation then fails closed)."""
 
     def __init__(self, client: httpx.Client | None = None, *, timeout: float = 5.0) -> None:
-        self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self._client = client
+        self._timeout = timeout
         self._cache: dict[str, tuple[dt.datetime, bytes]] = {}
         self._lock = threading.Lock()
 
@@ -87,6 +88,8 @@ class HttpCrlSource:
             cached = self._cache.get(url)
         if cached is not None and cached[0] > now:
             return cached[1]
+        if self._client is None:  # made on first use: most contexts never fetch a CRL
+            self._client = httpx.Client(timeout=self._timeout, follow_redirects=False)
         try:
             response = self._client.get(url)
             if response.status_code != 200 or len(response.content) > MAX_CRL_BYTES:
@@ -98,6 +101,10 @@ class HttpCrlSource:
         with self._lock:
             self._cache[url] = (until, response.content)
         return response.content
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
 
 def _distribution_points(certificate: x509.Certificate) -> list[str]:
