@@ -32,6 +32,8 @@ class Pki:
     revoked: Path
     stranger: Path
     doctor_der: bytes
+    #: .pfx of a valid ECDSA P-256 certificate of the same CA
+    ecdsa: Path
 
     def sign(self, pfx: Path, resource: dict[str, Any]) -> str:
         """A detached CMS over the resource's canonical JSON (docs/fhir.md «Signed writes»)."""
@@ -76,6 +78,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     subject = demo.Subject(common_name="Врачёва Елена", surname="Врачёва", given_name="Елена")
     doctor = ca.issue("doctor", subject, crl_url=CRL_URL, **window)
     revoked = ca.issue("revoked", subject, crl_url=CRL_URL, **window)
+    ecdsa = ca.issue("ecdsa", subject, algorithm="ecdsa", crl_url=CRL_URL, **window)
     ca.revoke(revoked.serial, now - dt.timedelta(hours=1))
     ca.publish_crl(now - dt.timedelta(hours=1), now + dt.timedelta(days=1))
     other = demo.create_ca(root / "other", "Чужой УЦ", accredited=True, **window)
@@ -86,6 +89,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         revoked=demo.write_pfx(revoked, ca, root / "revoked.pfx", PIN),
         stranger=demo.write_pfx(stranger, other, root / "stranger.pfx", PIN),
         doctor_der=doctor.der,
+        ecdsa=demo.write_pfx(ecdsa, ca, root / "ecdsa.pfx", PIN),
     )
 
 

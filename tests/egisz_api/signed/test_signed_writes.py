@@ -164,6 +164,30 @@ async def test_a_system_write_with_a_signed_provenance_is_201(
     )
 
 
+async def test_an_ecdsa_signature_and_an_update_are_accepted(
+    client: httpx.AsyncClient, issuer: Issuer, pki: Pki
+) -> None:
+    pid = await _patient(client, issuer)
+    resource = res.observation(pid)
+    system = {**issuer.headers(**SYSTEM), **JSON}
+    oid = (
+        await client.post(
+            "/fhir/Observation",
+            json=resource,
+            headers={**system, "X-Provenance": provenance(pki.sign(pki.ecdsa, resource))},
+        )
+    ).json()["id"]
+    changed = {**resource, "id": oid, "status": "amended"}
+    response = await client.put(
+        f"/fhir/Observation/{oid}",
+        json=changed,
+        headers={**system, "If-Match": 'W/"1"', "X-Provenance": provenance(pki.sign(pki.ecdsa, changed))},
+    )
+    assert response.status_code == 200, response.text
+    found = await _provenances(client, issuer, f"target=Observation/{oid}")
+    assert sorted(p["target"][0]["reference"].rsplit("/", 1)[-1] for p in found) == ["1", "2"]
+
+
 async def test_a_tampered_resource_is_refused_and_nothing_written(
     client: httpx.AsyncClient, issuer: Issuer, pki: Pki
 ) -> None:
