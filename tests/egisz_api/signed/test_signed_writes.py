@@ -336,3 +336,30 @@ async def test_only_clinical_records_take_delete(client: httpx.AsyncClient, issu
     response = await client.delete(f"/fhir/Patient/{pid}", headers=admin)
     outcome(response, 405)
     assert (await client.get(f"/fhir/Patient/{pid}", headers=issuer.headers(**SYSTEM))).status_code == 200
+
+
+class _Withdrawn:
+    """A consent gate for which every patient has withdrawn consent."""
+
+    def allows(self, session: Any, caller: Any, patient_id: str) -> bool:
+        return False
+
+
+async def test_consent_is_checked_before_the_signature(make_db: Any, issuer: Issuer) -> None:
+    """EGISZ.md §5 (A): scope → role → organisation → consent → signature: a password login for a
+    patient who withdrew consent hears about the consent (403), not about stepping up (401)."""
+    from egisz_api.main import create_app
+    from tests.conftest import running
+    from tests.egisz_api.fhir.conftest import fhir_settings
+
+    app = create_app(
+        fhir_settings(make_db("egisz_api"), issuer, signed_writes_required=True), consent_gate=_Withdrawn()
+    )
+    async with running(app) as client:
+        pid = await _patient(client, issuer)
+        response = await client.post(
+            "/fhir/Observation",
+            json=res.observation(pid),
+            headers={**issuer.headers(**DOCTOR, **PASSWORD), **JSON},
+        )
+        assert outcome(response, 403)["issue"][0]["details"]["coding"][0]["code"] == "consent_revoked"
