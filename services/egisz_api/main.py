@@ -42,6 +42,8 @@ from egisz_api.reports.routes import api_router as reports_api_router
 from egisz_api.reports.routes import fhir_router as reports_fhir_router
 from egisz_api.reports.routes import page_router as reports_page_router
 from egisz_api.settings import EgiszSettings
+from egisz_api.signatures.service import SignatureContext
+from egisz_api.signatures.trust import HttpCrlSource, TrustStore
 from egisz_api.terminology import routes as terminology_routes
 from egisz_api.timeline.routes import router as timeline_router
 from egisz_api.workers.routes import router as workers_router
@@ -88,11 +90,14 @@ def create_app(
     audit_sink: AuditSinkFactory | None = None,
     consent_gate: ConsentGate | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    signatures: SignatureContext | None = None,
 ) -> FastAPI:
     """The app. ``audit_sink``: how each FHIR access is recorded (default: a BALP AuditEvent in the
     durable trail);
     ``consent_gate``: the consent check for non-patient callers (default: a withdrawn consent
-    suspends them, docs/consent.md)."""
+    suspends them, docs/consent.md);
+    ``signatures``: trust anchors and CRL source for signed Provenances (default: from the settings,
+    CRLs fetched over HTTP)."""
     settings = settings or EgiszSettings()
     configure_logging("egisz_api", level=settings.log_level, json_output=settings.log_json)
     engine = make_engine(
@@ -128,6 +133,8 @@ def create_app(
             outbound.close()
             await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
             cabinet_routes.close(app)
+            if isinstance(app.state.signatures.crl_source, HttpCrlSource):
+                app.state.signatures.crl_source.close()
         jwks.close()
         engine.dispose()
 
@@ -157,6 +164,10 @@ def create_app(
     record_listeners: list[RecordListener] = []
     app.state.record_listeners = record_listeners
     app.state.clock = clock
+    app.state.signatures = signatures or SignatureContext(
+        store=TrustStore.from_files(settings.signature_qualified_cas, settings.signature_unqualified_cas),
+        required=settings.signed_writes_required,
+    )
     app.state.notifications = dispatcher
     app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import PageSettings, ResourceServerSettings
@@ -145,3 +145,25 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     cabinet_login_minutes: int = Field(
         default=15, ge=1, description="How long a started login may take before its state is refused."
     )
+    # --- signed medical writes (issue 14 item 2; docs/fhir.md «Signed writes») ----------------------
+    signed_writes_required: bool = Field(
+        default=True,
+        description="EGISZ.md §5 (A): a create/update of medical data needs a signature-level login "
+        "(acr urn:idp:acr:sig/qes) or, from a system, a signed X-Provenance. Off only in dev mode, "
+        "for test fixtures that load data through the API.",
+    )
+    signature_qualified_cas: list[Path] = Field(
+        default_factory=list,
+        description="PEM/DER files of accredited CAs (КЭП): a Provenance signed under them is `qes` "
+        "(the idp's demo PKI: var/pki/accredited/ca.pem, docs/pki.md «Demo PKI»).",
+    )
+    signature_unqualified_cas: list[Path] = Field(
+        default_factory=list,
+        description="PEM/DER files of other trusted CAs (УНЭП): a Provenance signed under them is `sig`.",
+    )
+
+    @model_validator(mode="after")
+    def _signed_writes_only_off_in_dev(self) -> EgiszSettings:
+        if not self.signed_writes_required and not self.dev_mode:
+            raise ValueError("signed_writes_required may be false only in dev mode")
+        return self

@@ -53,6 +53,8 @@ WRITE_ROLES: Mapping[str, frozenset[str]] = {
     # (auditor), EGISZ.md §5 row 33; systems update order-workflow Tasks (row 17)
     "Task": frozenset({"registrar", "practitioner", "auditor", "mis"}),
 }
+#: who may DELETE (mark entered-in-error) a clinical record: EGISZ.md §5 (C) "admin-only plus qes"
+DELETE_ROLES = frozenset({"admin"})
 #: what a patient may write for themselves: booking (row 21) and their own consent (row 29)
 PATIENT_WRITABLE = frozenset({"Appointment", "Consent"})
 #: what a patient may only create: a correction or deletion request (R-EGZ-5), never change it after
@@ -154,7 +156,12 @@ def check_role(caller: Caller, resource_type: str, permission: str, scopes: list
     roles = caller.roles or (
         frozenset({"mis"}) if any(s.context == "system" for s in scopes) else frozenset()
     )
-    allowed = READ_ROLES if permission in "rs" else WRITE_ROLES.get(resource_type, frozenset())
+    if permission in "rs":
+        allowed = READ_ROLES
+    elif permission == "d":
+        allowed = DELETE_ROLES
+    else:
+        allowed = WRITE_ROLES.get(resource_type, frozenset())
     if not roles & allowed:
         raise AccessDeniedError(
             f"The caller's role does not allow it to {_NAMES[permission]} {resource_type}.", realm=REALM

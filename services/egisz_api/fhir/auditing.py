@@ -79,6 +79,7 @@ _INTERACTIONS = {
     "search": "search-type",
     "create": "create",
     "update": "update",
+    "delete": "delete",
     "everything": "operation",
 }
 

@@ -10,6 +10,7 @@ from egisz_api.audit.query import SEARCH_PARAMETERS as AUDIT_EVENT_PARAMETERS
 from egisz_api.fhir.query import MAX_COUNT
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.reports.definitions import capability_entries as report_entries
+from egisz_api.signatures.rules import is_deletable
 from egisz_api.terminology.schemas import OPERATIONS as TERMINOLOGY_OPERATIONS
 from egisz_api.terminology.schemas import SEARCH_PARAMETERS as TERMINOLOGY_PARAMETERS
 from egisz_api.terminology.schemas import TYPES as TERMINOLOGY_TYPES
@@ -23,6 +24,10 @@ _TYPE_URL = {
     "string": "string",
 }
 INTERACTIONS = ("read", "vread", "history-instance", "search-type", "create", "update")
+#: clinical records: DELETE marks them entered-in-error (EGISZ.md §5 (C)); Provenance is written by
+#: the server with each signed write and is only read (§5 row 27)
+CLINICAL_INTERACTIONS = (*INTERACTIONS, "delete")
+READ_ONLY_INTERACTIONS = ("read", "vread", "history-instance", "search-type")
 #: AuditEvent comes from the audit trail: read and search only, never a write (EGISZ.md §5 row 30)
 AUDIT_EVENT_INTERACTIONS = ("read", "search-type")
 #: CodeSystem and ValueSet: the seeded terminology, read and search only (docs/fhir.md "Terminology")
@@ -88,17 +93,31 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
                 for p in definition.parameters.values()
             ),
         ]
+        read_only = definition.type == "Provenance"
+        interactions = (
+            READ_ONLY_INTERACTIONS
+            if read_only
+            else CLINICAL_INTERACTIONS
+            if is_deletable(definition.type)
+            else INTERACTIONS
+        )
         entry: dict[str, Any] = {
             "type": definition.type,
-            "interaction": [{"code": code} for code in INTERACTIONS],
+            "interaction": [{"code": code} for code in interactions],
             "versioning": "versioned-update",
             "readHistory": True,
-            "updateCreate": True,
+            "updateCreate": not read_only,
             "conditionalCreate": False,
             "conditionalUpdate": False,
             "conditionalDelete": "not-supported",
             "searchParam": params,
         }
+        if is_deletable(definition.type):
+            entry["documentation"] = (
+                "Medical data: create/update need a signature-level login (acr urn:idp:acr:sig or "
+                "urn:idp:acr:qes) or, from a system, a signed X-Provenance; each write records a "
+                "Provenance. DELETE marks the record entered-in-error (admin, signed)."
+            )
         if definition.includes:
             entry["searchInclude"] = sorted(definition.includes)
         if definition.type == "Task":

@@ -84,15 +84,18 @@ _OUTCOME_SCHEMA: dict[str, Any] = {
 }
 _ERROR_TEXT = {
     400: "Malformed or unsupported request (OperationOutcome)",
-    401: "No valid bearer token (OperationOutcome, WWW-Authenticate)",
+    401: "No valid bearer token, or a medical write without a signature-level login or signed "
+    "X-Provenance (OperationOutcome, WWW-Authenticate: insufficient_user_authentication, RFC 9470)",
     403: "Insufficient scope, role, patient context or consent (OperationOutcome)",
     404: "Unknown, or outside the caller's compartment (OperationOutcome)",
     406: "Only JSON is served (OperationOutcome)",
     409: "Version conflict (OperationOutcome)",
     412: "If-Match names another version (OperationOutcome)",
     413: "Resource too large (OperationOutcome)",
+    405: "Not a clinical record: no DELETE (OperationOutcome, Allow)",
     415: "Content-Type is not FHIR JSON (OperationOutcome)",
-    422: "The resource fails FHIR R4 validation (OperationOutcome)",
+    422: "The resource fails FHIR R4 validation, or its X-Provenance signature or certificate is "
+    "refused (OperationOutcome)",
 }
 
 
@@ -213,6 +216,8 @@ async def _run(request: Request, session: Any, call: Callable[[service.FhirConte
             base=_base(request),
             source_ip=request.client.host if request.client else None,
             listeners=getattr(state, "record_listeners", ()),
+            signatures=state.signatures,
+            provenance=request.headers.get("x-provenance"),
         )
         return call(ctx)
 
@@ -402,6 +407,21 @@ async def update(request: Request, session: SessionDep, resource_type: str, reso
         location = f"{_base(request)}/{resource_type}/{resource_id}/_history/{written.resource.version_id}"
         return _resource_response(written.resource, 201, Location=location)
     return _resource_response(written.resource)
+
+
+@router.delete(
+    "/{resource_type:fhirtype}/{resource_id}",
+    responses=_documented(200, 405, 409, 412, 422),
+    summary="Mark a clinical record entered-in-error (never a physical delete; EGISZ.md §5 (C))",
+)
+async def delete(request: Request, session: SessionDep, resource_type: str, resource_id: str) -> Response:
+    _negotiate(request)
+    service.known_type(resource_type)
+    if_match = service.if_match_version(request.headers.get("if-match"))
+    stored = await _run(
+        request, session, lambda ctx: service.delete(ctx, resource_type, resource_id, if_match=if_match)
+    )
+    return _resource_response(stored)
 
 
 @router.get(

@@ -10,6 +10,7 @@ committed on its own before the error propagates, so the request's rollback cann
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ from egisz_api.records import service as records
 from egisz_api.records.errors import PreconditionFailedError, ResourceNotFoundError
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import Criteria, ReferenceCondition, StoredResource, TokenCondition
+from egisz_api.signatures import rules as signature_rules
+from egisz_api.signatures import service as signatures
+from egisz_api.signatures.errors import NotDeletableError, ServerWrittenError
+from egisz_api.signatures.schemas import SignatureInfo
 from shared.db import end_transaction, read_only
 from shared.errors import AppError
 
@@ -51,6 +56,10 @@ class FhirContext:
     base: str
     source_ip: str | None = None
     listeners: Sequence[RecordListener] = ()
+    #: trust anchors, CRLs and the on/off switch of the signature rule for medical writes
+    signatures: signatures.SignatureContext = field(default_factory=signatures.SignatureContext)
+    #: the ``X-Provenance`` header of a write (a system's signed Provenance, JSON)
+    provenance: str | None = None
 
 
 @dataclass
@@ -300,6 +309,9 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
     with _audited(ctx, "search", f"{resource_type}?{names}") as note:
         parsed = parse_search(DEFINITIONS[resource_type], pairs, lenient=lenient)
         criteria = parsed.criteria
+        hidden = signature_rules.hidden_unless_asked(resource_type, {name.split(":")[0] for name, _ in pairs})
+        if hidden is not None:
+            criteria.excluded.append(hidden)  # entered-in-error records, unless the status is asked
         requested = criteria.count
         with read_only(ctx.session):
             caller = note.caller = access.identify(ctx.session, ctx.claims)
@@ -383,7 +395,13 @@ def everything(ctx: FhirContext, patient_id: str, pairs: list[tuple[str, str]], 
 
 
 def _check_write_target(
-    ctx: FhirContext, caller: Caller, grant: Grant, patient_id: str | None, *, request: bool = False
+    ctx: FhirContext,
+    caller: Caller,
+    grant: Grant,
+    patient_id: str | None,
+    resource_type: str,
+    *,
+    request: bool = False,
 ) -> None:
     """``request``: the write is a staff update of a patient's correction or deletion request, which
     a withdrawal never pauses (EGISZ.md §5 row 33: no consent gate)."""
@@ -391,6 +409,8 @@ def _check_write_target(
         raise AccessDeniedError(
             "A patient-bound token may only write resources of its own patient.", realm=access.REALM
         )
+    if signatures.needs_signature(resource_type):
+        signatures.check_organization(ctx.session, caller, ctx.claims, patient_id)
     if not caller.is_patient and patient_id is not None and not request:
         check_consent(ctx, caller, patient_id)
 
@@ -402,20 +422,47 @@ def _check_restrictions(ctx: FhirContext, grant: Grant, stored: StoredResource) 
         )
 
 
+def _check_client_writable(resource_type: str) -> None:
+    if resource_type in signature_rules.SERVER_WRITTEN_TYPES:
+        raise ServerWrittenError(
+            f"{resource_type} is recorded by this server with each signed write; send a signed one "
+            "in the X-Provenance header of the write instead.",
+            headers={"Allow": "GET"},
+        )
+
+
+def _check_signature(ctx: FhirContext, resource_type: str, sent: dict[str, Any]) -> SignatureInfo | None:
+    """§5 (A) last step: a medical write needs a signature (docs/fhir.md «Signed writes»)."""
+    return signatures.check_signed_write(
+        ctx.claims, resource_type, [sent], ctx.provenance, signatures=ctx.signatures, clock=ctx.clock
+    )
+
+
+def _record_provenance(
+    ctx: FhirContext, signature: SignatureInfo | None, stored: StoredResource, activity: str
+) -> None:
+    if signature is not None:
+        signatures.record_provenance(ctx.session, signature, [stored], activity=activity, clock=ctx.clock)
+
+
 def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
     known_type(resource_type)
     with _audited(ctx, "create", resource_type) as note:
+        _check_client_writable(resource_type)
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "c")
         data = records.body_of(resource_type, body)
+        sent = dict(data)  # what a system's practitioner signed
         data.pop("id", None)  # the server assigns the id of a create (R4 §3.1.0.7)
         note.patient = records.patient_of(resource_type, data)
-        _check_write_target(ctx, caller, grant, note.patient)
+        _check_write_target(ctx, caller, grant, note.patient, resource_type)
+        signature = _check_signature(ctx, resource_type, sent)
         if caller.is_patient and resource_type == "Task" and grant.compartment is not None:
             # a correction or deletion request (R-EGZ-5): its rules, and a focus in the own record
             data_requests.check_patient_request(ctx.session, data, grant.compartment)
         stored = records.create(ctx.session, resource_type, data, clock=ctx.clock)
         _check_restrictions(ctx, grant, stored)
+        _record_provenance(ctx, signature, stored, "CREATE")
         # a «new result» notice joins this transaction; the dispatcher sends it (never inline)
         notifications.result_created(ctx.session, stored, now=ctx.clock())
         _written(ctx, stored)
@@ -427,6 +474,7 @@ def update(
 ) -> Written:
     known_type(resource_type)
     with _audited(ctx, "update", f"{resource_type}/{resource_id}") as note:
+        _check_client_writable(resource_type)
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "u")
         data = records.body_of(resource_type, body)
@@ -439,7 +487,11 @@ def update(
             grant = access.authorize(caller, resource_type, "c")
         note.patient = records.patient_of(resource_type, data) or note.patient
         request = existing is not None and not caller.is_patient and data_requests.is_request(existing)
-        _check_write_target(ctx, caller, grant, note.patient, request=request)
+        _check_write_target(ctx, caller, grant, note.patient, resource_type, request=request)
+        if existing is not None and existing.patient_id not in (None, note.patient):
+            # moving a record to another patient must pass the organisation rule for the old one too
+            _check_write_target(ctx, caller, grant, existing.patient_id, resource_type)
+        signature = _check_signature(ctx, resource_type, data)
         processed = None
         if request and existing is not None:
             if if_match is not None and if_match != existing.version_id:
@@ -452,6 +504,7 @@ def update(
             ctx.session, resource_type, resource_id, data, clock=ctx.clock, if_match=if_match
         )
         _check_restrictions(ctx, grant, stored)
+        _record_provenance(ctx, signature, stored, "CREATE" if existing is None else "UPDATE")
         _written(ctx, stored)
         if processed is not None:
             notifications.request_processed(
@@ -463,6 +516,35 @@ def update(
                 now=ctx.clock(),
             )
         return Written(stored, created=existing is None)
+
+
+def delete(ctx: FhirContext, resource_type: str, resource_id: str, *, if_match: int | None) -> StoredResource:
+    """``DELETE`` never removes a clinical record (EGISZ.md §5 (C)): it writes a new version with the
+    status ``entered-in-error`` and its Provenance; admin only, with a signature (docs/fhir.md)."""
+    known_type(resource_type)
+    with _audited(ctx, "delete", f"{resource_type}/{resource_id}") as note:
+        if not signature_rules.is_deletable(resource_type):
+            raise NotDeletableError(
+                f"{resource_type} resources are not deleted; only clinical records can be marked "
+                "entered-in-error with DELETE.",
+                headers={"Allow": "GET, PUT" if resource_type != "Provenance" else "GET"},
+            )
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        grant = access.authorize(caller, resource_type, "d")
+        existing = records.read(ctx.session, resource_type, resource_id)
+        note.patient = existing.patient_id
+        _check_visible(ctx, caller, grant, existing)
+        _check_write_target(ctx, caller, grant, existing.patient_id, resource_type)
+        current = json.loads(existing.content)
+        if signature_rules.is_entered_in_error(resource_type, current):
+            return existing  # already marked: nothing new to sign (R4 §3.1.0.9: delete is idempotent)
+        marked = signature_rules.mark_entered_in_error(resource_type, current)
+        signature = _check_signature(ctx, resource_type, marked)
+        stored = records.update(
+            ctx.session, resource_type, resource_id, marked, clock=ctx.clock, if_match=if_match
+        )
+        _record_provenance(ctx, signature, stored, "NULLIFY")
+        return stored
 
 
 def if_match_version(header: str | None) -> int | None:

@@ -118,6 +118,7 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
                 *_subject("subject"),
                 _p("code", "token", "code"),
                 _p("clinical-status", "token", "clinicalStatus"),
+                _p("verification-status", "token", "verificationStatus"),
                 _p("category", "token", "category"),
                 _p("onset-date", "date", "onsetDateTime", "onsetPeriod"),
                 _p("encounter", "reference", "encounter"),
@@ -249,6 +250,26 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
             ],
             ("for",),
             "authored-on",
+        ),
+        # written by the server with every signed medical write (EGISZ.md §2.5, §5 row 27): read and
+        # search only; its patient is an extension (R4's Provenance has no patient element)
+        _define(
+            "Provenance",
+            [
+                _p("target", "reference", "target", description="The written resource (Type/id)"),
+                _p(
+                    "patient",
+                    "reference",
+                    "extension.valueReference",
+                    target="Patient",
+                    description="The patient of the target",
+                ),
+                _p("agent", "reference", "agent.who", description="Who signed (Practitioner)"),
+                _p("recorded", "date", "recorded"),
+                _p("signature-type", "token", "signature.type"),
+            ],
+            ("extension.valueReference",),
+            "recorded",
         ),
     ]
 }

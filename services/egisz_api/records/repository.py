@@ -301,6 +301,8 @@ def _filters(criteria: Criteria) -> list[ColumnElement[bool]]:
         filters.append(or_(*(_condition(criteria.resource_type, c) for c in clause)))
     if criteria.restrictions is not None:
         filters.append(restriction_filter(criteria.resource_type, criteria.restrictions))
+    for excluded in criteria.excluded:
+        filters.append(~_token(criteria.resource_type, excluded))
     return filters
 
 
@@ -374,6 +376,10 @@ _PREPARED: dict[tuple[Any, ...], Select[Any]] = {}
 def _prepared(criteria: Criteria, total: bool) -> tuple[Select[Any], dict[str, Any]] | None:
     if criteria.restrictions is not None or criteria.after is not None or len(criteria.clauses) > 1:
         return None
+    # one excluded token without a system (entered-in-error records) is a bound parameter too
+    if len(criteria.excluded) > 1 or any(e.system is not None for e in criteria.excluded):
+        return None
+    excluded = criteria.excluded[0] if criteria.excluded else None
     reference: ReferenceCondition | None = None
     if criteria.clauses:
         (clause,) = criteria.clauses
@@ -388,8 +394,11 @@ def _prepared(criteria: Criteria, total: bool) -> tuple[Select[Any], dict[str, A
         reference.param if reference else None,
         reference is not None and reference.target_type is not None,
         total,
+        excluded is not None,
     )
     params: dict[str, Any] = {"p_type": criteria.resource_type, "p_limit": criteria.count}
+    if excluded is not None:
+        params["p_excluded_param"], params["p_excluded_code"] = excluded.param, excluded.code
     if has_compartment:
         params["p_compartment"] = criteria.compartment
     if reference is not None:
@@ -408,6 +417,12 @@ def _prepared(criteria: Criteria, total: bool) -> tuple[Select[Any], dict[str, A
             target_type = cast(str, bindparam("p_target_type")) if reference.target_type is not None else None
             template.clauses = [
                 [ReferenceCondition(reference.param, target_type, cast(str, bindparam("p_target_id")))]
+            ]
+        if excluded is not None:
+            template.excluded = [
+                TokenCondition(
+                    cast(str, bindparam("p_excluded_param")), None, cast(str, bindparam("p_excluded_code"))
+                )
             ]
         stmt = _PREPARED[key] = _statement(template, total).limit(bindparam("p_limit"))
     return stmt, params

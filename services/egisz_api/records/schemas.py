@@ -89,6 +89,8 @@ class Criteria:
     compartment: str | None = None
     #: granular scope restrictions: OR of ANDs of token conditions; None = unrestricted
     restrictions: list[list[TokenCondition]] | None = None
+    #: resources carrying any of these tokens are left out (entered-in-error clinical records)
+    excluded: list[TokenCondition] = field(default_factory=list)
     sort: SortKey = "pk"
     descending: bool = False
     after: Cursor | None = None

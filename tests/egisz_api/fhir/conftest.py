@@ -81,6 +81,9 @@ def fhir_settings(database_url: str, issuer: Issuer, **overrides: Any) -> Any:
         "dev_mode": True,
         "idp_issuer": issuer.url,
         "idp_jwks_url": f"{issuer.url}/jwks",
+        # fixtures load records with a system token and no signed Provenance; the signature rule is
+        # tested with it on in tests/egisz_api/signed/
+        "signed_writes_required": False,
     }
     values.update(overrides)
     return EgiszSettings(**values)
@@ -147,6 +150,13 @@ async def create(client: httpx.AsyncClient, headers: dict[str, str], resource: d
 @pytest.fixture
 async def world(client: httpx.AsyncClient, issuer: Issuer) -> World:
     writer = issuer.headers(scope="system/*.cruds", roles=["mis"])
+    signer = issuer.headers(
+        scope="system/*.cruds",
+        roles=["mis"],
+        acr="urn:idp:acr:qes",
+        amr=["hwk"],
+        fhirUser="Practitioner/doc-1",
+    )
     ids: dict[str, dict[str, str]] = {}
     patients = []
     for snils, family, oms in (
@@ -157,5 +167,12 @@ async def world(client: httpx.AsyncClient, issuer: Issuer) -> World:
         patients.append(pid)
         ids[pid] = {"Patient": pid}
         for resource in res.one_of_each(pid):
-            ids[pid][resource["resourceType"]] = await create(client, writer, resource)
+            # the DocumentReference is written after a signature login: its Provenance is the
+            # patient's one of that type (docs/fhir.md «Signed writes»)
+            signed = resource["resourceType"] == "DocumentReference"
+            ids[pid][resource["resourceType"]] = await create(client, signer if signed else writer, resource)
+        found = await client.get(
+            f"/fhir/Provenance?target=DocumentReference/{ids[pid]['DocumentReference']}", headers=writer
+        )
+        ids[pid]["Provenance"] = found.json()["entry"][0]["resource"]["id"]
     return World(patients[0], patients[1], ids, writer)

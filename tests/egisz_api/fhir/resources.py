@@ -9,6 +9,8 @@ OMS = "urn:oid:1.2.643.2.69.1.1.1.6.228"
 LOINC = "http://loinc.org"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 ICD10 = "urn:oid:1.2.643.2.69.1.1.1.2"
+#: the test patients' medical organisation (a worker's token names it as ``org``)
+ORGANIZATION = "mo-1"
 
 
 def ref(patient_id: str) -> dict[str, str]:
@@ -25,6 +27,8 @@ def patient(snils: str, family: str, given: str = "Иван", oms: str | None = 
         "name": [{"family": family, "given": [given]}],
         "gender": "male",
         "birthDate": "1985-04-12",
+        # the organisation whose workers may write this patient's medical data (docs/fhir.md)
+        "managingOrganization": {"reference": f"Organization/{ORGANIZATION}"},
     }
 
 

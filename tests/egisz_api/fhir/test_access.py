@@ -92,7 +92,9 @@ async def test_a_granular_scope_limits_reads_and_searches(
 async def test_a_write_scope_does_not_grant_reading(
     client: httpx.AsyncClient, world: World, issuer: Issuer
 ) -> None:
-    headers = issuer.headers(scope="system/Observation.c system/Observation.write", roles=["lab"])
+    headers = issuer.headers(
+        scope="system/Observation.c system/Observation.write", roles=["lab"], org=res.ORGANIZATION
+    )
     outcome(
         await client.get(f"/fhir/Observation/{world.ids[world.alice]['Observation']}", headers=headers), 403
     )
@@ -142,7 +144,7 @@ async def test_user_scopes_need_a_staff_role(
 async def test_a_nurse_writes_vitals_and_vaccinations_but_not_diagnoses(
     client: httpx.AsyncClient, world: World, issuer: Issuer, type_: str, status: int
 ) -> None:
-    headers = {**issuer.headers(scope="user/*.cu", roles=["nurse"]), **JSON_HEADERS}
+    headers = {**issuer.headers(scope="user/*.cu", roles=["nurse"], org=res.ORGANIZATION), **JSON_HEADERS}
     body = next(r for r in res.one_of_each(world.alice) if r["resourceType"] == type_)
     response = await client.post(f"/fhir/{type_}", json=body, headers=headers)
     assert response.status_code == status, response.text

@@ -14,6 +14,7 @@ from egisz_api.audit.query import SEARCH_PARAMETERS
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.terminology.schemas import SEARCH_PARAMETERS as TERMINOLOGY_PARAMETERS
 from egisz_api.terminology.schemas import TYPES as TERMINOLOGY_TYPES
+from tests.egisz_api.fhir import resources as res
 from tests.egisz_api.fhir.conftest import Issuer, World, valid
 
 #: every type-level and instance-level interaction of FHIR R4 (restful-interaction)
@@ -34,7 +35,11 @@ NAMED_SAMPLES = {"action": "R", "outcome": "0", "type": "rest", "subtype": "read
 
 
 def _mighty(issuer: Issuer) -> dict[str, str]:
-    return issuer.headers(scope="system/*.cruds user/*.cruds", roles=["mis", "admin", "auditor", "registrar"])
+    return issuer.headers(
+        scope="system/*.cruds user/*.cruds",
+        roles=["mis", "admin", "auditor", "registrar"],
+        org=res.ORGANIZATION,
+    )
 
 
 async def _statement(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:

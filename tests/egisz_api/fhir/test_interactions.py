@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from egisz_api.records.parameters import DEFINITIONS
+from egisz_api.signatures.rules import is_deletable
 from tests.egisz_api.fhir import resources as res
 from tests.egisz_api.fhir.conftest import FHIR_JSON, Issuer, World, outcome, valid
 
@@ -30,14 +31,11 @@ async def test_metadata_lists_exactly_the_served_types_and_parameters(client: ht
     for type_, entry in served.items():
         names = {p["name"] for p in entry["searchParam"]}
         assert names == {"_id", "_lastUpdated", *DEFINITIONS[type_].parameters}
-        assert {i["code"] for i in entry["interaction"]} == {
-            "read",
-            "vread",
-            "history-instance",
-            "search-type",
-            "create",
-            "update",
-        }
+        reads = {"read", "vread", "history-instance", "search-type"}
+        writes = set() if type_ == "Provenance" else {"create", "update"}
+        # clinical records: DELETE marks them entered-in-error (EGISZ.md §5 (C))
+        deletes = {"delete"} if is_deletable(type_) else set()
+        assert {i["code"] for i in entry["interaction"]} == reads | writes | deletes, type_
     assert served["DiagnosticReport"]["searchInclude"] == ["DiagnosticReport:result"]
 
 

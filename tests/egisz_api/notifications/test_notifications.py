@@ -75,7 +75,9 @@ async def test_a_new_result_queues_one_notice_per_hour_without_medical_content(
 ) -> None:
     pid = await _patient(client, issuer)
     lab = {
-        **issuer.headers(scope="system/Observation.c system/DiagnosticReport.c", roles=["lab"]),
+        **issuer.headers(
+            scope="system/Observation.c system/DiagnosticReport.c", roles=["lab"], org=res.ORGANIZATION
+        ),
         **JSON_HEADERS,
     }
     for code in ("718-7", "6690-2", "777-3"):

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from idp.accounts.service import account_by_sub
-from tests.idp.conftest import Provider, callback_params
+from tests.idp.conftest import Provider, callback_params, decode
 from tests.idp.oauth2.test_acr_values import essential, id_token_of
 from tests.idp.pki import signature_login as sl
 
@@ -126,3 +126,16 @@ async def test_the_login_page_of_a_signature_request_links_to_the_signature_page
     assert f'href="/login?i={handle}"' in signature_page.text  # the password way stays open
     login_page = await provider.http.get(f"/login?i={handle}")
     assert f'href="/login/signature?i={handle}"' in login_page.text
+
+
+async def test_the_access_token_after_a_signature_carries_the_acr_egisz_requires(
+    provider: Provider, pki: sl.LoginPki
+) -> None:
+    """egisz_api's medical writes need ``acr`` ≥ ``urn:idp:acr:sig`` in the *access* token (RFC 9068
+    §2.2.1; docs/fhir.md «Signed writes»), not only in the ID token."""
+    await prepare(provider, pki)
+    start = await provider.http.get("/authorize", params=provider.auth_params(acr_values=SIG))
+    back = await signature_step(provider, start, pki, "ues")
+    body = (await provider.exchange(callback_params(back)["code"])).json()
+    access = decode(body["access_token"], await provider.jwks())
+    assert access["acr"] == SIG and access["amr"] == ["swk"] and isinstance(access["auth_time"], int)
