@@ -89,6 +89,11 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
             defaults["ESIA_URL"] = issuer
             defaults["IDP_ACCOUNT_URL"] = f"{issuer}/account"
             defaults["ESIA_DEMO_DIR"] = str(var_dir / "pki" / "esia")
+            # a system's signed X-Provenance is checked against the seed's demo CAs (docs/pki.md)
+            defaults["SIGNATURE_QUALIFIED_CAS"] = json.dumps([str(var_dir / "pki" / "accredited" / "ca.pem")])
+            defaults["SIGNATURE_UNQUALIFIED_CAS"] = json.dumps(
+                [str(var_dir / "pki" / "unaccredited" / "ca.pem")]
+            )
             # patients' notices go to the notifier with EGISZ's own token from the idp: the idp
             # seed's demo service client egisz-api (dev mode only, docs/rights.md)
             notifier_port = base.get("NOTIFIER_PORT", str(SERVICES["notifier"][1]))
