@@ -58,6 +58,18 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         ge=1024,
         description="Largest resource a FHIR create/update accepts, in bytes (413 OperationOutcome above).",
     )
+    fhir_max_bundle_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest transaction/batch Bundle POST /fhir accepts, in bytes (413 above; "
+        "each entry's resource is held to fhir_max_resource_bytes too).",
+    )
+    fhir_max_bundle_entries: int = Field(
+        default=500,
+        ge=1,
+        description="Most entries a transaction/batch Bundle may carry (R4 http.html#transaction lets "
+        "a server limit it; 413 OperationOutcome above).",
+    )
     # --- notifications (R-EGZ-6, docs/rights.md) ----------------------------------------------------
     notifier_url: str = Field(
         default="http://127.0.0.1:8002", description="Base URL of the notifier that sends patients' notices."

@@ -29,7 +29,7 @@ from starlette.requests import HTTPConnection
 
 from egisz_api.access.consent import ConsentGate
 from egisz_api.dependencies import SessionDep
-from egisz_api.fhir import audit_events, service
+from egisz_api.fhir import audit_events, service, transactions
 from egisz_api.fhir.auditing import AuditSink, AuditSinkFactory
 from egisz_api.fhir.capability import capability_statement, smart_configuration
 from egisz_api.fhir.errors import (
@@ -39,7 +39,6 @@ from egisz_api.fhir.errors import (
     UnsupportedMediaTypeError,
 )
 from egisz_api.fhir.outcomes import FHIR_JSON, outcome
-from egisz_api.records.errors import ResourceValidationError
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import StoredResource
 from egisz_api.settings import EgiszSettings
@@ -139,13 +138,13 @@ def _negotiate(request: Request) -> None:
         raise NotAcceptableError(f"Accept: {accept} cannot be met; this server answers {FHIR_JSON}.")
 
 
-async def _body(request: Request, settings: EgiszSettings) -> bytes:
+async def _body(request: Request, settings: EgiszSettings, *, limit: int | None = None) -> bytes:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ("application/fhir+json", "application/json", "application/json+fhir"):
         raise UnsupportedMediaTypeError(
             f"Content-Type {content_type or '(none)'} is not accepted; send {FHIR_JSON}."
         )
-    limit = settings.fhir_max_resource_bytes
+    limit = limit or settings.fhir_max_resource_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"A resource may take at most {limit} bytes.")
@@ -356,14 +355,48 @@ async def _search(request: Request, session: Session, resource_type: str) -> Res
     )
 
 
-@router.post("/{resource_type:fhirtype}", status_code=201, responses=_WRITE, summary="Create (R4 §3.1.0.7)")
+@router.post(
+    "/{resource_type:fhirtype}",
+    status_code=201,
+    responses=_WRITE,
+    summary="Create (R4 §3.1.0.7); If-None-Exist: a conditional create (200 with the match, 412 if several)",
+)
 async def create(request: Request, session: SessionDep, resource_type: str) -> Response:
     _negotiate(request)
     service.known_type(resource_type)
+    condition = service.if_none_exist(request.headers.get("if-none-exist"))
     body = await _body(request, request.app.state.settings)
-    stored = await _run(request, session, lambda ctx: service.create(ctx, resource_type, body))
+    written = await _run(
+        request, session, lambda ctx: service.create(ctx, resource_type, body, if_none_exist=condition)
+    )
+    stored = written.resource
+    if not written.created:
+        return _resource_response(stored)  # the existing match: nothing was created
     location = f"{_base(request)}/{resource_type}/{stored.resource_id}/_history/{stored.version_id}"
     return _resource_response(stored, 201, Location=location)
+
+
+@router.post(
+    "",
+    responses=_documented(200, 413, 415, 422),
+    summary="Transaction or batch Bundle (R4 §3.1.0.11): transaction-response / batch-response",
+)
+async def transaction(request: Request, session: SessionDep) -> Response:
+    _negotiate(request)
+    settings: EgiszSettings = request.app.state.settings
+    body = await _body(request, settings, limit=settings.fhir_max_bundle_bytes)
+    return _bundle(
+        await _run(
+            request,
+            session,
+            lambda ctx: transactions.process(
+                ctx,
+                body,
+                max_entries=settings.fhir_max_bundle_entries,
+                max_resource_bytes=settings.fhir_max_resource_bytes,
+            ),
+        )
+    )
 
 
 @router.get("/{resource_type:fhirtype}/{resource_id}", responses=_READ, summary="Read (R4 §3.1.0.2)")
@@ -446,8 +479,11 @@ def outcome_response(
     headers: dict[str, str] | None = None,
     issue_code: str | None = None,
     issues: list[tuple[str, str]] | None = None,
+    expression: str | None = None,
 ) -> Response:
-    body = outcome(status, code, title, detail, issue_code=issue_code, issues=issues or [])
+    body = outcome(
+        status, code, title, detail, issue_code=issue_code, issues=issues or [], expression=expression
+    )
     return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
@@ -573,7 +609,8 @@ def install(app: FastAPI) -> None:
         if not is_fhir(request):
             rendered = default(request, exc)
             return await rendered if not isinstance(rendered, Response) else rendered
-        issues = exc.issues if isinstance(exc, ResourceValidationError) else None
+        issues = getattr(exc, "issues", None)
+        expression = exc.extra.get("expression")
         return outcome_response(
             exc.status_code,
             exc.code,
@@ -581,7 +618,8 @@ def install(app: FastAPI) -> None:
             exc.detail,
             headers=exc.headers,
             issue_code=getattr(exc, "issue_code", None),
-            issues=issues,
+            issues=issues if isinstance(issues, list) else None,
+            expression=expression if isinstance(expression, str) else None,
         )
 
     app.add_exception_handler(AppError, app_error)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,12 @@ from egisz_api.access.service import Caller, Grant
 from egisz_api.data_requests import service as data_requests
 from egisz_api.fhir import bundles
 from egisz_api.fhir.auditing import AccessRecord, AuditSink
-from egisz_api.fhir.errors import InvalidSearchError, UnknownTypeError, UnsupportedParameterError
+from egisz_api.fhir.errors import (
+    InvalidSearchError,
+    MultipleMatchesError,
+    UnknownTypeError,
+    UnsupportedParameterError,
+)
 from egisz_api.fhir.query import decode_cursor, encode_cursor, parse_count, parse_search
 from egisz_api.notifications import service as notifications
 from egisz_api.records import service as records
@@ -47,6 +53,10 @@ class FhirContext:
     #: absolute base of the FHIR endpoint, e.g. ``https://egisz.example/fhir``
     base: str
     source_ip: str | None = None
+    #: inside a transaction Bundle (fhir/transactions.py): a failing interaction leaves the
+    #: rollback to the Bundle (every entry or none, R4 http.html#trules) and reads run in the
+    #: Bundle's own transaction instead of a snapshot of their own
+    atomic: bool = False
 
 
 @dataclass
@@ -113,11 +123,20 @@ def _audited(ctx: FhirContext, action: str, what: str) -> Iterator[_Note]:
     try:
         yield note
     except AppError as exc:
+        if ctx.atomic:  # the Bundle rolls back every entry and then releases the audit records
+            _record(ctx, note, action, what, _outcome(exc))
+            raise
         ctx.session.rollback()
         _record(ctx, note, action, what, _outcome(exc))
         end_transaction(ctx.session)
         raise
     _record(ctx, note, action, what, "granted")
+
+
+def _snapshot(ctx: FhirContext) -> AbstractContextManager[None]:
+    """A read's own read-only transaction; inside a transaction Bundle, the Bundle's transaction
+    (a snapshot would commit the entries written so far)."""
+    return nullcontext() if ctx.atomic else read_only(ctx.session)
 
 
 def _not_found(resource_type: str, resource_id: str) -> ResourceNotFoundError:
@@ -147,7 +166,7 @@ def check_consent(ctx: FhirContext, caller: Caller, patient_id: str) -> None:
 
 def read(ctx: FhirContext, resource_type: str, resource_id: str) -> StoredResource:
     known_type(resource_type)
-    with _audited(ctx, "read", f"{resource_type}/{resource_id}") as note, read_only(ctx.session):
+    with _audited(ctx, "read", f"{resource_type}/{resource_id}") as note, _snapshot(ctx):
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "r")
         resource = records.read(ctx.session, resource_type, resource_id)
@@ -159,7 +178,7 @@ def read(ctx: FhirContext, resource_type: str, resource_id: str) -> StoredResour
 def vread(ctx: FhirContext, resource_type: str, resource_id: str, version: str) -> StoredResource:
     known_type(resource_type)
     what = f"{resource_type}/{resource_id}/_history/{version}"
-    with _audited(ctx, "vread", what) as note, read_only(ctx.session):
+    with _audited(ctx, "vread", what) as note, _snapshot(ctx):
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "r")
         current = records.read(ctx.session, resource_type, resource_id)
@@ -190,7 +209,7 @@ def history(
         count = parse_count([v for k, v in pairs if k == "_count"])
         cursors = [decode_cursor(v) for k, v in pairs if k == "_cursor"]
         before = cursors[-1].pk if cursors else None
-        with read_only(ctx.session):
+        with _snapshot(ctx):
             caller = note.caller = access.identify(ctx.session, ctx.claims)
             grant = access.authorize(caller, resource_type, "r")
             current = records.read(ctx.session, resource_type, resource_id)
@@ -278,7 +297,7 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
         parsed = parse_search(DEFINITIONS[resource_type], pairs, lenient=lenient)
         criteria = parsed.criteria
         requested = criteria.count
-        with read_only(ctx.session):
+        with _snapshot(ctx):
             caller = note.caller = access.identify(ctx.session, ctx.claims)
             grant = access.authorize(caller, resource_type, "s")
             criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
@@ -326,7 +345,7 @@ def everything(ctx: FhirContext, patient_id: str, pairs: list[tuple[str, str]], 
         pairs = _only(pairs, {"_count", "_cursor"}, lenient)
         count = parse_count([v for k, v in pairs if k == "_count"])
         cursors = [decode_cursor(v) for k, v in pairs if k == "_cursor"]
-        with read_only(ctx.session):
+        with _snapshot(ctx):
             caller = note.caller = access.identify(ctx.session, ctx.claims)
             grant = access.authorize(caller, "Patient", "r")
             patient = records.read(ctx.session, "Patient", patient_id)
@@ -370,23 +389,68 @@ def _check_restrictions(ctx: FhirContext, grant: Grant, stored: StoredResource) 
         )
 
 
-def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
+def create(
+    ctx: FhirContext,
+    resource_type: str,
+    body: bytes,
+    *,
+    if_none_exist: list[tuple[str, str]] | None = None,
+    assigned_id: str | None = None,
+) -> Written:
+    """Create (R4 §3.1.0.7); with ``If-None-Exist`` a conditional create (R4 §3.1.0.8.1): no match
+    creates, one match is answered with the existing resource (nothing written), more → 412.
+    ``assigned_id``: the id a transaction Bundle chose ahead for an entry its other entries refer
+    to by ``urn:uuid:`` (R4 §3.1.0.11.2); a client's body id is never used."""
     known_type(resource_type)
     with _audited(ctx, "create", resource_type) as note:
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "c")
         data = records.body_of(resource_type, body)
         data.pop("id", None)  # the server assigns the id of a create (R4 §3.1.0.7)
+        if if_none_exist is not None:
+            existing = _conditional_match(ctx, caller, resource_type, if_none_exist)
+            if existing is not None:
+                note.patient = existing.patient_id
+                return Written(existing, created=False)
         note.patient = records.patient_of(resource_type, data)
         _check_write_target(ctx, caller, grant, note.patient)
         if caller.is_patient and resource_type == "Task" and grant.compartment is not None:
             # a correction or deletion request (R-EGZ-5): its rules, and a focus in the own record
             data_requests.check_patient_request(ctx.session, data, grant.compartment)
-        stored = records.create(ctx.session, resource_type, data, clock=ctx.clock)
+        stored = records.create(ctx.session, resource_type, data, clock=ctx.clock, resource_id=assigned_id)
         _check_restrictions(ctx, grant, stored)
         # a «new result» notice joins this transaction; the dispatcher sends it (never inline)
         notifications.result_created(ctx.session, stored, now=ctx.clock())
-        return stored
+        return Written(stored, created=True)
+
+
+def _conditional_match(
+    ctx: FhirContext, caller: Caller, resource_type: str, pairs: list[tuple[str, str]]
+) -> StoredResource | None:
+    """The one resource an ``If-None-Exist`` query matches, or None. The query is a search, so it
+    needs the search permission and sees only what the caller may see. Race-safe: the writers of
+    one condition are serialised (SQLite: the request's ``BEGIN IMMEDIATE`` write lock;
+    PostgreSQL: a transaction-scoped advisory lock on the condition), so two identical retried
+    uploads cannot both find nothing and both create."""
+    if not [name for name, _ in pairs if not name.startswith("_")]:
+        raise InvalidSearchError(
+            "If-None-Exist needs at least one search parameter, e.g. identifier=sys|val."
+        )
+    parsed = parse_search(DEFINITIONS[resource_type], pairs, lenient=False)
+    grant = access.authorize(caller, resource_type, "s")
+    criteria = parsed.criteria
+    criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
+    criteria.count = 2
+    records.lock_condition(ctx.session, resource_type, sorted(parsed.kept))
+    rows = records.search(ctx.session, criteria)
+    if len(rows) > 1:
+        raise MultipleMatchesError(
+            f"If-None-Exist matches more than one {resource_type}; the create is refused (R4 §3.1.0.8.1)."
+        )
+    if not rows:
+        return None
+    _check_visible(ctx, caller, grant, rows[0])
+    return rows[0]
 
 
 def update(
@@ -421,3 +485,21 @@ def if_match_version(header: str | None) -> int | None:
     if not text.isdigit() or len(text) > 9:
         raise InvalidSearchError(f'If-Match must be an ETag like W/"3", not {header!r}.')
     return int(text)
+
+
+def if_none_exist(header: str | None) -> list[tuple[str, str]] | None:
+    """``If-None-Exist: identifier=sys|val`` → its search pairs (R4 §3.1.0.8.1); None without it."""
+    if header is None:
+        return None
+    query = header.strip().split("?", 1)[-1]
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not pairs:
+        raise InvalidSearchError("If-None-Exist must be a search query such as identifier=sys|val.")
+    return pairs
+
+
+def audit_refusal(ctx: FhirContext, caller: Caller, method: str, what: str, exc: AppError) -> None:
+    """The AccessRecord of an interaction a Bundle refused after its own checks (the signature
+    rule, fhir/transactions.py)."""
+    action = {"POST": "create", "PUT": "update"}.get(method, "read")
+    _record(ctx, _Note(caller=caller), action, what, _outcome(exc))

@@ -4,6 +4,7 @@ the stored bytes, and searches compiled to SQL over the index tables."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -288,3 +289,12 @@ def latest_with_token(
     """The stored bytes of the patient's most recently written ``resource_type`` carrying the token
     ``param=system|code`` (one indexed query with a cached statement: the consent gate's lookup)."""
     return repository.latest_with_token(session, resource_type, patient_id, param, system, code)
+
+
+def lock_condition(session: Session, resource_type: str, pairs: Sequence[tuple[str, str]]) -> None:
+    """Serialise the writers of one conditional create (``If-None-Exist``) until this transaction
+    ends. SQLite: the request session's transaction already holds the write lock (``BEGIN
+    IMMEDIATE``); PostgreSQL: a transaction-scoped advisory lock keyed by the condition."""
+    text = resource_type + "?" + "&".join(f"{k}={v}" for k, v in pairs)
+    key = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+    repository.lock_key(session, key)
