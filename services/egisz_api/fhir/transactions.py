@@ -62,7 +62,20 @@ MEDICAL_TYPES = frozenset(
 )
 #: the idp's signature-level logins (docs/esia.md): a person's medical write needs one of them
 SIGNATURE_ACRS = frozenset({"urn:idp:acr:sig", "urn:idp:acr:qes"})
-_REASONS = {200: "OK", 201: "Created", 202: "Accepted", 304: "Not Modified"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+}
 
 
 @dataclass

@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from tests.egisz_api.bundles.conftest import IDENT, bundle, lab_result, post, signed_provenance, valid_response
+from tests.egisz_api.consent.support import withdraw_consent
 from tests.egisz_api.fhir import resources as res
 from tests.egisz_api.fhir.conftest import FHIR_JSON, Issuer, World, outcome, valid
 
@@ -140,18 +142,19 @@ async def test_delete_entries_are_405_and_a_batch_answers_each_entry_alone(
     assert await count(client, issuer, f"Observation?identifier={IDENT}|b-2") == 0
 
 
-async def test_a_withdrawn_consent_refuses_the_entry(client: httpx.AsyncClient, world: World, issuer: Issuer) -> None:
-    patient_headers = {**issuer.headers(scope="patient/Consent.cruds", patient=world.bob), **HEADERS}
-    consent = res.consent(world.bob)
-    consent["status"] = "inactive"
-    withdrawn = await client.post("/fhir/Consent", json=consent, headers=patient_headers)
-    assert withdrawn.status_code == 201, withdrawn.text
+async def test_a_withdrawn_consent_refuses_the_entry(
+    client: httpx.AsyncClient, fhir_app: FastAPI, world: World, issuer: Issuer
+) -> None:
+    withdraw_consent(fhir_app, world.bob)
     sent = bundle("batch", post(lab_result(world.alice, "c-1")), post(lab_result(world.bob, "c-2")))
     body = (await client.post("/fhir", json=sent, headers=practitioner(issuer))).json()
-    statuses = [e["response"]["status"].split()[0] for e in body["entry"]]
-    if statuses[1] == "403":  # the gate recognised the withdrawal
-        assert body["entry"][1]["response"]["outcome"]["issue"][0]["details"]["coding"][0]["code"] == "consent_revoked"
-    assert statuses[0] == "201"
+    assert [e["response"]["status"] for e in body["entry"]] == ["201 Created", "403 Forbidden"]
+    refused = body["entry"][1]["response"]["outcome"]["issue"][0]
+    assert refused["details"]["coding"][0]["code"] == "consent_revoked"
+    one = bundle("transaction", post(lab_result(world.alice, "c-3")), post(lab_result(world.bob, "c-4")))
+    data = outcome(await client.post("/fhir", json=one, headers=practitioner(issuer)), 403)
+    assert data["issue"][0]["expression"] == ["Bundle.entry[1]"]
+    assert await count(client, issuer, f"Observation?identifier={IDENT}|c-3") == 0
 
 
 async def test_medical_writes_need_a_signature_level_login(
