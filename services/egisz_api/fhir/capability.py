@@ -62,7 +62,8 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
             "versioning": "versioned-update",
             "readHistory": True,
             "updateCreate": True,
-            "conditionalCreate": False,
+            # If-None-Exist (R4 §3.1.0.8.1), single and in transaction entries (fhir/service.create)
+            "conditionalCreate": True,
             "conditionalUpdate": False,
             "conditionalDelete": "not-supported",
             "searchParam": params,
@@ -118,6 +119,15 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
                     ],
                 },
                 "resource": resources,
+                # POST /fhir (fhir/transactions.py): entries POST, PUT and GET; DELETE is refused
+                "interaction": [
+                    {
+                        "code": "transaction",
+                        "documentation": "All entries or none; urn:uuid references resolved; each "
+                        "entry authorized and audited as its single interaction.",
+                    },
+                    {"code": "batch", "documentation": "Each entry on its own, with its own status."},
+                ],
             }
         ],
     }
