@@ -88,6 +88,14 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     notifications_enabled: bool = Field(
         default=True, description="Run the notification dispatcher (access scan and sending) in this process."
     )
+    subscription_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Failed rest-hook notifications after which a Subscription goes to status=error (R4).",
+    )
+    subscription_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds a rest-hook receiver has to answer a notification."
+    )
     notifications_poll_seconds: float = Field(
         default=2.0, gt=0, description="Longest wait between two passes of the notification dispatcher."
     )

@@ -51,6 +51,8 @@ WRITE_ROLES: Mapping[str, frozenset[str]] = {
     "Consent": frozenset({"registrar", "mis"}),
     # processing a patient's correction/deletion request is issue 14's; registrars and systems act on it
     "Task": frozenset({"registrar", "mis"}),
+    # R4 rest-hook Subscriptions are for integrator systems (EGISZ.md §5 row 34)
+    "Subscription": frozenset({"mis"}),
 }
 #: what a patient may write for themselves: booking (row 21) and their own consent (row 29)
 PATIENT_WRITABLE = frozenset({"Appointment", "Consent"})

@@ -103,3 +103,25 @@ def response(kind: str, entries: Sequence[tuple[dict[str, object], bytes | None,
     if parts:
         body += b',"entry":[' + b",".join(parts) + b"]"
     return body + b"}"
+
+
+def subscriptions(base: str, found: Sequence[tuple[str, bytes]]) -> bytes:
+    """A searchset of Subscriptions (their stored JSON)."""
+    links = _json([{"relation": "self", "url": f"{base}/Subscription"}])
+    entries = [
+        b'{"fullUrl":'
+        + _json(f"{base}/Subscription/{rid}")
+        + b',"resource":'
+        + content
+        + b',"search":{"mode":"match"}}'
+        for rid, content in found
+    ]
+    body = (
+        b'{"resourceType":"Bundle","type":"searchset","total":'
+        + str(len(found)).encode()
+        + b',"link":'
+        + links
+    )
+    if entries:
+        body += b',"entry":[' + b",".join(entries) + b"]"
+    return body + b"}"

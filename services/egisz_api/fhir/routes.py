@@ -342,6 +342,55 @@ async def audit_event_write(request: Request) -> Response:
     )
 
 
+@router.post(
+    "/Subscription",
+    status_code=201,
+    responses=_documented(201, 413, 415),
+    summary="Subscribe (R4 rest-hook) to a patient's Observations, DiagnosticReports or Immunizations",
+)
+async def subscription_create(request: Request, session: SessionDep) -> Response:
+    _negotiate(request)
+    settings: EgiszSettings = request.app.state.settings
+    body = await _body(request, settings)
+    rid, content = await _run(
+        request, session, lambda ctx: service.create_subscription(ctx, body, dev_mode=settings.dev_mode)
+    )
+    return Response(
+        content,
+        status_code=201,
+        media_type=FHIR_JSON,
+        headers={"Location": f"{_base(request)}/Subscription/{rid}"},
+    )
+
+
+@router.get("/Subscription", responses=_READ, summary="The caller's own Subscriptions")
+async def subscription_search(request: Request, session: SessionDep) -> Response:
+    _negotiate(request)
+    pairs, lenient = _pairs(request), _lenient(request)
+    return _bundle(
+        await _run(request, session, lambda ctx: service.search_subscriptions(ctx, pairs, lenient=lenient))
+    )
+
+
+@router.get("/Subscription/{resource_id}", responses=_READ, summary="Read one of the caller's Subscriptions")
+async def subscription_read(request: Request, session: SessionDep, resource_id: str) -> Response:
+    _negotiate(request)
+    return Response(
+        await _run(request, session, lambda ctx: service.read_subscription(ctx, resource_id)),
+        media_type=FHIR_JSON,
+    )
+
+
+@router.delete("/Subscription/{resource_id}", responses=_READ, summary="Turn a Subscription off (R4 delete)")
+async def subscription_delete(request: Request, session: SessionDep, resource_id: str) -> Response:
+    _negotiate(request)
+    await _run(request, session, lambda ctx: service.delete_subscription(ctx, resource_id))
+    deleted = outcome(
+        200, "deleted", "Deleted", f"Subscription/{resource_id} is off.", issue_code="informational"
+    )
+    return Response(deleted.replace(b'"severity":"error"', b'"severity":"information"'), media_type=FHIR_JSON)
+
+
 @router.get("/{resource_type:fhirtype}", responses=_READ, summary="Search (R4 §3.1.0.8)")
 async def search(request: Request, session: SessionDep, resource_type: str) -> Response:
     return await _search(request, session, resource_type)

@@ -37,6 +37,8 @@ from egisz_api.records import service as records
 from egisz_api.records.errors import ResourceNotFoundError
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import Criteria, ReferenceCondition, StoredResource, TokenCondition
+from egisz_api.subscriptions import service as subscriptions
+from egisz_api.subscriptions.errors import InvalidSubscriptionError
 from shared.db import end_transaction, read_only
 from shared.errors import AppError
 
@@ -421,6 +423,7 @@ def create(
         _check_restrictions(ctx, grant, stored)
         # a «new result» notice joins this transaction; the dispatcher sends it (never inline)
         notifications.result_created(ctx.session, stored, now=ctx.clock())
+        _notify_watchers(ctx, stored)
         return Written(stored, created=True)
 
 
@@ -474,6 +477,7 @@ def update(
             ctx.session, resource_type, resource_id, data, clock=ctx.clock, if_match=if_match
         )
         _check_restrictions(ctx, grant, stored)
+        _notify_watchers(ctx, stored)
         return Written(stored, created=existing is None)
 
 
@@ -503,3 +507,98 @@ def audit_refusal(ctx: FhirContext, caller: Caller, method: str, what: str, exc:
     rule, fhir/transactions.py)."""
     action = {"POST": "create", "PUT": "update"}.get(method, "read")
     _record(ctx, _Note(caller=caller), action, what, _outcome(exc))
+
+
+# --- Subscriptions (R4 rest-hook, EGISZ.md §5 row 34) --------------------------------------------
+
+
+def _notify_watchers(ctx: FhirContext, stored: StoredResource) -> None:
+    """Queue a notification, in this write's transaction, for each active Subscription whose
+    criteria the new version matches (the criteria run as a search restricted to its ``_id``) and
+    whose patient has not withdrawn consent."""
+    patient = stored.patient_id
+    if patient is None or stored.resource_type not in subscriptions.SUBSCRIBABLE:
+        return
+    for watcher in subscriptions.watchers(ctx.session, stored.resource_type, patient):
+        if not ctx.gate.allows(ctx.session, subscriptions.subscriber(watcher.client_id), patient):
+            continue  # a patient who withdrew consent generates no notification to systems
+        pairs = [*parse_qsl(watcher.query, keep_blank_values=True), ("_id", stored.resource_id)]
+        criteria = parse_search(DEFINITIONS[stored.resource_type], pairs, lenient=True).criteria
+        criteria.count = 1
+        if records.search(ctx.session, criteria):
+            subscriptions.queue(
+                ctx.session,
+                watcher,
+                stored.resource_type,
+                stored.resource_id,
+                stored.version_id,
+                patient,
+                now=ctx.clock(),
+            )
+
+
+def _subscriber(ctx: FhirContext, caller: Caller, permission: str) -> str:
+    """Only integrator systems: a ``system/Subscription`` scope (unrestricted) and the mis role."""
+    matching = access.check_scope(caller, "Subscription", permission)
+    system = [s for s in matching if s.context == "system" and not s.restrictions]
+    if caller.is_patient or not system:
+        raise AccessDeniedError(
+            "Subscriptions are for integrator systems (system/Subscription scopes).", realm=access.REALM
+        )
+    access.check_role(caller, "Subscription", permission, system)
+    return caller.client_id or caller.subject
+
+
+def create_subscription(ctx: FhirContext, body: bytes, *, dev_mode: bool) -> tuple[str, bytes]:
+    """``POST /fhir/Subscription``: criteria ``{Observation|DiagnosticReport|Immunization}?patient=<id>``
+    plus any search parameters of the type; the caller must be allowed to search that type of that
+    patient now (scope, role, consent)."""
+    with _audited(ctx, "create", "Subscription") as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        client = _subscriber(ctx, caller, "c")
+        data = records.body_of("Subscription", body)
+        resource_type, query = subscriptions.split_criteria(data.get("criteria"))
+        subscriptions.check_channel(data.get("channel"), dev_mode=dev_mode)
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(name.startswith("_") for name, _ in pairs):
+            raise InvalidSubscriptionError(
+                "Subscription.criteria takes search parameters only (no _count, _sort...)."
+            )
+        parse_search(DEFINITIONS[resource_type], pairs, lenient=False)
+        patients = [value for name, value in pairs if name == "patient"]
+        if len(patients) != 1 or "," in patients[0]:
+            raise InvalidSubscriptionError(
+                "Subscription.criteria must name exactly one patient (patient=<id>)."
+            )
+        patient_id = patients[0].removeprefix("Patient/")
+        note.patient = patient_id
+        grant = access.authorize(caller, resource_type, "s")
+        patient = records.find(ctx.session, "Patient", patient_id)
+        if patient is None:
+            raise InvalidSubscriptionError(f"Patient/{patient_id} is not known.")
+        _check_visible(ctx, caller, grant, patient)
+        rid, content = subscriptions.subscribe(
+            ctx.session, client, data, resource_type=resource_type, patient_id=patient_id, now=ctx.clock()
+        )
+        return rid, content
+
+
+def read_subscription(ctx: FhirContext, resource_id: str) -> bytes:
+    with _audited(ctx, "read", f"Subscription/{resource_id}") as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        return subscriptions.read(ctx.session, _subscriber(ctx, caller, "r"), resource_id)
+
+
+def search_subscriptions(ctx: FhirContext, pairs: list[tuple[str, str]], *, lenient: bool) -> bytes:
+    """The caller's own Subscriptions (no search parameters are served)."""
+    with _audited(ctx, "search", "Subscription?" + ",".join(sorted({n for n, _ in pairs}))) as note:
+        _only(pairs, set(), lenient)
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        found = subscriptions.of_client(ctx.session, _subscriber(ctx, caller, "s"))
+        return bundles.subscriptions(ctx.base, found)
+
+
+def delete_subscription(ctx: FhirContext, resource_id: str) -> None:
+    with _audited(ctx, "delete", f"Subscription/{resource_id}") as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        subscriptions.unsubscribe(ctx.session, _subscriber(ctx, caller, "d"), resource_id)

@@ -100,7 +100,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "Encounter",
             [
-                _p("identifier", "token", "identifier", description="business identifier (conditional create)"),
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 *_subject("subject"),
                 _p("date", "date", "period"),
                 _p("status", "token", "status"),
@@ -128,7 +133,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "Observation",
             [
-                _p("identifier", "token", "identifier", description="business identifier (conditional create)"),
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 *_subject("subject"),
                 _p("category", "token", "category"),
                 _p("code", "token", "code"),
@@ -142,7 +152,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "DiagnosticReport",
             [
-                _p("identifier", "token", "identifier", description="business identifier (conditional create)"),
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 *_subject("subject"),
                 _p("category", "token", "category"),
                 _p("code", "token", "code"),
@@ -199,7 +214,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "Immunization",
             [
-                _p("identifier", "token", "identifier", description="business identifier (conditional create)"),
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 _p("patient", "reference", "patient", target="Patient"),
                 _p("date", "date", "occurrenceDateTime"),
                 _p("vaccine-code", "token", "vaccineCode"),

@@ -22,7 +22,9 @@ def lab_result(pid: str, number: str | None = None, **kw: Any) -> dict[str, Any]
     return obs
 
 
-def post(resource: dict[str, Any], full_url: str | None = None, if_none_exist: str | None = None) -> dict[str, Any]:
+def post(
+    resource: dict[str, Any], full_url: str | None = None, if_none_exist: str | None = None
+) -> dict[str, Any]:
     request: dict[str, Any] = {"method": "POST", "url": resource["resourceType"]}
     if if_none_exist:
         request["ifNoneExist"] = if_none_exist

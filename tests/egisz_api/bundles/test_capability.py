@@ -19,12 +19,17 @@ async def test_transaction_batch_and_conditional_create_are_listed_and_work(
     assert {i["code"] for i in rest["interaction"]} == {"transaction", "batch"}
     conditional = {r["type"] for r in rest["resource"] if r.get("conditionalCreate")}
     assert set(DEFINITIONS) <= conditional
-    headers = {**issuer.headers(scope="user/*.cruds", roles=["practitioner"], acr=SIG), "Content-Type": FHIR_JSON}
+    headers = {
+        **issuer.headers(scope="user/*.cruds", roles=["practitioner"], acr=SIG),
+        "Content-Type": FHIR_JSON,
+    }
     for kind in ("transaction", "batch"):
         sent = bundle(kind, post(lab_result(world.alice, f"cap-{kind}")))
         response = await client.post("/fhir", json=sent, headers=headers)
         assert response.status_code == 200, response.text
         assert response.json()["type"] == f"{kind}-response"
     conditional_headers = {**headers, "If-None-Exist": f"identifier={IDENT}|cap-batch"}
-    again = await client.post("/fhir/Observation", json=lab_result(world.alice, "cap-batch"), headers=conditional_headers)
+    again = await client.post(
+        "/fhir/Observation", json=lab_result(world.alice, "cap-batch"), headers=conditional_headers
+    )
     assert again.status_code == 200

@@ -33,13 +33,17 @@ async def test_no_match_creates_one_match_answers_it_and_writes_nothing(
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["etag"] == 'W/"1"'
     assert "location" not in again.headers
-    found = await client.get(f"/fhir/Observation?identifier={IDENT}|lab-1", headers=issuer.headers(scope="system/*.rs"))
+    found = await client.get(
+        f"/fhir/Observation?identifier={IDENT}|lab-1", headers=issuer.headers(scope="system/*.rs")
+    )
     assert found.json()["total"] == 1
 
 
 async def test_more_than_one_match_is_412(client: httpx.AsyncClient, world: World, issuer: Issuer) -> None:
     for _ in range(2):
-        created = await client.post("/fhir/Observation", json=lab_result(world.alice, "dup"), headers=writer(issuer))
+        created = await client.post(
+            "/fhir/Observation", json=lab_result(world.alice, "dup"), headers=writer(issuer)
+        )
         assert created.status_code == 201
     headers = {**writer(issuer), "If-None-Exist": f"identifier={IDENT}|dup"}
     response = await client.post("/fhir/Observation", json=lab_result(world.alice, "dup"), headers=headers)
@@ -90,7 +94,10 @@ async def test_a_transaction_entry_with_if_none_exist_resolves_its_urn_to_the_ma
         post(report),
         post(lab_result(world.alice, "tx-1"), full_url=obs_url, if_none_exist=f"identifier={IDENT}|tx-1"),
     )
-    headers = {**issuer.headers(scope="user/*.cruds", roles=["practitioner"], acr=SIG), "Content-Type": FHIR_JSON}
+    headers = {
+        **issuer.headers(scope="user/*.cruds", roles=["practitioner"], acr=SIG),
+        "Content-Type": FHIR_JSON,
+    }
     response = await client.post("/fhir", json=sent, headers=headers)
     assert response.status_code == 200, response.text
     report_entry, obs_entry = response.json()["entry"]
@@ -106,7 +113,9 @@ def test_two_identical_uploads_at_once_create_one_resource(fhir_app: FastAPI, is
     with serve_in_thread(fhir_app) as base:
         with httpx.Client(base_url=base, timeout=60) as http:
             registrar = {**issuer.headers(scope="system/*.cruds"), "Content-Type": FHIR_JSON}
-            created = http.post("/fhir/Patient", json=res.patient("112-233-445 95", "Иванов"), headers=registrar)
+            created = http.post(
+                "/fhir/Patient", json=res.patient("112-233-445 95", "Иванов"), headers=registrar
+            )
             assert created.status_code == 201, created.text
             alice = created.json()["id"]
 
@@ -121,12 +130,13 @@ def test_two_identical_uploads_at_once_create_one_resource(fhir_app: FastAPI, is
         with ThreadPoolExecutor(max_workers=2) as pool:
             for i in range(rounds):
                 barrier = threading.Barrier(2)
-                results = list(pool.map(lambda _: upload(f"race-{i}", barrier), range(2)))
+                results = list(pool.map(upload, [f"race-{i}"] * 2, [barrier] * 2))
                 assert sorted(status for status, _ in results) == [200, 201], results
                 assert results[0][1] == results[1][1]
         with httpx.Client(base_url=base, timeout=60) as http:
             for i in range(rounds):
                 found = http.get(
-                    f"/fhir/Observation?identifier={IDENT}|race-{i}", headers=issuer.headers(scope="system/*.rs")
+                    f"/fhir/Observation?identifier={IDENT}|race-{i}",
+                    headers=issuer.headers(scope="system/*.rs"),
                 )
                 assert found.json()["total"] == 1

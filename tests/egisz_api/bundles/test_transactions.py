@@ -9,10 +9,17 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from tests.egisz_api.bundles.conftest import IDENT, bundle, lab_result, post, signed_provenance, valid_response
+from tests.egisz_api.bundles.conftest import (
+    IDENT,
+    bundle,
+    lab_result,
+    post,
+    signed_provenance,
+    valid_response,
+)
 from tests.egisz_api.consent.support import withdraw_consent
 from tests.egisz_api.fhir import resources as res
-from tests.egisz_api.fhir.conftest import FHIR_JSON, Issuer, World, outcome, valid
+from tests.egisz_api.fhir.conftest import FHIR_JSON, Issuer, World, outcome
 
 HEADERS = {"Content-Type": FHIR_JSON}
 SIG = "urn:idp:acr:sig"
@@ -82,7 +89,9 @@ async def test_urn_uuid_references_resolve_to_the_assigned_ids(
     assert [e["resource"]["id"] for e in included.json()["entry"]] == [report_entry["resource"]["id"], obs_id]
 
 
-async def test_get_entries_run_after_the_writes(client: httpx.AsyncClient, world: World, issuer: Issuer) -> None:
+async def test_get_entries_run_after_the_writes(
+    client: httpx.AsyncClient, world: World, issuer: Issuer
+) -> None:
     # R4: DELETE, POST, PUT, GET — the GET listed first already sees the POST listed after it
     search = {"request": {"method": "GET", "url": f"Observation?identifier={IDENT}|order-1"}}
     sent = bundle("transaction", search, post(lab_result(world.alice, "order-1")))
@@ -168,7 +177,9 @@ async def test_medical_writes_need_a_signature_level_login(
     assert 'error="insufficient_user_authentication"' in response.headers["www-authenticate"]
     assert await count(client, issuer, f"Appointment?patient={world.alice}") == 1  # nothing written
     # demographics and bookings alone are basic-level writes
-    ok = await client.post("/fhir", json=bundle("transaction", post(res.appointment(world.alice))), headers=plain)
+    ok = await client.post(
+        "/fhir", json=bundle("transaction", post(res.appointment(world.alice))), headers=plain
+    )
     assert ok.status_code == 200, ok.text
 
 
@@ -180,31 +191,45 @@ async def test_a_system_token_needs_a_signed_provenance_naming_every_medical_ent
     unsigned = await client.post("/fhir", json=bundle("transaction", first, second), headers=system)
     assert outcome(unsigned, 401)["issue"][0]["expression"] == ["Bundle.entry[0]"]
     partial = bundle("transaction", first, second, signed_provenance(first["fullUrl"]))
-    assert outcome(await client.post("/fhir", json=partial, headers=system), 401)["issue"][0]["expression"] == [
-        "Bundle.entry[1]"
-    ]
+    assert outcome(await client.post("/fhir", json=partial, headers=system), 401)["issue"][0][
+        "expression"
+    ] == ["Bundle.entry[1]"]
     unsigned_prov = signed_provenance(first["fullUrl"], second["fullUrl"])
     del unsigned_prov["resource"]["signature"]
-    refused = await client.post("/fhir", json=bundle("transaction", first, second, unsigned_prov), headers=system)
+    refused = await client.post(
+        "/fhir", json=bundle("transaction", first, second, unsigned_prov), headers=system
+    )
     outcome(refused, 401)
     signed = bundle("transaction", first, second, signed_provenance(first["fullUrl"], second["fullUrl"]))
     response = await client.post("/fhir", json=signed, headers=system)
     assert response.status_code == 200, response.text
-    assert [e["response"]["status"] for e in response.json()["entry"]] == ["201 Created", "201 Created", "202 Accepted"]
+    assert [e["response"]["status"] for e in response.json()["entry"]] == [
+        "201 Created",
+        "201 Created",
+        "202 Accepted",
+    ]
     assert await count(client, issuer, f"Observation?identifier={IDENT}|p-2") == 1
 
 
-async def test_not_a_transaction_or_batch_is_400(client: httpx.AsyncClient, world: World, issuer: Issuer) -> None:
+async def test_not_a_transaction_or_batch_is_400(
+    client: httpx.AsyncClient, world: World, issuer: Issuer
+) -> None:
     headers = practitioner(issuer)
     for body in (
         {"resourceType": "Bundle", "type": "collection", "entry": []},
         {"resourceType": "Observation"},
-        {"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {"resourceType": "Patient"}}]},
+        {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [{"resource": {"resourceType": "Patient"}}],
+        },
         {"resourceType": "Bundle", "type": "transaction", "entry": "x"},
     ):
         outcome(await client.post("/fhir", json=body, headers=headers), 400)
     outcome(await client.post("/fhir", content=b"{", headers=headers), 400)
-    foreign = bundle("transaction", {"request": {"method": "GET", "url": "https://evil.example/fhir/Patient/1"}})
+    foreign = bundle(
+        "transaction", {"request": {"method": "GET", "url": "https://evil.example/fhir/Patient/1"}}
+    )
     outcome(await client.post("/fhir", json=foreign, headers=headers), 400)
 
 
@@ -218,7 +243,9 @@ async def test_refused_transaction_entries_are_audited_as_rolled_back(
 ) -> None:
     entries = [post(lab_result(world.alice, f"a-{i}")) for i in range(3)]
     del entries[2]["resource"]["code"]
-    outcome(await client.post("/fhir", json=bundle("transaction", *entries), headers=practitioner(issuer)), 422)
+    outcome(
+        await client.post("/fhir", json=bundle("transaction", *entries), headers=practitioner(issuer)), 422
+    )
     events = await client.get(
         f"/fhir/AuditEvent?patient={world.alice}&_count=100",
         headers=issuer.headers(scope="user/AuditEvent.rs", roles=["auditor"]),
