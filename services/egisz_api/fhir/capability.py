@@ -45,6 +45,30 @@ def _audit_event() -> dict[str, Any]:
     }
 
 
+#: R4 rest-hook Subscriptions of integrator systems (fhir/service.py, subscriptions/)
+SUBSCRIPTION_INTERACTIONS = ("create", "read", "search-type", "delete")
+
+
+def _subscription() -> dict[str, Any]:
+    return {
+        "type": "Subscription",
+        "profile": "http://hl7.org/fhir/StructureDefinition/Subscription",
+        "documentation": (
+            "rest-hook only, for system/ clients: criteria {Observation|DiagnosticReport|Immunization}"
+            "?patient=<id>[&<search parameters of the type>]; an empty or id-only notification; "
+            "a client sees and deletes only its own. No search parameters."
+        ),
+        "interaction": [{"code": code} for code in SUBSCRIPTION_INTERACTIONS],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "conditionalCreate": False,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "searchParam": [],
+    }
+
+
 def capability_statement(base: str, issuer: str, software_version: str, published: str) -> dict[str, Any]:
     resources = []
     for definition in DEFINITIONS.values():
@@ -79,6 +103,7 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
             ]
         resources.append(entry)
     resources.append(_audit_event())
+    resources.append(_subscription())
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from egisz_api.subscriptions.errors import InvalidSubscriptionError
 from egisz_api.subscriptions.rules import PAYLOAD_CONTENT, check_channel
 from tests.conftest import running
-from tests.egisz_api.bundles.conftest import lab_result
+from tests.egisz_api.bundles.conftest import lab_result, valid_response
 from tests.egisz_api.consent.support import give_consent, withdraw_consent
 from tests.egisz_api.fhir import resources as res
 from tests.egisz_api.fhir.conftest import FHIR_JSON, Issuer, fhir_settings, outcome, valid
@@ -83,7 +83,10 @@ async def setup(make_db: Callable[..., str], issuer: Issuer, receiver: Receiver)
     app = create_app(settings, clock=clock)
     async with running(app) as client:
         system = {**issuer.headers(scope="system/*.cruds", client_id="lis-1"), "Content-Type": FHIR_JSON}
-        writer = {**issuer.headers(scope="user/*.cruds", roles=["lab", "practitioner"], acr=SIG), "Content-Type": FHIR_JSON}
+        writer = {
+            **issuer.headers(scope="user/*.cruds", roles=["lab", "practitioner"], acr=SIG),
+            "Content-Type": FHIR_JSON,
+        }
         ids = []
         for snils, family in (("112-233-445 95", "Иванов"), ("123-456-789 64", "Петрова")):
             created = await client.post("/fhir/Patient", json=res.patient(snils, family), headers=system)
@@ -167,7 +170,7 @@ async def test_an_id_only_payload_names_the_resource_and_never_carries_it(
     assert report.status_code == 201
     assert dispatch(s) == 1
     ((_, _, sent),) = receiver.got
-    bundle = valid(sent)
+    bundle = valid_response(sent)
     (entry,) = bundle["entry"]
     assert entry["fullUrl"].endswith(f"/fhir/DiagnosticReport/{report.json()['id']}")
     assert "resource" not in entry

@@ -45,6 +45,21 @@ async def _statement(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
 
 
 async def _an_instance(client: httpx.AsyncClient, issuer: Issuer, world: World, type_: str) -> dict[str, Any]:
+    if type_ == "Subscription":
+        subscribed = await client.post(
+            "/fhir/Subscription",
+            json={
+                "resourceType": "Subscription",
+                "status": "requested",
+                "reason": "capability check",
+                "criteria": f"Immunization?patient={world.alice}",
+                "channel": {"type": "rest-hook", "endpoint": "http://127.0.0.1:9/hook"},
+            },
+            headers={**_mighty(issuer), "Content-Type": "application/fhir+json"},
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        created: dict[str, Any] = subscribed.json()
+        return created
     if type_ == "AuditEvent":
         found = await client.get("/fhir/AuditEvent?_count=1", headers=_mighty(issuer))
         resource: dict[str, Any] = found.json()["entry"][0]["resource"]
@@ -80,12 +95,14 @@ async def _try(
 
 async def test_the_served_types_are_the_tables_types(client: httpx.AsyncClient) -> None:
     served = await _statement(client)
-    assert set(served) == {*DEFINITIONS, "AuditEvent"}
+    assert set(served) == {*DEFINITIONS, "AuditEvent", "Subscription"}
     for type_, entry in served.items():
         names = {p["name"] for p in entry["searchParam"]}
         expected = (
             set(SEARCH_PARAMETERS)
             if type_ == "AuditEvent"
+            else set()
+            if type_ == "Subscription"
             else {"_id", "_lastUpdated", *DEFINITIONS[type_].parameters}
         )
         assert names == expected, type_

@@ -21,8 +21,14 @@ async def test_metadata_lists_exactly_the_served_types_and_parameters(client: ht
     statement = valid(response.content)
     assert statement["fhirVersion"] == "4.0.1"
     served = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert set(served) == {*DEFINITIONS, "AuditEvent"}
+    assert set(served) == {*DEFINITIONS, "AuditEvent", "Subscription"}
     assert {i["code"] for i in served.pop("AuditEvent")["interaction"]} == {"read", "search-type"}
+    assert {i["code"] for i in served.pop("Subscription")["interaction"]} == {
+        "create",
+        "read",
+        "search-type",
+        "delete",
+    }
     for type_, entry in served.items():
         names = {p["name"] for p in entry["searchParam"]}
         assert names == {"_id", "_lastUpdated", *DEFINITIONS[type_].parameters}
