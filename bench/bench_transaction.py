@@ -72,7 +72,7 @@ def _token(pem: bytes, kid: str, issuer: str, **claims: Any) -> str:
 
 def _bundle(patient: str, n: int) -> dict[str, Any]:
     entries = []
-    for i in range(n):
+    for _ in range(n):
         obs = res.observation(patient, code="718-7")
         obs["identifier"] = [{"system": "urn:bench", "value": uuid.uuid4().hex}]
         entries.append(
@@ -114,10 +114,8 @@ async def main() -> None:
             "Authorization": f"Bearer {_token(pem, kid, issuer, scope='system/*.cruds')}",
             "Content-Type": FHIR_JSON,
         }
-        writer = {
-            "Authorization": f"Bearer {_token(pem, kid, issuer, scope='user/*.cruds', roles=['lab'], acr='urn:idp:acr:sig')}",
-            "Content-Type": FHIR_JSON,
-        }
+        signed = _token(pem, kid, issuer, scope="user/*.cruds", roles=["lab"], acr="urn:idp:acr:sig")
+        writer = {"Authorization": f"Bearer {signed}", "Content-Type": FHIR_JSON}
         async with running(app) as client:
             created = await client.post(
                 "/fhir/Patient", json=res.patient("112-233-445 95", "Иванов"), headers=system
