@@ -557,6 +557,7 @@ def create_subscription(ctx: FhirContext, body: bytes, *, dev_mode: bool) -> tup
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         client = _subscriber(ctx, caller, "c")
         data = records.body_of("Subscription", body)
+        subscriptions.validate(data)  # R4B first: the checks below read a well-typed resource
         resource_type, query = subscriptions.split_criteria(data.get("criteria"))
         subscriptions.check_channel(data.get("channel"), dev_mode=dev_mode)
         pairs = parse_qsl(query, keep_blank_values=True)

@@ -195,6 +195,12 @@ def _entry(index: int, raw: dict[str, Any], base: str, max_resource_bytes: int) 
     resource = raw.get("resource")
     if resource is not None and not isinstance(resource, dict):
         raise InvalidBundleError(f"{where}.resource must be a resource.", expression=where)
+    for name in ("method", "url", "ifNoneExist", "ifMatch"):
+        if name in request and not isinstance(request[name], str):
+            raise InvalidBundleError(f"{where}.request.{name} must be a string.", expression=where)
+    full_url = raw.get("fullUrl")
+    if full_url is not None and not isinstance(full_url, str):
+        raise InvalidBundleError(f"{where}.fullUrl must be a string.", expression=where)
     method = str(request["method"]).upper()
     if method in ("POST", "PUT") and resource is None:
         raise InvalidBundleError(f"{where}: a {method} entry needs a resource.", expression=where)
@@ -206,7 +212,7 @@ def _entry(index: int, raw: dict[str, Any], base: str, max_resource_bytes: int) 
         index=index,
         method=method,
         url=url.lstrip("/"),
-        full_url=raw.get("fullUrl"),
+        full_url=full_url,
         resource=resource,
         if_none_exist=request.get("ifNoneExist"),
         if_match=request.get("ifMatch"),

@@ -31,10 +31,12 @@ def id_only(channel: dict[str, Any]) -> bool:
     payload = channel.get("payload")
     if payload is None:
         return False
+    element = channel.get("_payload")
+    extensions = element.get("extension") if isinstance(element, dict) else None
     content = [
         e.get("valueCode")
-        for e in channel.get("_payload", {}).get("extension", [])
-        if e.get("url") == PAYLOAD_CONTENT
+        for e in (extensions if isinstance(extensions, list) else [])
+        if isinstance(e, dict) and e.get("url") == PAYLOAD_CONTENT
     ]
     if content != ["id-only"] or payload not in ("application/fhir+json", "application/json"):
         raise InvalidSubscriptionError(

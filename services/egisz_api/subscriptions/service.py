@@ -19,7 +19,7 @@ from egisz_api.subscriptions.errors import SubscriptionNotFoundError
 from egisz_api.subscriptions.models import SubscriptionOutboxRow, SubscriptionRow
 from egisz_api.subscriptions.rules import SUBSCRIBABLE, check_channel, split_criteria, validate
 
-__all__ = ["SUBSCRIBABLE", "check_channel", "split_criteria"]
+__all__ = ["SUBSCRIBABLE", "check_channel", "split_criteria", "validate"]
 
 
 @dataclass(frozen=True)

@@ -227,6 +227,15 @@ async def test_not_a_transaction_or_batch_is_400(
     ):
         outcome(await client.post("/fhir", json=body, headers=headers), 400)
     outcome(await client.post("/fhir", content=b"{", headers=headers), 400)
+    obs = lab_result(world.alice, "fuzz")
+    for broken in (
+        {"resource": obs, "request": {"method": "POST", "url": "Observation", "ifNoneExist": 7}},
+        {"fullUrl": 7, "resource": obs, "request": {"method": "POST", "url": "Observation"}},
+        {"resource": obs, "request": "POST Observation"},
+        {"resource": [obs], "request": {"method": "POST", "url": "Observation"}},
+        {"request": {"method": "POST", "url": "Observation"}},
+    ):
+        outcome(await client.post("/fhir", json=bundle("transaction", broken), headers=headers), 400)
     foreign = bundle(
         "transaction", {"request": {"method": "GET", "url": "https://evil.example/fhir/Patient/1"}}
     )
