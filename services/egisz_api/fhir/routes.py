@@ -86,6 +86,7 @@ _ERROR_TEXT = {
     401: "No valid bearer token (OperationOutcome, WWW-Authenticate)",
     403: "Insufficient scope, role, patient context or consent (OperationOutcome)",
     404: "Unknown, or outside the caller's compartment (OperationOutcome)",
+    405: "A transaction entry's method is not served (OperationOutcome naming the entry)",
     406: "Only JSON is served (OperationOutcome)",
     409: "Version conflict (OperationOutcome)",
     412: "If-Match names another version (OperationOutcome)",
@@ -427,7 +428,7 @@ async def create(request: Request, session: SessionDep, resource_type: str) -> R
 
 @router.post(
     "",
-    responses=_documented(200, 413, 415, 422),
+    responses=_documented(200, 405, 409, 412, 413, 415, 422),
     summary="Transaction or batch Bundle (R4 §3.1.0.11): transaction-response / batch-response",
 )
 async def transaction(request: Request, session: SessionDep) -> Response:
