@@ -127,3 +127,12 @@ class SignatureRequiredError(FhirError):
             headers={"WWW-Authenticate": challenge, **(headers or {})},
             extra={"expression": expression} if expression else None,
         )
+
+
+class SubscriptionMethodError(FhirError):
+    """A Subscription is read or deleted, never updated or patched: 405 with ``Allow``."""
+
+    status_code = 405
+    code = "method_not_allowed"
+    title = "Method not allowed"
+    issue_code = "not-supported"

@@ -36,6 +36,7 @@ from egisz_api.fhir.errors import (
     AuditEventWriteError,
     NotAcceptableError,
     PayloadTooLargeError,
+    SubscriptionMethodError,
     UnsupportedMediaTypeError,
 )
 from egisz_api.fhir.outcomes import FHIR_JSON, outcome
@@ -376,10 +377,8 @@ async def subscription_search(request: Request, session: SessionDep) -> Response
 @router.get("/Subscription/{resource_id}", responses=_READ, summary="Read one of the caller's Subscriptions")
 async def subscription_read(request: Request, session: SessionDep, resource_id: str) -> Response:
     _negotiate(request)
-    return Response(
-        await _run(request, session, lambda ctx: service.read_subscription(ctx, resource_id)),
-        media_type=FHIR_JSON,
-    )
+    found = await _run(request, session, lambda ctx: service.read_subscription(ctx, resource_id))
+    return Response(found, media_type=FHIR_JSON)
 
 
 @router.delete("/Subscription/{resource_id}", responses=_READ, summary="Turn a Subscription off (R4 delete)")
@@ -390,6 +389,15 @@ async def subscription_delete(request: Request, session: SessionDep, resource_id
         200, "deleted", "Deleted", f"Subscription/{resource_id} is off.", issue_code="informational"
     )
     return Response(deleted.replace(b'"severity":"error"', b'"severity":"information"'), media_type=FHIR_JSON)
+
+
+async def subscription_method(request: Request) -> Response:
+    """``/fhir/Subscription/{id}`` serves GET and DELETE only: 405 listing both (the router would
+    list only the first matching route's methods)."""
+    raise SubscriptionMethodError(
+        "A Subscription is read (GET) or turned off (DELETE); it is not updated.",
+        headers={"Allow": "GET, DELETE"},
+    )
 
 
 @router.get("/{resource_type:fhirtype}", responses=_READ, summary="Search (R4 §3.1.0.8)")
@@ -597,6 +605,18 @@ class HotPaths:
             try:
                 await audit_event_write(request)
             except AuditEventWriteError as exc:
+                await (await ExactRoutes._handled(request, exc))(scope, receive, send)
+            return
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in ("GET", "HEAD", "DELETE")
+            and scope["path"].startswith(PREFIX + "/Subscription/")
+            and scope["path"].count("/") == 3
+        ):
+            request = Request(scope, receive, send)
+            try:
+                await subscription_method(request)
+            except SubscriptionMethodError as exc:
                 await (await ExactRoutes._handled(request, exc))(scope, receive, send)
             return
         target = self._match(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
