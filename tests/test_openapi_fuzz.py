@@ -156,10 +156,17 @@ def egisz_token(live_idp: LiveIdp) -> str:
     return live_idp.token("egisz-caller")
 
 
+#: FHIR writes whose body is a FHIR resource read as JSON and validated with the R4B models, not
+#: by the OpenAPI schema: a body the schema allows is rarely a valid transaction Bundle or
+#: Subscription (400/422 OperationOutcome, as documented); every other check still runs
+EGISZ_SCHEMA_CANNOT_STATE = {"POST /fhir", "POST /fhir/Subscription"}
+
+
 @egisz_schema.parametrize()
 @FUZZ
 def test_egisz_api_answers_as_documented(case: Any, egisz: FastAPI, egisz_token: str) -> None:
-    case.call_and_validate(app=egisz, headers=_bearer(egisz_token))
+    excluded = [positive_data_acceptance] if case.operation.label in EGISZ_SCHEMA_CANNOT_STATE else []
+    case.call_and_validate(app=egisz, headers=_bearer(egisz_token), excluded_checks=excluded)
 
 
 # --- idp ------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from egisz_api.reports.routes import page_router as reports_page_router
 from egisz_api.settings import EgiszSettings
 from egisz_api.signatures.service import SignatureContext
 from egisz_api.signatures.trust import HttpCrlSource, TrustStore
+from egisz_api.subscriptions.outbox import SubscriptionDispatcher
 from egisz_api.terminology import routes as terminology_routes
 from egisz_api.timeline.routes import router as timeline_router
 from egisz_api.workers.routes import router as workers_router
@@ -119,6 +120,20 @@ def create_app(
         settings, make_sessionmaker(engine, write_lock=True), clock
     )
 
+    gate = consent_gate or WithdrawalGate()
+    hooks = httpx.Client(
+        timeout=httpx.Timeout(settings.subscription_timeout, connect=2.0), follow_redirects=False
+    )
+    subscription_dispatcher = SubscriptionDispatcher(
+        make_sessionmaker(engine, write_lock=True),
+        hooks,
+        gate,
+        base=settings.public_url.rstrip("/") + "/fhir",
+        clock=clock,
+        poll_seconds=settings.notifications_poll_seconds,
+        max_attempts=settings.subscription_max_attempts,
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         set_threadpool_size(settings.threadpool_size)
@@ -126,11 +141,14 @@ def create_app(
         await anyio.to_thread.run_sync(durable_audit.start)
         if settings.notifications_enabled:
             await dispatcher.loop.start()
+            await subscription_dispatcher.loop.start()
         try:
             yield
         finally:
             await dispatcher.loop.stop(grace_seconds=5.0)
+            await subscription_dispatcher.loop.stop(grace_seconds=5.0)
             outbound.close()
+            hooks.close()
             await anyio.to_thread.run_sync(durable_audit.close)  # graceful shutdown flushes
             cabinet_routes.close(app)
             if isinstance(app.state.signatures.crl_source, HttpCrlSource):
@@ -155,7 +173,7 @@ def create_app(
         jwks, issuer=settings.idp_issuer, audience=settings.audience, realm="egisz"
     )
     app.state.audit_sink_factory = audit_sink or (lambda _session: BalpSink(durable_audit, clock))
-    app.state.consent_gate = consent_gate or WithdrawalGate()
+    app.state.consent_gate = gate
     app.state.consent_version = check_version(settings.consent_version or CURRENT_VERSION)
     #: called on each consent change, in its transaction (docs/consent.md "Events")
     consent_listeners: list[ConsentListener] = [notifications_service.on_consent_changed]
@@ -169,6 +187,7 @@ def create_app(
         required=settings.signed_writes_required,
     )
     app.state.notifications = dispatcher
+    app.state.subscriptions = subscription_dispatcher
     app.state.started_at = clock().date().isoformat()
     app.state.pages = build_renderer(settings)
     app.state.error_pages = error_pages(app.state.pages)

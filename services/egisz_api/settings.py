@@ -58,6 +58,18 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
         ge=1024,
         description="Largest resource a FHIR create/update accepts, in bytes (413 OperationOutcome above).",
     )
+    fhir_max_bundle_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest transaction/batch Bundle POST /fhir accepts, in bytes (413 above; "
+        "each entry's resource is held to fhir_max_resource_bytes too).",
+    )
+    fhir_max_bundle_entries: int = Field(
+        default=500,
+        ge=1,
+        description="Most entries a transaction/batch Bundle may carry (R4 http.html#transaction lets "
+        "a server limit it; 413 OperationOutcome above).",
+    )
     # --- notifications (R-EGZ-6, docs/rights.md) ----------------------------------------------------
     notifier_url: str = Field(
         default="http://127.0.0.1:8002", description="Base URL of the notifier that sends patients' notices."
@@ -75,6 +87,14 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     )
     notifications_enabled: bool = Field(
         default=True, description="Run the notification dispatcher (access scan and sending) in this process."
+    )
+    subscription_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Failed rest-hook notifications after which a Subscription goes to status=error (R4).",
+    )
+    subscription_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds a rest-hook receiver has to answer a notification."
     )
     notifications_poll_seconds: float = Field(
         default=2.0, gt=0, description="Longest wait between two passes of the notification dispatcher."

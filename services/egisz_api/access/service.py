@@ -52,6 +52,8 @@ WRITE_ROLES: Mapping[str, frozenset[str]] = {
     # patients' correction/deletion requests are processed by registrars, practitioners and the DPO
     # (auditor), EGISZ.md §5 row 33; systems update order-workflow Tasks (row 17)
     "Task": frozenset({"registrar", "practitioner", "auditor", "mis"}),
+    # R4 rest-hook Subscriptions are for integrator systems (EGISZ.md §5 row 34)
+    "Subscription": frozenset({"mis"}),
 }
 #: who may DELETE (mark entered-in-error) a clinical record: EGISZ.md §5 (C) "admin-only plus qes"
 DELETE_ROLES = frozenset({"admin"})

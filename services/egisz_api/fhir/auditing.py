@@ -27,7 +27,7 @@ class AccessRecord:
     who: str
     #: the OAuth client
     client: str | None
-    #: the interaction (read, vread, history, search, create, update, everything)
+    #: the interaction (read, vread, history, search, create, update, everything; delete of a Subscription)
     action: str
     #: what was touched: ``Type/id`` or ``Type?<parameter names>`` (never search values)
     what: str

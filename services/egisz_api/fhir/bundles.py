@@ -84,3 +84,44 @@ def history(base: str, *, self_url: str, next_url: str | None, versions: Sequenc
     if entries:
         body += b',"entry":[' + b",".join(entries) + b"]"
     return body + b"}"
+
+
+def response(kind: str, entries: Sequence[tuple[dict[str, object], bytes | None, bytes | None]]) -> bytes:
+    """A ``transaction-response`` or ``batch-response`` (R4 §3.1.0.11): per entry, in the request's
+    order, its ``response`` (status, location, etag, lastModified; a failed batch entry's
+    OperationOutcome as ``response.outcome``) and the resource it answered with."""
+    parts = []
+    for meta, resource, outcome in entries:
+        reply = _json(meta)
+        if outcome is not None:
+            reply = reply[:-1] + b',"outcome":' + outcome + b"}"
+        entry = b'{"response":' + reply
+        if resource is not None:
+            entry += b',"resource":' + resource
+        parts.append(entry + b"}")
+    body = b'{"resourceType":"Bundle","type":"' + kind.encode() + b'"'
+    if parts:
+        body += b',"entry":[' + b",".join(parts) + b"]"
+    return body + b"}"
+
+
+def subscriptions(base: str, found: Sequence[tuple[str, bytes]]) -> bytes:
+    """A searchset of Subscriptions (their stored JSON)."""
+    links = _json([{"relation": "self", "url": f"{base}/Subscription"}])
+    entries = [
+        b'{"fullUrl":'
+        + _json(f"{base}/Subscription/{rid}")
+        + b',"resource":'
+        + content
+        + b',"search":{"mode":"match"}}'
+        for rid, content in found
+    ]
+    body = (
+        b'{"resourceType":"Bundle","type":"searchset","total":'
+        + str(len(found)).encode()
+        + b',"link":'
+        + links
+    )
+    if entries:
+        body += b',"entry":[' + b",".join(entries) + b"]"
+    return body + b"}"

@@ -82,6 +82,30 @@ def _terminology(resource_type: str) -> dict[str, Any]:
     }
 
 
+#: R4 rest-hook Subscriptions of integrator systems (fhir/service.py, subscriptions/)
+SUBSCRIPTION_INTERACTIONS = ("create", "read", "search-type", "delete")
+
+
+def _subscription() -> dict[str, Any]:
+    return {
+        "type": "Subscription",
+        "profile": "http://hl7.org/fhir/StructureDefinition/Subscription",
+        "documentation": (
+            "rest-hook only, for system/ clients: criteria {Observation|DiagnosticReport|Immunization}"
+            "?patient=<id>[&<search parameters of the type>]; an empty or id-only notification; "
+            "a client sees and deletes only its own. No search parameters."
+        ),
+        "interaction": [{"code": code} for code in SUBSCRIPTION_INTERACTIONS],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "conditionalCreate": False,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "searchParam": [],
+    }
+
+
 def capability_statement(base: str, issuer: str, software_version: str, published: str) -> dict[str, Any]:
     resources = []
     for definition in DEFINITIONS.values():
@@ -107,7 +131,8 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
             "versioning": "versioned-update",
             "readHistory": True,
             "updateCreate": not read_only,
-            "conditionalCreate": False,
+            # If-None-Exist (R4 §3.1.0.8.1), single and in transaction entries (fhir/service.create)
+            "conditionalCreate": not read_only,
             "conditionalUpdate": False,
             "conditionalDelete": "not-supported",
             "searchParam": params,
@@ -149,6 +174,7 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
     resources.append(_audit_event())
     resources.extend(report_entries())  # aggregates for health authorities (reports/)
     resources.extend(_terminology(resource_type) for resource_type in TERMINOLOGY_TYPES)
+    resources.append(_subscription())
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -189,6 +215,15 @@ def capability_statement(base: str, issuer: str, software_version: str, publishe
                     ],
                 },
                 "resource": resources,
+                # POST /fhir (fhir/transactions.py): entries POST, PUT and GET; DELETE is refused
+                "interaction": [
+                    {
+                        "code": "transaction",
+                        "documentation": "All entries or none; urn:uuid references resolved; each "
+                        "entry authorized and audited as its single interaction.",
+                    },
+                    {"code": "batch", "documentation": "Each entry on its own, with its own status."},
+                ],
             }
         ],
     }

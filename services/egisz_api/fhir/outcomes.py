@@ -36,6 +36,7 @@ def outcome(
     *,
     issue_code: str | None = None,
     issues: Sequence[tuple[str, str]] = (),
+    expression: str | None = None,
 ) -> bytes:
     """One error issue naming the problem (``details.coding`` carries our stable code), plus one
     issue per validation problem with its element path in ``expression``."""
@@ -47,6 +48,8 @@ def outcome(
     }
     if detail:
         first["diagnostics"] = detail
+    if expression:
+        first["expression"] = [expression]  # a Bundle's failing entry, e.g. Bundle.entry[7]
     entries = [first]
     for path, message in issues:
         entries.append({"severity": "error", "code": kind, "diagnostics": message, "expression": [path]})

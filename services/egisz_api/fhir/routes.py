@@ -29,17 +29,17 @@ from starlette.requests import HTTPConnection
 
 from egisz_api.access.consent import ConsentGate
 from egisz_api.dependencies import SessionDep
-from egisz_api.fhir import audit_events, service
+from egisz_api.fhir import audit_events, service, transactions
 from egisz_api.fhir.auditing import AuditSink, AuditSinkFactory
 from egisz_api.fhir.capability import capability_statement, smart_configuration
 from egisz_api.fhir.errors import (
     AuditEventWriteError,
     NotAcceptableError,
     PayloadTooLargeError,
+    SubscriptionMethodError,
     UnsupportedMediaTypeError,
 )
 from egisz_api.fhir.outcomes import FHIR_JSON, outcome
-from egisz_api.records.errors import ResourceValidationError
 from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import StoredResource
 from egisz_api.settings import EgiszSettings
@@ -88,11 +88,12 @@ _ERROR_TEXT = {
     "X-Provenance (OperationOutcome, WWW-Authenticate: insufficient_user_authentication, RFC 9470)",
     403: "Insufficient scope, role, patient context or consent (OperationOutcome)",
     404: "Unknown, or outside the caller's compartment (OperationOutcome)",
+    405: "Not a clinical record: no DELETE; or a transaction entry's method is not served "
+    "(OperationOutcome, Allow; naming the entry)",
     406: "Only JSON is served (OperationOutcome)",
     409: "Version conflict (OperationOutcome)",
     412: "If-Match names another version (OperationOutcome)",
     413: "Resource too large (OperationOutcome)",
-    405: "Not a clinical record: no DELETE (OperationOutcome, Allow)",
     415: "Content-Type is not FHIR JSON (OperationOutcome)",
     422: "The resource fails FHIR R4 validation, or its X-Provenance signature or certificate is "
     "refused (OperationOutcome)",
@@ -142,13 +143,13 @@ def _negotiate(request: Request) -> None:
         raise NotAcceptableError(f"Accept: {accept} cannot be met; this server answers {FHIR_JSON}.")
 
 
-async def _body(request: Request, settings: EgiszSettings) -> bytes:
+async def _body(request: Request, settings: EgiszSettings, *, limit: int | None = None) -> bytes:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ("application/fhir+json", "application/json", "application/json+fhir"):
         raise UnsupportedMediaTypeError(
             f"Content-Type {content_type or '(none)'} is not accepted; send {FHIR_JSON}."
         )
-    limit = settings.fhir_max_resource_bytes
+    limit = limit or settings.fhir_max_resource_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"A resource may take at most {limit} bytes.")
@@ -353,6 +354,62 @@ async def audit_event_write(request: Request) -> Response:
     )
 
 
+@router.post(
+    "/Subscription",
+    status_code=201,
+    responses=_documented(201, 413, 415),
+    summary="Subscribe (R4 rest-hook) to a patient's Observations, DiagnosticReports or Immunizations",
+)
+async def subscription_create(request: Request, session: SessionDep) -> Response:
+    _negotiate(request)
+    settings: EgiszSettings = request.app.state.settings
+    body = await _body(request, settings)
+    rid, content = await _run(
+        request, session, lambda ctx: service.create_subscription(ctx, body, dev_mode=settings.dev_mode)
+    )
+    return Response(
+        content,
+        status_code=201,
+        media_type=FHIR_JSON,
+        headers={"Location": f"{_base(request)}/Subscription/{rid}"},
+    )
+
+
+@router.get("/Subscription", responses=_READ, summary="The caller's own Subscriptions")
+async def subscription_search(request: Request, session: SessionDep) -> Response:
+    _negotiate(request)
+    pairs, lenient = _pairs(request), _lenient(request)
+    return _bundle(
+        await _run(request, session, lambda ctx: service.search_subscriptions(ctx, pairs, lenient=lenient))
+    )
+
+
+@router.get("/Subscription/{resource_id}", responses=_READ, summary="Read one of the caller's Subscriptions")
+async def subscription_read(request: Request, session: SessionDep, resource_id: str) -> Response:
+    _negotiate(request)
+    found = await _run(request, session, lambda ctx: service.read_subscription(ctx, resource_id))
+    return Response(found, media_type=FHIR_JSON)
+
+
+@router.delete("/Subscription/{resource_id}", responses=_READ, summary="Turn a Subscription off (R4 delete)")
+async def subscription_delete(request: Request, session: SessionDep, resource_id: str) -> Response:
+    _negotiate(request)
+    await _run(request, session, lambda ctx: service.delete_subscription(ctx, resource_id))
+    deleted = outcome(
+        200, "deleted", "Deleted", f"Subscription/{resource_id} is off.", issue_code="informational"
+    )
+    return Response(deleted.replace(b'"severity":"error"', b'"severity":"information"'), media_type=FHIR_JSON)
+
+
+async def subscription_method(request: Request) -> Response:
+    """``/fhir/Subscription/{id}`` serves GET and DELETE only: 405 listing both (the router would
+    list only the first matching route's methods)."""
+    raise SubscriptionMethodError(
+        "A Subscription is read (GET) or turned off (DELETE); it is not updated.",
+        headers={"Allow": "GET, DELETE"},
+    )
+
+
 @router.get("/{resource_type:fhirtype}", responses=_READ, summary="Search (R4 §3.1.0.8)")
 async def search(request: Request, session: SessionDep, resource_type: str) -> Response:
     return await _search(request, session, resource_type)
@@ -366,14 +423,48 @@ async def _search(request: Request, session: Session, resource_type: str) -> Res
     )
 
 
-@router.post("/{resource_type:fhirtype}", status_code=201, responses=_WRITE, summary="Create (R4 §3.1.0.7)")
+@router.post(
+    "/{resource_type:fhirtype}",
+    status_code=201,
+    responses=_WRITE,
+    summary="Create (R4 §3.1.0.7); If-None-Exist: a conditional create (200 with the match, 412 if several)",
+)
 async def create(request: Request, session: SessionDep, resource_type: str) -> Response:
     _negotiate(request)
     service.known_type(resource_type)
+    condition = service.if_none_exist(request.headers.get("if-none-exist"))
     body = await _body(request, request.app.state.settings)
-    stored = await _run(request, session, lambda ctx: service.create(ctx, resource_type, body))
+    written = await _run(
+        request, session, lambda ctx: service.create(ctx, resource_type, body, if_none_exist=condition)
+    )
+    stored = written.resource
+    if not written.created:
+        return _resource_response(stored)  # the existing match: nothing was created
     location = f"{_base(request)}/{resource_type}/{stored.resource_id}/_history/{stored.version_id}"
     return _resource_response(stored, 201, Location=location)
+
+
+@router.post(
+    "",
+    responses=_documented(200, 405, 409, 412, 413, 415, 422),
+    summary="Transaction or batch Bundle (R4 §3.1.0.11): transaction-response / batch-response",
+)
+async def transaction(request: Request, session: SessionDep) -> Response:
+    _negotiate(request)
+    settings: EgiszSettings = request.app.state.settings
+    body = await _body(request, settings, limit=settings.fhir_max_bundle_bytes)
+    return _bundle(
+        await _run(
+            request,
+            session,
+            lambda ctx: transactions.process(
+                ctx,
+                body,
+                max_entries=settings.fhir_max_bundle_entries,
+                max_resource_bytes=settings.fhir_max_resource_bytes,
+            ),
+        )
+    )
 
 
 @router.get("/{resource_type:fhirtype}/{resource_id}", responses=_READ, summary="Read (R4 §3.1.0.2)")
@@ -471,8 +562,11 @@ def outcome_response(
     headers: dict[str, str] | None = None,
     issue_code: str | None = None,
     issues: list[tuple[str, str]] | None = None,
+    expression: str | None = None,
 ) -> Response:
-    body = outcome(status, code, title, detail, issue_code=issue_code, issues=issues or [])
+    body = outcome(
+        status, code, title, detail, issue_code=issue_code, issues=issues or [], expression=expression
+    )
     return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
@@ -538,6 +632,18 @@ class HotPaths:
             except AuditEventWriteError as exc:
                 await (await ExactRoutes._handled(request, exc))(scope, receive, send)
             return
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in ("GET", "HEAD", "DELETE")
+            and scope["path"].startswith(PREFIX + "/Subscription/")
+            and scope["path"].count("/") == 3
+        ):
+            request = Request(scope, receive, send)
+            try:
+                await subscription_method(request)
+            except SubscriptionMethodError as exc:
+                await (await ExactRoutes._handled(request, exc))(scope, receive, send)
+            return
         target = self._match(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
         if target is None:
             await self.app(scope, receive, send)
@@ -598,7 +704,8 @@ def install(app: FastAPI) -> None:
         if not is_fhir(request):
             rendered = default(request, exc)
             return await rendered if not isinstance(rendered, Response) else rendered
-        issues = exc.issues if isinstance(exc, ResourceValidationError) else None
+        issues = getattr(exc, "issues", None)
+        expression = exc.extra.get("expression")
         return outcome_response(
             exc.status_code,
             exc.code,
@@ -606,7 +713,8 @@ def install(app: FastAPI) -> None:
             exc.detail,
             headers=exc.headers,
             issue_code=getattr(exc, "issue_code", None),
-            issues=issues,
+            issues=issues if isinstance(issues, list) else None,
+            expression=expression if isinstance(expression, str) else None,
         )
 
     app.add_exception_handler(AppError, app_error)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,12 @@ from egisz_api.access.service import Caller, Grant
 from egisz_api.data_requests import service as data_requests
 from egisz_api.fhir import bundles
 from egisz_api.fhir.auditing import AccessRecord, AuditSink
-from egisz_api.fhir.errors import InvalidSearchError, UnknownTypeError, UnsupportedParameterError
+from egisz_api.fhir.errors import (
+    InvalidSearchError,
+    MultipleMatchesError,
+    UnknownTypeError,
+    UnsupportedParameterError,
+)
 from egisz_api.fhir.query import decode_cursor, encode_cursor, parse_count, parse_search
 from egisz_api.notifications import service as notifications
 from egisz_api.records import service as records
@@ -36,6 +42,8 @@ from egisz_api.signatures import rules as signature_rules
 from egisz_api.signatures import service as signatures
 from egisz_api.signatures.errors import NotDeletableError, ServerWrittenError
 from egisz_api.signatures.schemas import SignatureInfo
+from egisz_api.subscriptions import service as subscriptions
+from egisz_api.subscriptions.errors import InvalidSubscriptionError
 from shared.db import end_transaction, read_only
 from shared.errors import AppError
 
@@ -60,6 +68,13 @@ class FhirContext:
     signatures: signatures.SignatureContext = field(default_factory=signatures.SignatureContext)
     #: the ``X-Provenance`` header of a write (a system's signed Provenance, JSON)
     provenance: str | None = None
+    #: inside a transaction Bundle (fhir/transactions.py): a failing interaction leaves the
+    #: rollback to the Bundle (every entry or none, R4 http.html#trules) and reads run in the
+    #: Bundle's own transaction instead of a snapshot of their own
+    atomic: bool = False
+    #: the signature a transaction Bundle's signed Provenance gave its medical entries (verified by
+    #: fhir/transactions.py before any entry runs); None outside a Bundle
+    signed: SignatureInfo | None = None
 
 
 @dataclass
@@ -126,6 +141,9 @@ def _audited(ctx: FhirContext, action: str, what: str) -> Iterator[_Note]:
     try:
         yield note
     except AppError as exc:
+        if ctx.atomic:  # the Bundle rolls back every entry and then releases the audit records
+            _record(ctx, note, action, what, _outcome(exc))
+            raise
         ctx.session.rollback()
         _record(ctx, note, action, what, _outcome(exc))
         end_transaction(ctx.session)
@@ -142,6 +160,12 @@ def audited(ctx: FhirContext, action: str, what: str) -> AbstractContextManager[
 def _written(ctx: FhirContext, stored: StoredResource) -> None:
     for listener in ctx.listeners:
         listener(ctx.session, stored, ctx.clock())
+
+
+def _snapshot(ctx: FhirContext) -> AbstractContextManager[None]:
+    """A read's own read-only transaction; inside a transaction Bundle, the Bundle's transaction
+    (a snapshot would commit the entries written so far)."""
+    return nullcontext() if ctx.atomic else read_only(ctx.session)
 
 
 def _not_found(resource_type: str, resource_id: str) -> ResourceNotFoundError:
@@ -174,7 +198,7 @@ def check_consent(ctx: FhirContext, caller: Caller, patient_id: str) -> None:
 
 def read(ctx: FhirContext, resource_type: str, resource_id: str) -> StoredResource:
     known_type(resource_type)
-    with _audited(ctx, "read", f"{resource_type}/{resource_id}") as note, read_only(ctx.session):
+    with _audited(ctx, "read", f"{resource_type}/{resource_id}") as note, _snapshot(ctx):
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "r")
         resource = records.read(ctx.session, resource_type, resource_id)
@@ -186,7 +210,7 @@ def read(ctx: FhirContext, resource_type: str, resource_id: str) -> StoredResour
 def vread(ctx: FhirContext, resource_type: str, resource_id: str, version: str) -> StoredResource:
     known_type(resource_type)
     what = f"{resource_type}/{resource_id}/_history/{version}"
-    with _audited(ctx, "vread", what) as note, read_only(ctx.session):
+    with _audited(ctx, "vread", what) as note, _snapshot(ctx):
         caller = note.caller = access.identify(ctx.session, ctx.claims)
         grant = access.authorize(caller, resource_type, "r")
         current = records.read(ctx.session, resource_type, resource_id)
@@ -217,7 +241,7 @@ def history(
         count = parse_count([v for k, v in pairs if k == "_count"])
         cursors = [decode_cursor(v) for k, v in pairs if k == "_cursor"]
         before = cursors[-1].pk if cursors else None
-        with read_only(ctx.session):
+        with _snapshot(ctx):
             caller = note.caller = access.identify(ctx.session, ctx.claims)
             grant = access.authorize(caller, resource_type, "r")
             current = records.read(ctx.session, resource_type, resource_id)
@@ -313,7 +337,7 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
         if hidden is not None:
             criteria.excluded.append(hidden)  # entered-in-error records, unless the status is asked
         requested = criteria.count
-        with read_only(ctx.session):
+        with _snapshot(ctx):
             caller = note.caller = access.identify(ctx.session, ctx.claims)
             grant = access.authorize(caller, resource_type, "s")
             criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
@@ -363,7 +387,7 @@ def everything(ctx: FhirContext, patient_id: str, pairs: list[tuple[str, str]], 
         pairs = _only(pairs, {"_count", "_cursor"}, lenient)
         count = parse_count([v for k, v in pairs if k == "_count"])
         cursors = [decode_cursor(v) for k, v in pairs if k == "_cursor"]
-        with read_only(ctx.session):
+        with _snapshot(ctx):
             caller = note.caller = access.identify(ctx.session, ctx.claims)
             grant = access.authorize(caller, "Patient", "r")
             patient = records.read(ctx.session, "Patient", patient_id)
@@ -432,7 +456,10 @@ def _check_client_writable(resource_type: str) -> None:
 
 
 def _check_signature(ctx: FhirContext, resource_type: str, sent: dict[str, Any]) -> SignatureInfo | None:
-    """§5 (A) last step: a medical write needs a signature (docs/fhir.md «Signed writes»)."""
+    """§5 (A) last step: a medical write needs a signature (docs/fhir.md «Signed writes»); inside a
+    transaction Bundle, the one its signed Provenance entry gave (fhir/transactions.py)."""
+    if ctx.signed is not None and signatures.needs_signature(resource_type):
+        return ctx.signed
     return signatures.check_signed_write(
         ctx.claims, resource_type, [sent], ctx.provenance, signatures=ctx.signatures, clock=ctx.clock
     )
@@ -445,7 +472,18 @@ def _record_provenance(
         signatures.record_provenance(ctx.session, signature, [stored], activity=activity, clock=ctx.clock)
 
 
-def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
+def create(
+    ctx: FhirContext,
+    resource_type: str,
+    body: bytes,
+    *,
+    if_none_exist: list[tuple[str, str]] | None = None,
+    assigned_id: str | None = None,
+) -> Written:
+    """Create (R4 §3.1.0.7); with ``If-None-Exist`` a conditional create (R4 §3.1.0.8.1): no match
+    creates, one match is answered with the existing resource (nothing written), more → 412.
+    ``assigned_id``: the id a transaction Bundle chose ahead for an entry its other entries refer
+    to by ``urn:uuid:`` (R4 §3.1.0.11.2); a client's body id is never used."""
     known_type(resource_type)
     with _audited(ctx, "create", resource_type) as note:
         _check_client_writable(resource_type)
@@ -454,19 +492,54 @@ def create(ctx: FhirContext, resource_type: str, body: bytes) -> StoredResource:
         data = records.body_of(resource_type, body)
         sent = dict(data)  # what a system's practitioner signed
         data.pop("id", None)  # the server assigns the id of a create (R4 §3.1.0.7)
+        if if_none_exist is not None:
+            existing = _conditional_match(ctx, caller, resource_type, if_none_exist)
+            if existing is not None:
+                note.patient = existing.patient_id
+                return Written(existing, created=False)
         note.patient = records.patient_of(resource_type, data)
         _check_write_target(ctx, caller, grant, note.patient, resource_type)
         signature = _check_signature(ctx, resource_type, sent)
         if caller.is_patient and resource_type == "Task" and grant.compartment is not None:
             # a correction or deletion request (R-EGZ-5): its rules, and a focus in the own record
             data_requests.check_patient_request(ctx.session, data, grant.compartment)
-        stored = records.create(ctx.session, resource_type, data, clock=ctx.clock)
+        stored = records.create(ctx.session, resource_type, data, clock=ctx.clock, resource_id=assigned_id)
         _check_restrictions(ctx, grant, stored)
         _record_provenance(ctx, signature, stored, "CREATE")
         # a «new result» notice joins this transaction; the dispatcher sends it (never inline)
         notifications.result_created(ctx.session, stored, now=ctx.clock())
         _written(ctx, stored)
-        return stored
+        _notify_watchers(ctx, stored)
+        return Written(stored, created=True)
+
+
+def _conditional_match(
+    ctx: FhirContext, caller: Caller, resource_type: str, pairs: list[tuple[str, str]]
+) -> StoredResource | None:
+    """The one resource an ``If-None-Exist`` query matches, or None. The query is a search, so it
+    needs the search permission and sees only what the caller may see. Race-safe: the writers of
+    one condition are serialised (SQLite: the request's ``BEGIN IMMEDIATE`` write lock;
+    PostgreSQL: a transaction-scoped advisory lock on the condition), so two identical retried
+    uploads cannot both find nothing and both create."""
+    if not [name for name, _ in pairs if not name.startswith("_")]:
+        raise InvalidSearchError(
+            "If-None-Exist needs at least one search parameter, e.g. identifier=sys|val."
+        )
+    parsed = parse_search(DEFINITIONS[resource_type], pairs, lenient=False)
+    grant = access.authorize(caller, resource_type, "s")
+    criteria = parsed.criteria
+    criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
+    criteria.count = 2
+    records.lock_condition(ctx.session, resource_type, sorted(parsed.kept))
+    rows = records.search(ctx.session, criteria)
+    if len(rows) > 1:
+        raise MultipleMatchesError(
+            f"If-None-Exist matches more than one {resource_type}; the create is refused (R4 §3.1.0.8.1)."
+        )
+    if not rows:
+        return None
+    _check_visible(ctx, caller, grant, rows[0])
+    return rows[0]
 
 
 def update(
@@ -515,6 +588,7 @@ def update(
                 status=processed.status,
                 now=ctx.clock(),
             )
+        _notify_watchers(ctx, stored)
         return Written(stored, created=existing is None)
 
 
@@ -555,3 +629,117 @@ def if_match_version(header: str | None) -> int | None:
     if not text.isdigit() or len(text) > 9:
         raise InvalidSearchError(f'If-Match must be an ETag like W/"3", not {header!r}.')
     return int(text)
+
+
+def if_none_exist(header: str | None) -> list[tuple[str, str]] | None:
+    """``If-None-Exist: identifier=sys|val`` → its search pairs (R4 §3.1.0.8.1); None without it."""
+    if header is None:
+        return None
+    query = header.strip().split("?", 1)[-1]
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not pairs:
+        raise InvalidSearchError("If-None-Exist must be a search query such as identifier=sys|val.")
+    return pairs
+
+
+def audit_refusal(ctx: FhirContext, caller: Caller, method: str, what: str, exc: AppError) -> None:
+    """The AccessRecord of an interaction a Bundle refused after its own checks (the signature
+    rule, fhir/transactions.py)."""
+    action = {"POST": "create", "PUT": "update"}.get(method, "read")
+    _record(ctx, _Note(caller=caller), action, what, _outcome(exc))
+
+
+# --- Subscriptions (R4 rest-hook, EGISZ.md §5 row 34) --------------------------------------------
+
+
+def _notify_watchers(ctx: FhirContext, stored: StoredResource) -> None:
+    """Queue a notification, in this write's transaction, for each active Subscription whose
+    criteria the new version matches (the criteria run as a search restricted to its ``_id``) and
+    whose patient has not withdrawn consent."""
+    patient = stored.patient_id
+    if patient is None or stored.resource_type not in subscriptions.SUBSCRIBABLE:
+        return
+    for watcher in subscriptions.watchers(ctx.session, stored.resource_type, patient):
+        if not ctx.gate.allows(ctx.session, subscriptions.subscriber(watcher.client_id), patient):
+            continue  # a patient who withdrew consent generates no notification to systems
+        pairs = [*parse_qsl(watcher.query, keep_blank_values=True), ("_id", stored.resource_id)]
+        criteria = parse_search(DEFINITIONS[stored.resource_type], pairs, lenient=True).criteria
+        criteria.count = 1
+        if records.search(ctx.session, criteria):
+            subscriptions.queue(
+                ctx.session,
+                watcher,
+                stored.resource_type,
+                stored.resource_id,
+                stored.version_id,
+                patient,
+                now=ctx.clock(),
+            )
+
+
+def _subscriber(ctx: FhirContext, caller: Caller, permission: str) -> str:
+    """Only integrator systems: a ``system/Subscription`` scope (unrestricted) and the mis role."""
+    matching = access.check_scope(caller, "Subscription", permission)
+    system = [s for s in matching if s.context == "system" and not s.restrictions]
+    if caller.is_patient or not system:
+        raise AccessDeniedError(
+            "Subscriptions are for integrator systems (system/Subscription scopes).", realm=access.REALM
+        )
+    access.check_role(caller, "Subscription", permission, system)
+    return caller.client_id or caller.subject
+
+
+def create_subscription(ctx: FhirContext, body: bytes, *, dev_mode: bool) -> tuple[str, bytes]:
+    """``POST /fhir/Subscription``: criteria ``{Observation|DiagnosticReport|Immunization}?patient=<id>``
+    plus any search parameters of the type; the caller must be allowed to search that type of that
+    patient now (scope, role, consent)."""
+    with _audited(ctx, "create", "Subscription") as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        client = _subscriber(ctx, caller, "c")
+        data = records.body_of("Subscription", body)
+        subscriptions.validate(data)  # R4B first: the checks below read a well-typed resource
+        resource_type, query = subscriptions.split_criteria(data.get("criteria"))
+        subscriptions.check_channel(data.get("channel"), dev_mode=dev_mode)
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(name.startswith("_") for name, _ in pairs):
+            raise InvalidSubscriptionError(
+                "Subscription.criteria takes search parameters only (no _count, _sort...)."
+            )
+        parse_search(DEFINITIONS[resource_type], pairs, lenient=False)
+        patients = [value for name, value in pairs if name == "patient"]
+        if len(patients) != 1 or "," in patients[0]:
+            raise InvalidSubscriptionError(
+                "Subscription.criteria must name exactly one patient (patient=<id>)."
+            )
+        patient_id = patients[0].removeprefix("Patient/")
+        note.patient = patient_id
+        grant = access.authorize(caller, resource_type, "s")
+        patient = records.find(ctx.session, "Patient", patient_id)
+        if patient is None:
+            raise InvalidSubscriptionError(f"Patient/{patient_id} is not known.")
+        _check_visible(ctx, caller, grant, patient)
+        rid, content = subscriptions.subscribe(
+            ctx.session, client, data, resource_type=resource_type, patient_id=patient_id, now=ctx.clock()
+        )
+        return rid, content
+
+
+def read_subscription(ctx: FhirContext, resource_id: str) -> bytes:
+    with _audited(ctx, "read", f"Subscription/{resource_id}") as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        return subscriptions.read(ctx.session, _subscriber(ctx, caller, "r"), resource_id)
+
+
+def search_subscriptions(ctx: FhirContext, pairs: list[tuple[str, str]], *, lenient: bool) -> bytes:
+    """The caller's own Subscriptions (no search parameters are served)."""
+    with _audited(ctx, "search", "Subscription?" + ",".join(sorted({n for n, _ in pairs}))) as note:
+        _only(pairs, set(), lenient)
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        found = subscriptions.of_client(ctx.session, _subscriber(ctx, caller, "s"))
+        return bundles.subscriptions(ctx.base, found)
+
+
+def delete_subscription(ctx: FhirContext, resource_id: str) -> None:
+    with _audited(ctx, "delete", f"Subscription/{resource_id}") as note:
+        caller = note.caller = access.identify(ctx.session, ctx.claims)
+        subscriptions.unsubscribe(ctx.session, _subscriber(ctx, caller, "d"), resource_id)

@@ -101,6 +101,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "Encounter",
             [
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 *_subject("subject"),
                 _p("date", "date", "period"),
                 _p("status", "token", "status"),
@@ -129,6 +135,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "Observation",
             [
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 *_subject("subject"),
                 _p("category", "token", "category"),
                 _p("code", "token", "code"),
@@ -142,6 +154,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "DiagnosticReport",
             [
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 *_subject("subject"),
                 _p("category", "token", "category"),
                 _p("code", "token", "code"),
@@ -198,6 +216,12 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
         _define(
             "Immunization",
             [
+                _p(
+                    "identifier",
+                    "token",
+                    "identifier",
+                    description="business identifier (conditional create)",
+                ),
                 _p("patient", "reference", "patient", target="Patient"),
                 _p("date", "date", "occurrenceDateTime"),
                 _p("vaccine-code", "token", "vaccineCode"),

@@ -594,3 +594,10 @@ def latest_with_token(
     }
     content: bytes | None = session.execute(_LATEST_WITH_TOKEN, values).scalar()
     return content
+
+
+def lock_key(session: Session, key: int) -> None:
+    """A transaction-scoped exclusive lock on ``key`` (PostgreSQL advisory lock). SQLite has one
+    writer at a time: a write-lock session already holds it, so nothing is needed there."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(key)))

@@ -4,6 +4,7 @@ the stored bytes, and searches compiled to SQL over the index tables."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -304,3 +305,12 @@ def measure_counts(
     """Aggregates of one measure (records/measures.py) per region, period and stratum: SQL over
     the measure index, never a resource loaded (R-EGZ-4). ``regions`` None: every region."""
     return repository.measure_counts(session, measure, start, end, period, regions)
+
+
+def lock_condition(session: Session, resource_type: str, pairs: Sequence[tuple[str, str]]) -> None:
+    """Serialise the writers of one conditional create (``If-None-Exist``) until this transaction
+    ends. SQLite: the request session's transaction already holds the write lock (``BEGIN
+    IMMEDIATE``); PostgreSQL: a transaction-scoped advisory lock keyed by the condition."""
+    text = resource_type + "?" + "&".join(f"{k}={v}" for k, v in pairs)
+    key = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+    repository.lock_key(session, key)

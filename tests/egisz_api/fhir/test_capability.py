@@ -52,6 +52,21 @@ async def _statement(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
 
 
 async def _an_instance(client: httpx.AsyncClient, issuer: Issuer, world: World, type_: str) -> dict[str, Any]:
+    if type_ == "Subscription":
+        subscribed = await client.post(
+            "/fhir/Subscription",
+            json={
+                "resourceType": "Subscription",
+                "status": "requested",
+                "reason": "capability check",
+                "criteria": f"Immunization?patient={world.alice}",
+                "channel": {"type": "rest-hook", "endpoint": "http://127.0.0.1:9/hook"},
+            },
+            headers={**_mighty(issuer), "Content-Type": "application/fhir+json"},
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        created: dict[str, Any] = subscribed.json()
+        return created
     if type_ == "AuditEvent" or type_ in TERMINOLOGY_TYPES:
         found = await client.get(
             f"/fhir/{type_}?_count=1" if type_ == "AuditEvent" else f"/fhir/{type_}", headers=_mighty(issuer)
@@ -97,7 +112,7 @@ def _engine(served: dict[str, Any]) -> dict[str, Any]:
 
 async def test_the_served_types_are_the_tables_types(client: httpx.AsyncClient) -> None:
     served = await _statement(client)
-    assert set(served) == {*DEFINITIONS, "AuditEvent", *REPORT_TYPES, *TERMINOLOGY_TYPES}
+    assert set(served) == {*DEFINITIONS, "AuditEvent", "Subscription", *REPORT_TYPES, *TERMINOLOGY_TYPES}
     for type_, entry in _engine(served).items():
         names = {p["name"] for p in entry["searchParam"]}
         if type_ in TERMINOLOGY_TYPES:
@@ -106,6 +121,8 @@ async def test_the_served_types_are_the_tables_types(client: httpx.AsyncClient) 
         expected = (
             set(SEARCH_PARAMETERS)
             if type_ == "AuditEvent"
+            else set()
+            if type_ == "Subscription"
             else {"_id", "_lastUpdated", *DEFINITIONS[type_].parameters}
         )
         assert names == expected, type_

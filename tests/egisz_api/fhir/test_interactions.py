@@ -22,9 +22,24 @@ async def test_metadata_lists_exactly_the_served_types_and_parameters(client: ht
     statement = valid(response.content)
     assert statement["fhirVersion"] == "4.0.1"
     served = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert set(served) == {*DEFINITIONS, "AuditEvent", "Measure", "MeasureReport", "CodeSystem", "ValueSet"}
+    served_types = {
+        *DEFINITIONS,
+        "AuditEvent",
+        "Subscription",
+        "Measure",
+        "MeasureReport",
+        "CodeSystem",
+        "ValueSet",
+    }
+    assert set(served) == served_types
     for read_only in ("AuditEvent", "CodeSystem", "ValueSet"):
         assert {i["code"] for i in served.pop(read_only)["interaction"]} == {"read", "search-type"}
+    assert {i["code"] for i in served.pop("Subscription")["interaction"]} == {
+        "create",
+        "read",
+        "search-type",
+        "delete",
+    }
     # the authorities' aggregates (docs/reports.md; tests/egisz_api/reports/test_capability.py)
     assert {i["code"] for i in served.pop("Measure")["interaction"]} == {"read", "search-type"}
     assert {i["code"] for i in served.pop("MeasureReport")["interaction"]} == {"search-type"}

@@ -31,6 +31,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("Patient", "identifier=https://fhir.ru/ig/core/systems/snils|11223344595", True),
     ("Patient", "identifier=urn:oid:1.2.643.2.69.1.1.1.6.228|1234567890123456", True),
     ("Patient", "identifier=urn:oid:1.2.643.2.69.1.1.1.6.223|00000000000", False),
+    # business identifiers (conditional create; matches: tests/egisz_api/bundles/)
+    ("Observation", "identifier=urn:lab|no-such-number", False),
+    ("DiagnosticReport", "identifier=urn:lab|no-such-number", False),
+    ("Immunization", "identifier=urn:lab|no-such-number", False),
+    ("Encounter", "identifier=urn:lab|no-such-number", False),
     ("Patient", "family=иван", True),
     ("Patient", "family=ИВАНОВ", True),
     ("Patient", "given=Ива", True),
