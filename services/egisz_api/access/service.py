@@ -55,8 +55,10 @@ WRITE_ROLES: Mapping[str, frozenset[str]] = {
     # R4 rest-hook Subscriptions are for integrator systems (EGISZ.md §5 row 34)
     "Subscription": frozenset({"mis"}),
 }
-#: who may DELETE (mark entered-in-error) a clinical record: EGISZ.md §5 (C) "admin-only plus qes"
-DELETE_ROLES = frozenset({"admin"})
+#: who may DELETE: a clinical record (marked entered-in-error) EGISZ.md §5 (C) "admin-only plus qes";
+#: an integrator system its own Subscription (row 34)
+DELETE_ROLES: Mapping[str, frozenset[str]] = {"Subscription": frozenset({"mis"})}
+CLINICAL_DELETE_ROLES = frozenset({"admin"})
 #: what a patient may write for themselves: booking (row 21) and their own consent (row 29)
 PATIENT_WRITABLE = frozenset({"Appointment", "Consent"})
 #: what a patient may only create: a correction or deletion request (R-EGZ-5), never change it after
@@ -161,7 +163,7 @@ def check_role(caller: Caller, resource_type: str, permission: str, scopes: list
     if permission in "rs":
         allowed = READ_ROLES
     elif permission == "d":
-        allowed = DELETE_ROLES
+        allowed = DELETE_ROLES.get(resource_type, CLINICAL_DELETE_ROLES)
     else:
         allowed = WRITE_ROLES.get(resource_type, frozenset())
     if not roles & allowed:

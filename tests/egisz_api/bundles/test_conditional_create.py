@@ -19,7 +19,10 @@ SIG = "urn:idp:acr:sig"
 
 
 def writer(issuer: Issuer) -> dict[str, str]:
-    return {**issuer.headers(scope="user/*.cruds", roles=["lab"], acr=SIG), "Content-Type": FHIR_JSON}
+    return {
+        **issuer.headers(scope="user/*.cruds", roles=["lab"], org="mo-1", acr=SIG),
+        "Content-Type": FHIR_JSON,
+    }
 
 
 async def test_no_match_creates_one_match_answers_it_and_writes_nothing(
@@ -95,7 +98,7 @@ async def test_a_transaction_entry_with_if_none_exist_resolves_its_urn_to_the_ma
         post(lab_result(world.alice, "tx-1"), full_url=obs_url, if_none_exist=f"identifier={IDENT}|tx-1"),
     )
     headers = {
-        **issuer.headers(scope="user/*.cruds", roles=["practitioner"], acr=SIG),
+        **issuer.headers(scope="user/*.cruds", roles=["practitioner"], org="mo-1", acr=SIG),
         "Content-Type": FHIR_JSON,
     }
     response = await client.post("/fhir", json=sent, headers=headers)

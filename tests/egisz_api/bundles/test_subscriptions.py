@@ -84,7 +84,9 @@ async def setup(make_db: Callable[..., str], issuer: Issuer, receiver: Receiver)
     async with running(app) as client:
         system = {**issuer.headers(scope="system/*.cruds", client_id="lis-1"), "Content-Type": FHIR_JSON}
         writer = {
-            **issuer.headers(scope="user/*.cruds", roles=["lab", "practitioner"], acr=SIG),
+            **issuer.headers(
+                scope="user/*.cruds", roles=["lab", "practitioner"], acr=SIG, org=res.ORGANIZATION
+            ),
             "Content-Type": FHIR_JSON,
         }
         ids = []
@@ -254,7 +256,7 @@ async def test_only_integrator_systems_subscribe_and_see_only_their_own(
     s = setup
     body = subscription(f"Observation?patient={s.alice}", f"{receiver.base}/ok")
     person = {
-        **issuer.headers(scope="user/*.cruds", roles=["practitioner"], acr=SIG),
+        **issuer.headers(scope="user/*.cruds", roles=["practitioner"], org="mo-1", acr=SIG),
         "Content-Type": FHIR_JSON,
     }
     outcome(await s.client.post("/fhir/Subscription", json=body, headers=person), 403)

@@ -14,7 +14,6 @@ from tests.egisz_api.bundles.conftest import (
     bundle,
     lab_result,
     post,
-    signed_provenance,
     valid_response,
 )
 from tests.egisz_api.consent.support import withdraw_consent
@@ -26,7 +25,10 @@ SIG = "urn:idp:acr:sig"
 
 
 def practitioner(issuer: Issuer, **claims: Any) -> dict[str, str]:
-    return {**issuer.headers(scope="user/*.cruds", roles=["practitioner"], acr=SIG, **claims), **HEADERS}
+    return {
+        **issuer.headers(scope="user/*.cruds", roles=["practitioner"], org="mo-1", acr=SIG, **claims),
+        **HEADERS,
+    }
 
 
 async def count(client: httpx.AsyncClient, issuer: Issuer, query: str) -> int:
@@ -106,7 +108,10 @@ async def test_get_entries_run_after_the_writes(
 async def test_an_entry_outside_the_scope_refuses_the_transaction(
     client: httpx.AsyncClient, world: World, issuer: Issuer
 ) -> None:
-    headers = {**issuer.headers(scope="user/Observation.cruds", roles=["practitioner"], acr=SIG), **HEADERS}
+    headers = {
+        **issuer.headers(scope="user/Observation.cruds", roles=["practitioner"], org="mo-1", acr=SIG),
+        **HEADERS,
+    }
     sent = bundle("transaction", post(lab_result(world.alice, "s-1")), post(res.condition(world.alice)))
     data = outcome(await client.post("/fhir", json=sent, headers=headers), 403)
     assert data["issue"][0]["expression"] == ["Bundle.entry[1]"]
@@ -164,51 +169,6 @@ async def test_a_withdrawn_consent_refuses_the_entry(
     data = outcome(await client.post("/fhir", json=one, headers=practitioner(issuer)), 403)
     assert data["issue"][0]["expression"] == ["Bundle.entry[1]"]
     assert await count(client, issuer, f"Observation?identifier={IDENT}|c-3") == 0
-
-
-async def test_medical_writes_need_a_signature_level_login(
-    client: httpx.AsyncClient, world: World, issuer: Issuer
-) -> None:
-    plain = {**issuer.headers(scope="user/*.cruds", roles=["practitioner"]), **HEADERS}
-    sent = bundle("transaction", post(res.appointment(world.alice)), post(lab_result(world.alice, "sig-1")))
-    response = await client.post("/fhir", json=sent, headers=plain)
-    data = outcome(response, 401)
-    assert data["issue"][0]["expression"] == ["Bundle.entry[1]"]
-    assert 'error="insufficient_user_authentication"' in response.headers["www-authenticate"]
-    assert await count(client, issuer, f"Appointment?patient={world.alice}") == 1  # nothing written
-    # demographics and bookings alone are basic-level writes
-    ok = await client.post(
-        "/fhir", json=bundle("transaction", post(res.appointment(world.alice))), headers=plain
-    )
-    assert ok.status_code == 200, ok.text
-
-
-async def test_a_system_token_needs_a_signed_provenance_naming_every_medical_entry(
-    client: httpx.AsyncClient, world: World, issuer: Issuer
-) -> None:
-    system = {**issuer.headers(scope="system/*.cruds"), **HEADERS}
-    first, second = post(lab_result(world.alice, "p-1")), post(lab_result(world.alice, "p-2"))
-    unsigned = await client.post("/fhir", json=bundle("transaction", first, second), headers=system)
-    assert outcome(unsigned, 401)["issue"][0]["expression"] == ["Bundle.entry[0]"]
-    partial = bundle("transaction", first, second, signed_provenance(first["fullUrl"]))
-    assert outcome(await client.post("/fhir", json=partial, headers=system), 401)["issue"][0][
-        "expression"
-    ] == ["Bundle.entry[1]"]
-    unsigned_prov = signed_provenance(first["fullUrl"], second["fullUrl"])
-    del unsigned_prov["resource"]["signature"]
-    refused = await client.post(
-        "/fhir", json=bundle("transaction", first, second, unsigned_prov), headers=system
-    )
-    outcome(refused, 401)
-    signed = bundle("transaction", first, second, signed_provenance(first["fullUrl"], second["fullUrl"]))
-    response = await client.post("/fhir", json=signed, headers=system)
-    assert response.status_code == 200, response.text
-    assert [e["response"]["status"] for e in response.json()["entry"]] == [
-        "201 Created",
-        "201 Created",
-        "202 Accepted",
-    ]
-    assert await count(client, issuer, f"Observation?identifier={IDENT}|p-2") == 1
 
 
 async def test_not_a_transaction_or_batch_is_400(
