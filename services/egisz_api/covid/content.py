@@ -55,8 +55,10 @@ def _codings(concept: Any) -> list[dict[str, Any]]:
 
 
 def is_covid_vaccination(immunization: dict[str, Any]) -> bool:
-    """A COVID-19 vaccine of our code system, or any vaccine given against COVID-19."""
-    if any(c.get("system") == VACCINE_SYSTEM for c in _codings(immunization.get("vaccineCode"))):
+    """A COVID-19 vaccine of the local vaccine code system (which also lists other vaccines: flu,
+    measles…), or any vaccine given against COVID-19."""
+    codings = _codings(immunization.get("vaccineCode"))
+    if any(c.get("system") == VACCINE_SYSTEM and c.get("code") in VACCINES for c in codings):
         return True
     targets = {(COVID_DISEASE[0], COVID_DISEASE[1]), (COVID_ICD10[0], COVID_ICD10[1])}
     for protocol in immunization.get("protocolApplied") or []:

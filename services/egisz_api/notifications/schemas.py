@@ -30,6 +30,9 @@ class EventChannels(BaseModel):
     request_processed: list[Channel] = Field(
         description="Staff accepted, rejected or completed the patient's correction or deletion request."
     )
+    certificate_issued: list[Channel] = Field(
+        description="A COVID-19 vaccination certificate was issued (docs/covid.md)."
+    )
 
 
 class NotificationSettingsIn(BaseModel):

@@ -59,6 +59,9 @@ def covid_app(
         audit_journal_dir=tmp_path / "journal",
         notifications_enabled=False,
         covid_cert_key=tmp_path / "covid-cert-key.pem",
+        # the tests write doses as a system without a signed X-Provenance (signing is tested in
+        # tests/egisz_api/signed); the certificate rules are what is under test here
+        signed_writes_required=False,
         idp_issuer=issuer.url,
         idp_jwks_url=f"{issuer.url}/jwks",
     )
@@ -81,7 +84,15 @@ def covid(covid_app: FastAPI) -> Covid:
         write(covid_app, codes.immunization(pid, "sputnik-v", "2026-03-22", 2, "II-210311")),
     ]
     flu = write(
-        covid_app, res.immunization(pid) | {"vaccineCode": {"text": "Совигрипп"}, "protocolApplied": []}
+        covid_app,
+        res.immunization(pid)
+        | {
+            "vaccineCode": {
+                "coding": [{"system": "urn:egisz:cs:vaccine", "code": "sovigripp"}],
+                "text": "Совигрипп",
+            },
+            "protocolApplied": [],
+        },
     )
     for patient in (pid, other):
         give_consent(covid_app, patient)

@@ -36,6 +36,7 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
             "record_accessed": [],
             "consent_changed": ["sms"],
             "request_processed": [],
+            "certificate_issued": [],
         },
         "locale": "en",
     }
@@ -57,6 +58,7 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
                 "record_accessed": [],
                 "consent_changed": [],
                 "request_processed": [],
+                "certificate_issued": [],
             }
         },
         {
@@ -65,6 +67,7 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
                 "record_accessed": [],
                 "consent_changed": [],
                 "request_processed": [],
+                "certificate_issued": [],
                 "spam": ["email"],
             }
         },
@@ -74,6 +77,7 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
                 "record_accessed": [],
                 "consent_changed": [],
                 "request_processed": [],
+                "certificate_issued": [],
             }
         },
         {
@@ -82,6 +86,7 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
                 "record_accessed": [],
                 "consent_changed": [],
                 "request_processed": [],
+                "certificate_issued": [],
             }
         },
         {"events": {"new_result": []}},
@@ -92,6 +97,7 @@ async def test_the_defaults_then_a_saved_choice_the_cabinet_sees(
                 "record_accessed": [],
                 "consent_changed": [],
                 "request_processed": [],
+                "certificate_issued": [],
             },
             "locale": "de",
         },
@@ -137,6 +143,7 @@ async def test_without_the_scope_it_is_insufficient_scope(client: httpx.AsyncCli
                     "record_accessed": [],
                     "consent_changed": [],
                     "request_processed": [],
+                    "certificate_issued": [],
                 }
             },
             headers=_token(issuer, pid, scope="patient/*.rs"),
@@ -164,6 +171,7 @@ async def test_a_staff_token_with_the_scope_never_reaches_a_patients_settings(
                 "record_accessed": [],
                 "consent_changed": [],
                 "request_processed": [],
+                "certificate_issued": [],
             }
         },
         headers=staff,
