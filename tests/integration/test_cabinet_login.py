@@ -26,7 +26,17 @@ from tests.live import free_port
 pytestmark = [pytest.mark.integration, needs_gost]
 
 # what the idp seed registers EGISZ for; the cabinet asks for usr_org too (its workers' organisations)
-ESIA_SCOPES = ["openid", "fullname", "birthdate", "gender", "snils", "id_doc", "medical_doc", "email", "usr_org"]
+ESIA_SCOPES = [
+    "openid",
+    "fullname",
+    "birthdate",
+    "gender",
+    "snils",
+    "id_doc",
+    "medical_doc",
+    "email",
+    "usr_org",
+]
 
 
 def _register(idp_url: str, egisz_url: str, database_url: str) -> None:

@@ -219,7 +219,8 @@ def check_organization(
 ) -> None:
     """A worker (practitioner, nurse, registrar, lab) writes only for patients of their own
     organisation: the Patient's ``managingOrganization`` must be ``Organization/{org}`` or carry the
-    ``org`` claim as its identifier value. A worker token without ``org``, or a patient with no
+    ``org`` claim, or the idp's ``org_ogrn`` (the organisation's OGRN, as the cabinet and the seed
+    name it), as its identifier value. A worker token without ``org``, or a patient with no
     managing organisation, is refused (fail closed). Systems and admins are not bound here."""
     if patient_id is None or caller.is_patient or not caller.roles & WORKER_ROLES:
         return
@@ -233,7 +234,7 @@ def check_organization(
     reference, identifier = _managing_organization(session, patient_id)
     if reference is not None and reference.split("/_history/")[0].endswith(f"Organization/{org}"):
         return
-    if identifier == org:
+    if identifier is not None and identifier in (org, claims.get("org_ogrn")):
         return
     raise OrganizationMismatchError(
         f"Patient/{patient_id} is not a patient of the caller's organisation.", realm=access.REALM

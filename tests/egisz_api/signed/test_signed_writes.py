@@ -125,6 +125,26 @@ async def test_a_worker_writes_only_for_patients_of_their_organisation(
     assert await _observations(client, issuer, other) == []
 
 
+async def test_a_patient_attached_by_ogrn_takes_the_idps_org_ogrn(
+    client: httpx.AsyncClient, issuer: Issuer
+) -> None:
+    """The seed and the cabinet attach a patient to an organisation by OGRN; the idp's worker
+    token names it as ``org_ogrn`` beside the organisation oid ``org``."""
+    body = res.patient("112-233-445 95", "Иванов")
+    body["managingOrganization"] = {
+        "identifier": {"system": "urn:oid:1.2.643.5.1.13.2.1.1.1", "value": "1027700999017"}
+    }
+    pid = await create(client, issuer.headers(**SYSTEM), body)
+    worker = {**DOCTOR, "org": "5001234", **QUALIFIED}
+    same = {**issuer.headers(**worker, org_ogrn="1027700999017"), **JSON}
+    assert (
+        await client.post("/fhir/Observation", json=res.observation(pid), headers=same)
+    ).status_code == 201
+    other = {**issuer.headers(**worker, org_ogrn="1027800999027"), **JSON}
+    refused = await client.post("/fhir/Observation", json=res.observation(pid), headers=other)
+    assert outcome(refused, 403)["issue"][0]["details"]["coding"][0]["code"] == "organization_mismatch"
+
+
 # --- a system's write: a practitioner's signed X-Provenance (EGISZ.md §5 #26) --------------------
 
 

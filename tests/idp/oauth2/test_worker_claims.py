@@ -58,6 +58,7 @@ async def test_a_doctor_of_one_organisation_is_a_practitioner_of_it(provider: Pr
     _, access, id_token = await _claims(provider)
     assert access["roles"] == ["patient", "practitioner"]
     assert access["org"] == id_token["org"] == str(oid)
+    assert access["org_ogrn"] == ogrn("102770000001")  # the OGRN it was registered with
 
 
 async def test_a_worker_of_two_organisations_names_one_with_org_oid(provider: Provider) -> None:

@@ -157,6 +157,8 @@ def person_context(
         chosen = memberships[0]
     if chosen is not None:
         claims["org"] = str(chosen.org_oid)
+        # the OGRN too: EGISZ names a patient's organisation by it (Patient.managingOrganization)
+        claims["org_ogrn"] = chosen.ogrn
         claims["roles"] = person_roles([chosen.role])
     return claims
 
