@@ -223,6 +223,7 @@ class LiveIdp:
             f"{self.base_url}/token",
             data={"grant_type": "client_credentials", **form},
             auth=(client_id, self.secrets[client_id]),
+            timeout=60,  # bounds a hang only: the idp thread shares a loaded CI machine
         )
         response.raise_for_status()
         token: str = response.json()["access_token"]

@@ -171,7 +171,9 @@ FAST = {
     "dispatcher_poll_seconds": 0.05,
     "retry_base_seconds": 0.02,
     "retry_max_seconds": 0.1,
-    "claim_lease_seconds": 5,
+    # long enough that a worker starved by a loaded CI machine keeps its claim (the heartbeat and the
+    # expiry of a lease are tested with their own short leases in test_lease.py, test_dispatcher.py)
+    "claim_lease_seconds": 30,
     "shutdown_grace_seconds": 2,
     "email_timeout_seconds": 5,
     "sms_timeout_seconds": 5,
