@@ -86,5 +86,9 @@ async def test_requeue_all_and_refusals(
         await asyncio.to_thread(_cli_in_process, n.app.state.settings, "dead-letters", "requeue", "--all")
         result = json.loads(capsys.readouterr().out)
         assert result["requeued"] == [notice["id"]]
-        assert list(result["refused"]) == [code["id"]] and "expired" in result["refused"][code["id"]]
+        assert list(result["refused"]) == [code["id"]]
+        # expired after its failed attempt, or (on a loaded machine) before it was ever sent, when
+        # expiry already erased its recipient and code: refused either way, saying which
+        reason = result["refused"][code["id"]]
+        assert "expired" in reason or "no recipient or parameters left" in reason, reason
         assert (await n.status(notice["id"]))["status"] == "queued"
