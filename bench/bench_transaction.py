@@ -114,7 +114,9 @@ async def main() -> None:
             "Authorization": f"Bearer {_token(pem, kid, issuer, scope='system/*.cruds')}",
             "Content-Type": FHIR_JSON,
         }
-        signed = _token(pem, kid, issuer, scope="user/*.cruds", roles=["lab"], acr="urn:idp:acr:sig")
+        signed = _token(
+            pem, kid, issuer, scope="user/*.cruds", roles=["lab"], acr="urn:idp:acr:sig", org=res.ORGANIZATION
+        )
         writer = {"Authorization": f"Bearer {signed}", "Content-Type": FHIR_JSON}
         async with running(app) as client:
             created = await client.post(
