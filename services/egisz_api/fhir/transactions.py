@@ -257,18 +257,28 @@ def _medical_writes(entries: Sequence[Entry]) -> list[Entry]:
     return [e for e in entries if e.method in ("POST", "PUT") and signatures.needs_signature(e.resource_type)]
 
 
-def _provenance_targets(entries: Sequence[Entry]) -> set[str]:
-    targets: set[str] = set()
-    for entry in entries:
-        resource = entry.resource or {}
-        if entry.method != "POST" or resource.get("resourceType") != "Provenance":
-            continue
-        if not resource.get("signature"):
-            continue
-        for target in resource.get("target") or []:
-            if isinstance(target, dict) and isinstance(target.get("reference"), str):
-                targets.add(target["reference"])
-    return targets
+def _targets_of(entry: Entry) -> set[str]:
+    """The references a signed Provenance entry names as its targets (none for anything else)."""
+    resource = entry.resource or {}
+    if (
+        entry.method != "POST"
+        or resource.get("resourceType") != "Provenance"
+        or not resource.get("signature")
+    ):
+        return set()
+    return {
+        t["reference"]
+        for t in resource.get("target") or []
+        if isinstance(t, dict) and isinstance(t.get("reference"), str)
+    }
+
+
+def _names(entry: Entry) -> set[str]:
+    """How a Provenance may name an entry: its request path, its fullUrl, its assigned id."""
+    names = {entry.path, *([entry.full_url] if entry.full_url else [])}
+    if entry.assigned_id:
+        names.add(f"{entry.resource_type}/{entry.assigned_id}")
+    return names
 
 
 def _require_signature(ctx: FhirContext, caller: Caller, entries: Sequence[Entry]) -> SignatureInfo | None:
@@ -291,20 +301,19 @@ def _require_signature(ctx: FhirContext, caller: Caller, entries: Sequence[Entry
     provenances = [e for e in _provenances(entries) if (e.resource or {}).get("signature")]
     if not provenances and not ctx.signatures.required:
         return None  # the rule is off (dev fixtures)
-    targets = _provenance_targets(entries)
+    targets = set().union(*(_targets_of(p) for p in provenances))
     for entry in medical:
-        names = {entry.path, *([entry.full_url] if entry.full_url else [])}
-        if entry.assigned_id:
-            names.add(f"{entry.resource_type}/{entry.assigned_id}")
-        if not names & targets:
+        if not _names(entry) & targets:
             raise SignatureRequiredError(
                 "A system's medical-data write needs a signed Provenance entry in the same Bundle "
                 "whose target names it (EGISZ.md §5 row 26).",
                 expression=entry.expression,
             )
+    # the Provenance that names every medical entry (in a batch, each entry's own)
+    covering = [p for p in provenances if all(_names(e) & _targets_of(p) for e in medical)]
     return signatures.verify_provenance(
         ctx.session,
-        provenances[0].resource,
+        (covering or provenances)[0].resource,
         [e.resource for e in medical if e.resource is not None],
         signatures=ctx.signatures,
         clock=ctx.clock,

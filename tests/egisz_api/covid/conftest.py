@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import running
-from tests.egisz_api.cabinet.conftest import MovableClock, cabinet_settings
+from tests.egisz_api.cabinet.conftest import MovableClock, cabinet_settings, clock  # noqa: F401 (fixture)
 from tests.egisz_api.cabinet.support import log_in
 from tests.egisz_api.consent.support import give_consent
 from tests.egisz_api.fhir import resources as res
@@ -41,14 +41,9 @@ def write(app: FastAPI, resource: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
 def covid_app(
     make_db: Callable[..., str],
-    clock: MovableClock,
+    clock: MovableClock,  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
     issuer: Issuer,  # noqa: F811  (the fixture imported above)
 ) -> FastAPI:

@@ -83,3 +83,23 @@ async def test_a_system_transaction_needs_a_verified_provenance_covering_every_m
         )
         (recorded,) = [e["resource"] for e in valid(found.content)["entry"]]
         assert recorded["signature"][0]["who"] == {"reference": "Practitioner/doc-1"}
+
+
+async def test_in_a_batch_each_medical_entry_is_verified_against_its_own_provenance(
+    client: httpx.AsyncClient, issuer: Issuer, pki: Pki
+) -> None:
+    pid = await _patient(client, issuer)
+    system = {**issuer.headers(**SYSTEM), **JSON}
+    first, second = post(lab_result(pid, "b-1")), post(lab_result(pid, "b-2"))
+    sent = bundle(
+        "batch",
+        first,
+        second,
+        _provenance_entry(pki, pki.doctor, first),
+        _provenance_entry(pki, pki.doctor, second),
+    )
+    response = await client.post("/fhir", json=sent, headers=system)
+    assert response.status_code == 200, response.text
+    statuses = [e["response"]["status"] for e in response.json()["entry"]]
+    assert statuses[:2] == ["201 Created", "201 Created"], response.text
+    assert len(await _observations(client, issuer, pid)) == 2
