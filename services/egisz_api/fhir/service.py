@@ -26,6 +26,7 @@ from egisz_api.access.service import Caller, Grant
 from egisz_api.data_requests import service as data_requests
 from egisz_api.fhir import bundles
 from egisz_api.fhir.auditing import AccessRecord, AuditSink
+from egisz_api.fhir.bundle_work import BundleWork
 from egisz_api.fhir.errors import (
     InvalidSearchError,
     MultipleMatchesError,
@@ -75,6 +76,8 @@ class FhirContext:
     #: the signature a transaction Bundle's signed Provenance gave its medical entries (verified by
     #: fhir/transactions.py before any entry runs); None outside a Bundle
     signed: SignatureInfo | None = None
+    #: inside a transaction Bundle: what its entries share (one Provenance, checks once per patient)
+    work: BundleWork | None = None
 
 
 @dataclass
@@ -433,7 +436,11 @@ def _check_write_target(
         raise AccessDeniedError(
             "A patient-bound token may only write resources of its own patient.", realm=access.REALM
         )
-    if signatures.needs_signature(resource_type):
+    medical = signatures.needs_signature(resource_type)
+    # in a transaction Bundle the same caller's checks of one patient run once (fhir/bundle_work.py)
+    if ctx.work is not None and not ctx.work.first(("write_target", patient_id, medical, request)):
+        return
+    if medical:
         signatures.check_organization(ctx.session, caller, ctx.claims, patient_id)
     if not caller.is_patient and patient_id is not None and not request:
         check_consent(ctx, caller, patient_id)
@@ -468,7 +475,11 @@ def _check_signature(ctx: FhirContext, resource_type: str, sent: dict[str, Any])
 def _record_provenance(
     ctx: FhirContext, signature: SignatureInfo | None, stored: StoredResource, activity: str
 ) -> None:
-    if signature is not None:
+    if signature is None:
+        return
+    if ctx.work is not None:  # a transaction's entries share one Provenance, written at its end
+        ctx.work.sign(signature, stored, activity)
+    else:
         signatures.record_provenance(ctx.session, signature, [stored], activity=activity, clock=ctx.clock)
 
 
@@ -506,8 +517,10 @@ def create(
         stored = records.create(ctx.session, resource_type, data, clock=ctx.clock, resource_id=assigned_id)
         _check_restrictions(ctx, grant, stored)
         _record_provenance(ctx, signature, stored, "CREATE")
-        # a «new result» notice joins this transaction; the dispatcher sends it (never inline)
-        notifications.result_created(ctx.session, stored, now=ctx.clock())
+        # a «new result» notice joins this transaction; the dispatcher sends it (never inline); it
+        # is one per patient and hour, so a Bundle queues it once per patient and type
+        if ctx.work is None or ctx.work.first(("result_notice", stored.resource_type, stored.patient_id)):
+            notifications.result_created(ctx.session, stored, now=ctx.clock())
         _written(ctx, stored)
         _notify_watchers(ctx, stored)
         return Written(stored, created=True)
@@ -659,7 +672,14 @@ def _notify_watchers(ctx: FhirContext, stored: StoredResource) -> None:
     patient = stored.patient_id
     if patient is None or stored.resource_type not in subscriptions.SUBSCRIBABLE:
         return
-    for watcher in subscriptions.watchers(ctx.session, stored.resource_type, patient):
+
+    def active() -> list[Any]:
+        return list(subscriptions.watchers(ctx.session, stored.resource_type, patient))
+
+    found = (
+        active() if ctx.work is None else ctx.work.memo(("watchers", stored.resource_type, patient), active)
+    )
+    for watcher in found:
         if not ctx.gate.allows(ctx.session, subscriptions.subscriber(watcher.client_id), patient):
             continue  # a patient who withdrew consent generates no notification to systems
         pairs = [*parse_qsl(watcher.query, keep_blank_values=True), ("_id", stored.resource_id)]

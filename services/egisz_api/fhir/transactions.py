@@ -31,6 +31,7 @@ from egisz_api.access import service as access
 from egisz_api.access.service import Caller
 from egisz_api.fhir import bundles, service
 from egisz_api.fhir.auditing import AccessRecord, AuditSink
+from egisz_api.fhir.bundle_work import BundleWork
 from egisz_api.fhir.errors import (
     EntryMethodNotAllowedError,
     InvalidBundleError,
@@ -406,7 +407,8 @@ def process(ctx: FhirContext, body: bytes, *, max_entries: int, max_resource_byt
 
 def _transaction(ctx: FhirContext, entries: list[Entry]) -> dict[int, Answer]:
     held = _HeldAudit(ctx.audit)
-    atomic = replace(ctx, audit=held, atomic=True)
+    work = BundleWork()
+    atomic = replace(ctx, audit=held, atomic=True, work=work)
     resolved = _assign_ids(entries)
     answers: dict[int, Answer] = {}
     try:
@@ -422,6 +424,7 @@ def _transaction(ctx: FhirContext, entries: list[Entry]) -> dict[int, Answer]:
                 answers[entry.index] = _execute(atomic, entry, resolved)
             except AppError as exc:
                 raise _annotate(exc, entry) from None
+        work.finish(ctx.session, ctx.clock)  # the Bundle's one Provenance per signature
     except AppError:
         # nothing of the Bundle is written; the entries' audit records are kept (committed alone
         # when they go to the request's session) before the error propagates

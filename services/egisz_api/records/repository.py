@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -103,15 +104,29 @@ def versions(
     return session.scalars(stmt).all()
 
 
-def add_resource(session: Session, resource: FhirResource) -> FhirResource:
-    session.add(resource)
-    session.flush()
-    return resource
+# Core statements on the tables (not ORM entities): the ORM's bulk-insert layer cost more than the
+# insert itself, and a transaction Bundle runs six of these per entry (issue 14's benchmark)
+def _table_insert(model: Any) -> Any:
+    return insert(cast(Table, model.__table__))
 
 
-def add_version(session: Session, version_row: FhirResourceVersion) -> None:
-    session.add(version_row)
-    session.flush()
+_INSERT_RESOURCE = _table_insert(FhirResource).returning(cast(Table, FhirResource.__table__).c.pk)
+_INSERT_VERSION = _table_insert(FhirResourceVersion)
+_INSERT_INDEX = {
+    model: _table_insert(model)
+    for model in (TokenIndex, DateIndex, ReferenceIndex, StringIndex, MeasureIndex)
+}
+
+
+def add_resource(session: Session, values: dict[str, Any]) -> int:
+    """Insert a new resource's current row; its primary key. (Core statements, not ORM objects:
+    a transaction Bundle writes many, and nothing reads them back as objects.)"""
+    pk = session.execute(_INSERT_RESOURCE, values).scalar_one()
+    return int(pk)
+
+
+def add_version(session: Session, values: dict[str, Any]) -> None:
+    session.execute(_INSERT_VERSION, values)
 
 
 def replace_current(session: Session, pk: int, expected_version: int, values: dict[str, Any]) -> bool:
@@ -136,34 +151,40 @@ def locate(session: Session, resource_type: str, resource_id: str) -> tuple[int,
 
 
 def replace_index(session: Session, pk: int, resource_type: str, extracted: Extracted) -> None:
+    """The search index of a resource's new current version (an update: the old rows go)."""
     for table in (TokenIndex, DateIndex, ReferenceIndex, StringIndex):
         session.execute(delete(table).where(table.resource_pk == pk))
     if resource_type in MEASURED_TYPES:
         session.execute(delete(MeasureIndex).where(MeasureIndex.resource_pk == pk))
+    add_index(session, pk, resource_type, extracted)
+
+
+def add_index(session: Session, pk: int, resource_type: str, extracted: Extracted) -> None:
+    """The search index of a new resource (nothing to delete)."""
     common = {"resource_pk": pk, "resource_type": resource_type}
     if extracted.tokens:
         session.execute(
-            insert(TokenIndex),
+            _INSERT_INDEX[TokenIndex],
             [{**common, "param": p, "system": s, "code": c} for p, s, c in extracted.tokens],
         )
     if extracted.dates:
         session.execute(
-            insert(DateIndex),
+            _INSERT_INDEX[DateIndex],
             [{**common, "param": p, "low": lo, "high": hi} for p, lo, hi in extracted.dates],
         )
     if extracted.references:
         session.execute(
-            insert(ReferenceIndex),
+            _INSERT_INDEX[ReferenceIndex],
             [{**common, "param": p, "target_type": t, "target_id": i} for p, t, i in extracted.references],
         )
     if extracted.strings:
         session.execute(
-            insert(StringIndex), [{**common, "param": p, "value": v} for p, v in extracted.strings]
+            _INSERT_INDEX[StringIndex], [{**common, "param": p, "value": v} for p, v in extracted.strings]
         )
     fact = extracted.measure
     if fact is not None:
         session.execute(
-            insert(MeasureIndex),
+            _INSERT_INDEX[MeasureIndex],
             [
                 {
                     "resource_pk": pk,

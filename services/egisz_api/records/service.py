@@ -20,7 +20,6 @@ from egisz_api.records.errors import (
     ResourceNotFoundError,
     VersionConflictError,
 )
-from egisz_api.records.models import FhirResource, FhirResourceVersion
 from egisz_api.records.parameters import DEFINITIONS, extract, normalise_identifier
 from egisz_api.records.schemas import Criteria, Cursor, MeasureCount, StoredResource, TokenCondition
 from egisz_api.records.validation import ID_PATTERN, parse_body, validate
@@ -56,27 +55,25 @@ def create(
     content, data = _prepare(resource_type, body, rid, 1, now)
     terminology.check_bindings(session, data)  # codes within their value sets (422 code-invalid)
     extracted = extract(DEFINITIONS[resource_type], data)
-    row = repository.add_resource(
+    pk = repository.add_resource(
         session,
-        FhirResource(
-            resource_type=resource_type,
-            resource_id=rid,
-            version_id=1,
-            last_updated=now,
-            sort_date=extracted.sort_date or now,
-            patient_id=extracted.patient_id,
-            deleted=False,
-            content=content,
-        ),
+        {
+            "resource_type": resource_type,
+            "resource_id": rid,
+            "version_id": 1,
+            "last_updated": now,
+            "sort_date": extracted.sort_date or now,
+            "patient_id": extracted.patient_id,
+            "deleted": False,
+            "content": content,
+        },
     )
     repository.add_version(
         session,
-        FhirResourceVersion(
-            resource_pk=row.pk, version_id=1, last_updated=now, method="create", content=content
-        ),
+        {"resource_pk": pk, "version_id": 1, "last_updated": now, "method": "create", "content": content},
     )
-    repository.replace_index(session, row.pk, resource_type, extracted)
-    return StoredResource(row.pk, resource_type, rid, 1, now, extracted.patient_id, content, method="create")
+    repository.add_index(session, pk, resource_type, extracted)
+    return StoredResource(pk, resource_type, rid, 1, now, extracted.patient_id, content, method="create")
 
 
 def body_of(resource_type: str, body: bytes) -> dict[str, Any]:
@@ -142,9 +139,13 @@ def update(
         raise VersionConflictError("Another update was written at the same time; read and retry.")
     repository.add_version(
         session,
-        FhirResourceVersion(
-            resource_pk=pk, version_id=new_version, last_updated=now, method="update", content=content
-        ),
+        {
+            "resource_pk": pk,
+            "version_id": new_version,
+            "last_updated": now,
+            "method": "update",
+            "content": content,
+        },
     )
     repository.replace_index(session, pk, resource_type, extracted)
     return StoredResource(pk, resource_type, resource_id, new_version, now, extracted.patient_id, content)

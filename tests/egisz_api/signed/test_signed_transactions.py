@@ -14,7 +14,14 @@ from tests.egisz_api.bundles.conftest import bundle, lab_result, post
 from tests.egisz_api.fhir import resources as res
 from tests.egisz_api.fhir.conftest import FHIR_JSON, Issuer, outcome, valid
 from tests.egisz_api.signed.conftest import Pki, provenance
-from tests.egisz_api.signed.test_signed_writes import DOCTOR, PASSWORD, SYSTEM, _observations, _patient
+from tests.egisz_api.signed.test_signed_writes import (
+    DOCTOR,
+    PASSWORD,
+    QUALIFIED,
+    SYSTEM,
+    _observations,
+    _patient,
+)
 
 JSON = {"Content-Type": FHIR_JSON}
 
@@ -103,3 +110,43 @@ async def test_in_a_batch_each_medical_entry_is_verified_against_its_own_provena
     statuses = [e["response"]["status"] for e in response.json()["entry"]]
     assert statuses[:2] == ["201 Created", "201 Created"], response.text
     assert len(await _observations(client, issuer, pid)) == 2
+
+
+async def test_a_signed_transaction_records_one_provenance_naming_every_entry_it_wrote(
+    client: httpx.AsyncClient, issuer: Issuer
+) -> None:
+    """fhir/bundle_work.py: a transaction is one signed act — one Provenance whose targets are all
+    its medical entries (R4 Provenance.target 1..*), not one per entry; a refused transaction
+    leaves none."""
+    pid = await _patient(client, issuer)
+    # no auth_time: the login's signature is dated by the clock at each entry, still one signature
+    person = {**issuer.headers(**DOCTOR, **QUALIFIED), **JSON}
+    entries = [post(lab_result(pid, f"p-{i}")) for i in range(5)]
+    bad = post(lab_result(pid, "p-bad"))
+    del bad["resource"]["code"]
+    refused = await client.post("/fhir", json=bundle("transaction", *entries, bad), headers=person)
+    outcome(refused, 422)
+    provenances = await client.get(f"/fhir/Provenance?patient={pid}", headers=issuer.headers(**SYSTEM))
+    assert valid(provenances.content).get("total", 0) == 0
+
+    response = await client.post("/fhir", json=bundle("transaction", *entries), headers=person)
+    assert response.status_code == 200, response.text
+    written = {f"Observation/{e['resource']['id']}" for e in response.json()["entry"]}
+    found = await client.get(f"/fhir/Provenance?patient={pid}", headers=issuer.headers(**SYSTEM))
+    (recorded,) = [e["resource"] for e in valid(found.content)["entry"]]
+    assert {t["reference"].split("/_history/")[0] for t in recorded["target"]} == written
+    assert recorded["signature"][0]["who"] == {"reference": "Practitioner/doc-1"}
+    assert recorded["activity"]["coding"][0]["code"] == "CREATE"
+
+    # two patients in one Bundle: one Provenance each, in its own patient's compartment
+    other = await _patient(client, issuer)
+    mixed = [post(lab_result(pid, "m-1")), post(lab_result(other, "m-2")), post(lab_result(pid, "m-3"))]
+    response = await client.post("/fhir", json=bundle("transaction", *mixed), headers=person)
+    assert response.status_code == 200, response.text
+    ids = [f"Observation/{e['resource']['id']}" for e in response.json()["entry"]]
+    for patient, expected in ((pid, {ids[0], ids[2]}), (other, {ids[1]})):
+        found = await client.get(
+            f"/fhir/Provenance?patient={patient}&_sort=-_lastUpdated", headers=issuer.headers(**SYSTEM)
+        )
+        newest = valid(found.content)["entry"][0]["resource"]
+        assert {t["reference"].split("/_history/")[0] for t in newest["target"]} == expected
