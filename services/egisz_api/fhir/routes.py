@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import re
 import threading
 import time
@@ -239,6 +240,7 @@ async def _durable(audit: AuditSink) -> None:
         await asyncio.wrap_future(acknowledgement)
 
 
+@functools.lru_cache(maxsize=4096)  # a resource's Last-Modified is formatted once, not per read
 def _http_date(value: dt.datetime) -> str:
     return format_datetime(value.astimezone(dt.UTC).replace(microsecond=0), usegmt=True)
 
