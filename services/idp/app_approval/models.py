@@ -40,9 +40,7 @@ class AppApproval(Base):
     before ``expires_at``) → used (by the browser that asked, once)."""
 
     __tablename__ = "app_approvals"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'denied', 'used')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'denied', 'used')", name="status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the random id the login page and the app name the approval by
