@@ -281,6 +281,10 @@ def complete(
     approval = repository.approval_by_handle(session, handle) if handle and len(handle) <= 64 else None
     if approval is None:
         return Ended("gone")
+    if approval.status == "used":  # told or completed already: a replay, whichever browser sends it
+        _log(session, "app_approval_refused", "failure", account_id=approval.account_id, who=who,
+             details={"reason": "already_used", "approval_id": approval.id})  # fmt: skip
+        return Ended("gone")
     if _of_browser(session, handle, browser_cookie) is None:
         # another browser holding the login page's address: it never completes this login
         _log(session, "app_approval_refused", "failure", account_id=approval.account_id, who=who,
