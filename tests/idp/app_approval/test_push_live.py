@@ -126,7 +126,7 @@ async def _open_the_push(live: Live) -> str:
     push = await live.outbox("push", containing="/dev/app/")
     link = re.search(r"(http://\S+/dev/app/\S+)", push["body"])
     assert link, push["body"]
-    assert "Подтвердите вход" == push["subject"]
+    assert push["subject"] == "Подтвердите вход"
     return html.unescape(link.group(1))
 
 
