@@ -114,6 +114,8 @@ def start_approval(
     if not service.has_device(session, account.id):
         return codes_ui.code_page(kit, session, account, pending, error=kit.t("app_no_device"), status=400)
     started = service.start(ctx, session, account, pending, who=client_of(request), locale=kit.locale)
+    if started is None:
+        return codes_ui.code_page(kit, session, account, pending, error=kit.t("app_too_many"), status=429)
     response = kit.see_other(f"/login/app?{urlencode({'a': started.approval.handle})}")
     response.set_cookie(
         APPROVAL_COOKIE,

@@ -56,6 +56,8 @@ CREDENTIAL_FIELD = "app_device_credential"
 #: longer values are not ours (token_urlsafe(32) gives 43 characters)
 SECRET_MAX = 128
 NAME_MAX = 64
+#: approvals waiting at once per account (push fatigue)
+MAX_WAITING = 3
 #: answered or expired approvals are kept this long (the login page can still say what happened)
 KEEP_ANSWERED = dt.timedelta(days=1)
 
@@ -192,9 +194,15 @@ def _numbers() -> tuple[int, list[int]]:
 
 def start(
     ctx: LoginContext, session: Session, account: Account, pending: PendingLogin, *, who: Client, locale: str
-) -> Started:
+) -> Started | None:
+    """None: the account has ``MAX_WAITING`` approvals waiting already (no more pushes: a person
+    who knows the password must not flood the phone until someone taps «yes»)."""
     now = ctx.clock()
     repository.purge_approvals_before(session, now - KEEP_ANSWERED)
+    if len(repository.waiting_approvals(session, account.id, now)) >= MAX_WAITING:
+        _log(session, "app_approval_refused", "failure", account_id=account.id, who=who,
+             details={"reason": "too_many_waiting"})  # fmt: skip
+        return None
     right, choices = _numbers()
     cookie = secrets.token_urlsafe(32)
     approval = repository.add_approval(

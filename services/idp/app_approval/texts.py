@@ -43,6 +43,12 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Это подтверждение уже использовано или устарело. Войдите снова.",
         "en": "This confirmation was already used or is out of date. Sign in again.",
     },
+    "app_too_many": {
+        "ru": "В приложение уже отправлено несколько запросов на вход. Ответьте на них или подождите, "
+        "пока они истекут, либо введите код.",
+        "en": "Several sign-in requests are already waiting in the app. Answer them or wait until they "
+        "expire, or enter a code.",
+    },
     "app_no_device": {
         "ru": "К вашей учётной записи не подключено приложение. Выберите другой способ.",
         "en": "No app is connected to your account. Choose another way.",
@@ -94,7 +100,6 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Это вы? Выберите число, которое показано на странице входа",
         "en": "Is it you? Choose the number shown on the sign-in page",
     },
-    "app_dev_number": {"ru": "Число {number}", "en": "Number {number}"},
     "app_dev_deny": {"ru": "Отклонить — это не я", "en": "Deny — it is not me"},
     "app_dev_refresh": {"ru": "Обновить", "en": "Refresh"},
     "app_dev_approved": {"ru": "Вход подтверждён.", "en": "The sign-in is confirmed."},

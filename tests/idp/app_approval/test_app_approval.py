@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from idp.second_factor.assurance import ACR_MFA
-from tests.idp.app_approval.conftest import CODE_TTL, OTHER, Stand, csrf
+from tests.idp.app_approval.conftest import CODE_TTL, OTHER, Stand, csrf, query_value
 from tests.idp.conftest import CITIZEN
 
 LOGIN = str(CITIZEN.email)
@@ -298,3 +298,22 @@ async def test_the_pages_speak_english_too(stand: Stand) -> None:
 
 def _csrf_of(response: httpx.Response) -> str:
     return csrf(response.text)
+
+
+async def test_a_fourth_waiting_approval_sends_no_push(stand: Stand) -> None:
+    credential = await _connected(stand)
+    for _ in range(3):
+        await stand.start_login(LOGIN)
+    browser = stand.browser()
+    sent = await stand.password_login(browser, LOGIN)
+    code_page = await browser.get(sent.headers["location"])
+
+    refused = await browser.post(
+        "/login/app",
+        data={"p": query_value(sent.headers["location"], "p"), "csrf_token": csrf(code_page.text)},
+    )
+
+    assert refused.status_code == 429 and "уже отправлено несколько запросов" in refused.text
+    assert len(await stand.app_requests(credential)) == 3
+    assert stand.events("app_approval_refused")[-1].details == {"reason": "too_many_waiting"}
+    assert len(stand.events("app_approval_requested")) == 3
