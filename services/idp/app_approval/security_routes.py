@@ -97,6 +97,7 @@ def add_device(
         kit,
         session,
         account,
+        notice=kit.t("app_device_added"),
         credential=added.credential,
         dev_link=service.app_page_link(ctx, added.device),
     )

@@ -83,6 +83,7 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Страница приложения (режим разработки)",
         "en": "The app page (development mode)",
     },
+    "app_device_added": {"ru": "Приложение подключено.", "en": "The app is connected."},
     "app_device_removed": {"ru": "Приложение отключено.", "en": "The app was disconnected."},
     "app_device_not_found": {"ru": "Устройство не найдено.", "en": "No such device."},
     # the simulated app (dev mode)
