@@ -85,7 +85,7 @@ def app_connected(page: Any, urls: Urls) -> None:
 def app_dev_page(page: Any, urls: Urls) -> None:
     """The simulated «Госуслуги» app page (dev mode), opened from the link shown once."""
     app_connected(page, urls)
-    page.goto(page.locator('a[href*="/dev/app/"]').first.get_attribute("href") or "")
+    page.goto(page.locator('a[href*="/dev/app?k="]').first.get_attribute("href") or "")
 
 
 def covid_verify(page: Any, urls: Urls) -> None:

@@ -5,7 +5,7 @@
   completes the login (the «Проверить» button, or the poll's submit);
 - the app's API (production): ``GET /api/app/approvals`` and ``POST /api/app/approvals/{handle}``
   with ``Authorization: Bearer <device credential>``; problems as RFC 9457 JSON;
-- ``dev_router``: the simulated app page ``/dev/app/{credential}`` (mounted in dev mode only).
+- ``dev_router``: the simulated app page ``/dev/app?k=<credential>`` (mounted in dev mode only).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Header, Path, Request
+from fastapi import APIRouter, Form, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -304,7 +304,7 @@ def _dev_page(
         title=kit.t("app_dev_title"),
         device_name=device.name,
         approvals=approvals,
-        base=f"/dev/app/{credential}",
+        credential=credential,
         notice=notice,
         notice_ok=ok,
     )
@@ -313,34 +313,39 @@ def _dev_page(
     return response
 
 
-@dev_router.get("/{credential}")
+@dev_router.get("")
 def dev_app(
-    request: Request, settings: SettingsDep, session: SessionDep, ctx: LoginContextDep, credential: str
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    ctx: LoginContextDep,
+    k: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
+    """``k``: the device credential. In the query, not the path: the access log records paths."""
     kit = PageKit(request, settings)
     with read_only(session):
-        device = service.device_for(session, credential)
+        device = service.device_for(session, k)
         if device is None:
             return kit.message(kit.t("app_dev_unknown_device"), status=404, error=True)
         done = request.query_params.get("done")
         notice = kit.t(f"app_dev_{done}") if done in ("approved", "denied", "wrong_number") else None
-        return _dev_page(kit, ctx, session, device, credential, notice, done == "approved")
+        return _dev_page(kit, ctx, session, device, k, notice, done == "approved")
 
 
-@dev_router.post("/{credential}/approvals/{handle}")
+@dev_router.post("/approvals/{handle}")
 @commits_on_return
 def dev_answer(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
     ctx: LoginContextDep,
-    credential: str,
-    handle: str,
+    handle: Annotated[str, Path(max_length=64)],
+    k: Annotated[str, Form(max_length=200)] = "",
     decision: Annotated[str, Form(max_length=8)] = "",
     number: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     kit = PageKit(request, settings)
-    device = service.device_for(session, credential)
+    device = service.device_for(session, k)
     if device is None:
         service.log_unknown_device(session, client_of(request))
         return kit.message(kit.t("app_dev_unknown_device"), status=404, error=True)
@@ -354,8 +359,8 @@ def dev_answer(
         who=client_of(request),
     )
     if isinstance(outcome, AppError):
-        page = _dev_page(kit, ctx, session, device, credential, kit.t(f"app_err_{outcome.code}"), False)
+        page = _dev_page(kit, ctx, session, device, k, kit.t(f"app_err_{outcome.code}"), False)
         page.status_code = outcome.status_code
         return page
     done = outcome.reason if outcome.status == "denied" else "approved"
-    return kit.see_other(f"/dev/app/{credential}?{urlencode({'done': done})}")
+    return kit.see_other(f"/dev/app?{urlencode({'k': k, 'done': done})}")

@@ -26,6 +26,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -159,7 +160,8 @@ def app_page_link(ctx: LoginContext, device: AppDevice) -> str | None:
     if not ctx.settings.dev_mode or not device.dev_credential_sealed:
         return None
     credential = ctx.field_cipher.open(device.dev_credential_sealed, CREDENTIAL_FIELD)
-    return f"{ctx.settings.issuer.rstrip('/')}/dev/app/{credential}"
+    # the credential in the query, not the path: the access log records paths
+    return f"{ctx.settings.issuer.rstrip('/')}/dev/app?{urlencode({'k': credential})}"
 
 
 # -- the login side -----------------------------------------------------------------------------

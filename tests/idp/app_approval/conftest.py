@@ -142,8 +142,12 @@ class Stand:
         self, credential: str, handle: str, decision: str, number: int | None = None
     ) -> httpx.Response:
         """A tap on the simulated app page (dev mode)."""
-        data = {"decision": decision, **({"number": str(number)} if number is not None else {})}
-        return await self.browser().post(f"/dev/app/{credential}/approvals/{handle}", data=data)
+        data = {
+            "k": credential,
+            "decision": decision,
+            **({"number": str(number)} if number is not None else {}),
+        }
+        return await self.browser().post(f"/dev/app/approvals/{handle}", data=data)
 
     async def api_answer(self, credential: str, handle: str, body: dict[str, Any]) -> httpx.Response:
         return await self.browser().post(

@@ -260,7 +260,7 @@ async def test_a_removed_device_answers_nothing_and_others_cannot_remove_it(stan
     )
     assert removed.status_code == 303
 
-    assert (await stand.browser().get(f"/dev/app/{credential}")).status_code == 404
+    assert (await stand.browser().get("/dev/app", params={"k": credential})).status_code == 404
     late = await stand.api_answer(
         credential, approval.handle, {"decision": "approve", "number": approval.number}
     )

@@ -101,7 +101,7 @@ async def _connect_app(live: Live) -> None:
             "/account/security/app",
             data={"name": "Мой телефон", "current_password": PASSWORD, "csrf_token": csrf(page.text)},
         )
-        assert added.status_code == 200 and "/dev/app/" in added.text
+        assert added.status_code == 200 and "/dev/app?k=" in added.text
     _confirm_phone(live)
 
 
@@ -123,8 +123,8 @@ async def _login_until_the_number(browser: httpx.AsyncClient) -> tuple[str, str]
 
 
 async def _open_the_push(live: Live) -> str:
-    push = await live.outbox("push", containing="/dev/app/")
-    link = re.search(r"(http://\S+/dev/app/\S+)", push["body"])
+    push = await live.outbox("push", containing="/dev/app?k=")
+    link = re.search(r"(http://\S+/dev/app\?k=\S+)", push["body"])
     assert link, push["body"]
     assert push["subject"] == "Подтвердите вход"
     return html.unescape(link.group(1))
@@ -134,16 +134,16 @@ async def test_a_push_opens_the_app_and_the_number_shown_signs_in(live: Live) ->
     await _connect_app(live)
     async with live.browser() as browser, live.browser() as phone:
         handle, number = await _login_until_the_number(browser)
-        assert (
-            number not in (await live.outbox("push", containing="/dev/app/"))["body"]
-        )  # only on the login page
+        push = (await live.outbox("push", containing="/dev/app?k="))["body"]
+        assert number not in re.sub(r"http://\S+", "", push)  # the number is only on the login page
         app_page = await phone.get(await _open_the_push(live))
         buttons = re.findall(r'name="number" value="([0-9]{2})"', app_page.text)
         assert len(buttons) == 3 and number in buttons
-        action = re.search(r'action="([^"]+/approvals/[^"]+)"', app_page.text)
+        action = re.search(r'action="(/dev/app/approvals/[^"]+)"', app_page.text)
         assert action
         tapped = await phone.post(
-            html.unescape(action.group(1)), data={"decision": "approve", "number": number}
+            html.unescape(action.group(1)),
+            data={"k": _key(app_page.text), "decision": "approve", "number": number},
         )
         assert tapped.status_code == 303
 
@@ -160,12 +160,19 @@ async def test_a_denial_in_the_app_warns_the_owner(live: Live) -> None:
     async with live.browser() as browser, live.browser() as phone:
         handle, _ = await _login_until_the_number(browser)
         app_page = await phone.get(await _open_the_push(live))
-        action = re.search(r'action="([^"]+/approvals/[^"]+)"', app_page.text)
+        action = re.search(r'action="(/dev/app/approvals/[^"]+)"', app_page.text)
         assert action
-        await phone.post(html.unescape(action.group(1)), data={"decision": "deny"})
+        await phone.post(html.unescape(action.group(1)), data={"k": _key(app_page.text), "decision": "deny"})
         page = await browser.get("/login")
         done = await browser.post("/login/app/check", data={"a": handle, "csrf_token": csrf(page.text)})
 
         assert done.status_code == 403
         notice = await live.outbox("sms", containing="отклонена в приложении")
         assert notice["address"] == CITIZEN.phone
+
+
+def _key(app_page: str) -> str:
+    """The device credential the app page's forms carry (a hidden field)."""
+    match = re.search(r'name="k" value="([^"]+)"', app_page)
+    assert match, app_page[:2000]
+    return html.unescape(match.group(1))
