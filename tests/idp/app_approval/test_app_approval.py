@@ -7,6 +7,7 @@ so that the next login asks for a second factor."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 import httpx
@@ -317,3 +318,19 @@ async def test_a_fourth_waiting_approval_sends_no_push(stand: Stand) -> None:
     assert len(await stand.app_requests(credential)) == 3
     assert stand.events("app_approval_refused")[-1].details == {"reason": "too_many_waiting"}
     assert len(stand.events("app_approval_requested")) == 3
+
+
+async def test_the_device_credential_and_the_browser_cookie_never_reach_the_logs(
+    stand: Stand, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    credential = await _connected(stand)
+    approval = await stand.start_login(LOGIN)
+    cookie = approval.browser.cookies["idp_app_approval"]
+    await stand.app_requests(credential)
+    await stand.tap(credential, approval.handle, "approve", approval.number)
+    assert (await stand.check(approval)).status_code == 303
+
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "/dev/app" in logged  # the pages were logged, without their secrets
+    assert credential not in logged and cookie not in logged
