@@ -223,7 +223,8 @@ def start(
             expires_at=now + dt.timedelta(seconds=ctx.settings.code_ttl_seconds),
         ),
     )
-    pending.method = "app"
+    # the pending login keeps its code method: «Ввести код вместо этого» still proves that code
+    # (and says so in amr), never the app
     devices = repository.devices_of(session, account.id)
     _log(session, "app_approval_requested", "success", account_id=account.id, who=who,
          details={"approval_id": approval.id, "devices": len(devices)})  # fmt: skip

@@ -11,8 +11,10 @@ import logging
 import re
 
 import httpx
+import pyotp
 import pytest
 
+from idp.second_factor import totp
 from idp.second_factor.assurance import ACR_MFA
 from tests.idp.app_approval.conftest import CODE_TTL, OTHER, Stand, csrf, query_value
 from tests.idp.conftest import CITIZEN
@@ -334,3 +336,35 @@ async def test_the_device_credential_and_the_browser_cookie_never_reach_the_logs
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert "/dev/app" in logged  # the pages were logged, without their secrets
     assert credential not in logged and cookie not in logged
+
+
+async def test_a_login_finished_by_its_code_proves_the_code_and_kills_the_approval(stand: Stand) -> None:
+    credential = await _connected(stand)
+    cipher = stand.app.state.field_cipher
+    with stand.app.state.write_session_factory() as session:
+        secret = totp.begin_totp_enrollment(
+            session, stand.citizen_id, cipher, "IdP", LOGIN, stand.clock.now
+        ).secret
+        totp.confirm_totp_enrollment(
+            session, stand.citizen_id, pyotp.TOTP(secret).at(stand.clock.now), cipher, stand.clock.now
+        )
+        session.commit()
+    stand.clock.now += dt.timedelta(seconds=30)  # the enrolment's time step is spent
+    approval = await stand.start_login(LOGIN)
+
+    code_page = await approval.browser.get(f"/login/code?p={approval.pending}")
+    by_code = await approval.browser.post(
+        "/login/code",
+        data={
+            "p": approval.pending,
+            "code": pyotp.TOTP(secret).at(stand.clock.now),
+            "csrf_token": csrf(code_page.text),
+        },
+    )
+    assert by_code.status_code == 303
+    assert stand.events("login_succeeded")[-1].details["amr"] == ["pwd", "otp", "mfa"]
+    await stand.tap(credential, approval.handle, "approve", approval.number)
+
+    late = await stand.check(approval)
+    assert late.status_code == 400 and "уже использовано" in late.text
+    assert len(stand.events("login_succeeded")) == 2
