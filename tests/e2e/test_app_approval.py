@@ -4,7 +4,9 @@ script on — goes on by itself without a reload or a «Проверить» cli
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +16,21 @@ from idp.accounts.service import create_account
 from idp.app_approval import service as app_approval
 from idp.login.flow import Client
 from tests.conftest import idp_settings
+from tests.e2e import test_pages_accessibility as a11y
 from tests.idp.conftest import CITIZEN, PASSWORD
 from tests.live import free_port, serve_in_thread
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def axe_js() -> Path:
+    """axe-core as the accessibility suite finds it (skipped without Node, failed without the package)."""
+    if a11y.AXE_JS.is_file():
+        return a11y.AXE_JS
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed: axe-core comes from npm (make e2e-deps)")
+    pytest.fail("tests/e2e/axe/node_modules is missing: run `make e2e-deps`")
 
 
 @pytest.fixture
@@ -44,8 +57,13 @@ def system(make_db: Callable[..., str]) -> Iterator[dict[str, str]]:
         yield {"idp": url, "app_page": link}
 
 
-def test_the_login_page_goes_on_by_itself_once_the_app_approves(browser: Any, system: dict[str, str]) -> None:
-    page = browser.new_context(locale="ru-RU").new_page()
+def test_the_login_page_goes_on_by_itself_once_the_app_approves(
+    browser: Any, system: dict[str, str], axe_js: Path
+) -> None:
+    """Both pages also pass the accessibility suite's checks (axe-core, no sideways scrolling)."""
+    login_context = browser.new_context(locale="ru-RU")
+    login_context.add_init_script(path=str(axe_js))
+    page = login_context.new_page()
     page.goto(f"{system['idp']}/login")
     page.get_by_label("Телефон, почта или СНИЛС").fill(CITIZEN.email or "")
     page.get_by_label("Пароль").fill(PASSWORD)
@@ -53,9 +71,13 @@ def test_the_login_page_goes_on_by_itself_once_the_app_approves(browser: Any, sy
     page.get_by_role("button", name="Подтвердить в приложении").click()
     number = page.locator(".secret code").inner_text()
     assert len(number) == 2 and number.isdigit()
+    assert a11y._problems(page, "ru") == []
 
-    phone = browser.new_context(locale="ru-RU").new_page()
+    phone_context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844})
+    phone_context.add_init_script(path=str(axe_js))
+    phone = phone_context.new_page()
     phone.goto(system["app_page"])
+    assert a11y._problems(phone, "ru") == []
     assert phone.get_by_role("button", name=number).count() == 1
     assert phone.locator("button[name=number]").count() == 3
     phone.get_by_role("button", name=number).click()
