@@ -13,7 +13,7 @@ import pytest
 
 from idp.accounts.models import Account
 from idp.accounts.service import create_account
-from idp.app_approval import service as app_approval
+from idp.app_approval import devices as app_approval
 from idp.login.flow import Client
 from tests.conftest import idp_settings
 from tests.e2e import test_pages_accessibility as a11y

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from idp.accounts import service as accounts_service
-from idp.app_approval import service
+from idp.app_approval import devices, service
 from idp.app_approval.errors import DeviceCredentialError
 from idp.app_approval.models import AppApproval, AppDevice
 from idp.dependencies import BackchannelDep, BrowserSessionDep, LoginContextDep, SessionDep, SettingsDep
@@ -111,7 +111,7 @@ def start_approval(
         return kit.csrf_failed()
     account = accounts_service.get_account(session, pending.account_id or 0)
     assert account is not None
-    if not service.has_device(session, account.id):
+    if not devices.has_device(session, account.id):
         return codes_ui.code_page(kit, session, account, pending, error=kit.t("app_no_device"), status=400)
     started = service.start(ctx, session, account, pending, who=client_of(request), locale=kit.locale)
     if started is None:
@@ -224,9 +224,9 @@ def _problem(request: Request, error: AppError) -> Response:
 
 
 def _device(session: Any, request: Request, credential: str | None) -> AppDevice | Response:
-    device = service.device_for(session, credential)
+    device = devices.device_for(session, credential)
     if device is None:
-        service.log_unknown_device(session, client_of(request))
+        devices.log_unknown_device(session, client_of(request))
         return _problem(request, DeviceCredentialError())
     return device
 
@@ -324,7 +324,7 @@ def dev_app(
     """``k``: the device credential. In the query, not the path: the access log records paths."""
     kit = PageKit(request, settings)
     with read_only(session):
-        device = service.device_for(session, k)
+        device = devices.device_for(session, k)
         if device is None:
             return kit.message(kit.t("app_dev_unknown_device"), status=404, error=True)
         done = request.query_params.get("done")
@@ -345,9 +345,9 @@ def dev_answer(
     number: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     kit = PageKit(request, settings)
-    device = service.device_for(session, k)
+    device = devices.device_for(session, k)
     if device is None:
-        service.log_unknown_device(session, client_of(request))
+        devices.log_unknown_device(session, client_of(request))
         return kit.message(kit.t("app_dev_unknown_device"), status=404, error=True)
     outcome = service.answer(
         ctx,

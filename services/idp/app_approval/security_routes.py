@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from idp.accounts.models import Account
-from idp.app_approval import service
+from idp.app_approval import devices
 from idp.app_approval.errors import DeviceNotFoundError
 from idp.cabinet.routes import notice_from, open_page, submit_form
 from idp.dependencies import BrowserSessionDep, LoginContextDep, SessionDep
@@ -40,7 +40,7 @@ def _page(
         status,
         title=kit.t("app_devices_heading"),
         current="/account/security",
-        devices=service.my_devices(session, account.id),
+        devices=devices.my_devices(session, account.id),
         errors=errors or {},
         notice=notice,
         credential=credential,
@@ -63,7 +63,7 @@ def devices_page(request: Request, session: SessionDep, browser: BrowserSessionD
 def _name_problem(kit: PageKit, name: str) -> str | None:
     if not name.strip():
         return kit.t("app_device_name_required")
-    if len(name.strip()) > service.NAME_MAX:
+    if len(name.strip()) > devices.NAME_MAX:
         return kit.t("app_device_name_too_long")
     return None
 
@@ -99,14 +99,14 @@ def add_device(
         account,
         notice=kit.t("app_device_added"),
         credential=added.credential,
-        dev_link=service.app_page_link(ctx, added.device),
+        dev_link=devices.app_page_link(ctx, added.device),
     )
 
 
 def _register(
     ctx: LoginContext, session: Any, account: Account, name: str, password: str, request: Request
-) -> service.NewDevice | None:
-    return service.register_device(
+) -> devices.NewDevice | None:
+    return devices.register_device(
         ctx, session, account, name=name, password=password, who=client_of(request)
     )
 
@@ -124,7 +124,7 @@ def remove_device(
         return opened
     account, kit = opened
     try:
-        service.remove_device(session, account, device_id, client_of(request))
+        devices.remove_device(session, account, device_id, client_of(request))
     except DeviceNotFoundError:
         return kit.message(kit.t("app_device_not_found"), status=404, error=True)
     return kit.see_other("/account/security/app?done=app_device_removed")

@@ -1,10 +1,6 @@
 """Confirmation of a login in the app (issue 15 item 1): push approval with number matching.
 
-Devices (the cabinet): ``register_device`` makes a random credential, shown once and stored as
-SHA-256 (dev mode also seals it, so the dev outbox's push can link to the simulated app page);
-``remove_device`` deletes one of the person's own devices.
-
-The login side, in order:
+The devices that answer are in ``devices``. The login side, in order:
 1. ``start`` (the code page's «Подтвердить в приложении»): an approval bound to the pending
    login and to this browser (a random cookie, stored hashed), a two-digit number for the login
    page, three numbers for the app (one right), the place (IP) and browser; expires with the code
@@ -20,29 +16,25 @@ The login side, in order:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
 from idp.accounts import service as accounts_service
 from idp.accounts.models import Account
-from idp.accounts.passwords import verify_password
-from idp.app_approval import repository
+from idp.app_approval import devices, repository
+from idp.app_approval.devices import log
 from idp.app_approval.errors import (
     ApprovalAnsweredError,
     ApprovalExpiredError,
     ApprovalForeignError,
     ApprovalNotFoundError,
-    DeviceNotFoundError,
 )
 from idp.app_approval.models import AppApproval, AppDevice
-from idp.audit import service as audit
 from idp.login import flow
 from idp.login.flow import Client, LoginContext
 from idp.login.signin import SignedIn
@@ -52,119 +44,12 @@ from idp.second_factor.models import PendingLogin
 from idp.sessions.devices import device_label
 from shared.errors import AppError
 
-#: FieldCipher field of the dev-mode sealed credential
-CREDENTIAL_FIELD = "app_device_credential"
-#: longer values are not ours (token_urlsafe(32) gives 43 characters)
-SECRET_MAX = 128
-NAME_MAX = 64
 #: approvals waiting at once per account (push fatigue)
 MAX_WAITING = 3
 #: answered or expired approvals are kept this long (the login page can still say what happened)
 KEEP_ANSWERED = dt.timedelta(days=1)
 
 
-def secret_hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _log(
-    session: Session,
-    event_type: str,
-    result: str,
-    *,
-    account_id: int | None,
-    who: Client,
-    details: dict[str, Any],
-    actor: str | None = None,
-) -> None:
-    audit.record_event(
-        session,
-        event_type=event_type,
-        result=result,
-        actor=actor or (f"account:{account_id}" if account_id else "anonymous"),
-        account_id=account_id,
-        ip=who.ip,
-        user_agent=who.user_agent,
-        details=details,
-    )
-
-
-# -- devices (the cabinet) ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class NewDevice:
-    """A registered device and its credential: shown once, never stored in the clear."""
-
-    device: AppDevice
-    credential: str
-
-
-def register_device(
-    ctx: LoginContext, session: Session, account: Account, *, name: str, password: str, who: Client
-) -> NewDevice | None:
-    """A new device answers this account's logins from now on: the current password is asked
-    again (a session left open must not be enough to add a second factor). None: it was wrong."""
-    if not verify_password(password, account.password_hash):
-        _log(session, "app_device_refused", "failure", account_id=account.id, who=who,
-             details={"reason": "wrong_password"})  # fmt: skip
-        return None
-    credential = secrets.token_urlsafe(32)
-    sealed = ctx.field_cipher.seal(credential, CREDENTIAL_FIELD) if ctx.settings.dev_mode else None
-    device = repository.add_device(
-        session,
-        AppDevice(
-            account_id=account.id,
-            name=name.strip()[:NAME_MAX],
-            push_token=f"app-{secrets.token_urlsafe(24)}",
-            credential_hash=secret_hash(credential),
-            dev_credential_sealed=sealed,
-            created_at=ctx.clock(),
-        ),
-    )
-    _log(session, "app_device_registered", "success", account_id=account.id, who=who,
-         details={"device_id": device.id})  # fmt: skip
-    return NewDevice(device, credential)
-
-
-def my_devices(session: Session, account_id: int) -> Sequence[AppDevice]:
-    return repository.devices_of(session, account_id)
-
-
-def has_device(session: Session, account_id: int) -> bool:
-    return repository.has_device(session, account_id)
-
-
-def remove_device(session: Session, account: Account, device_id: int, who: Client) -> None:
-    """Another account's device id behaves as a missing one."""
-    device = repository.device_of(session, account.id, device_id)
-    if device is None:
-        raise DeviceNotFoundError()
-    repository.delete_device(session, device)
-    _log(session, "app_device_removed", "success", account_id=account.id, who=who,
-         details={"device_id": device_id})  # fmt: skip
-
-
-def device_for(session: Session, credential: str | None) -> AppDevice | None:
-    """The device a credential belongs to, or None."""
-    if not credential or len(credential) > SECRET_MAX:
-        return None
-    return repository.device_by_credential_hash(session, secret_hash(credential))
-
-
-def log_unknown_device(session: Session, who: Client) -> None:
-    _log(session, "app_approval_refused", "failure", account_id=None, who=who,
-         details={"reason": "unknown_device"})  # fmt: skip
-
-
-def app_page_link(ctx: LoginContext, device: AppDevice) -> str | None:
-    """Dev mode: the simulated app page of ``device`` (its credential is the URL's secret)."""
-    if not ctx.settings.dev_mode or not device.dev_credential_sealed:
-        return None
-    credential = ctx.field_cipher.open(device.dev_credential_sealed, CREDENTIAL_FIELD)
-    # the credential in the query, not the path: the access log records paths
-    return f"{ctx.settings.issuer.rstrip('/')}/dev/app?{urlencode({'k': credential})}"
-
-
-# -- the login side -----------------------------------------------------------------------------
 def state_of(approval: AppApproval, now: dt.datetime) -> str:
     """pending | approved | denied | used | expired (pending past its lifetime)."""
     if approval.status == "pending" and approval.expires_at <= now:
@@ -202,7 +87,7 @@ def start(
     now = ctx.clock()
     repository.purge_approvals_before(session, now - KEEP_ANSWERED)
     if len(repository.waiting_approvals(session, account.id, now)) >= MAX_WAITING:
-        _log(session, "app_approval_refused", "failure", account_id=account.id, who=who,
+        log(session, "app_approval_refused", "failure", account_id=account.id, who=who,
              details={"reason": "too_many_waiting"})  # fmt: skip
         return None
     right, choices = _numbers()
@@ -213,7 +98,7 @@ def start(
             handle=secrets.token_urlsafe(24),
             account_id=account.id,
             pending_handle=pending.handle,
-            browser_hash=secret_hash(cookie),
+            browser_hash=devices.secret_hash(cookie),
             number=right,
             choices=",".join(str(n) for n in choices),
             ip=(who.ip or "")[:64] or None,
@@ -225,10 +110,10 @@ def start(
     )
     # the pending login keeps its code method: «Ввести код вместо этого» still proves that code
     # (and says so in amr), never the app
-    devices = repository.devices_of(session, account.id)
-    _log(session, "app_approval_requested", "success", account_id=account.id, who=who,
-         details={"approval_id": approval.id, "devices": len(devices)})  # fmt: skip
-    for device in devices:
+    phones = repository.devices_of(session, account.id)
+    log(session, "app_approval_requested", "success", account_id=account.id, who=who,
+         details={"approval_id": approval.id, "devices": len(phones)})  # fmt: skip
+    for device in phones:
         delivery.push_after_commit(
             ctx.notices,
             session,
@@ -239,16 +124,18 @@ def start(
             idempotency_key=f"app-approval:{approval.handle}:{device.id}",
             locale="en" if locale == "en" else "ru",
             at=now,
-            link=app_page_link(ctx, device),
+            link=devices.app_page_link(ctx, device),
         )
     return Started(approval, cookie)
 
 
 def _of_browser(session: Session, handle: str | None, browser_cookie: str | None) -> AppApproval | None:
     approval = repository.approval_by_handle(session, handle) if handle and len(handle) <= 64 else None
-    if approval is None or not browser_cookie or len(browser_cookie) > SECRET_MAX:
+    if approval is None or not browser_cookie or len(browser_cookie) > devices.SECRET_MAX:
         return None
-    return approval if hmac.compare_digest(secret_hash(browser_cookie), approval.browser_hash) else None
+    return (
+        approval if hmac.compare_digest(devices.secret_hash(browser_cookie), approval.browser_hash) else None
+    )
 
 
 def browser_view(
@@ -293,12 +180,12 @@ def complete(
     if approval is None:
         return Ended("gone")
     if approval.status == "used":  # told or completed already: a replay, whichever browser sends it
-        _log(session, "app_approval_refused", "failure", account_id=approval.account_id, who=who,
+        log(session, "app_approval_refused", "failure", account_id=approval.account_id, who=who,
              details={"reason": "already_used", "approval_id": approval.id})  # fmt: skip
         return Ended("gone")
     if _of_browser(session, handle, browser_cookie) is None:
         # another browser holding the login page's address: it never completes this login
-        _log(session, "app_approval_refused", "failure", account_id=approval.account_id, who=who,
+        log(session, "app_approval_refused", "failure", account_id=approval.account_id, who=who,
              details={"reason": "foreign_session", "approval_id": approval.id})  # fmt: skip
         return Ended("foreign")
     state = state_of(approval, now)
@@ -308,7 +195,7 @@ def complete(
     interaction = pending.interaction_handle if pending is not None else None
     if state in ("denied", "expired"):
         reason = "app_denied" if state == "denied" else "app_expired"
-        _log(session, "login_failed", "failure", account_id=approval.account_id, who=who,
+        log(session, "login_failed", "failure", account_id=approval.account_id, who=who,
              details={"reason": reason, "approval_id": approval.id})  # fmt: skip
         approval.status = "used"  # the outcome is told once; the login is over
         if pending is not None:
@@ -364,7 +251,7 @@ def answer(
         details: dict[str, Any] = {"reason": reason, "app_device_id": device.id}
         if approval is not None:
             details["approval_id"] = approval.id
-        _log(session, "app_approval_refused", "failure", account_id=device.account_id, who=who,
+        log(session, "app_approval_refused", "failure", account_id=device.account_id, who=who,
              details=details)  # fmt: skip
         return error
 
@@ -383,11 +270,11 @@ def answer(
         return refused("already_answered", ApprovalAnsweredError())  # another answer came first
     repository.touch_device(session, device.id, now)
     if right:
-        _log(session, "app_approval_approved", "success", account_id=device.account_id, who=who,
+        log(session, "app_approval_approved", "success", account_id=device.account_id, who=who,
              details={"approval_id": approval.id, "app_device_id": device.id})  # fmt: skip
         return Answered("approved")
     reason = "wrong_number" if approve else "denied"
-    _log(session, "app_approval_denied", "failure", account_id=device.account_id, who=who,
+    log(session, "app_approval_denied", "failure", account_id=device.account_id, who=who,
          details={"approval_id": approval.id, "app_device_id": device.id, "reason": reason})  # fmt: skip
     account = accounts_service.get_account(session, device.account_id)
     if account is not None:
