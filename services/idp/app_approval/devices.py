@@ -1,7 +1,7 @@
 """App devices (issue 15 item 1): connected in the cabinet, each with a random credential shown
 once and stored as SHA-256 (dev mode also seals it, so the push can link to the simulated app
-page); looked up by that credential when the app answers. Writes the security log helper the
-approvals share."""
+page); looked up by that credential when the app answers. Also the security-log helper the
+approvals share (``log``)."""
 
 from __future__ import annotations
 
