@@ -22,6 +22,9 @@ from idp.accounts.protection import FieldCipher
 from idp.accounts.records_routes import router as records_admin_router
 from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
 from idp.accounts.routes import router as accounts_router
+from idp.app_approval.routes import dev_router as app_dev_router
+from idp.app_approval.routes import router as app_approval_router
+from idp.app_approval.security_routes import router as app_devices_router
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
 from idp.cabinet.security_routes import router as security_router
@@ -272,6 +275,10 @@ def create_app(
     app.include_router(oauth2_router)
     app.include_router(signature_login_router)
     app.include_router(login_router)
+    app.include_router(app_approval_router)
+    app.include_router(app_devices_router)
+    if settings.dev_mode:  # the simulated «Госуслуги» app page: 404 outside dev mode
+        app.include_router(app_dev_router)
     app.include_router(consents_router)
     app.include_router(cabinet_router)
     app.include_router(security_router)

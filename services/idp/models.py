@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from idp.accounts.models import Account, PersonRecord
+from idp.app_approval.models import AppApproval, AppDevice
 from idp.audit.models import SecurityEvent, SecurityLogHead
 from idp.clients.models import Client
 from idp.consents.models import Consent
@@ -18,6 +19,8 @@ from idp.tokens.models import AuthorizationCode, IssuedAccessToken, RefreshToken
 
 __all__ = [
     "Account",
+    "AppApproval",
+    "AppDevice",
     "AuthorizationCode",
     "BackchannelLogout",
     "Base",

@@ -75,6 +75,19 @@ def login_code(page: Any, urls: Urls) -> None:
     submit(page, "/login")
 
 
+def app_connected(page: Any, urls: Urls) -> None:
+    """The app device page right after connecting one: the key shown once, the dev app link."""
+    page.locator('input[name="name"]').fill("Мой телефон")
+    page.locator('input[name="current_password"]').fill(DEMO_CITIZEN.password)
+    submit(page, "/account/security/app")
+
+
+def app_dev_page(page: Any, urls: Urls) -> None:
+    """The simulated «Госуслуги» app page (dev mode), opened from the link shown once."""
+    app_connected(page, urls)
+    page.goto(page.locator('a[href*="/dev/app?k="]').first.get_attribute("href") or "")
+
+
 def covid_verify(page: Any, urls: Urls) -> None:
     """From the cabinet's certificate section to its public check page (the link is absolute, on
     the configured public address: opened here on the served port)."""
@@ -318,6 +331,9 @@ PAGES: list[Visit] = [
     Visit("account-contacts-email", "idp", True, "/account/contacts/email"),
     Visit("account-security", "idp", True, "/account/security"),
     Visit("account-totp", "idp", True, "/account/security", totp_start),
+    Visit("account-app-devices", "idp", True, "/account/security/app"),
+    Visit("account-app-connected", "idp", True, "/account/security/app", app_connected),
+    Visit("app-dev-page", "idp", True, "/account/security/app", app_dev_page),
     Visit("account-apps", "idp", True, "/account/apps"),
     Visit("account-signatures", "idp", True, "/account/signatures"),
     Visit("account-events", "idp", True, "/account/events"),

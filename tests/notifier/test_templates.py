@@ -38,6 +38,7 @@ TYPICAL: list[tuple[str, dict[str, Any]]] = [
     ],
     ("certificate_expiring", {"certificate": "Петрова Анна", "expires_at": "2026-12-21T20:30:00+00:00"}),
     ("record_accessed", {"accessor": "Иванова А. А., врач-терапевт", "organization": "ГП №5", "at": AT}),
+    ("login_approval", {"place": "203.0.113.7", "browser": "Firefox 133, Linux", "at": AT}),
     ("result_available", {"at": AT}),
     ("vaccination_certificate_issued", {"at": AT}),
     *[

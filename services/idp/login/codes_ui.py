@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
+from idp.app_approval import devices as app_devices
 from idp.login import flow
 from idp.login.forms import PageKit
 from idp.second_factor import codes as code_rules
@@ -166,4 +167,6 @@ def code_page(
         cooldown=kit.t("cooldown", seconds=str(wait)) if wait and not problem else None,
         # the app option is offered only once the app is set up: say so instead of a silent gap
         no_app_reason=kit.t("totp_not_set_up") if "totp" not in options else None,
+        # confirmation in the «Госуслуги» app (issue 15 item 1), once a device is connected
+        app_action="/login/app" if app_devices.has_device(session, account.id) else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from idp.app_approval.texts import APP_EVENTS, APP_MESSAGES
 from idp.esia import scopes as esia_scopes
 from idp.smart import texts as smart_texts
 
@@ -931,6 +932,9 @@ SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
 if _twice := MESSAGES.keys() & SIGNATURE_MESSAGES.keys():
     raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
 MESSAGES.update(SIGNATURE_MESSAGES)
+if _twice := MESSAGES.keys() & APP_MESSAGES.keys():
+    raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
+MESSAGES.update(APP_MESSAGES)
 
 
 def text(key: str, locale: str, **params: str) -> str:
@@ -968,6 +972,9 @@ EVENT_TEXT: dict[str, dict[str, str]] = {
     "certificate_bound": {"ru": "Привязка сертификата подписи", "en": "Signature certificate bound"},
     "certificate_unbound": {"ru": "Сертификат подписи отвязан", "en": "Signature certificate unbound"},
 }
+
+
+EVENT_TEXT.update(APP_EVENTS)
 
 
 def event_text(event_type: str, locale: str) -> str:

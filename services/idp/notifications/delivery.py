@@ -183,3 +183,22 @@ def alert_after_commit(notices: Notices, session: Session, account: Account, **k
         executor.submit(alert, notifier, snapshot, **kwargs)
 
     after_commit(session, send)
+
+
+def push_after_commit(notices: Notices, session: Session, **kwargs: Any) -> None:
+    """Queue a login-approval push (``notifications.send_login_approval``) once the approval it
+    asks about has committed, off the request thread. A push that cannot be queued is logged by
+    id: the login page still waits, and the app lists waiting approvals when opened."""
+    notifier, executor = notices.notifier, notices.outbound
+    kwargs.setdefault("timezone", notices.timezone)
+
+    def push() -> None:
+        try:
+            notifications.send_login_approval(notifier, **kwargs)
+        except NotifierUnavailableError as exc:
+            logger.warning(
+                "login approval push not queued",
+                extra={"idempotency_key": kwargs.get("idempotency_key"), "reason": exc.reason},
+            )
+
+    after_commit(session, lambda: executor.submit(push))

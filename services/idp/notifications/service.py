@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 from shared.contracts.notifier import Channel, MessageAccepted, MessageRequest, Recipient
 
 CodeTemplate = Literal["otp_code", "email_confirmation", "password_reset"]
-AlertKind = Literal["new_login", "lockout", "password_changed", "level_changed"]
+AlertKind = Literal["new_login", "lockout", "password_changed", "level_changed", "login_denied"]
 Locale = Literal["ru", "en"]
 
 
@@ -82,6 +82,39 @@ def send_security_alert(
     params.update({k: v for k, v in optional.items() if v is not None})
     request = MessageRequest(
         template="security_alert", locale=locale, params=params, recipient=recipient, channels=list(channels)
+    )
+    return notifier.send(request, idempotency_key=idempotency_key).id
+
+
+def send_login_approval(
+    notifier: Notifier,
+    *,
+    push_token: str,
+    place: str,
+    browser: str,
+    expires_at: dt.datetime,
+    idempotency_key: str,
+    locale: Locale = "ru",
+    at: dt.datetime | None = None,
+    timezone: str | None = None,
+    link: str | None = None,
+) -> str:
+    """Queue the push asking the app to confirm a login (issue 15 item 1); not sent after
+    ``expires_at``. ``link``: the dev-mode app page (it carries the device credential)."""
+    params: dict[str, Any] = {"place": place[:64], "browser": browser[:128]}
+    if at:
+        params["at"] = at.isoformat()
+        if timezone:
+            params["timezone"] = timezone
+    if link:
+        params["link"] = link
+    request = MessageRequest(
+        template="login_approval",
+        locale=locale,
+        params=params,
+        recipient=Recipient(push_token=push_token),
+        channels=["push"],
+        expires_at=expires_at,
     )
     return notifier.send(request, idempotency_key=idempotency_key).id
 

@@ -7,6 +7,7 @@
 | + e-mail code   | pwd, otp, mfa                  | urn:idp:acr:mfa   |
 | + TOTP app      | pwd, otp, mfa                  | urn:idp:acr:mfa   |
 | + recovery code | pwd, mfa, recovery             | urn:idp:acr:mfa   |
+| + app approval  | pwd, swk, mfa                  | urn:idp:acr:mfa   |
 | signature, УНЭП | swk                            | urn:idp:acr:sig   |
 | signature, КЭП  | hwk                            | urn:idp:acr:qes   |
 
@@ -20,6 +21,8 @@
   signature, not the device that made it. An unqualified certificate claims no more than a
   software-held key (``swk``); a qualified one's key is kept, by 63-FZ art. 18 and the FSB's rules
   for qualified signatures, in certified means, which the idp reports as ``hwk``.
+- Confirmation in the app (issue 15 item 1): the app proves itself with a device credential, a
+  software-held secret (``swk``, RFC 8176 §2), and the person matched the number shown.
 - A trusted device adds nothing: a login that skipped the code on one is a password login.
 """
 
@@ -36,7 +39,7 @@ ACR_QES = "urn:idp:acr:qes"
 #: non-registered amr value for a login completed with a recovery code
 AMR_RECOVERY = "recovery"
 
-Method = Literal["password", "sms", "email", "totp", "recovery_code", "signature_ues", "signature_qes"]
+Method = Literal["password", "sms", "email", "totp", "recovery_code", "app", "signature_ues", "signature_qes"]
 
 _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "password": (("pwd",), ACR_PASSWORD),
@@ -44,6 +47,7 @@ _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "email": (("pwd", "otp", "mfa"), ACR_MFA),
     "totp": (("pwd", "otp", "mfa"), ACR_MFA),
     "recovery_code": (("pwd", "mfa", AMR_RECOVERY), ACR_MFA),
+    "app": (("pwd", "swk", "mfa"), ACR_MFA),
     "signature_ues": (("swk",), ACR_SIG),
     "signature_qes": (("hwk",), ACR_QES),
 }

@@ -85,7 +85,7 @@ _AT = Param("at", "datetime", required=False)
 #: the zone ``at`` is shown in (an IANA name, the sender's setting); Moscow when not given
 _TZ = Param("timezone", "timezone", required=False, max_length=64)
 
-SECURITY_ALERT_KINDS = ("new_login", "lockout", "password_changed", "level_changed")
+SECURITY_ALERT_KINDS = ("new_login", "lockout", "password_changed", "level_changed", "login_denied")
 ACCOUNT_LEVELS = ("simplified", "standard", "confirmed")
 
 TEMPLATES: dict[str, TemplateSpec] = {
@@ -112,6 +112,19 @@ TEMPLATES: dict[str, TemplateSpec] = {
                 Param("locked_minutes", "int", required=False, maximum=10080),
             ),
             required_when={"level": ("kind", "level_changed")},
+        ),
+        # a login waits for confirmation in the app (idp, issue 15 item 1): where and from what
+        # browser it came; in dev mode a link to the simulated app page (it carries the device
+        # credential: secret). Never the number: the person must read it on the login page.
+        TemplateSpec(
+            "login_approval",
+            (
+                Param("place", "text", max_length=64),
+                Param("browser", "text", max_length=128),
+                Param("link", "url", required=False, secret=True),
+                _AT,
+                _TZ,
+            ),
         ),
         TemplateSpec(
             "consent_changed",
