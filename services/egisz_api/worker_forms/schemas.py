@@ -83,7 +83,7 @@ FORMS: dict[str, FormKind] = {
             "vaccination", "wf_vaccination_title", ("Immunization",),
             (
                 FormField("code", "wf_vaccine", "select", VACCINES_VS),
-                FormField("dose", "wf_dose", "number", hint_key="wf_dose_hint", maxlength=2),
+                FormField("dose", "wf_dose", "number", hint_key="wf_dose_hint", maxlength=4),
                 FormField("lot", "wf_lot", "text", maxlength=40),
                 _DATE,
             ),
