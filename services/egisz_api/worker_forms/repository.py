@@ -19,8 +19,11 @@ def find(db: Session, id_hash: str) -> ParkedForm | None:
     return db.get(ParkedForm, id_hash)
 
 
-def remove(db: Session, id_hash: str) -> None:
-    db.execute(delete(ParkedForm).where(ParkedForm.id_hash == id_hash))
+def remove(db: Session, id_hash: str, *, session_hash: str) -> None:
+    """Forget a parked form once written: only the parking session's (a handle is no capability)."""
+    db.execute(
+        delete(ParkedForm).where(ParkedForm.id_hash == id_hash, ParkedForm.session_hash == session_hash)
+    )
 
 
 def purge(db: Session, *, now: dt.datetime) -> None:

@@ -136,7 +136,7 @@ def _durable(request: Request) -> None:
     audit = getattr(request.state, "fhir_audit", None)
     pending: list[Future[None]] = getattr(audit, "pending", [])
     for acknowledgement in pending:
-        acknowledgement.result()
+        acknowledgement.result(timeout=60)
 
 
 @router.post(FORM_PATH, response_class=HTMLResponse)

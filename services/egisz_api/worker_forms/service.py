@@ -264,5 +264,5 @@ def submit(
     except AppError as exc:  # validation (400/422) or a conflict: nothing was written
         raise WriteRefusedError(exc.detail, "wf_error_invalid") from exc
     if handle:
-        repository.remove(db, _hash(handle))
+        repository.remove(db, _hash(handle), session_hash=person.session_id)
     return Saved(created=created)
