@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -29,6 +28,9 @@ from tests.egisz_api.worker_forms.support import (
 
 SIDOROV = "demo-sidorov"  # attached to the St Petersburg organisation
 MED = "urn:egisz:cs:medication"
+SERVICES = "urn:oid:1.2.643.5.1.13.13.11.1070"
+LOINC = "http://loinc.org"
+VACCINE = "urn:egisz:cs:vaccine"
 DATE = {"date-day": f"{NOW.day:02d}", "date-month": f"{NOW.month:02d}", "date-year": str(NOW.year)}
 
 
@@ -57,12 +59,13 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 #: one valid submission per form: (form, fields, the resource types written, a check of the resource)
 VALID: list[tuple[str, dict[str, str], tuple[str, ...]]] = [
-    ("prescription", {"code": f"{MED}|amlodipine-5-tab", "dosage": "По 1 таблетке утром"}, ("MedicationRequest",)),
-    ("referral", {"code": "urn:oid:1.2.643.5.1.13.13.11.1070|B01.015.001", "note": "АД"}, ("ServiceRequest",)),
-    ("lab-order", {"code": "urn:oid:1.2.643.5.1.13.13.11.1070|A09.05.023"}, ("ServiceRequest",)),
-    ("lab-result", {"code": "http://loinc.org|2345-7", "value": "5,4", "unit": "ммоль/л"},
+    ("prescription", {"code": f"{MED}|amlodipine-5-tab", "dosage": "По 1 таблетке утром"},
+     ("MedicationRequest",)),
+    ("referral", {"code": f"{SERVICES}|B01.015.001", "note": "АД"}, ("ServiceRequest",)),
+    ("lab-order", {"code": f"{SERVICES}|A09.05.023"}, ("ServiceRequest",)),
+    ("lab-result", {"code": f"{LOINC}|2345-7", "value": "5,4", "unit": "ммоль/л"},
      ("Observation", "DiagnosticReport")),
-    ("vaccination", {"code": "urn:egisz:cs:vaccine|sovigripp", "dose": "1", "lot": "FL-1"}, ("Immunization",)),
+    ("vaccination", {"code": f"{VACCINE}|sovigripp", "dose": "1", "lot": "FL-1"}, ("Immunization",)),
     ("visit", {"code": "http://terminology.hl7.org/CodeSystem/v3-ActCode|AMB"}, ("Encounter",)),
     ("diagnosis", {"code": "urn:oid:1.2.643.2.69.1.1.1.2|I10"}, ("Condition",)),
 ]  # fmt: skip
@@ -171,10 +174,10 @@ async def test_missing_or_impossible_fields_are_field_errors(
 @pytest.mark.parametrize(
     ("form", "fields", "message"),
     [
-        ("lab-result", {"code": "http://loinc.org|2345-7", "value": "много", "unit": "ммоль/л"}, "Введите число"),
-        ("lab-result", {"code": "http://loinc.org|2345-7", "value": "1e999", "unit": "ммоль/л"}, "Введите число"),
-        ("vaccination", {"code": "urn:egisz:cs:vaccine|sovigripp", "dose": "0", "lot": "L"}, "от 1 до 10"),
-        ("vaccination", {"code": "urn:egisz:cs:vaccine|sovigripp", "dose": "1.5", "lot": "L"}, "от 1 до 10"),
+        ("lab-result", {"code": f"{LOINC}|2345-7", "value": "много", "unit": "ммоль/л"}, "Введите число"),
+        ("lab-result", {"code": f"{LOINC}|2345-7", "value": "1e999", "unit": "ммоль/л"}, "Введите число"),
+        ("vaccination", {"code": f"{VACCINE}|sovigripp", "dose": "0", "lot": "L"}, "от 1 до 10"),
+        ("vaccination", {"code": f"{VACCINE}|sovigripp", "dose": "1.5", "lot": "L"}, "от 1 до 10"),
     ],
     ids=["words", "overflow", "dose-0", "dose-fraction"],
 )  # fmt: skip
