@@ -47,6 +47,7 @@ from egisz_api.signatures.trust import HttpCrlSource, TrustStore
 from egisz_api.subscriptions.outbox import SubscriptionDispatcher
 from egisz_api.terminology import routes as terminology_routes
 from egisz_api.timeline.routes import router as timeline_router
+from egisz_api.worker_forms.routes import router as worker_forms_router
 from egisz_api.workers.routes import router as workers_router
 from shared.db import make_engine, make_sessionmaker, utcnow
 from shared.http import install_plumbing, set_threadpool_size
@@ -207,6 +208,7 @@ def create_app(
     app.include_router(timeline_router)
     app.include_router(access_log_router)
     app.include_router(workers_router)
+    app.include_router(worker_forms_router)
     rights_routers = (export_router, requests_router, notification_settings_router, notification_api_router)
     for rights_router in rights_routers:
         app.include_router(rights_router)

@@ -28,6 +28,7 @@ from egisz_api.terminology.models import (
     ValueSetMemberRow,
     ValueSetRow,
 )
+from egisz_api.worker_forms.models import ParkedForm
 
 __all__ = [
     "AccessEvent",
@@ -48,6 +49,7 @@ __all__ = [
     "NotificationCursor",
     "NotificationOutboxRow",
     "NotificationPreference",
+    "ParkedForm",
     "ReferenceIndex",
     "StringIndex",
     "SystemAliasRow",

@@ -165,6 +165,13 @@ class EgiszSettings(ResourceServerSettings, PageSettings):
     cabinet_login_minutes: int = Field(
         default=15, ge=1, description="How long a started login may take before its state is refused."
     )
+    worker_form_park_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=120,
+        description="How long a worker's form waits, parked, while the worker signs at the idp "
+        "(docs/worker-forms.md).",
+    )
     # --- signed medical writes (issue 14 item 2; docs/fhir.md «Signed writes») ----------------------
     signed_writes_required: bool = Field(
         default=True,

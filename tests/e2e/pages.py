@@ -279,6 +279,10 @@ def as_worker(path: str, then: Steps | None = None) -> Steps:
     return steps
 
 
+#: a worker's writing form (docs/worker-forms.md); submitted empty it shows every field's error
+WORKER_FORM = "/cabinet/patients/demo-ivanov/forms/lab-result"
+
+
 def worker_search(**fields: str) -> Steps:
     def steps(page: Any, urls: Urls) -> None:
         for name, value in fields.items():
@@ -382,4 +386,12 @@ PAGES: list[Visit] = [
     ),
     Visit("worker-patient", "egisz_api", True, "/", as_worker("/cabinet/patients/demo-ivanov")),
     Visit("worker-patient-withdrawn", "egisz_api", True, "/", as_worker("/cabinet/patients/demo-smirnov")),
+    Visit("worker-form", "egisz_api", True, "/", as_worker(WORKER_FORM)),
+    Visit(
+        "worker-form-errors",
+        "egisz_api",
+        True,
+        "/",
+        as_worker(WORKER_FORM, lambda page, urls: submit(page, WORKER_FORM)),
+    ),
 ]

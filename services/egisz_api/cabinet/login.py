@@ -43,6 +43,8 @@ from egisz_api.cabinet.tokens import verify_login
 from shared.contracts.roles import egisz_role
 
 DEFAULT_RETURN = "/cabinet"
+#: what a signature step-up asks the idp for (RFC 9470 §4; the FHIR API's 401 names the same)
+STEP_UP_ACR_VALUES = "urn:idp:acr:sig urn:idp:acr:qes"
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,9 @@ class Started:
 
 @dataclass(frozen=True)
 class Finished:
-    token: str
-    person: CabinetPerson
+    #: the new session's cookie token; None after a step-up (the browser keeps its cookie)
+    token: str | None
+    person: CabinetPerson | None
     return_to: str
 
 
@@ -89,7 +92,10 @@ def start(
     signer: ClientSigner,
     esia_url: str,
     return_to: str | None,
+    step_up_session: str | None = None,
 ) -> Started:
+    """``step_up_session``: the ``id_hash`` of the cabinet session a signature step-up raises (the
+    request asks the idp for :data:`STEP_UP_ACR_VALUES`; the callback raises that session)."""
     repository.purge_logins(db, now=now)
     state = str(uuid.uuid4())
     binding = secrets.token_urlsafe(32)
@@ -99,6 +105,7 @@ def start(
             state_hash=_hash(state),
             binding_hash=_hash(binding),
             return_to=safe_return_to(return_to),
+            session_hash=step_up_session,
             created_at=now,
             expires_at=now + config.login_ttl,
         ),
@@ -121,6 +128,8 @@ def start(
         message = config.scopes + timestamp + config.client_id + state
         path = "/aas/oauth2/ac"
     params["client_secret"] = b64url(signer.sign(message.encode()))
+    if step_up_session is not None:
+        params["acr_values"] = STEP_UP_ACR_VALUES  # not part of the signed client_secret message
     return Started(f"{esia_url.rstrip('/')}{path}?{urlencode(params)}", binding)
 
 
@@ -161,7 +170,10 @@ def finish(
     state: str,
     code: str,
     binding: str,
+    current_session: str | None = None,
 ) -> Finished:
+    """``current_session``: the ``id_hash`` of the browser's cabinet cookie (a step-up must come
+    back to the session that started it)."""
     pending = repository.take_login(db, _hash(state)) if state else None
     if pending is None:
         raise CabinetLoginError("unknown or already used state")
@@ -171,6 +183,8 @@ def finish(
         raise CabinetLoginError("the login was started in another browser")
     if not code:
         raise CabinetLoginError("no code")
+    if pending.session_hash is not None and pending.session_hash != current_session:
+        raise CabinetLoginError("the step-up came back to another cabinet session")
     path, form = _token_request(config, signer, code, now)
     tokens = gateway.exchange(path, form)
     if tokens.get("state") != form["state"]:
@@ -190,7 +204,18 @@ def finish(
             id_token=id_token, access_token=access_token, key_pem=gateway.signing_key(refresh=True),
             client_id=config.client_id, issuer=config.issuer,
         )  # fmt: skip
+    if pending.session_hash is not None:
+        raised = service.raise_login(
+            db, pending.session_hash, oid=verified.oid, acr=verified.acr, acr_at=verified.auth_time,
+            thumbprint=verified.thumbprint,
+        )  # fmt: skip
+        if not raised:
+            raise CabinetLoginError("the step-up session ended or another person signed")
+        return Finished(None, None, pending.return_to)
     who = _read_person(gateway, verified.oid, verified.sid, access_token, trusted_claim=verified.trusted)
+    who = dataclasses.replace(
+        who, acr=verified.acr, acr_at=verified.auth_time, thumbprint=verified.thumbprint
+    )
     if ORG_SCOPE in config.scopes.split():
         who = dataclasses.replace(who, memberships=_read_roles(gateway, verified.oid, access_token))
     patient_id = patients.patient_by_snils(db, who.snils) if at_least(who.level, MAPPING_LEVEL) else None

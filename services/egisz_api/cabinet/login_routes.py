@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from egisz_api.cabinet import login
+from egisz_api.cabinet import login, sealing
 from egisz_api.cabinet.client_secret import ClientKeyError, ClientSigner, load_signer
 from egisz_api.cabinet.dependencies import session_policy
 from egisz_api.cabinet.errors import CabinetLoginError, IdpUnavailableError
@@ -96,12 +97,40 @@ def start_login(
         db, now=request.app.state.clock(), config=client_config(settings), signer=signer,
         esia_url=settings.esia_url, return_to=return_to,
     )  # fmt: skip
+    return _to_idp(request, started)
+
+
+def start_step_up(request: Request, db: Session, session_hash: str, return_to: str) -> Response:
+    """To the idp's signature step for the open cabinet session ``session_hash`` (the worker forms
+    call it; docs/worker-forms.md): the callback raises that session's level and returns to
+    ``return_to``."""
+    settings: EgiszSettings = request.app.state.settings
+    try:
+        signer = signer_of(request)
+    except ClientKeyError as exc:
+        logger.error("cabinet step-up impossible: %s", exc)
+        return _unavailable(request)
+    started = login.start(
+        db, now=request.app.state.clock(), config=client_config(settings), signer=signer,
+        esia_url=settings.esia_url, return_to=return_to, step_up_session=session_hash,
+    )  # fmt: skip
+    return _to_idp(request, started)
+
+
+def _to_idp(request: Request, started: login.Started) -> Response:
+    settings: EgiszSettings = request.app.state.settings
     response = RedirectResponse(started.url, status_code=303)
     response.set_cookie(
         LOGIN_COOKIE, started.binding, httponly=True, samesite="lax", secure=secure_cookies(request),
         path=CALLBACK_PATH, max_age=settings.cabinet_login_minutes * 60,
     )  # fmt: skip
     return response
+
+
+def _session_hash(request: Request) -> str | None:
+    """The ``id_hash`` of the browser's cabinet session cookie, if it has one."""
+    token = request.cookies.get(COOKIE)
+    return sealing.token_hash(token) if token else None
 
 
 @router.get(CALLBACK_PATH)
@@ -122,6 +151,7 @@ def callback(
             signer=signer_of(request), gateway=gateway_of(request),
             policy=session_policy(request.app.state.settings), state=state, code=code,
             binding=request.cookies.get(LOGIN_COOKIE, ""),
+            current_session=_session_hash(request),
         )  # fmt: skip
     except CabinetLoginError as exc:
         logger.warning("cabinet login refused: %s", exc.detail)
@@ -129,10 +159,13 @@ def callback(
     except (IdpUnavailableError, ClientKeyError) as exc:
         logger.error("cabinet login failed at the idp: %s", exc)
         return _unavailable(request)
-    logger.info("cabinet login", extra={"cabinet_session": finished.person.session_id[:12]})
     response = RedirectResponse(finished.return_to, status_code=303)
-    response.set_cookie(
-        COOKIE, finished.token, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
-    )
+    if finished.token is not None and finished.person is not None:
+        logger.info("cabinet login", extra={"cabinet_session": finished.person.session_id[:12]})
+        response.set_cookie(
+            COOKIE, finished.token, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
+        )
+    else:
+        logger.info("cabinet signature step-up")
     response.delete_cookie(LOGIN_COOKIE, path=CALLBACK_PATH)
     return response

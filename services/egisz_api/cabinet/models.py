@@ -39,6 +39,13 @@ class CabinetSession(Base):
     memberships: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: the organisation the worker acts for (one of ``memberships``); None until chosen
     org_oid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: what the idp's last login of this session proved (the id_token's ``acr``): a signature step
+    #: (docs/worker-forms.md) raises it to ``urn:idp:acr:sig``/``qes``; None: a password login
+    acr: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: when that login happened (the id_token's ``auth_time``)
+    acr_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: SHA-256 thumbprint of the signing certificate (``cnf`` ``x5t#S256``) when the idp sent one
+    thumbprint: Mapped[str | None] = mapped_column(String(128), nullable=True)
     #: ``{"name", "snils"}`` as JSON, sealed under the token's key
     person_sealed: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -61,6 +68,9 @@ class CabinetLogin(Base):
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     binding_hash: Mapped[str] = mapped_column(String(64))
     return_to: Mapped[str] = mapped_column(String(512))
+    #: a signature step-up of this cabinet session (its ``id_hash``): the callback raises that
+    #: session's ``acr`` instead of opening a new one; None for an ordinary login
+    session_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 

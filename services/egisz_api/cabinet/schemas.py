@@ -46,6 +46,12 @@ class CabinetPerson:
     memberships: tuple[Membership, ...] = ()
     #: the organisation the worker acts for now (one of ``memberships``), None until chosen
     org_oid: str | None = None
+    #: what the idp's last login of this session proved (``urn:idp:acr:sig``/``qes`` after a
+    #: signature step; None or ``urn:idp:acr:pwd`` for a password login), when, and the signing
+    #: certificate's SHA-256 thumbprint when the idp named it
+    acr: str | None = None
+    acr_at: dt.datetime | None = None
+    thumbprint: str | None = None
 
     @property
     def organization(self) -> Membership | None:
@@ -65,6 +71,11 @@ class CabinetPerson:
 
     def with_organizations(self, memberships: tuple[Membership, ...], org_oid: str | None) -> CabinetPerson:
         return dataclasses.replace(self, memberships=memberships, org_oid=org_oid)
+
+    def with_login(
+        self, acr: str | None, acr_at: dt.datetime | None, thumbprint: str | None
+    ) -> CabinetPerson:
+        return dataclasses.replace(self, acr=acr, acr_at=acr_at, thumbprint=thumbprint)
 
 
 @dataclass(frozen=True)
@@ -89,3 +100,7 @@ class LoggedInPerson:
     region: str | None = None
     #: the organisations the person works for (``/rs/prns/{oid}/roles``); empty: a patient only
     memberships: tuple[Membership, ...] = ()
+    #: the login's level, time and signing certificate (see :class:`CabinetPerson`)
+    acr: str | None = None
+    acr_at: dt.datetime | None = None
+    thumbprint: str | None = None

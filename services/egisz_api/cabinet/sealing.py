@@ -66,3 +66,29 @@ def open_person(token: str, sealed: str) -> dict[str, str | None]:
 
 def csrf_token(token: str) -> str:
     return hmac.new(token.encode(), b"egisz cabinet csrf", hashlib.sha256).hexdigest()
+
+
+def seal_for_session(token: str, label: str, data: dict[str, str], bound_to: str) -> str:
+    """Data kept for this session only (a parked worker form): sealed under a key derived from the
+    cookie token and ``label``, with ``bound_to`` (the row's key) as associated data."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"egisz cabinet {label}".encode())
+    nonce = os.urandom(12)
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    sealed = AESGCM(key.derive(token.encode())).encrypt(nonce, payload, bound_to.encode())
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def open_for_session(token: str, label: str, sealed: str, bound_to: str) -> dict[str, str]:
+    """What :func:`seal_for_session` sealed; raises :class:`UnreadableSessionDataError` under
+    another session's token or for a row moved to another key."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"egisz cabinet {label}".encode())
+    try:
+        blob = base64.b64decode(sealed, validate=True)
+        opened = json.loads(
+            AESGCM(key.derive(token.encode())).decrypt(blob[:12], blob[12:], bound_to.encode())
+        )
+    except (binascii.Error, InvalidTag, ValueError) as exc:
+        raise UnreadableSessionDataError("the sealed session data does not open") from exc
+    if not isinstance(opened, dict):
+        raise UnreadableSessionDataError("the sealed session data is not an object")
+    return {str(k): str(v) for k, v in opened.items()}

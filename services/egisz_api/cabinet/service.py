@@ -74,6 +74,9 @@ def open_session(
             ),
             memberships=_dump(who.memberships),
             org_oid=org_oid,
+            acr=who.acr,
+            acr_at=who.acr_at,
+            thumbprint=who.thumbprint,
             created_at=now,
             last_seen_at=now,
             expires_at=now + policy.lifetime,
@@ -86,7 +89,7 @@ def open_session(
         patient_id,
         who.level,
         {"name": who.display_name, "snils": who.snils, "roles": " ".join(who.roles), "region": who.region},
-    ).with_organizations(who.memberships, org_oid)
+    ).with_organizations(who.memberships, org_oid).with_login(who.acr, who.acr_at, who.thumbprint)
 
 
 def resolve(db: Session, token: str, *, now: dt.datetime, policy: SessionPolicy) -> Resolved:
@@ -111,10 +114,28 @@ def resolve(db: Session, token: str, *, now: dt.datetime, policy: SessionPolicy)
         return Unknown()
     row.last_seen_at = now
     return Active(
-        _person(token, id_hash, row.oid, row.patient_id, row.level, person).with_organizations(
-            _load(row.memberships), row.org_oid
-        )
+        _person(token, id_hash, row.oid, row.patient_id, row.level, person)
+        .with_organizations(_load(row.memberships), row.org_oid)
+        .with_login(row.acr, row.acr_at, row.thumbprint)
     )
+
+
+def raise_login(
+    db: Session,
+    session_hash: str,
+    *,
+    oid: str,
+    acr: str | None,
+    acr_at: dt.datetime | None,
+    thumbprint: str | None,
+) -> bool:
+    """After a signature step-up (docs/worker-forms.md): the open session ``session_hash`` of the
+    same person takes the new login's level; False when the session ended or is someone else's."""
+    row = repository.session_by_hash(db, session_hash)
+    if row is None or row.ended_at is not None or row.oid != oid:
+        return False
+    row.acr, row.acr_at, row.thumbprint = acr, acr_at, thumbprint
+    return True
 
 
 def choose_organization(db: Session, person: CabinetPerson, org_oid: str) -> bool:

@@ -11,6 +11,7 @@ registered for RS256 tokens; ESIA clients pin that key rather than read a JWKS, 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,23 @@ class VerifiedLogin:
     oid: str
     sid: str | None
     trusted: bool
+    #: the level the login reached: the id_token's ``acr`` (our idp adds it to ESIA's shape); a
+    #: token without it but with ESIA's ``amr`` ``DS`` (a signature) is taken as ``sig``
+    acr: str | None = None
+    auth_time: dt.datetime | None = None
+    #: RFC 8705 §3.1 ``cnf`` ``x5t#S256`` of a signature login, when the idp sends it
+    thumbprint: str | None = None
+
+
+def _login_level(claims: dict[str, Any]) -> tuple[str | None, dt.datetime | None, str | None]:
+    acr = claims.get("acr")
+    if not isinstance(acr, str) or not acr:
+        acr = "urn:idp:acr:sig" if claims.get("amr") == "DS" else None
+    auth_time = claims.get("auth_time")
+    when = dt.datetime.fromtimestamp(auth_time, dt.UTC) if isinstance(auth_time, int) else None
+    cnf = claims.get("cnf")
+    thumbprint = cnf.get("x5t#S256") if isinstance(cnf, dict) else claims.get("x5t#S256")
+    return acr, when, thumbprint if isinstance(thumbprint, str) and thumbprint else None
 
 
 def _header(token: str) -> dict[str, Any]:
@@ -63,4 +81,8 @@ def verify_login(
     sid = id_claims.get("urn:esia:sid") or None
     sbj = id_claims.get("urn:esia:sbj")
     trusted = isinstance(sbj, dict) and sbj.get("urn:esia:sbj:is_tru") is True
-    return VerifiedLogin(oid=str(oid), sid=str(sid) if sid else None, trusted=trusted)
+    acr, auth_time, thumbprint = _login_level(id_claims)
+    return VerifiedLogin(
+        oid=str(oid), sid=str(sid) if sid else None, trusted=trusted, acr=acr, auth_time=auth_time,
+        thumbprint=thumbprint,
+    )  # fmt: skip

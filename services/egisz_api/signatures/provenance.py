@@ -38,15 +38,18 @@ def canonical(resources: Sequence[dict[str, Any]]) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _reference(text: str | None, fallback: str) -> dict[str, Any]:
-    return {"reference": text} if text else {"display": fallback}
+def _reference(text: str | None, fallback: str, display: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"reference": text} if text else {}
+    if display:
+        found["display"] = display
+    return found or {"display": fallback}
 
 
 def build(
     info: SignatureInfo, targets: Sequence[StoredResource], *, activity: str, now: Any
 ) -> dict[str, Any]:
     patient = next((t.patient_id for t in targets if t.patient_id), None)
-    who = _reference(info.who, "unknown practitioner")
+    who = _reference(info.who, "unknown practitioner", info.who_display)
     agent: dict[str, Any] = {
         "type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "author"}]},
         "who": who,

@@ -28,3 +28,6 @@ class SignatureInfo:
     #: the signature itself (base64 CMS) for a supplied Provenance; None for a login
     data: str | None = None
     sig_format: str | None = None
+    #: the signer's name (the token's ``name``) for a login without a Practitioner (``fhirUser``):
+    #: the cabinet's worker forms (docs/worker-forms.md)
+    who_display: str | None = None

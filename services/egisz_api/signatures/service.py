@@ -95,6 +95,7 @@ def check_signed_write(
         auth_time = claims.get("auth_time")
         when = dt.datetime.fromtimestamp(auth_time, dt.UTC) if isinstance(auth_time, int) else clock()
         who = claims.get("fhirUser")
+        name = claims.get("name")
         return SignatureInfo(
             kind=kind,
             source="login",
@@ -102,6 +103,7 @@ def check_signed_write(
             organization=_organization(claims),
             thumbprint=_thumbprint(claims),
             when=when,
+            who_display=name if isinstance(name, str) and name else None,
         )
     if not provenance_header and not signatures.required:
         return None

@@ -62,6 +62,20 @@ def members(session: Session, value_set_url: str) -> list[tuple[str, str]]:
     return [(system, code) for system, code in rows]
 
 
+def member_concepts(session: Session, value_set_url: str) -> list[tuple[str, str, str, str | None]]:
+    """The value set's members with their displays (system, code, Russian, English), by code."""
+    rows = session.execute(
+        select(ValueSetMemberRow.system, ValueSetMemberRow.code, ConceptRow.display, ConceptRow.display_en)
+        .join(
+            ConceptRow,
+            (ConceptRow.system == ValueSetMemberRow.system) & (ConceptRow.code == ValueSetMemberRow.code),
+        )
+        .where(ValueSetMemberRow.value_set_url == value_set_url)
+        .order_by(ValueSetMemberRow.code)
+    )
+    return [(system, code, display, display_en) for system, code, display, display_en in rows]
+
+
 def _search(
     model: type[CodeSystemRow] | type[ValueSetRow],
     session: Session,

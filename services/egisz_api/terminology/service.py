@@ -91,6 +91,12 @@ def canonical_system(session: Session, system: str) -> str:
     return _catalog(session).aliases.get(system, system)
 
 
+def choices(session: Session, value_set: str) -> list[tuple[str, str, str, str | None]]:
+    """What a form's select offers for a value set: (system, code, Russian display, English
+    display) of each member, by code (the worker forms, docs/worker-forms.md)."""
+    return repository.member_concepts(session, value_set)
+
+
 def check_bindings(session: Session, resource: Mapping[str, Any]) -> None:
     """422 ``code-invalid`` naming each coded element of ``resource`` outside its value set
     (:mod:`egisz_api.terminology.bindings`); nothing when every binding holds."""

@@ -19,6 +19,12 @@ from egisz_api.workers.schemas import SearchForm, SearchOutcome
 from shared.logging import current_request_id
 
 router = APIRouter(include_in_schema=False)
+#: the writing forms linked from the record (egisz_api.worker_forms; slug, title text key)
+WRITE_FORMS = (
+    ("prescription", "wf_prescription_title"), ("referral", "wf_referral_title"),
+    ("lab-order", "wf_lab_order_title"), ("lab-result", "wf_lab_result_title"),
+    ("vaccination", "wf_vaccination_title"), ("visit", "wf_visit_title"), ("diagnosis", "wf_diagnosis_title"),
+)  # fmt: skip
 ORGANIZATION = "/cabinet/organization"
 PATIENTS = "/cabinet/patients"
 
@@ -161,6 +167,7 @@ def patient_record(
     return render(
         request, "workers/patient.html", title_key="wk_patient_title", person=person, current=PATIENTS,
         org=org, patient_name=name, page=page, records_base=f"{base}/records", statuses=STATUSES,
+        patient_id=patient_id, write_forms=WRITE_FORMS,
         now=request.app.state.clock(),
         older_url=f"{base}?after={page.next_cursor}" if page.next_cursor else None,
     )  # fmt: skip

@@ -81,6 +81,9 @@ class EsiaProfile:
             "nbf": stamp.issued_at,
             "amr": amr,
             "urn:esia:amd": amr,
+            # not ESIA's: the level the login reached (idp.oauth2.acr), which a relying party that
+            # asked for a signature step (acr_values) reads to tell an УНЭП (sig) from a КЭП (qes)
+            "acr": person.acr,
             "auth_time": _epoch(person.auth_time),
             "urn:esia:sid": person.sid or "",
             "iss": stamp.issuer,
