@@ -21,6 +21,7 @@ from egisz_api.records.models import (
     StringIndex,
     TokenIndex,
 )
+from egisz_api.subscriptions.models import SubscriptionOutboxRow, SubscriptionRow
 from egisz_api.terminology.models import (
     CodeSystemRow,
     ConceptRow,
@@ -52,6 +53,8 @@ __all__ = [
     "ParkedForm",
     "ReferenceIndex",
     "StringIndex",
+    "SubscriptionOutboxRow",
+    "SubscriptionRow",
     "SystemAliasRow",
     "TokenIndex",
     "ValueSetMemberRow",
