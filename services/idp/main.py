@@ -22,6 +22,9 @@ from idp.accounts.protection import FieldCipher
 from idp.accounts.records_routes import router as records_admin_router
 from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
 from idp.accounts.routes import router as accounts_router
+from idp.brokering.client import BankDirectory
+from idp.brokering.routes import router as bank_login_router
+from idp.brokering.service import BankContext
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
 from idp.cabinet.security_routes import router as security_router
@@ -224,6 +227,9 @@ def create_app(
     app.state.accounts_context = AccountsContext(
         settings, app.state.field_cipher, app.state.registry, codes, notices, clock
     )
+    app.state.bank_context = BankContext(
+        app.state.login_context, app.state.accounts_context, BankDirectory(settings.bank_timeout)
+    )
     app.state.fhir_patients = FhirPatientDirectory(
         settings.smart_fhir_lookup_url or settings.smart_fhir_base_url,
         PersonLookupTokens(access_tokens, audience=settings.smart_fhir_audience, scope=SMART_LOOKUP_SCOPE),
@@ -271,6 +277,7 @@ def create_app(
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(signature_login_router)
+    app.include_router(bank_login_router)
     app.include_router(login_router)
     app.include_router(consents_router)
     app.include_router(cabinet_router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from idp.accounts.models import Account, PersonRecord
 from idp.audit.models import SecurityEvent, SecurityLogHead
+from idp.brokering.models import BankLink, BankLogin
 from idp.clients.models import Client
 from idp.consents.models import Consent
 from idp.database import Base
@@ -20,6 +21,8 @@ __all__ = [
     "Account",
     "AuthorizationCode",
     "BackchannelLogout",
+    "BankLink",
+    "BankLogin",
     "Base",
     "BoundCertificate",
     "CachedCrl",

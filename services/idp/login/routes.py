@@ -90,6 +90,7 @@ def _login_page(
         interaction=interaction.handle if interaction else None,
         login_value=login_value,
         next_path=next_path or "",
+        bank_login=bool(kit.settings.bank_providers),
     )
 
 
