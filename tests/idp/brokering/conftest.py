@@ -133,7 +133,9 @@ def make_idp(make_db: Callable[..., str]) -> Callable[..., Any]:
 
 
 @pytest.fixture
-async def bank_idp(bank: Bank, make_idp: Callable[..., FastAPI]) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def bank_idp(
+    bank: Bank, make_idp: Callable[..., FastAPI]
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = make_idp([bank.provider()])
     async with running(app) as http:
         yield app, http

@@ -5,14 +5,12 @@ and code mix-ups, a bank that says no, is down or is slow. docs/bank-id.md."""
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -63,14 +61,19 @@ def _session_of(app: FastAPI, account_id: int) -> UserSession:
 async def test_a_verified_snils_links_the_account_and_signs_in(
     bank_idp: tuple[FastAPI, httpx.AsyncClient], browser: BankBrowser
 ) -> None:
-    app, http = bank_idp
+    app, _ = bank_idp
     account_id = _add(app, CITIZEN)
     response = await browser.login("citizen")
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/account"
     assert SESSION_COOKIE in response.cookies
     [link] = _links(app)
-    assert (link.account_id, link.bank, link.subject, link.linked_by) == (account_id, "testbank", "citizen", "snils")
+    assert (link.account_id, link.bank, link.subject, link.linked_by) == (
+        account_id,
+        "testbank",
+        "citizen",
+        "snils",
+    )
     session = _session_of(app, account_id)
     assert (session.acr, session.amr) == ("urn:idp:acr:pwd", ["fed"])
     # the bank checked the SNILS and the phone: the registry check passed, the phone is confirmed
@@ -138,7 +141,8 @@ async def test_a_bank_verified_phone_links_only_after_the_account_password(
     assert page.status_code == 200 and "+79165550001" in page.text
     state = parse_qs(urlsplit(location).query)["s"][0]
     wrong = await http.post(
-        "/login/bank/phone", data={"state": state, "password": "Wrong-Horse-1", "csrf_token": csrf_of(page.text)}
+        "/login/bank/phone",
+        data={"state": state, "password": "Wrong-Horse-1", "csrf_token": csrf_of(page.text)},
     )
     assert wrong.status_code == 401 and "Неверный пароль" in wrong.text
     assert _links(app) == []  # nothing linked on a wrong password
@@ -161,7 +165,12 @@ async def test_the_phone_form_is_not_another_browsers(
     bank_idp: tuple[FastAPI, httpx.AsyncClient], browser: BankBrowser
 ) -> None:
     app, _ = bank_idp
-    _add(app, NewAccount(last_name="К", first_name="П", password=PASSWORD, phone="+79165550001", phone_verified=True))
+    _add(
+        app,
+        NewAccount(
+            last_name="К", first_name="П", password=PASSWORD, phone="+79165550001", phone_verified=True
+        ),
+    )
     location = (await browser.login("phone-only")).headers["location"]
     async with await _other_browser(app) as thief:
         assert (await thief.get(location)).status_code == 400
@@ -241,7 +250,8 @@ async def test_a_registration_form_with_errors_keeps_the_login_waiting(
     page = await http.get(location)
     state = parse_qs(urlsplit(location).query)["s"][0]
     refused = await http.post(
-        "/login/bank/register", data={"state": state, "csrf_token": csrf_of(page.text), "last_name": "Новикова"}
+        "/login/bank/register",
+        data={"state": state, "csrf_token": csrf_of(page.text), "last_name": "Новикова"},
     )
     assert refused.status_code == 422
     assert 'value="Новикова"' in refused.text

@@ -58,7 +58,17 @@ def test_a_good_id_token_passes() -> None:
         (_token(sub=None), "subject"),
         (_token(OTHER_KEY), "signature"),
     ],
-    ids=["nonce-mismatch", "nonce-missing", "issuer", "audience", "audiences-no-azp", "expired", "future", "no-sub", "foreign-key"],
+    ids=[
+        "nonce-mismatch",
+        "nonce-missing",
+        "issuer",
+        "audience",
+        "audiences-no-azp",
+        "expired",
+        "future",
+        "no-sub",
+        "foreign-key",
+    ],
 )
 def test_a_broken_id_token_is_refused(token: str, reason: str) -> None:
     with pytest.raises(IdTokenError) as refused:
