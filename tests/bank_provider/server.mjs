@@ -29,16 +29,22 @@ const CLIENT_SECRET = process.env.CLIENT_SECRET || 'demo-bank-secret-for-the-idp
 const REDIRECT_URI = process.env.REDIRECT_URI || 'http://127.0.0.1:8000/login/bank/callback';
 const SCOPES = ['openid', 'profile', 'phone', 'snils'];
 
-// The demo people (make run): their SNILS and phones match the idp's seeded demo accounts where
-// the login path is a link, and nobody's for the registration path.
+// The demo people (make run), against the idp's seeded demo accounts (services/idp/seed.py):
+//   ivanov   — Иванов's SNILS, checked by the bank: linked by SNILS, straight in
+//   sidorov  — no SNILS, Сидоров's confirmed phone: asks for that account's password first
+//   newcomer — nobody the idp knows: the registration form, prefilled
+//   unverified — Иванов's SNILS, not checked by the bank: never linked by it (registration)
 const DEMO_ACCOUNTS = {
   ivanov: {
     family_name: 'Иванов', given_name: 'Иван', middle_name: 'Иванович', birthdate: '1985-04-12',
-    snils: '11223344595', snils_verified: true, phone_number: '+79990000001', phone_number_verified: true,
+    snils: '11223344595', snils_verified: true, phone_number: '+79160000001', phone_number_verified: true,
+  },
+  sidorov: {
+    family_name: 'Сидоров', given_name: 'Пётр', phone_number: '+79160000003', phone_number_verified: true,
   },
   newcomer: {
     family_name: 'Новикова', given_name: 'Ольга', middle_name: 'Петровна', birthdate: '1992-03-08',
-    snils: '12345678964', snils_verified: true, phone_number: '+79995550101', phone_number_verified: true,
+    snils: '98765432183', snils_verified: true, phone_number: '+79995550101', phone_number_verified: true,
   },
   unverified: {
     family_name: 'Смирнов', given_name: 'Олег', birthdate: '1980-01-01',
