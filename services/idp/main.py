@@ -22,6 +22,7 @@ from idp.accounts.protection import FieldCipher
 from idp.accounts.records_routes import router as records_admin_router
 from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistry, UnconfiguredRegistry
 from idp.accounts.routes import router as accounts_router
+from idp.brokering.admin_routes import router as banks_admin_router
 from idp.brokering.client import BankDirectory
 from idp.brokering.routes import router as bank_login_router
 from idp.brokering.service import BankContext
@@ -290,6 +291,7 @@ def create_app(
     app.include_router(records_admin_router)
     app.include_router(organizations_admin_router)
     app.include_router(clients_router)
+    app.include_router(banks_admin_router)
     app.include_router(pki_admin_router)
     app.include_router(pki_router)
     app.include_router(esia_admin_router)

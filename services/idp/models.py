@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from idp.accounts.models import Account, PersonRecord
 from idp.audit.models import SecurityEvent, SecurityLogHead
-from idp.brokering.models import BankLink, BankLogin
+from idp.brokering.models import BankLink, BankLogin, BankProviderRecord
 from idp.clients.models import Client
 from idp.consents.models import Consent
 from idp.database import Base
@@ -23,6 +23,7 @@ __all__ = [
     "BackchannelLogout",
     "BankLink",
     "BankLogin",
+    "BankProviderRecord",
     "Base",
     "BoundCertificate",
     "CachedCrl",

@@ -58,3 +58,17 @@ class BankLogin(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class BankProviderRecord(Base):
+    """A bank added through the admin API (``/admin/banks``); the ones in IDP_BANK_PROVIDERS are not
+    stored. ``config`` is the BankProvider as JSON without its secret; the secret is sealed with
+    the personal-data key."""
+
+    __tablename__ = "bank_providers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank: Mapped[str] = mapped_column(String(32), unique=True)
+    config: Mapped[str] = mapped_column(Text)
+    client_secret_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from idp.brokering.models import BankLink, BankLogin
+from idp.brokering.models import BankLink, BankLogin, BankProviderRecord
 
 
 def add_login(session: Session, login: BankLogin) -> BankLogin:
@@ -49,3 +49,26 @@ def add_link(session: Session, link: BankLink) -> BankLink:
     session.add(link)
     session.flush()
     return link
+
+
+def provider_records(session: Session) -> list[BankProviderRecord]:
+    return list(session.scalars(select(BankProviderRecord).order_by(BankProviderRecord.id)))
+
+
+def provider_record(session: Session, bank: str) -> BankProviderRecord | None:
+    return session.scalars(select(BankProviderRecord).where(BankProviderRecord.bank == bank)).first()
+
+
+def add_provider_record(session: Session, record: BankProviderRecord) -> BankProviderRecord:
+    session.add(record)
+    session.flush()
+    return record
+
+
+def delete_provider_record(session: Session, record: BankProviderRecord) -> int:
+    """The record, its links and its logins in flight; the number of links removed."""
+    links = session.execute(delete(BankLink).where(BankLink.bank == record.bank))
+    session.execute(delete(BankLogin).where(BankLogin.bank == record.bank))
+    session.delete(record)
+    session.flush()
+    return int(getattr(links, "rowcount", 0) or 0)

@@ -27,6 +27,7 @@ from idp.login import interactions, routes
 from idp.login.forms import PageKit, client_of, expired_page, interaction_kit, safe_next, too_many_page
 from idp.login.signin import SignedIn as PageSignedIn
 from shared.db import commits_on_return
+from shared.web.formatting import format_datetime
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,6 +43,7 @@ def _query(**params: str | None) -> str:
 
 def _choice_page(
     kit: PageKit,
+    bctx: service.BankContext,
     session: Any,
     *,
     interaction: str | None,
@@ -59,7 +61,7 @@ def _choice_page(
             "name": b.name_en if kit.locale == "en" else b.name_ru,
             "url": "/login/bank/start" + _query(bank=b.id, i=interaction, next=next_path),
         }
-        for b in kit.settings.bank_providers
+        for b in service.banks(bctx, session)
     ]
     return kit.page(
         "login_bank.html",
@@ -72,9 +74,9 @@ def _choice_page(
     )
 
 
-def _refusal_page(kit: PageKit, session: Any, reason: str) -> Response:
+def _refusal_page(kit: PageKit, bctx: service.BankContext, session: Any, reason: str) -> Response:
     status = _UPSTREAM.get(reason, 404 if reason == "unknown_bank" else 400)
-    return _choice_page(kit, session, interaction=None, next_path=None, refusal=reason, status=status)
+    return _choice_page(kit, bctx, session, interaction=None, next_path=None, refusal=reason, status=status)
 
 
 @router.get("/login/bank")
@@ -82,6 +84,7 @@ def bank_choice(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
+    bctx: BankContextDep,
     i: str | None = None,
     next: str | None = None,
 ) -> Response:
@@ -89,7 +92,7 @@ def bank_choice(
     kit = interaction_kit(request, settings, parked)
     if i and parked is None:
         return expired_page(kit)
-    return _choice_page(kit, session, interaction=i, next_path=next)
+    return _choice_page(kit, bctx, session, interaction=i, next_path=next)
 
 
 @router.get("/login/bank/start")
@@ -119,6 +122,7 @@ def bank_start(
     if isinstance(outcome, service.Refusal):
         return _choice_page(
             kit,
+            bctx,
             session,
             interaction=i,
             next_path=next,
@@ -163,7 +167,7 @@ def bank_callback(
     )
     match outcome:
         case service.Refusal(reason=reason):
-            return _refusal_page(kit, session, reason)
+            return _refusal_page(kit, bctx, session, reason)
         case service.SignedIn():
             return _signed_in(kit, settings, session, outcome)
         case service.ConfirmPhone(state=state):
@@ -235,12 +239,13 @@ def bank_phone_submit(
         on_commit=backchannel.dispatch,
     )
     match outcome:
-        case service.WrongPassword(locked=True):
-            return kit.message(kit.t("locked", until=""), status=401, error=True, recover_url="/recover")
+        case service.WrongPassword(locked=True, locked_until=until):
+            shown = format_datetime(until, settings.timezone) if until else ""
+            return kit.message(kit.t("locked", until=shown), status=401, error=True, recover_url="/recover")
         case service.WrongPassword():
             return _phone_page(kit, waiting, error=kit.t("bank_wrong_password"), status=401)
         case service.Refusal(reason=reason):
-            return _refusal_page(kit, session, reason)
+            return _refusal_page(kit, bctx, session, reason)
         case service.SignedIn():
             return _signed_in(kit, settings, session, outcome)
 
@@ -317,6 +322,6 @@ def bank_register_submit(
         case service.FormErrors(errors=errors, status=status):
             return _register_page(kit, waiting, values, errors, status)
         case service.Refusal(reason=reason):
-            return _refusal_page(kit, session, reason)
+            return _refusal_page(kit, bctx, session, reason)
         case service.SignedIn():
             return _signed_in(kit, settings, session, outcome)

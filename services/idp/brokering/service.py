@@ -40,7 +40,7 @@ from idp.accounts.errors import ContactTakenError
 from idp.accounts.models import Account
 from idp.accounts.validation import validate_registration
 from idp.audit import service as audit
-from idp.brokering import client, repository
+from idp.brokering import admin, client, repository
 from idp.brokering.client import BankDirectory, BankRefusedError, BankUnavailableError, IdTokenError
 from idp.brokering.identity import BankIdentity, read_identity
 from idp.brokering.models import BankLink, BankLogin
@@ -50,7 +50,7 @@ from idp.notifications.errors import NotifierUnavailableError
 from idp.second_factor.assurance import ACR_MFA
 from idp.second_factor.errors import SecondFactorError
 from idp.sessions.models import UserSession
-from idp.settings import BankProvider
+from idp.settings import BankProvider, IdpSettings
 from shared.db import read_only
 
 CALLBACK_PATH = "/login/bank/callback"
@@ -103,9 +103,10 @@ class Register:
 
 @dataclass(frozen=True)
 class WrongPassword:
-    """The account's password was wrong (or the account is locked: ``locked``)."""
+    """The account's password was wrong (or the account is locked until ``locked_until``)."""
 
     locked: bool = False
+    locked_until: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,18 @@ class Pending:
 CallbackOutcome = SignedIn | ConfirmPhone | Register | Refusal
 
 
-def find_bank(bctx: BankContext, bank_id: str | None) -> BankProvider | None:
-    return next((b for b in bctx.login.settings.bank_providers if b.id == bank_id), None)
+def banks(bctx: BankContext, session: Session) -> list[BankProvider]:
+    """The banks offered: IDP_BANK_PROVIDERS, then those added through ``/admin/banks``."""
+    return [*bctx.login.settings.bank_providers, *admin.stored_banks(session, bctx.login.field_cipher)]
+
+
+def offered(settings: IdpSettings, session: Session) -> bool:
+    """Whether the login page offers «Войти через банк» at all."""
+    return bool(settings.bank_providers) or admin.any_stored(session)
+
+
+def find_bank(bctx: BankContext, session: Session, bank_id: str | None) -> BankProvider | None:
+    return next((b for b in banks(bctx, session) if b.id == bank_id), None)
 
 
 def bank_name(bank: BankProvider, locale: str) -> str:
@@ -172,7 +183,7 @@ def start(
 ) -> Redirect | Refusal:
     """Leave for the bank: the bank's discovery document (bank down → refused), a login record,
     the authorization URL."""
-    bank = find_bank(bctx, bank_id)
+    bank = find_bank(bctx, session, bank_id)
     if bank is None:
         return Refusal("unknown_bank")
     try:
@@ -248,7 +259,7 @@ def callback(
         )
     if leg is None:
         return _refused(session, who, "state_mismatch", None)
-    bank = find_bank(bctx, leg.bank)
+    bank = find_bank(bctx, session, leg.bank)
     refusal: str | None = None
     claims: dict[str, Any] = {}
     if bank is None:
@@ -481,7 +492,7 @@ def pending(
     login = _live_login(bctx, session, state, csrf_cookie)
     if login is None or login.stage != stage or login.identity_encrypted is None:
         return None
-    bank = find_bank(bctx, login.bank)
+    bank = find_bank(bctx, session, login.bank)
     if bank is None:
         return None
     sealed = bctx.login.field_cipher.open(login.identity_encrypted, _SEALED_FIELD)
@@ -509,7 +520,7 @@ def confirm_phone(
     assert account.phone is not None
     check = flow.check_password(bctx.login, session, bctx.login.field_cipher, account.phone, password, who)
     if check.outcome != "ok" or check.account is None or check.account.id != account.id:
-        return WrongPassword(locked=check.outcome == "locked")
+        return WrongPassword(locked=check.outcome == "locked", locked_until=check.locked_until)
     if not repository.move_stage(session, waiting.login.id, from_stage="phone", to_stage="done"):
         return _refused(session, who, "state_mismatch", waiting.bank, account)
     if repository.link_of_account(session, account.id, waiting.bank.id) is not None:

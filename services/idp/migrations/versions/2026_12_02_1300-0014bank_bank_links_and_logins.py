@@ -1,4 +1,4 @@
-"""bank ID brokering: bank_links (account ↔ bank subject) and bank_logins (trips to a bank)
+"""bank ID brokering: bank_links (account ↔ bank subject), bank_logins (trips to a bank), bank_providers
 
 Revision ID: 0014bank
 Revises: 0013w
@@ -59,8 +59,20 @@ def upgrade() -> None:
     with op.batch_alter_table("bank_logins", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_bank_logins_expires_at"), ["expires_at"], unique=False)
 
+    op.create_table(
+        "bank_providers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bank", sa.String(length=32), nullable=False),
+        sa.Column("config", sa.Text(), nullable=False),
+        sa.Column("client_secret_encrypted", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_bank_providers"),
+        sa.UniqueConstraint("bank", name="uq_bank_providers_bank"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("bank_providers")
     with op.batch_alter_table("bank_logins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bank_logins_expires_at"))
     op.drop_table("bank_logins")
