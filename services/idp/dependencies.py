@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
 from idp.audit.service import AdminCaller
-from idp.brokering.service import BankContext
+from idp.brokering.context import BankContext
 from idp.clients import admin as clients_admin
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher

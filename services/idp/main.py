@@ -24,8 +24,8 @@ from idp.accounts.registry import HttpRegistry, IdentityRegistry, SandboxRegistr
 from idp.accounts.routes import router as accounts_router
 from idp.brokering.admin_routes import router as banks_admin_router
 from idp.brokering.client import BankDirectory
+from idp.brokering.context import BankContext
 from idp.brokering.routes import router as bank_login_router
-from idp.brokering.service import BankContext
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
 from idp.cabinet.security_routes import router as security_router

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from idp.accounts.routes import FormDep, _fields, registration_values
-from idp.brokering import service
+from idp.brokering import context, linking, service
 from idp.clients import service as clients_service
 from idp.dependencies import (
     CSRF_COOKIE,
@@ -43,7 +43,7 @@ def _query(**params: str | None) -> str:
 
 def _choice_page(
     kit: PageKit,
-    bctx: service.BankContext,
+    bctx: context.BankContext,
     session: Any,
     *,
     interaction: str | None,
@@ -61,7 +61,7 @@ def _choice_page(
             "name": b.name_en if kit.locale == "en" else b.name_ru,
             "url": "/login/bank/start" + _query(bank=b.id, i=interaction, next=next_path),
         }
-        for b in service.banks(bctx, session)
+        for b in context.banks(bctx, session)
     ]
     return kit.page(
         "login_bank.html",
@@ -74,7 +74,7 @@ def _choice_page(
     )
 
 
-def _refusal_page(kit: PageKit, bctx: service.BankContext, session: Any, reason: str) -> Response:
+def _refusal_page(kit: PageKit, bctx: context.BankContext, session: Any, reason: str) -> Response:
     status = _UPSTREAM.get(reason, 404 if reason == "unknown_bank" else 400)
     return _choice_page(kit, bctx, session, interaction=None, next_path=None, refusal=reason, status=status)
 
@@ -119,7 +119,7 @@ def bank_start(
         next_path=safe_next(next) if next else None,
         who=client_of(request),
     )
-    if isinstance(outcome, service.Refusal):
+    if isinstance(outcome, context.Refusal):
         return _choice_page(
             kit,
             bctx,
@@ -137,7 +137,7 @@ def bank_start(
     return response
 
 
-def _signed_in(kit: PageKit, settings: Any, session: Any, outcome: service.SignedIn) -> Response:
+def _signed_in(kit: PageKit, settings: Any, session: Any, outcome: context.SignedIn) -> Response:
     return routes.signed_in(
         kit, settings, PageSignedIn(outcome.cookie, outcome.interaction, outcome.next_path), session
     )
@@ -166,25 +166,25 @@ def bank_callback(
         on_commit=backchannel.dispatch,
     )
     match outcome:
-        case service.Refusal(reason=reason):
+        case context.Refusal(reason=reason):
             return _refusal_page(kit, bctx, session, reason)
-        case service.SignedIn():
+        case context.SignedIn():
             return _signed_in(kit, settings, session, outcome)
-        case service.ConfirmPhone(state=state):
+        case context.ConfirmPhone(state=state):
             return kit.see_other("/login/bank/phone" + _query(s=state))
-        case service.Register(state=state):
+        case context.Register(state=state):
             return kit.see_other("/login/bank/register" + _query(s=state))
 
 
 def _phone_page(
-    kit: PageKit, waiting: service.Pending, *, error: str | None = None, status: int = 200
+    kit: PageKit, waiting: context.Pending, *, error: str | None = None, status: int = 200
 ) -> Response:
     login = waiting.login
     return kit.page(
         "login_bank_phone.html",
         status,
         title=kit.t("bank_phone_title"),
-        bank_name=service.bank_name(waiting.bank, kit.locale),
+        bank_name=context.bank_name(waiting.bank, kit.locale),
         phone=waiting.identity.phone or "",
         state=login.state,
         error=error,
@@ -197,7 +197,7 @@ def bank_phone_form(
     request: Request, settings: SettingsDep, session: SessionDep, bctx: BankContextDep, s: str = ""
 ) -> Response:
     kit = PageKit(request, settings)
-    waiting = service.pending(bctx, session, s, "phone", request.cookies.get(CSRF_COOKIE))
+    waiting = linking.pending(bctx, session, s, "phone", request.cookies.get(CSRF_COOKIE))
     if waiting is None:
         return expired_page(kit)
     return _phone_page(kit, waiting)
@@ -218,7 +218,7 @@ def bank_phone_submit(
     csrf_token: TokenForm = "",
 ) -> Response:
     kit = PageKit(request, settings)
-    waiting = service.pending(bctx, session, state, "phone", request.cookies.get(CSRF_COOKIE))
+    waiting = linking.pending(bctx, session, state, "phone", request.cookies.get(CSRF_COOKIE))
     if waiting is None:
         return expired_page(kit)
     if not kit.csrf_ok(csrf_token):
@@ -228,7 +228,7 @@ def bank_phone_submit(
         return too_many_page(kit, throttle.retry_after(who.ip, "login"))
     if not password or len(password) > routes.PASSWORD_INPUT_MAX:
         return _phone_page(kit, waiting, error=kit.t("password_required"), status=400)
-    outcome = service.confirm_phone(
+    outcome = linking.confirm_phone(
         bctx,
         session,
         waiting,
@@ -239,25 +239,25 @@ def bank_phone_submit(
         on_commit=backchannel.dispatch,
     )
     match outcome:
-        case service.WrongPassword(locked=True, locked_until=until):
+        case context.WrongPassword(locked=True, locked_until=until):
             shown = format_datetime(until, settings.timezone) if until else ""
             return kit.message(kit.t("locked", until=shown), status=401, error=True, recover_url="/recover")
-        case service.WrongPassword():
+        case context.WrongPassword():
             return _phone_page(kit, waiting, error=kit.t("bank_wrong_password"), status=401)
-        case service.Refusal(reason=reason):
+        case context.Refusal(reason=reason):
             return _refusal_page(kit, bctx, session, reason)
-        case service.SignedIn():
+        case context.SignedIn():
             return _signed_in(kit, settings, session, outcome)
 
 
 def _register_page(
     kit: PageKit,
-    waiting: service.Pending,
+    waiting: context.Pending,
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
-    locked = service.locked_fields(waiting.identity)
+    locked = linking.locked_fields(waiting.identity)
     fields = [f for f in _fields(kit) if f.name not in locked]
     labels = {f.name: f.label for f in _fields(kit)}
     identity = waiting.identity
@@ -265,7 +265,7 @@ def _register_page(
         "login_bank_register.html",
         status,
         title=kit.t("bank_register_title"),
-        bank_name=service.bank_name(waiting.bank, kit.locale),
+        bank_name=context.bank_name(waiting.bank, kit.locale),
         state=waiting.login.state,
         fields=fields,
         values=values,
@@ -281,10 +281,10 @@ def bank_register_form(
     request: Request, settings: SettingsDep, session: SessionDep, bctx: BankContextDep, s: str = ""
 ) -> Response:
     kit = PageKit(request, settings)
-    waiting = service.pending(bctx, session, s, "register", request.cookies.get(CSRF_COOKIE))
+    waiting = linking.pending(bctx, session, s, "register", request.cookies.get(CSRF_COOKIE))
     if waiting is None:
         return expired_page(kit)
-    return _register_page(kit, waiting, service.prefill(waiting.identity), {})
+    return _register_page(kit, waiting, linking.prefill(waiting.identity), {})
 
 
 @router.post("/login/bank/register")
@@ -299,7 +299,7 @@ def bank_register_submit(
     bctx: BankContextDep,
 ) -> Response:
     kit = PageKit(request, settings)
-    waiting = service.pending(
+    waiting = linking.pending(
         bctx, session, form.get("state", ""), "register", request.cookies.get(CSRF_COOKIE)
     )
     if waiting is None:
@@ -307,7 +307,7 @@ def bank_register_submit(
     if not kit.csrf_ok(form.get("csrf_token")):
         return kit.csrf_failed()
     values = registration_values({k: v for k, v in form.items() if k != "state"})
-    outcome = service.register(
+    outcome = linking.register(
         bctx,
         session,
         waiting,
@@ -319,9 +319,9 @@ def bank_register_submit(
         on_commit=backchannel.dispatch,
     )
     match outcome:
-        case service.FormErrors(errors=errors, status=status):
+        case context.FormErrors(errors=errors, status=status):
             return _register_page(kit, waiting, values, errors, status)
-        case service.Refusal(reason=reason):
+        case context.Refusal(reason=reason):
             return _refusal_page(kit, bctx, session, reason)
-        case service.SignedIn():
+        case context.SignedIn():
             return _signed_in(kit, settings, session, outcome)
