@@ -102,6 +102,7 @@ def bank_start(
     settings: SettingsDep,
     session: SessionDep,
     bctx: BankContextDep,
+    throttle: ThrottleDep,
     bank: str = "",
     i: str | None = None,
     next: str | None = None,
@@ -110,6 +111,10 @@ def bank_start(
     kit = interaction_kit(request, settings, parked)
     if i and parked is None:
         return expired_page(kit)
+    who = client_of(request)
+    # each start stores a login and calls the bank: the per-IP login limit bounds both
+    if not throttle.allow(who.ip, "login"):
+        return too_many_page(kit, throttle.retry_after(who.ip, "login"))
     outcome = service.start(
         bctx,
         session,
@@ -117,7 +122,7 @@ def bank_start(
         csrf_cookie=kit.csrf_cookie,
         interaction=parked.handle if parked else None,
         next_path=safe_next(next) if next else None,
-        who=client_of(request),
+        who=who,
     )
     if isinstance(outcome, context.Refusal):
         return _choice_page(

@@ -5,6 +5,7 @@ and code mix-ups, a bank that says no, is down or is slow. docs/bank-id.md."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -400,3 +401,45 @@ async def test_the_login_page_offers_the_bank_in_both_languages(
     choice = await http.get("/login/bank", params={"lang": "en"})
     assert choice.status_code == 200
     assert "Sign in with Test Bank" in choice.text and "/login/bank/start?bank=testbank" in choice.text
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+async def test_a_bank_login_slower_than_its_lifetime_is_refused(
+    bank: Bank, make_db: Callable[..., str]
+) -> None:
+    from idp.main import create_app
+    from tests.conftest import idp_settings
+
+    clock = MovableClock()
+    settings = idp_settings(
+        make_db("idp"), issuer="http://testserver", bank_providers=[bank.provider()], bank_login_ttl=60
+    )
+    app = create_app(settings, clock)
+    async with running(app) as http:
+        _add(app, CITIZEN)
+        browser = BankBrowser(http)
+        try:
+            callback = await browser.to_bank("citizen")
+            clock.now += dt.timedelta(seconds=61)
+            response = await browser.back(callback)
+        finally:
+            await browser.aclose()
+    assert response.status_code == 400 and SESSION_COOKIE not in response.cookies
+    assert [e.details["reason"] for e in _events(app, "login_failed")] == ["state_mismatch"]
+    assert _links(app) == []
+
+
+async def test_starting_bank_logins_is_rate_limited(bank: Bank, make_idp: Callable[..., FastAPI]) -> None:
+    app = make_idp([bank.provider()], login_rate_limit="2/minute")
+    async with running(app) as http:
+        answers = [
+            (await http.get("/login/bank/start", params={"bank": "testbank"})).status_code for _ in range(3)
+        ]
+    assert answers == [303, 303, 429]
