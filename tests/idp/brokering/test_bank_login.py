@@ -443,3 +443,71 @@ async def test_starting_bank_logins_is_rate_limited(bank: Bank, make_idp: Callab
             (await http.get("/login/bank/start", params={"bank": "testbank"})).status_code for _ in range(3)
         ]
     assert answers == [303, 303, 429]
+
+
+async def test_a_relying_partys_login_through_the_bank_gets_fed_in_its_id_token(
+    bank_idp: tuple[FastAPI, httpx.AsyncClient], browser: BankBrowser
+) -> None:
+    """The whole chain: a relying party's /authorize, «Войти через банк», the bank, the consent,
+    the code at /token: the ID token says what was proven (amr ``fed``, acr pwd)."""
+    from idp.clients.service import ClientSpec, register_client
+    from tests.idp.conftest import decode, pkce
+
+    app, http = bank_idp
+    _add(app, CITIZEN)
+    redirect = "https://rp.example.test/cb"
+    with app.state.session_factory() as session:
+        _, secret = register_client(
+            session,
+            app.state.secret_hasher,
+            ClientSpec(
+                client_id="rp-bank",
+                name="Поликлиника",
+                grant_types=["authorization_code"],
+                scopes=["openid", "profile"],
+                redirect_uris=[redirect],
+            ),
+        )
+        session.commit()
+    verifier, challenge = pkce()
+    authorize = await http.get(
+        "/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "rp-bank",
+            "redirect_uri": redirect,
+            "scope": "openid profile",
+            "state": "rp-state",
+            "nonce": "rp-nonce",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
+    login_location = authorize.headers["location"]
+    handle = parse_qs(urlsplit(login_location).query)["i"][0]
+    back = await browser.back(await browser.to_bank("citizen", i=handle))
+    assert back.status_code == 303, back.text
+    consent_location = (await http.get(back.headers["location"])).headers["location"]
+    consent = await http.get(consent_location)
+    decided = await http.post(
+        "/consent", data={"decision": "allow", "csrf_token": csrf_of(consent.text), "interaction": handle}
+    )
+    location = decided.headers["location"]
+    if location.startswith("/"):  # back through the resume route to the relying party
+        location = (await http.get(location)).headers["location"]
+    query = parse_qs(urlsplit(location).query)
+    assert location.startswith(redirect) and query["state"] == ["rp-state"]
+    tokens = await http.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": redirect,
+            "code_verifier": verifier,
+        },
+        auth=("rp-bank", secret or ""),
+    )
+    assert tokens.status_code == 200, tokens.text
+    jwks = (await http.get("/.well-known/jwks.json")).json()
+    claims = decode(tokens.json()["id_token"], jwks, audience="rp-bank")
+    assert (claims["amr"], claims["acr"], claims["nonce"]) == (["fed"], "urn:idp:acr:pwd", "rp-nonce")
