@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR):$(CURDIR)/services
 export PYTHONDONTWRITEBYTECODE :=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv frontend e2e-deps esia-clients run test lint fmt migrate seed bench clean docs
+.PHONY: help venv frontend e2e-deps bank-deps esia-clients run test lint fmt migrate seed bench clean docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,17 @@ e2e-deps: ## install axe-core for the accessibility tests (npm ci; needs Node.js
 	  npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error; \
 	fi
 
+# The demo bank of «Войти через банк» (docs/bank-id.md): panva's oidc-provider from the committed npm
+# lock file. The bank-login tests start it (tests/idp/brokering/) and `make run` does too. Without
+# npm this says so and goes on: those tests then skip, and `make run` offers no bank.
+BANK := tests/bank_provider
+bank-deps: ## install the demo bank (oidc-provider; npm ci; needs Node.js)
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "make: npm not found: no demo bank, the bank-login tests will be skipped (install Node.js)"; \
+	elif [ ! $(BANK)/node_modules/.package-lock.json -nt $(BANK)/package-lock.json ]; then \
+	  npm ci --prefix $(BANK) --no-audit --no-fund --loglevel=error; \
+	fi
+
 ESIA_ENV := .venv-esia
 esia-clients: $(UV) ## the real ESIA client library (esia-connector, PyJWT 1.x) in its own .venv-esia
 	@if [ ! $(ESIA_ENV)/.installed -nt tests/esia_clients/requirements.txt ]; then \
@@ -60,14 +71,14 @@ esia-clients: $(UV) ## the real ESIA client library (esia-connector, PyJWT 1.x) 
 	  touch $(ESIA_ENV)/.installed; \
 	fi
 
-run: venv ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 (Ctrl-C stops)
+run: venv bank-deps ## migrate, seed and start idp :8000, egisz_api :8001, notifier :8002 (Ctrl-C stops)
 	@$(PY) deploy/run_dev.py
 
 # pytest-xdist: one worker per core; a module with a module-scoped fixture stays on one worker
 # (tests/conftest.py marks its tests with an xdist_group). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-test: venv e2e-deps esia-clients ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+test: venv e2e-deps bank-deps esia-clients ## the whole suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv ## ruff check, ruff format --check, mypy, import-linter contracts
@@ -90,7 +101,7 @@ bench: venv ## run every benchmark under bench/ and print the figures
 	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) "$$f" || exit 1; done
 
 clean: ## remove var/ (databases, demo.json) and caches
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(AXE)/node_modules $(FRONTEND)/node_modules services/idp/static_build
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(AXE)/node_modules $(BANK)/node_modules $(FRONTEND)/node_modules services/idp/static_build
 
 docs: venv ## regenerate the configuration table in README.md from the settings classes
 	@$(PY) deploy/settings_table.py --write README.md

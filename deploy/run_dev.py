@@ -20,6 +20,7 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,6 +42,14 @@ SERVICES = {
     "notifier": ("NOTIFIER_", 8002, "notifier.db"),
 }
 READY_LINE = "All three services are ready. Press Ctrl-C to stop."
+#: the demo bank of «Войти через банк» (docs/bank-id.md): oidc-provider, when Node.js and
+#: `make bank-deps` made it available and the person configured no banks of their own
+BANK_DIR = ROOT / "tests" / "bank_provider"
+BANK_DEFAULT_PORT = 8003
+BANK_CLIENT_SECRET = "demo-bank-secret-for-the-idp-0123456789abcdef"
+BANK_LOGINS = (
+    "ivanov (linked by SNILS), sidorov (phone: the account's password), newcomer (registration), unverified"
+)
 STOP_TIMEOUT = 10.0
 _print_lock = threading.Lock()
 
@@ -104,6 +113,70 @@ def service_envs(var_dir: Path) -> dict[str, dict[str, str]]:
             env.setdefault(prefix + key, value)
         envs[service] = env
     return envs
+
+
+def demo_bank(envs: dict[str, dict[str, str]]) -> dict[str, str] | None:
+    """The demo bank's environment, with the idp configured as its client (IDP_BANK_PROVIDERS),
+    or None: no Node.js, no `make bank-deps`, or the person's own IDP_BANK_PROVIDERS."""
+    idp = envs["idp"]
+    node = shutil.which("node")
+    if (
+        node is None
+        or "IDP_BANK_PROVIDERS" in idp
+        or not (BANK_DIR / "node_modules" / "oidc-provider").is_dir()
+    ):
+        return None
+    port = os.environ.get("BANK_PORT", str(BANK_DEFAULT_PORT))
+    issuer = f"http://127.0.0.1:{port}"
+    idp["IDP_BANK_PROVIDERS"] = json.dumps(
+        [
+            {
+                "id": "demobank",
+                "name_ru": "Демо-банк",
+                "name_en": "Demo Bank",
+                "issuer": issuer,
+                "client_id": "idp",
+                "client_secret": BANK_CLIENT_SECRET,
+                "scopes": "openid profile phone snils",
+            }
+        ]
+    )
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PORT": port,
+        "CLIENT_ID": "idp",
+        "CLIENT_SECRET": BANK_CLIENT_SECRET,
+        "REDIRECT_URI": f"{idp['IDP_ISSUER'].rstrip('/')}/login/bank/callback",
+        "QUIET": "1",
+    }
+
+
+def start_bank(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(  # noqa: S603 - node and our own script
+        [shutil.which("node") or "node", "server.mjs"],
+        cwd=BANK_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        process_group=0,
+    )
+    say(
+        f"demo bank: started (pid {process.pid}) on http://127.0.0.1:{env['PORT']}; "
+        f"logins: {BANK_LOGINS}; any password"
+    )
+    return process
+
+
+def stop_bank(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    say("demo bank: stopped")
 
 
 def base_url(service: str, env: dict[str, str]) -> str:
@@ -380,9 +453,11 @@ def serve(
     demo: dict[str, Any],
     ready_timeout: float,
     policy: RestartPolicy | None = None,
+    bank_env: dict[str, str] | None = None,
 ) -> int:
     services = [Service(name, env, policy) for name, env in envs.items()]
     stop = threading.Event()
+    bank = start_bank(bank_env) if bank_env else None
 
     def on_signal(signum: int, _frame: Any) -> None:
         stop.set()
@@ -407,6 +482,7 @@ def serve(
     finally:
         for service in reversed(services):
             service.stop()
+        stop_bank(bank)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -432,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     var_dir = args.var_dir.resolve()
     envs = service_envs(var_dir)
+    bank_env = None if (args.only_migrate or args.only_seed) else demo_bank(envs)
     try:
         if not (args.only_migrate or args.only_seed):
             refuse_taken_ports(envs)  # say so before the migrations, not after
@@ -443,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only_seed:
             return 0
         policy = RestartPolicy(first_delay=args.restart_delay, max_quick_crashes=args.max_quick_crashes)
-        return serve(envs, demo, args.ready_timeout, policy)
+        return serve(envs, demo, args.ready_timeout, policy, bank_env)
     except StartupError as exc:
         say(f"run_dev: {exc}")
         return 1

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from idp.accounts.contacts import AccountsContext
 from idp.accounts.protection import FieldCipher
 from idp.audit.service import AdminCaller
+from idp.brokering.context import BankContext
 from idp.clients import admin as clients_admin
 from idp.clients import service as clients_service
 from idp.clients.secrets import SecretHasher
@@ -76,6 +77,7 @@ PkiContextDep = Annotated[PkiContext, Depends(_state("pki_context"))]
 AccountsContextDep = Annotated[AccountsContext, Depends(_state("accounts_context"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_state("login_throttle"))]
 CrlFetcherDep = Annotated[HttpRevocationFetcher, Depends(_state("crl_fetcher"))]
+BankContextDep = Annotated[BankContext, Depends(_state("bank_context"))]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ from idp.accounts.routes import router as accounts_router
 from idp.app_approval.routes import dev_router as app_dev_router
 from idp.app_approval.routes import router as app_approval_router
 from idp.app_approval.security_routes import router as app_devices_router
+from idp.brokering.admin_routes import router as banks_admin_router
+from idp.brokering.client import BankDirectory
+from idp.brokering.context import BankContext
+from idp.brokering.routes import router as bank_login_router
 from idp.cabinet.contacts_routes import router as contacts_router
 from idp.cabinet.routes import router as cabinet_router
 from idp.cabinet.security_routes import router as security_router
@@ -227,6 +231,9 @@ def create_app(
     app.state.accounts_context = AccountsContext(
         settings, app.state.field_cipher, app.state.registry, codes, notices, clock
     )
+    app.state.bank_context = BankContext(
+        app.state.login_context, app.state.accounts_context, BankDirectory(settings.bank_timeout)
+    )
     app.state.fhir_patients = FhirPatientDirectory(
         settings.smart_fhir_lookup_url or settings.smart_fhir_base_url,
         PersonLookupTokens(access_tokens, audience=settings.smart_fhir_audience, scope=SMART_LOOKUP_SCOPE),
@@ -274,6 +281,7 @@ def create_app(
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(signature_login_router)
+    app.include_router(bank_login_router)
     app.include_router(login_router)
     app.include_router(app_approval_router)
     app.include_router(app_devices_router)
@@ -290,6 +298,7 @@ def create_app(
     app.include_router(records_admin_router)
     app.include_router(organizations_admin_router)
     app.include_router(clients_router)
+    app.include_router(banks_admin_router)
     app.include_router(pki_admin_router)
     app.include_router(pki_router)
     app.include_router(esia_admin_router)

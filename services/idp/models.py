@@ -5,6 +5,7 @@ from __future__ import annotations
 from idp.accounts.models import Account, PersonRecord
 from idp.app_approval.models import AppApproval, AppDevice
 from idp.audit.models import SecurityEvent, SecurityLogHead
+from idp.brokering.models import BankLink, BankLogin, BankProviderRecord
 from idp.clients.models import Client
 from idp.consents.models import Consent
 from idp.database import Base
@@ -23,6 +24,9 @@ __all__ = [
     "AppDevice",
     "AuthorizationCode",
     "BackchannelLogout",
+    "BankLink",
+    "BankLogin",
+    "BankProviderRecord",
     "Base",
     "BoundCertificate",
     "CachedCrl",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import PageSettings
@@ -15,6 +15,51 @@ DEV_PEPPER = "dev-only-client-secret-pepper-change-me"
 DEV_PII_KEY = "dev-only-personal-data-key-change-me-0123456789"
 DEV_COOKIE_KEY = "dev-only-cookie-signing-key-change-me-0123456789"
 DEV_CODE_KEY = "dev-only-one-time-code-hash-key-change-me-0123456789"
+
+
+class BankClaimMap(BaseModel):
+    """Which claim of a bank's ID token (or userinfo) holds what (docs/bank-id.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    snils: str = Field(
+        default="snils", description="The claim holding the SNILS (11 digits, any separators)."
+    )
+    snils_verified: str | None = Field(
+        default="snils_verified",
+        description="The boolean claim saying the bank checked the SNILS; null: it vouches for every SNILS.",
+    )
+    phone: str = Field(default="phone_number", description="The phone claim (OIDC Core §5.1).")
+    phone_verified: str | None = Field(
+        default="phone_number_verified",
+        description="The boolean claim saying the bank confirmed the phone; null: it always does.",
+    )
+    last_name: str = Field(default="family_name", description="Surname.")
+    first_name: str = Field(default="given_name", description="Given name.")
+    middle_name: str = Field(default="middle_name", description="Patronymic.")
+    birth_date: str = Field(default="birthdate", description="Birth date, YYYY-MM-DD (OIDC Core §5.1).")
+
+
+class BankProvider(BaseModel):
+    """One bank the idp is an OpenID Connect client of (issue 15 item 3, docs/bank-id.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="Short stable id, in URLs and links.")
+    name_ru: str = Field(min_length=1, max_length=100, description="The bank's name in Russian.")
+    name_en: str = Field(min_length=1, max_length=100, description="The bank's name in English.")
+    issuer: str = Field(
+        description="The bank's issuer; its discovery document is at /.well-known/openid-configuration."
+    )
+    client_id: str = Field(min_length=1, description="The idp's client id at the bank.")
+    client_secret: SecretStr = Field(description="The idp's client secret at the bank (client_secret_basic).")
+    scopes: str = Field(default="openid profile phone", description="Scopes asked for; must include openid.")
+    claims: BankClaimMap = Field(default_factory=BankClaimMap, description="The claim mapping.")
+    acr_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="The bank's acr values mapped to ours (urn:idp:acr:pwd or urn:idp:acr:mfa); "
+        "any other: urn:idp:acr:pwd.",
+    )
 
 
 class IdpSettings(PageSettings):
@@ -265,6 +310,23 @@ class IdpSettings(PageSettings):
         gt=0,
         le=60,
         description="Seconds to wait for a CRL distribution point or an OCSP responder to answer.",
+    )
+    bank_providers: list[BankProvider] = Field(
+        default_factory=list,
+        description="Banks offered by «Войти через банк»: a JSON list of {id, name_ru, name_en, issuer, "
+        "client_id, client_secret, scopes, claims, acr_map} (docs/bank-id.md).",
+    )
+    bank_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Timeout of one call to a bank (discovery, token, JWKS), seconds.",
+    )
+    bank_login_ttl: int = Field(
+        default=600,
+        ge=60,
+        le=3600,
+        description="How long a bank login may take, from leaving for the bank to the last form, seconds.",
     )
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -33,9 +34,16 @@ READY_LINE = "All three services are ready. Press Ctrl-C to stop."
 
 def clean_env(**overrides: str) -> dict[str, str]:
     """This process's environment without any service setting the person running pytest may have."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "EGISZ_", "NOTIFIER_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "EGISZ_", "NOTIFIER_", "BANK_"))}
+    env["BANK_PORT"] = str(free_port())  # the demo bank (docs/bank-id.md), never the default 8003
     env.update(overrides)
     return env
+
+
+#: `make run` starts the demo bank too when Node.js and `make bank-deps` made it available
+DEMO_BANK = (
+    shutil.which("node") is not None and (ROOT / "tests/bank_provider/node_modules/oidc-provider").is_dir()
+)
 
 
 def run_dev(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -231,7 +239,9 @@ def test_run_serves_all_three_until_a_signal_then_stops_them(tmp_path: Path, sig
             issuer = f"http://127.0.0.1:{ports['IDP_PORT']}"
             assert any(f"token_endpoint={issuer}/token" in line for line in lines)
             children = [int(pid) for pid in re.findall(r"started \(pid (\d+)\)", "".join(lines))]
-            assert len(children) == 3
+            assert len(children) == 3 + DEMO_BANK
+            if DEMO_BANK:  # the idp offers the demo bank it was configured with
+                assert "/login/bank" in httpx.get(f"{issuer}/login").text
             proc.send_signal(signum)
             assert proc.wait(timeout=60) == 0, "".join(lines)
         finally:

@@ -309,6 +309,7 @@ PAGES: list[Visit] = [
     Visit("register-errors", "idp", False, "/register", register_empty_submit),
     Visit("recover", "idp", False, "/recover"),
     Visit("login-signature", "idp", False, "/login/signature"),
+    Visit("login-bank", "idp", False, "/login/bank"),
     Visit("recover-errors", "idp", False, "/recover", recover_empty_submit),
     Visit("recover-code", "idp", False, "/recover", recover_code),
     Visit("recover-done", "idp", False, "/recover", recover_done),

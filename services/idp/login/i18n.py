@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from idp.app_approval.texts import APP_EVENTS, APP_MESSAGES
+from idp.brokering import texts as bank_texts
 from idp.esia import scopes as esia_scopes
 from idp.smart import texts as smart_texts
 
@@ -935,6 +936,7 @@ MESSAGES.update(SIGNATURE_MESSAGES)
 if _twice := MESSAGES.keys() & APP_MESSAGES.keys():
     raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
 MESSAGES.update(APP_MESSAGES)
+MESSAGES.update(bank_texts.BANK_MESSAGES)
 
 
 def text(key: str, locale: str, **params: str) -> str:
@@ -971,6 +973,11 @@ EVENT_TEXT: dict[str, dict[str, str]] = {
     "admin_action": {"ru": "Действие оператора", "en": "Operator action"},
     "certificate_bound": {"ru": "Привязка сертификата подписи", "en": "Signature certificate bound"},
     "certificate_unbound": {"ru": "Сертификат подписи отвязан", "en": "Signature certificate unbound"},
+    "bank_linked": {"ru": "Учётная запись связана с банком", "en": "Account linked to a bank"},
+    "bank_identity_unverified": {
+        "ru": "Банк не подтвердил СНИЛС",
+        "en": "The bank did not confirm the SNILS",
+    },
 }
 
 

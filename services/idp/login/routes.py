@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from idp.accounts import service as accounts_service
 from idp.accounts.validation_messages import message as validation_message
+from idp.brokering import service as bank_login
 from idp.clients import service as clients_service
 from idp.dependencies import (
     SESSION_COOKIE,
@@ -90,6 +91,7 @@ def _login_page(
         interaction=interaction.handle if interaction else None,
         login_value=login_value,
         next_path=next_path or "",
+        bank_login=bank_login.offered(kit.settings, session),
     )
 
 

@@ -10,6 +10,8 @@
 | + app approval  | pwd, swk, mfa                  | urn:idp:acr:mfa   |
 | signature, УНЭП | swk                            | urn:idp:acr:sig   |
 | signature, КЭП  | hwk                            | urn:idp:acr:qes   |
+| bank (brokered) | fed                            | urn:idp:acr:pwd   |
+| bank, MFA there | fed, mfa                       | urn:idp:acr:mfa   |
 
 - RFC 8176 §2 has no value for a code sent by e-mail; ``otp`` ("one-time password") is the honest
   generic one (``sms`` would claim a phone that was never involved).
@@ -23,6 +25,10 @@
   for qualified signatures, in certified means, which the idp reports as ``hwk``.
 - Confirmation in the app (issue 15 item 1): the app proves itself with a device credential, a
   software-held secret (``swk``, RFC 8176 §2), and the person matched the number shown.
+- A bank login (issue 15 item 3, docs/bank-id.md): the person proved themselves to the bank, not to
+  us. RFC 8176 has no value for a federated login; ``fed`` is our own (RFC 8176 §1 allows it; it is
+  the value Microsoft's identity platform uses for the same fact). The acr is what the bank asserted
+  mapped by the bank's ``acr_map`` setting, never above ``mfa``; unmapped, ``pwd``.
 - A trusted device adds nothing: a login that skipped the code on one is a password login.
 """
 
@@ -38,8 +44,21 @@ ACR_SIG = "urn:idp:acr:sig"
 ACR_QES = "urn:idp:acr:qes"
 #: non-registered amr value for a login completed with a recovery code
 AMR_RECOVERY = "recovery"
+#: non-registered amr value for a login brokered by another identity provider (a bank)
+AMR_FEDERATED = "fed"
 
-Method = Literal["password", "sms", "email", "totp", "recovery_code", "app", "signature_ues", "signature_qes"]
+Method = Literal[
+    "password",
+    "sms",
+    "email",
+    "totp",
+    "recovery_code",
+    "app",
+    "signature_ues",
+    "signature_qes",
+    "bank",
+    "bank_mfa",
+]
 
 _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "password": (("pwd",), ACR_PASSWORD),
@@ -50,6 +69,8 @@ _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "app": (("pwd", "swk", "mfa"), ACR_MFA),
     "signature_ues": (("swk",), ACR_SIG),
     "signature_qes": (("hwk",), ACR_QES),
+    "bank": ((AMR_FEDERATED,), ACR_PASSWORD),
+    "bank_mfa": ((AMR_FEDERATED, "mfa"), ACR_MFA),
 }
 
 METHODS: tuple[str, ...] = tuple(_ASSURANCE)
