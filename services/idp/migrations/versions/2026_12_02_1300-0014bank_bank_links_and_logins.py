@@ -1,7 +1,7 @@
 """bank ID brokering: bank_links (account ↔ bank subject), bank_logins (trips to a bank), bank_providers
 
 Revision ID: 0014bank
-Revises: 0013w
+Revises: 0014push
 Create Date: 2026-12-02 13:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014bank"
-down_revision: str | None = "0013w"
+down_revision: str | None = "0014push"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
