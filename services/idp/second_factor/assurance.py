@@ -9,6 +9,8 @@
 | + recovery code | pwd, mfa, recovery             | urn:idp:acr:mfa   |
 | signature, УНЭП | swk                            | urn:idp:acr:sig   |
 | signature, КЭП  | hwk                            | urn:idp:acr:qes   |
+| + passkey       | pwd, hwk or swk, user, mfa     | urn:idp:acr:mfa   |
+| passkey alone   | hwk or swk, user               | urn:idp:acr:mfa   |
 
 - RFC 8176 §2 has no value for a code sent by e-mail; ``otp`` ("one-time password") is the honest
   generic one (``sms`` would claim a phone that was never involved).
@@ -20,6 +22,12 @@
   signature, not the device that made it. An unqualified certificate claims no more than a
   software-held key (``swk``); a qualified one's key is kept, by 63-FZ art. 18 and the FSB's rules
   for qualified signatures, in certified means, which the idp reports as ``hwk``.
+- A passkey (WebAuthn, issue 15): ``swk`` when the credential is backup-eligible (a synced passkey,
+  its key copied between devices), ``hwk`` when it is bound to one authenticator; ``user``: the
+  authenticator verified the person (UV flag; the idp requires it). WebAuthn does not say whether
+  that was a fingerprint or a face, so ``fpt``/``face`` are never claimed. Alone it is possession
+  plus inherence or knowledge (the device PIN), hence ``urn:idp:acr:mfa``; ``mfa`` in the amr only
+  when it was the second factor after a password.
 - A trusted device adds nothing: a login that skipped the code on one is a password login.
 """
 
@@ -36,7 +44,19 @@ ACR_QES = "urn:idp:acr:qes"
 #: non-registered amr value for a login completed with a recovery code
 AMR_RECOVERY = "recovery"
 
-Method = Literal["password", "sms", "email", "totp", "recovery_code", "signature_ues", "signature_qes"]
+Method = Literal[
+    "password",
+    "sms",
+    "email",
+    "totp",
+    "recovery_code",
+    "signature_ues",
+    "signature_qes",
+    "passkey_hwk",
+    "passkey_swk",
+    "passwordless_hwk",
+    "passwordless_swk",
+]
 
 _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "password": (("pwd",), ACR_PASSWORD),
@@ -46,6 +66,10 @@ _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "recovery_code": (("pwd", "mfa", AMR_RECOVERY), ACR_MFA),
     "signature_ues": (("swk",), ACR_SIG),
     "signature_qes": (("hwk",), ACR_QES),
+    "passkey_hwk": (("pwd", "hwk", "user", "mfa"), ACR_MFA),
+    "passkey_swk": (("pwd", "swk", "user", "mfa"), ACR_MFA),
+    "passwordless_hwk": (("hwk", "user"), ACR_MFA),
+    "passwordless_swk": (("swk", "user"), ACR_MFA),
 }
 
 METHODS: tuple[str, ...] = tuple(_ASSURANCE)
