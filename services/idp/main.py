@@ -50,6 +50,8 @@ from idp.login.pages import LANG_COOKIE, build_renderer, error_locale, error_pag
 from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
 from idp.login.signature_routes import router as signature_login_router
+from idp.passkeys.login_routes import router as passkey_login_router
+from idp.passkeys.routes import router as passkeys_router
 from idp.login.throttle import LoginThrottle
 from idp.notifications.client import NotifierClient
 from idp.notifications.delivery import Notices
@@ -90,6 +92,8 @@ logger = logging.getLogger("idp")
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: `make frontend` builds the in-browser signer here (git-ignored; docs/pki.md "Signing in the browser")
 STATIC_BUILD = Path(__file__).parent / "static_build"
+#: the passkeys' small script (WebAuthn is a browser API; docs/passkeys.md)
+PASSKEYS_STATIC = Path(__file__).parent / "passkeys" / "static"
 
 
 def identity_registry(settings: IdpSettings) -> IdentityRegistry:
@@ -267,10 +271,13 @@ def create_app(
     app.include_router(oauth2_api_router)  # first: the hot paths match after the fewest routes
     mount_design(app)  # /static/design: the shared stylesheet
     mount_static_build(app, STATIC_BUILD)
+    app.mount("/static/passkeys", StaticFiles(directory=PASSKEYS_STATIC), name="passkeys_static")
     app.include_router(policy_router(error_locale, LANG_COOKIE, secure=settings.secure_cookies))
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(signature_login_router)
+    app.include_router(passkey_login_router)
+    app.include_router(passkeys_router)
     app.include_router(login_router)
     app.include_router(consents_router)
     app.include_router(cabinet_router)

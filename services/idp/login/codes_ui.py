@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.login import flow
 from idp.login.forms import PageKit
+from idp.passkeys import service as passkeys
 from idp.second_factor import codes as code_rules
 from idp.second_factor import errors as codes
 from idp.second_factor.models import OneTimeCode, PendingLogin
@@ -166,4 +168,8 @@ def code_page(
         cooldown=kit.t("cooldown", seconds=str(wait)) if wait and not problem else None,
         # the app option is offered only once the app is set up: say so instead of a silent gap
         no_app_reason=kit.t("totp_not_set_up") if "totp" not in options else None,
+        # issue 15: a registered passkey is another second factor (its own page, idp.passkeys)
+        passkey_url=f"/login/passkey?{urlencode({'p': pending.handle})}"
+        if pending.purpose == "login" and passkeys.has_passkeys(session, account.id)
+        else None,
     )

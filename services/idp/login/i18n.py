@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from idp.esia import scopes as esia_scopes
+from idp.passkeys.texts import PASSKEY_EVENTS, PASSKEY_MESSAGES
 from idp.smart import texts as smart_texts
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -931,6 +932,9 @@ SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
 if _twice := MESSAGES.keys() & SIGNATURE_MESSAGES.keys():
     raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
 MESSAGES.update(SIGNATURE_MESSAGES)
+if _twice := MESSAGES.keys() & PASSKEY_MESSAGES.keys():
+    raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
+MESSAGES.update(PASSKEY_MESSAGES)
 
 
 def text(key: str, locale: str, **params: str) -> str:
@@ -967,6 +971,7 @@ EVENT_TEXT: dict[str, dict[str, str]] = {
     "admin_action": {"ru": "Действие оператора", "en": "Operator action"},
     "certificate_bound": {"ru": "Привязка сертификата подписи", "en": "Signature certificate bound"},
     "certificate_unbound": {"ru": "Сертификат подписи отвязан", "en": "Signature certificate unbound"},
+    **PASSKEY_EVENTS,
 }
 
 

@@ -233,11 +233,11 @@ def verify_registration(rp: RelyingParty, response_json: str, *, challenge: byte
         credential_id=bytes_to_base64url(verified.credential_id),
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
-        transports=[t.value for t in credential.response.transports or []],
+        transports=[str(getattr(t, "value", t)) for t in credential.response.transports or []],
         backup_eligible=verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE,
         backed_up=verified.credential_backed_up,
         aaguid=verified.aaguid,
-        attestation_format=verified.fmt.value,
+        attestation_format=str(getattr(verified.fmt, "value", verified.fmt)),
     )
 
 

@@ -295,7 +295,7 @@ def set_passwordless(session: Session, account: Account, on: bool, who: Client) 
         return Refusal("no_passkeys")
     holder = _passkey_account(session, account.id)
     holder.passwordless = on
-    _log(session, "second_factor_changed", account.id, who, passwordless=on)
+    _log(session, "second_factor_changed", account.id, who, passkey_only=on)
     return None
 
 
