@@ -50,8 +50,6 @@ from idp.login.pages import LANG_COOKIE, build_renderer, error_locale, error_pag
 from idp.login.recovery_routes import router as recovery_router
 from idp.login.routes import router as login_router
 from idp.login.signature_routes import router as signature_login_router
-from idp.passkeys.login_routes import router as passkey_login_router
-from idp.passkeys.routes import router as passkeys_router
 from idp.login.throttle import LoginThrottle
 from idp.notifications.client import NotifierClient
 from idp.notifications.delivery import Notices
@@ -61,6 +59,8 @@ from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.organizations.admin_routes import router as organizations_admin_router
+from idp.passkeys.login_routes import router as passkey_login_router
+from idp.passkeys.routes import router as passkeys_router
 from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher

@@ -220,7 +220,7 @@ class IdpSettings(PageSettings):
         default=300,
         ge=30,
         le=3600,
-        description="Seconds a WebAuthn challenge (passkey registration or login) can be answered (single use).",
+        description="Seconds a WebAuthn challenge (passkey registration or login) stays usable, once.",
     )
     passkey_fresh_login_seconds: int = Field(
         default=600,

@@ -107,12 +107,17 @@ def passkey_options(
         if pending is None or pending.account_id is None:
             raise PasskeyLoginExpiredError()
         options = service.login_options(
-            ctx, session, csrf_cookie=csrf_cookie, account_id=pending.account_id, pending_handle=pending.handle
+            ctx,
+            session,
+            csrf_cookie=csrf_cookie,
+            account_id=pending.account_id,
+            pending_handle=pending.handle,
         )
     else:
         options = service.login_options(ctx, session, csrf_cookie=csrf_cookie)
     return JSONResponse(
-        {"challenge": options.challenge, "publicKey": options.public_key}, headers={"Cache-Control": "no-store"}
+        {"challenge": options.challenge, "publicKey": options.public_key},
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -182,6 +187,8 @@ def passkey_submit(
             return too_many_page(kit, seconds)
         case service.Refusal(reason=reason):
             status = 400 if reason == "malformed" else 401
-            return _page(kit, parked=parked, pending=pending, next_path=next_path, refusal=reason, status=status)
+            return _page(
+                kit, parked=parked, pending=pending, next_path=next_path, refusal=reason, status=status
+            )
         case signin.SignedIn(cookie=cookie, interaction=handle, next_path=target):
             return routes.signed_in(kit, settings, routes.signin.SignedIn(cookie, handle, target), session)

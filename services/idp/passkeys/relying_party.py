@@ -34,11 +34,11 @@ import webauthn
 from webauthn.helpers import (
     bytes_to_base64url,
     options_to_json_dict,
+    parse_attestation_object,
     parse_authentication_credential_json,
     parse_authenticator_data,
     parse_client_data_json,
     parse_registration_credential_json,
-    parse_attestation_object,
 )
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
@@ -59,7 +59,7 @@ from webauthn.helpers.structs import (
 MAX_RESPONSE_CHARS = 16_384
 
 
-class Rejected(Exception):
+class RejectedError(Exception):
     """The response failed the check named by ``reason`` (module docstring)."""
 
     def __init__(self, reason: str) -> None:
@@ -103,9 +103,13 @@ def relying_party(
 def _descriptors(credentials: list[tuple[str, list[str]]]) -> list[PublicKeyCredentialDescriptor]:
     out = []
     for credential_id, transports in credentials:
-        known = [AuthenticatorTransport(t) for t in transports if t in AuthenticatorTransport._value2member_map_]
+        known = [
+            AuthenticatorTransport(t) for t in transports if t in AuthenticatorTransport._value2member_map_
+        ]
         out.append(
-            PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(credential_id), transports=known or None)
+            PublicKeyCredentialDescriptor(
+                id=webauthn.base64url_to_bytes(credential_id), transports=known or None
+            )
         )
     return out
 
@@ -160,34 +164,34 @@ def _check_client_data(raw: bytes, kind: ClientDataType, rp: RelyingParty, chall
     try:
         data = parse_client_data_json(raw)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise Rejected("malformed") from exc
+        raise RejectedError("malformed") from exc
     if data.type != kind:
-        raise Rejected("wrong_type")
+        raise RejectedError("wrong_type")
     if not hmac.compare_digest(data.challenge, challenge):
-        raise Rejected("wrong_challenge")
+        raise RejectedError("wrong_challenge")
     if data.origin != rp.origin or data.cross_origin:
-        raise Rejected("wrong_origin")
+        raise RejectedError("wrong_origin")
 
 
 def _check_authenticator_data(raw: bytes, rp: RelyingParty) -> None:
     try:
         parsed = parse_authenticator_data(raw)
     except (WebAuthnException, ValueError, IndexError) as exc:
-        raise Rejected("malformed") from exc
+        raise RejectedError("malformed") from exc
     if not hmac.compare_digest(parsed.rp_id_hash, hashlib.sha256(rp.id.encode("idna")).digest()):
-        raise Rejected("wrong_rp_id")
+        raise RejectedError("wrong_rp_id")
     if not parsed.flags.uv:
-        raise Rejected("not_verified")
+        raise RejectedError("not_verified")
 
 
 def _parse(raw: str, parser: Any) -> Any:
     if not raw or len(raw) > MAX_RESPONSE_CHARS:
-        raise Rejected("malformed")
+        raise RejectedError("malformed")
     try:
         json.loads(raw)
         return parser(raw)
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise Rejected("malformed") from exc
+        raise RejectedError("malformed") from exc
 
 
 @dataclass(frozen=True)
@@ -203,17 +207,17 @@ class NewCredential:
 
 
 def verify_registration(rp: RelyingParty, response_json: str, *, challenge: bytes) -> NewCredential:
-    """A registration response (§7.1); raises :class:`Rejected`."""
+    """A registration response (§7.1); raises :class:`RejectedError`."""
     credential: RegistrationCredential = _parse(response_json, parse_registration_credential_json)
     _check_client_data(credential.response.client_data_json, ClientDataType.WEBAUTHN_CREATE, rp, challenge)
     try:
         attestation = parse_attestation_object(credential.response.attestation_object)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise Rejected("malformed") from exc
+        raise RejectedError("malformed") from exc
     _check_authenticator_data(_auth_data_bytes(credential.response.attestation_object), rp)
     if rp.attestation == "direct" and attestation.fmt == AttestationFormat.NONE:
-        raise Rejected("attestation_refused")
-    roots = None
+        raise RejectedError("attestation_refused")
+    roots: dict[AttestationFormat, list[bytes]] | None = None
     if rp.attestation == "direct" and rp.roots_pem:
         roots = {fmt: [rp.roots_pem] for fmt in AttestationFormat if fmt != AttestationFormat.NONE}
     try:
@@ -226,9 +230,13 @@ def verify_registration(rp: RelyingParty, response_json: str, *, challenge: byte
             pem_root_certs_bytes_by_fmt=roots,
         )
     except WebAuthnException as exc:
-        raise Rejected("attestation_refused") from exc
-    if rp.attestation == "direct" and rp.trusted_aaguids and verified.aaguid.lower() not in rp.trusted_aaguids:
-        raise Rejected("attestation_refused")
+        raise RejectedError("attestation_refused") from exc
+    if (
+        rp.attestation == "direct"
+        and rp.trusted_aaguids
+        and verified.aaguid.lower() not in rp.trusted_aaguids
+    ):
+        raise RejectedError("attestation_refused")
     return NewCredential(
         credential_id=bytes_to_base64url(verified.credential_id),
         public_key=verified.credential_public_key,
@@ -248,7 +256,7 @@ def _auth_data_bytes(attestation_object: bytes) -> bytes:
         decoded = parse_cbor(attestation_object)
         return bytes(decoded["authData"])
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise Rejected("malformed") from exc
+        raise RejectedError("malformed") from exc
 
 
 @dataclass(frozen=True)
@@ -281,7 +289,7 @@ class Verified:
 def verify_assertion(
     rp: RelyingParty, assertion: Assertion, *, challenge: bytes, public_key: bytes
 ) -> Verified:
-    """An authentication assertion (§7.2) by the stored ``public_key``; raises :class:`Rejected`.
+    """An authentication assertion (§7.2) by the stored ``public_key``; raises :class:`RejectedError`.
     The counter is the caller's to judge: the library is given 0 so that it never refuses on it."""
     response = assertion.credential.response
     _check_client_data(response.client_data_json, ClientDataType.WEBAUTHN_GET, rp, challenge)
@@ -297,7 +305,7 @@ def verify_assertion(
             require_user_verification=True,
         )
     except WebAuthnException as exc:
-        raise Rejected("bad_signature") from exc
+        raise RejectedError("bad_signature") from exc
     return Verified(
         sign_count=verified.new_sign_count,
         backup_eligible=verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE,

@@ -61,7 +61,9 @@ def spend_challenge(session: Session, handle: str, now: dt.datetime) -> bool:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def update_counter(session: Session, passkey_id: int, *, seen: int, new: int, backed_up: bool, now: dt.datetime) -> bool:
+def update_counter(
+    session: Session, passkey_id: int, *, seen: int, new: int, backed_up: bool, now: dt.datetime
+) -> bool:
     """Moves the counter from ``seen`` to ``new``; False when another login moved it meanwhile
     (two assertions racing with the same counter value: one of them is a clone or a replay)."""
     result = session.execute(

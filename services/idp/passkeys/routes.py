@@ -84,7 +84,8 @@ def registration_options(
     if isinstance(options, service.Refusal):
         raise FreshLoginRequiredError()
     return JSONResponse(
-        {"challenge": options.challenge, "publicKey": options.public_key}, headers={"Cache-Control": "no-store"}
+        {"challenge": options.challenge, "publicKey": options.public_key},
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -104,6 +105,7 @@ def register(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
+    assert browser.session is not None  # submit_form sent anyone without one to the login page
     if len(name.strip()) > service.NAME_MAX:
         return _page(kit, ctx, session, account, browser, error=kit.t("passkey_err_bad_name"), status=400)
     outcome = service.register(
@@ -141,7 +143,9 @@ def rename(
     refusal = service.rename(session, account, passkey_id, name, client_of(request))
     if refusal is not None:
         status = 404 if refusal.reason == "not_found" else 400
-        return _page(kit, ctx, session, account, browser, error=kit.t(f"passkey_err_{refusal.reason}"), status=status)
+        return _page(
+            kit, ctx, session, account, browser, error=kit.t(f"passkey_err_{refusal.reason}"), status=status
+        )
     return kit.see_other("/account/passkeys?done=passkey_renamed")
 
 
@@ -179,5 +183,7 @@ def passwordless(
     account, kit = opened
     refusal = service.set_passwordless(session, account, passwordless == "yes", client_of(request))
     if refusal is not None:
-        return _page(kit, ctx, session, account, browser, error=kit.t(f"passkey_err_{refusal.reason}"), status=400)
+        return _page(
+            kit, ctx, session, account, browser, error=kit.t(f"passkey_err_{refusal.reason}"), status=400
+        )
     return kit.see_other("/account/passkeys?done=passkey_passwordless_saved")

@@ -32,8 +32,8 @@ from idp.login.flow import Client, LoginContext
 from idp.notifications import delivery
 from idp.passkeys import relying_party, repository
 from idp.passkeys.models import Passkey, PasskeyAccount, PasskeyChallenge
-from idp.settings import IdpSettings
 from idp.sessions.models import UserSession
+from idp.settings import IdpSettings
 
 NAME_MAX = 64
 
@@ -226,7 +226,7 @@ def register(
         new = relying_party.verify_registration(
             rp_of(ctx.settings), response, challenge=base64url_to_bytes(spent.challenge)
         )
-    except relying_party.Rejected as exc:
+    except relying_party.RejectedError as exc:
         _log(session, "passkey_refused", account.id, who, "failure", reason=exc.reason)
         return Refusal(exc.reason)
     if repository.by_credential_id(session, new.credential_id) is not None:
@@ -247,7 +247,15 @@ def register(
         created_at=now,
     )
     repository.add(session, row)
-    _log(session, "passkey_registered", account.id, who, passkey_id=row.id, aaguid=row.aaguid, synced=row.backup_eligible)
+    _log(
+        session,
+        "passkey_registered",
+        account.id,
+        who,
+        passkey_id=row.id,
+        aaguid=row.aaguid,
+        synced=row.backup_eligible,
+    )
     return _view(row)
 
 
@@ -325,7 +333,10 @@ def login_options(
         else []
     )
     options = relying_party.request_options(
-        rp_of(ctx.settings), challenge=challenge, allow=allow, timeout_ms=ctx.settings.passkey_challenge_ttl * 1000
+        rp_of(ctx.settings),
+        challenge=challenge,
+        allow=allow,
+        timeout_ms=ctx.settings.passkey_challenge_ttl * 1000,
     )
     return Options(handle, options)
 
@@ -349,7 +360,7 @@ def check_assertion(
         return _failed(session, who, "challenge_used", spent.account_id)
     try:
         assertion = relying_party.parse_assertion(response)
-    except relying_party.Rejected as exc:
+    except relying_party.RejectedError as exc:
         return _failed(session, who, exc.reason, spent.account_id)
     row = repository.by_credential_id(session, assertion.credential_id)
     if row is None:
@@ -370,7 +381,7 @@ def check_assertion(
             challenge=base64url_to_bytes(spent.challenge),
             public_key=row.public_key,
         )
-    except relying_party.Rejected as exc:
+    except relying_party.RejectedError as exc:
         return _failed(session, who, exc.reason, row.account_id, passkey_id=row.id)
     stored = row.sign_count
     regressed = (stored or verified.sign_count) and verified.sign_count <= stored
@@ -388,7 +399,9 @@ def _failed(session: Session, who: Client, reason: str, account_id: int | None, 
     return Refusal(reason)
 
 
-def _cloned(ctx: LoginContext, session: Session, row: Passkey, who: Client, stored: int, seen: int) -> Refusal:
+def _cloned(
+    ctx: LoginContext, session: Session, row: Passkey, who: Client, stored: int, seen: int
+) -> Refusal:
     """WebAuthn §6.1.1: a counter that did not grow means two copies of the key exist."""
     _log(
         session,

@@ -132,5 +132,7 @@ def passwordless(
     account = accounts_service.get_account(session, checked.account_id)
     assert account is not None
     new_device = not flow.is_trusted(ctx, session, account, device_cookie)
-    cookie = _complete(ctx, session, checked, who=who, current=current, new_device=new_device, on_commit=on_commit)
+    cookie = _complete(
+        ctx, session, checked, who=who, current=current, new_device=new_device, on_commit=on_commit
+    )
     return SignedIn(cookie, interaction, next_path or None)

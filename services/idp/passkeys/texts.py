@@ -4,22 +4,46 @@ by ``login.i18n``."""
 from __future__ import annotations
 
 REASONS: dict[str, tuple[str, str]] = {
-    "challenge_used": ("Запрос уже использован или устарел. Попробуйте ещё раз.", "The request was used already or is stale. Try again."),
-    "challenge_expired": ("Время на подтверждение истекло. Попробуйте ещё раз.", "The time to confirm ran out. Try again."),
-    "malformed": ("Браузер прислал неполный ответ. Попробуйте ещё раз.", "The browser sent an incomplete answer. Try again."),
+    "challenge_used": (
+        "Запрос уже использован или устарел. Попробуйте ещё раз.",
+        "The request was used already or is stale. Try again.",
+    ),
+    "challenge_expired": (
+        "Время на подтверждение истекло. Попробуйте ещё раз.",
+        "The time to confirm ran out. Try again.",
+    ),
+    "malformed": (
+        "Браузер прислал неполный ответ. Попробуйте ещё раз.",
+        "The browser sent an incomplete answer. Try again.",
+    ),
     "wrong_type": ("Ответ ключа не подходит к этому действию.", "The key’s answer does not fit this action."),
     "wrong_challenge": ("Ответ ключа относится к другому запросу.", "The key answered another request."),
     "wrong_origin": ("Ответ получен не с этого сайта.", "The answer did not come from this site."),
     "wrong_rp_id": ("Ключ создан для другого сайта.", "The key was made for another site."),
-    "not_verified": ("Ключ не проверил вас (отпечаток, лицо или PIN-код устройства).", "The key did not verify you (fingerprint, face or device PIN)."),
+    "not_verified": (
+        "Ключ не проверил вас (отпечаток, лицо или PIN-код устройства).",
+        "The key did not verify you (fingerprint, face or device PIN).",
+    ),
     "bad_signature": ("Подпись ключа неверна.", "The key’s signature is wrong."),
     "attestation_refused": ("Этот тип ключа не принимается.", "This kind of key is not accepted."),
     "already_registered": ("Этот ключ уже добавлен.", "This key is added already."),
     "unknown_credential": ("Этот ключ доступа нам не известен.", "This passkey is not known to us."),
-    "foreign_credential": ("Этот ключ доступа принадлежит другой учётной записи.", "This passkey belongs to another account."),
-    "passwordless_off": ("Для этой учётной записи вход без пароля выключен. Войдите с паролем.", "Signing in without a password is off for this account. Sign in with your password."),
-    "cloned": ("Вход отклонён: ключ доступа похож на копию. Мы сообщили владельцу.", "Sign-in refused: the passkey looks like a copy. We told its owner."),
-    "fresh_login_required": ("Чтобы добавить ключ доступа, войдите заново.", "To add a passkey, sign in again."),
+    "foreign_credential": (
+        "Этот ключ доступа принадлежит другой учётной записи.",
+        "This passkey belongs to another account.",
+    ),
+    "passwordless_off": (
+        "Для этой учётной записи вход без пароля выключен. Войдите с паролем.",
+        "Signing in without a password is off for this account. Sign in with your password.",
+    ),
+    "cloned": (
+        "Вход отклонён: ключ доступа похож на копию. Мы сообщили владельцу.",
+        "Sign-in refused: the passkey looks like a copy. We told its owner.",
+    ),
+    "fresh_login_required": (
+        "Чтобы добавить ключ доступа, войдите заново.",
+        "To add a passkey, sign in again.",
+    ),
     "not_found": ("Ключ доступа не найден.", "Passkey not found."),
     "bad_name": ("Введите название до 64 символов.", "Enter a name of up to 64 characters."),
     "no_passkeys": ("Сначала добавьте ключ доступа.", "Add a passkey first."),
@@ -27,16 +51,25 @@ REASONS: dict[str, tuple[str, str]] = {
 
 PASSKEY_MESSAGES: dict[str, dict[str, str]] = {
     **{f"passkey_err_{key}": {"ru": ru, "en": en} for key, (ru, en) in REASONS.items()},
-    "passkey_link": {"ru": "Войти с ключом доступа / биометрией", "en": "Sign in with a passkey / biometrics"},
+    "passkey_link": {
+        "ru": "Войти с ключом доступа / биометрией",
+        "en": "Sign in with a passkey / biometrics",
+    },
     "passkey_title": {"ru": "Вход с ключом доступа", "en": "Sign in with a passkey"},
-    "passkey_second_title": {"ru": "Подтверждение входа ключом доступа", "en": "Confirm the sign-in with a passkey"},
+    "passkey_second_title": {
+        "ru": "Подтверждение входа ключом доступа",
+        "en": "Confirm the sign-in with a passkey",
+    },
     "passkey_intro": {
-        "ru": "Подтвердите вход отпечатком пальца, лицом или PIN-кодом устройства, на котором сохранён ключ доступа.",
-        "en": "Confirm the sign-in with your fingerprint, face or the PIN of the device that keeps your passkey.",
+        "ru": "Подтвердите вход отпечатком пальца, лицом или PIN-кодом устройства, "
+        "на котором сохранён ключ доступа.",
+        "en": "Confirm the sign-in with your fingerprint, face or the PIN of the device "
+        "that keeps your passkey.",
     },
     "passkey_button": {"ru": "Войти с ключом доступа", "en": "Sign in with a passkey"},
     "passkey_needs_js": {
-        "ru": "Ключи доступа работают в браузере с включённым JavaScript. Остальные способы входа доступны и без него.",
+        "ru": "Ключи доступа работают в браузере с включённым JavaScript. "
+        "Остальные способы входа доступны и без него.",
         "en": "Passkeys need a browser with JavaScript on. The other ways to sign in work without it.",
     },
     "passkey_unsupported": {
@@ -51,7 +84,8 @@ PASSKEY_MESSAGES: dict[str, dict[str, str]] = {
     "passkey_code_link": {"ru": "Ввести код", "en": "Enter a code"},
     "nav_passkeys": {"ru": "Ключи доступа", "en": "Passkeys"},
     "passkeys_intro": {
-        "ru": "Ключ доступа — вход по отпечатку пальца, лицу или PIN-коду вашего устройства вместо кода из СМС.",
+        "ru": "Ключ доступа — вход по отпечатку пальца, лицу или PIN-коду вашего устройства "
+        "вместо кода из СМС.",
         "en": "A passkey lets you sign in with your fingerprint, face or device PIN instead of an SMS code.",
     },
     "passkeys_none": {"ru": "Ключей доступа пока нет.", "en": "No passkeys yet."},
