@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from idp.cabinet import methods
 from idp.cabinet.routes import notice_from, open_page, submit_form
 from idp.dependencies import CSRF_COOKIE, BrowserSessionDep, LoginContextDep, SessionDep
 from idp.login.flow import LoginContext
@@ -162,9 +163,17 @@ def remove(
     if isinstance(opened, Response):
         return opened
     account, kit = opened
-    refusal = service.remove(session, account, passkey_id, client_of(request))
+    refusal = service.remove(
+        session,
+        account,
+        passkey_id,
+        client_of(request),
+        leaves_a_way_in=lambda: methods.leaves_a_way_in(ctx, session, account, f"passkey:{passkey_id}"),
+    )
     if refusal is not None:
-        return _page(kit, ctx, session, account, browser, error=kit.t("passkey_err_not_found"), status=404)
+        status = 404 if refusal.reason == "not_found" else 409
+        error = kit.t(f"passkey_err_{refusal.reason}")
+        return _page(kit, ctx, session, account, browser, error=error, status=status)
     return kit.see_other("/account/passkeys?done=passkey_removed")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -283,12 +284,17 @@ def rename(session: Session, account: Account, passkey_id: int, name: str, who: 
     return None
 
 
-def remove(session: Session, account: Account, passkey_id: int, who: Client) -> Refusal | None:
-    """Remove one of the person's own passkeys. The password stays a way in; removing the last
-    passkey turns the passwordless choice off (nothing would be left to use it with)."""
+def remove(
+    session: Session, account: Account, passkey_id: int, who: Client, *, leaves_a_way_in: Callable[[], bool]
+) -> Refusal | None:
+    """Remove one of the person's own passkeys, unless it is their last way in (``leaves_a_way_in``:
+    the cabinet's list of methods answers). Removing the last passkey turns the passwordless
+    choice off (nothing would be left to use it with)."""
     row = repository.passkey_of(session, account.id, passkey_id)
     if row is None:
         return Refusal("not_found")
+    if passwordless_on(session, account.id) and not leaves_a_way_in():
+        return Refusal("last_way_in")
     repository.remove(session, row)
     if repository.count_of(session, account.id) == 0:
         holder = repository.passkey_account(session, account.id)

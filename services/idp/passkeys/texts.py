@@ -46,6 +46,10 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "not_found": ("Ключ доступа не найден.", "Passkey not found."),
     "bad_name": ("Введите название до 64 символов.", "Enter a name of up to 64 characters."),
+    "last_way_in": (
+        "Это ваш единственный способ войти — его нельзя удалить.",
+        "This is your only way to sign in; it cannot be removed.",
+    ),
     "no_passkeys": ("Сначала добавьте ключ доступа.", "Add a passkey first."),
 }
 
@@ -117,6 +121,7 @@ PASSKEY_MESSAGES: dict[str, dict[str, str]] = {
     "methods_kind": {"ru": "Способ", "en": "Method"},
     "methods_last_used": {"ru": "Последнее использование", "en": "Last used"},
     "methods_never": {"ru": "—", "en": "—"},
+    "methods_actions": {"ru": "Действия", "en": "Actions"},
     "methods_last_way": {
         "ru": "Это единственный способ войти — его нельзя удалить.",
         "en": "This is your only way to sign in; it cannot be removed.",
