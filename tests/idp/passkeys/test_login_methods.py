@@ -7,14 +7,7 @@ import re
 
 from idp.cabinet.methods import LoginMethod, removable
 from tests.idp.conftest import CITIZEN, _csrf
-from tests.idp.passkeys.test_passkeys import (  # noqa: F401  (the fixture)
-    World,
-    enrolled,
-    options_for,
-    password_login,
-    submit,
-    world,
-)
+from tests.idp.passkeys.conftest import World, enrolled, options_for, password_login, submit
 
 
 def rows(html: str) -> list[str]:
