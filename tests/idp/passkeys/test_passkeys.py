@@ -309,3 +309,33 @@ async def test_options_without_the_csrf_token_are_a_problem_document(world: Worl
         data={"csrf_token": _csrf((await world.http.get("/login/passkey")).text), "p": "nope"},
     )
     assert gone.status_code == 400 and gone.json()["code"] == "interaction_expired"
+
+
+async def test_trusted_attestation_refuses_an_authenticator_that_attests_nothing(
+    make_db: Any,
+) -> None:
+    """``passkey_attestation=direct``: the options ask for attestation, and ``none`` is refused."""
+    from idp.accounts.service import create_account
+    from idp.main import create_app
+    from tests.conftest import idp_settings, running
+
+    app = create_app(idp_settings(make_db("idp"), issuer=ORIGIN, passkey_attestation="direct"))
+    async with running(app) as http:
+        with app.state.session_factory() as session:
+            create_account(session, app.state.field_cipher, CITIZEN)
+            session.commit()
+        await password_login(http, CITIZEN.email or "")
+        csrf = _csrf((await http.get("/account/passkeys")).text)
+        options = (await http.post("/account/passkeys/options", data={"csrf_token": csrf})).json()
+        assert options["publicKey"]["attestation"] == "direct"
+        refused = await http.post(
+            "/account/passkeys",
+            data={
+                "csrf_token": csrf,
+                "challenge": options["challenge"],
+                "credential": SoftAuthenticator(RP_ID, ORIGIN).create(options["publicKey"]),
+            },
+        )
+        assert refused.status_code == 400 and "Этот тип ключа не принимается." in refused.text
+        with app.state.session_factory() as session:
+            assert session.scalar(select(Passkey.id)) is None
