@@ -292,6 +292,7 @@ PAGES: list[Visit] = [
     Visit("register-errors", "idp", False, "/register", register_empty_submit),
     Visit("recover", "idp", False, "/recover"),
     Visit("login-signature", "idp", False, "/login/signature"),
+    Visit("login-passkey", "idp", False, "/login/passkey"),
     Visit("recover-errors", "idp", False, "/recover", recover_empty_submit),
     Visit("recover-code", "idp", False, "/recover", recover_code),
     Visit("recover-done", "idp", False, "/recover", recover_done),
@@ -320,6 +321,7 @@ PAGES: list[Visit] = [
     Visit("account-totp", "idp", True, "/account/security", totp_start),
     Visit("account-apps", "idp", True, "/account/apps"),
     Visit("account-signatures", "idp", True, "/account/signatures"),
+    Visit("account-passkeys", "idp", True, "/account/passkeys"),
     Visit("account-events", "idp", True, "/account/events"),
     # egisz_api
     Visit("home", "egisz_api", False, "/"),
