@@ -339,3 +339,70 @@ async def test_trusted_attestation_refuses_an_authenticator_that_attests_nothing
         assert refused.status_code == 400 and "Этот тип ключа не принимается." in refused.text
         with app.state.session_factory() as session:
             assert session.scalar(select(Passkey.id)) is None
+
+
+async def test_registration_options_need_a_signed_in_browser(world: World) -> None:
+    page = await world.http.get("/login/passkey")
+    refused = await world.http.post("/account/passkeys/options", data={"csrf_token": _csrf(page.text)})
+    assert refused.status_code == 401 and refused.json()["code"] == "login_required"
+
+
+async def test_the_same_authenticator_cannot_be_registered_twice(world: World) -> None:
+    await password_login(world.http, CITIZEN.email or "")
+    authenticator = SoftAuthenticator(RP_ID, ORIGIN)
+    assert (await register(world.http, authenticator)).status_code == 303
+    again = await register(world.http, authenticator)
+    assert again.status_code == 400 and "Этот ключ уже добавлен." in again.text
+    assert [reason_of(e) for e in world.events("passkey_refused")] == ["already_registered"]
+
+
+async def test_a_registration_challenge_of_another_account_is_refused(world: World) -> None:
+    """One browser: Anna asks for options, then Ivan signs in there and answers Anna's challenge."""
+    await password_login(world.http, CITIZEN.email or "")
+    csrf = _csrf((await world.http.get("/account/passkeys")).text)
+    annas = (await world.http.post("/account/passkeys/options", data={"csrf_token": csrf})).json()
+    await password_login(world.http, OTHER.email or "")
+    csrf = _csrf((await world.http.get("/account/passkeys")).text)
+    refused = await world.http.post(
+        "/account/passkeys",
+        data={
+            "csrf_token": csrf,
+            "challenge": annas["challenge"],
+            "credential": SoftAuthenticator(RP_ID, ORIGIN).create(annas["publicKey"]),
+        },
+    )
+    assert refused.status_code == 400
+    assert [reason_of(e) for e in world.events("passkey_refused")] == ["challenge_used"]
+    with world.db() as session:
+        assert session.scalar(select(Passkey.id)) is None
+
+
+async def test_a_registration_without_the_csrf_token_stores_nothing(world: World) -> None:
+    await password_login(world.http, CITIZEN.email or "")
+    csrf = _csrf((await world.http.get("/account/passkeys")).text)
+    body = (await world.http.post("/account/passkeys/options", data={"csrf_token": csrf})).json()
+    refused = await world.http.post(
+        "/account/passkeys",
+        data={
+            "csrf_token": "forged",
+            "challenge": body["challenge"],
+            "credential": SoftAuthenticator(RP_ID, ORIGIN).create(body["publicKey"]),
+        },
+    )
+    assert refused.status_code == 400
+    with world.db() as session:
+        assert session.scalar(select(Passkey.id)) is None
+
+
+async def test_the_second_factor_challenge_belongs_to_its_pending_login(world: World) -> None:
+    """A challenge issued for one pending login cannot finish another pending login of the same
+    person (e.g. an attacker's, parked with a stolen password)."""
+    authenticator = await enrolled(world, CITIZEN.email or "")
+    world.require_second_factor(CITIZEN.email or "")
+    async with world.browser() as http:
+        first = await pending_login(http, CITIZEN.email or "")
+        second = await pending_login(http, CITIZEN.email or "")
+        csrf, options, challenge = await options_for(http, first)
+        refused = await submit(http, csrf, challenge, authenticator.get(options), second)
+    assert refused.status_code == 401
+    assert reason_of(world.events("login_failed")[-1]) == "challenge_used"
