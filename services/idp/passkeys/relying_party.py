@@ -37,6 +37,7 @@ from webauthn.helpers import (
     parse_attestation_object,
     parse_authentication_credential_json,
     parse_authenticator_data,
+    parse_cbor,
     parse_client_data_json,
     parse_registration_credential_json,
 )
@@ -250,8 +251,6 @@ def verify_registration(rp: RelyingParty, response_json: str, *, challenge: byte
 
 
 def _auth_data_bytes(attestation_object: bytes) -> bytes:
-    from webauthn.helpers import parse_cbor
-
     try:
         decoded = parse_cbor(attestation_object)
         return bytes(decoded["authData"])
