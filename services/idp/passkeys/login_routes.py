@@ -45,7 +45,13 @@ def _page(
 ) -> Response:
     handle = parked.handle if parked else None
     query = {k: v for k, v in (("i", handle), ("next", next_path)) if v}
-    back = f"/login/code?{urlencode({'p': pending.handle})}" if pending else f"/login?{urlencode(query)}"
+    # a pending login whose only second factor is the passkey has no code to go back to
+    with_code = pending is not None and pending.method != "passkey"
+    back = (
+        f"/login/code?{urlencode({'p': pending.handle})}"
+        if with_code and pending
+        else f"/login?{urlencode(query)}"
+    )
     return kit.page(
         "login_passkey.html",
         status,
@@ -55,7 +61,7 @@ def _page(
         interaction=handle or "",
         next_path=next_path or "",
         back_url=back,
-        back_text=kit.t("passkey_code_link" if pending else "passkey_password_link"),
+        back_text=kit.t("passkey_code_link" if with_code else "passkey_password_link"),
     )
 
 

@@ -161,6 +161,19 @@ async def submit(
     )
 
 
+async def password_and_passkey(http: httpx.AsyncClient, email: str, authenticator: SoftAuthenticator) -> str:
+    """A password login whose only second factor is the passkey (no confirmed phone or e-mail):
+    straight to the passkey page, then signed in; where the login continues to."""
+    done = await password_login(http, email)
+    location = done.headers["location"]
+    assert location.startswith("/login/passkey?p="), location
+    pending = location.split("p=", 1)[1]
+    csrf, options, challenge = await options_for(http, pending)
+    signed_in = await submit(http, csrf, challenge, authenticator.get(options), pending)
+    assert signed_in.status_code == 303, signed_in.text
+    return str(signed_in.headers["location"])
+
+
 async def pending_login(http: httpx.AsyncClient, email: str) -> str:
     done = await password_login(http, email)
     location = done.headers["location"]

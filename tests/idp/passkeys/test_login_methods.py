@@ -7,7 +7,7 @@ import re
 
 from idp.cabinet.methods import LoginMethod, removable
 from tests.idp.conftest import CITIZEN, _csrf
-from tests.idp.passkeys.conftest import World, enrolled, options_for, password_login, submit
+from tests.idp.passkeys.conftest import World, enrolled, options_for, password_and_passkey, submit
 
 
 def rows(html: str) -> list[str]:
@@ -24,7 +24,7 @@ async def test_the_list_shows_the_password_and_each_passkey_with_its_last_use(wo
     async with world.browser() as http:  # a passwordless login: the passkey is used once
         csrf, options, challenge = await options_for(http)
         assert (await submit(http, csrf, challenge, authenticator.get(options))).status_code == 303
-    await password_login(world.http, CITIZEN.email or "")
+    await password_and_passkey(world.http, CITIZEN.email or "", authenticator)
     page = (await world.http.get("/account/security")).text
     password, passkey = rows(page)[1:]
     assert password.startswith("Пароль") and "—" not in password  # the password login just now
@@ -33,8 +33,8 @@ async def test_the_list_shows_the_password_and_each_passkey_with_its_last_use(wo
 
 
 async def test_removing_a_passkey_from_the_list_removes_it(world: World) -> None:
-    await enrolled(world, CITIZEN.email or "")
-    await password_login(world.http, CITIZEN.email or "")
+    authenticator = await enrolled(world, CITIZEN.email or "")
+    await password_and_passkey(world.http, CITIZEN.email or "", authenticator)
     page = (await world.http.get("/account/security")).text
     action = re.search(r'action="(/account/passkeys/\d+/remove)"', page)
     assert action

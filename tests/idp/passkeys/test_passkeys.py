@@ -23,6 +23,7 @@ from tests.idp.passkeys.conftest import (
     World,
     enrolled,
     options_for,
+    password_and_passkey,
     password_login,
     pending_login,
     reason_of,
@@ -136,6 +137,19 @@ async def test_a_passkey_is_the_second_factor_after_the_password(world: World) -
         (key,) = session.scalars(select(Passkey))
         assert key.sign_count == 11 and key.last_used_at is not None
     assert world.events("login_succeeded")[-1].details["method"] == "passkey"
+
+
+async def test_a_passkey_is_the_second_factor_when_no_code_can_reach_the_person(world: World) -> None:
+    """No confirmed phone or e-mail, a passkey: a new device's password login asks for the passkey."""
+    authenticator = await enrolled(world, CITIZEN.email or "")
+    async with world.browser() as http:
+        done = await password_login(http, CITIZEN.email or "")
+        assert done.headers["location"].startswith("/login/passkey?p=")
+        page = await http.get(done.headers["location"])
+        assert 'href="/login?"' in page.text  # back to the password, not to a code never sent
+        assert await password_and_passkey(http, CITIZEN.email or "", authenticator) == "/account"
+    row = world.last_session(CITIZEN.email or "")
+    assert row.acr == "urn:idp:acr:mfa" and row.amr == ["pwd", "hwk", "user", "mfa"]
 
 
 async def test_passwordless_login_with_a_synced_passkey_is_swk_and_user(world: World) -> None:
