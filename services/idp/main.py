@@ -66,6 +66,8 @@ from idp.oauth2.client_auth import JwksUriCache
 from idp.oauth2.metadata import MetadataCache
 from idp.oauth2.routes import router as oauth2_router
 from idp.organizations.admin_routes import router as organizations_admin_router
+from idp.passkeys.login_routes import router as passkey_login_router
+from idp.passkeys.routes import router as passkeys_router
 from idp.pki.admin_routes import router as pki_admin_router
 from idp.pki.context import PkiContext, crl_policy
 from idp.pki.crl_fetch import HttpRevocationFetcher
@@ -97,6 +99,8 @@ logger = logging.getLogger("idp")
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: `make frontend` builds the in-browser signer here (git-ignored; docs/pki.md "Signing in the browser")
 STATIC_BUILD = Path(__file__).parent / "static_build"
+#: the passkeys' small script (WebAuthn is a browser API; docs/passkeys.md)
+PASSKEYS_STATIC = Path(__file__).parent / "passkeys" / "static"
 
 
 def identity_registry(settings: IdpSettings) -> IdentityRegistry:
@@ -277,11 +281,14 @@ def create_app(
     app.include_router(oauth2_api_router)  # first: the hot paths match after the fewest routes
     mount_design(app)  # /static/design: the shared stylesheet
     mount_static_build(app, STATIC_BUILD)
+    app.mount("/static/passkeys", StaticFiles(directory=PASSKEYS_STATIC), name="passkeys_static")
     app.include_router(policy_router(error_locale, LANG_COOKIE, secure=settings.secure_cookies))
     app.include_router(keys_router)
     app.include_router(oauth2_router)
     app.include_router(signature_login_router)
     app.include_router(bank_login_router)
+    app.include_router(passkey_login_router)
+    app.include_router(passkeys_router)
     app.include_router(login_router)
     app.include_router(app_approval_router)
     app.include_router(app_devices_router)

@@ -13,6 +13,7 @@ from idp.esia.models import EsiaClient, EsiaClientCertificate, EsiaDiagnosis
 from idp.keys.models import SigningKey
 from idp.login.models import Interaction
 from idp.organizations.models import Employment, Organization
+from idp.passkeys.models import Passkey, PasskeyAccount, PasskeyChallenge
 from idp.pki.models import BoundCertificate, CachedCrl, TrustedCa
 from idp.second_factor.models import OneTimeCode, PendingLogin, RecoveryCode, TotpCredential, TrustedDevice
 from idp.sessions.models import BackchannelLogout, SessionClient, UserSession
@@ -40,6 +41,9 @@ __all__ = [
     "IssuedAccessToken",
     "OneTimeCode",
     "Organization",
+    "Passkey",
+    "PasskeyAccount",
+    "PasskeyChallenge",
     "PendingLogin",
     "PersonRecord",
     "RecoveryCode",

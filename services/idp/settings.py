@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -260,6 +260,35 @@ class IdpSettings(PageSettings):
         ge=30,
         le=3600,
         description="Seconds a login-by-signature challenge can be signed and submitted (single use).",
+    )
+    passkey_challenge_ttl: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="Seconds a WebAuthn challenge (passkey registration or login) stays usable, once.",
+    )
+    passkey_fresh_login_seconds: int = Field(
+        default=600,
+        ge=60,
+        description="Registering a passkey needs a login (auth_time) at most this many seconds old.",
+    )
+    passkey_rp_name: str = Field(
+        default="Госуслуги IdP", description="The relying party name authenticators show (WebAuthn §5.4.1)."
+    )
+    passkey_attestation: Literal["none", "direct"] = Field(
+        default="none",
+        description=(
+            "`none`: any authenticator (WebAuthn §5.4.7, attestation none); `direct`: only authenticators "
+            "whose attestation chains to `passkey_attestation_roots` (and, if set, whose AAGUID is listed)."
+        ),
+    )
+    passkey_attestation_roots: str | None = Field(
+        default=None,
+        description="With `direct` attestation: a PEM file of the trusted attestation root certificates.",
+    )
+    passkey_trusted_aaguids: list[str] = Field(
+        default_factory=list,
+        description="With `direct` attestation: the accepted authenticator models (AAGUIDs); empty: any.",
     )
     demo_pki_dir: str = Field(
         default="var/pki",

@@ -310,6 +310,7 @@ PAGES: list[Visit] = [
     Visit("recover", "idp", False, "/recover"),
     Visit("login-signature", "idp", False, "/login/signature"),
     Visit("login-bank", "idp", False, "/login/bank"),
+    Visit("login-passkey", "idp", False, "/login/passkey"),
     Visit("recover-errors", "idp", False, "/recover", recover_empty_submit),
     Visit("recover-code", "idp", False, "/recover", recover_code),
     Visit("recover-done", "idp", False, "/recover", recover_done),
@@ -341,6 +342,7 @@ PAGES: list[Visit] = [
     Visit("app-dev-page", "idp", True, "/account/security/app", app_dev_page),
     Visit("account-apps", "idp", True, "/account/apps"),
     Visit("account-signatures", "idp", True, "/account/signatures"),
+    Visit("account-passkeys", "idp", True, "/account/passkeys"),
     Visit("account-events", "idp", True, "/account/events"),
     # egisz_api
     Visit("home", "egisz_api", False, "/"),

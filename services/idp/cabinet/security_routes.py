@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from idp.accounts.validation import FieldError
-from idp.cabinet import security
+from idp.cabinet import methods, security
 from idp.cabinet import service as cabinet
 from idp.cabinet.routes import notice_from, open_page, submit_form
 from idp.dependencies import BackchannelDep, BrowserSessionDep, LoginContextDep, SessionDep
@@ -53,6 +53,21 @@ def _mfa_options(kit: PageKit, session: Any, account: Any) -> list[dict[str, Any
     return out
 
 
+def _methods(kit: PageKit, ctx: LoginContext, session: Any, account: Any) -> list[dict[str, Any]]:
+    """Issue 15 item 4: every way in and second factor, last used, removable unless the last way in."""
+    found = methods.login_methods(ctx, session, account)
+    return [
+        {
+            "label": kit.t(m.label, **m.params),
+            "last_used_at": m.last_used_at,
+            "remove_action": m.remove_action if methods.removable(found, m) else None,
+            "last_way_in": m.way_in and m.remove_action is not None and not methods.removable(found, m),
+            "manage_url": m.manage_url,
+        }
+        for m in found
+    ]
+
+
 def _page(
     kit: PageKit,
     ctx: LoginContext,
@@ -74,6 +89,7 @@ def _page(
         devices=security.my_devices(ctx, session, account, kit.locale),
         mfa_options=_mfa_options(kit, session, account),
         totp_enabled=totp.totp_enabled(session, account.id),
+        methods=_methods(kit, ctx, session, account),
         errors=errors or {},
         error=error,
         notice=notice,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from idp.accounts.models import Account
 from idp.app_approval import devices as app_devices
 from idp.login import flow
 from idp.login.forms import PageKit
+from idp.passkeys import service as passkeys
 from idp.second_factor import codes as code_rules
 from idp.second_factor import errors as codes
 from idp.second_factor.models import OneTimeCode, PendingLogin
@@ -169,4 +171,8 @@ def code_page(
         no_app_reason=kit.t("totp_not_set_up") if "totp" not in options else None,
         # confirmation in the «Госуслуги» app (issue 15 item 1), once a device is connected
         app_action="/login/app" if app_devices.has_device(session, account.id) else None,
+        # issue 15: a registered passkey is another second factor (its own page, idp.passkeys)
+        passkey_url=f"/login/passkey?{urlencode({'p': pending.handle})}"
+        if pending.purpose == "login" and passkeys.has_passkeys(session, account.id)
+        else None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from idp.app_approval.texts import APP_EVENTS, APP_MESSAGES
 from idp.brokering import texts as bank_texts
 from idp.esia import scopes as esia_scopes
+from idp.passkeys.texts import PASSKEY_EVENTS, PASSKEY_MESSAGES
 from idp.smart import texts as smart_texts
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -937,6 +938,9 @@ if _twice := MESSAGES.keys() & APP_MESSAGES.keys():
     raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
 MESSAGES.update(APP_MESSAGES)
 MESSAGES.update(bank_texts.BANK_MESSAGES)
+if _twice := MESSAGES.keys() & PASSKEY_MESSAGES.keys():
+    raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
+MESSAGES.update(PASSKEY_MESSAGES)
 
 
 def text(key: str, locale: str, **params: str) -> str:
@@ -978,6 +982,7 @@ EVENT_TEXT: dict[str, dict[str, str]] = {
         "ru": "Банк не подтвердил СНИЛС",
         "en": "The bank did not confirm the SNILS",
     },
+    **PASSKEY_EVENTS,
 }
 
 

@@ -209,6 +209,8 @@ def login_submit(
             )
         case signin.SignedIn():
             return signed_in(kit, settings, outcome, session)
+        case signin.NeedsSecondFactor(pending=handle, method="passkey"):
+            return kit.see_other(f"/login/passkey?{urlencode({'p': handle})}")
         case signin.NeedsSecondFactor(pending=handle, problem=problem):
             query = {"p": handle, **({"problem": problem} if problem else {})}
             return kit.see_other(f"/login/code?{urlencode(query)}")

@@ -8,7 +8,8 @@ The password form (``submit_password``, R-LOG-1/2/6):
 3. the password (``flow.check_password``: a locked account is refused before the hash, and the
    hash runs outside any transaction; every failure is in the security log);
 4. a second factor, unless none can be proven yet or the browser is a trusted device; a relying
-   party asking for ``urn:idp:acr:mfa`` gets it even on a trusted device (step up);
+   party asking for ``urn:idp:acr:mfa`` gets it even on a trusted device (step up); a passkey
+   counts when no code can reach the person (issue 15), and its page is the next step;
 5. without one: the session. With one: a pending login, and the code sent (an app code is not).
 
 The code form (``submit_code``): the per-IP limit, the code, the session, the device trusted when
@@ -37,6 +38,7 @@ from idp.login.flow import Client, LoginContext
 from idp.login.models import Interaction
 from idp.login.throttle import LoginThrottle
 from idp.oauth2 import acr
+from idp.passkeys import service as passkeys
 from idp.pki.trust import CrlFetcher
 from idp.second_factor import pending as pending_requests
 from idp.second_factor.models import PendingLogin
@@ -80,10 +82,12 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class NeedsSecondFactor:
-    """A pending login waits for a code; ``problem``: why none was sent (``flow.send_code_for``)."""
+    """A pending login waits for a code; ``problem``: why none was sent (``flow.send_code_for``);
+    ``method``: ``passkey`` when a passkey is the account's only second factor (issue 15)."""
 
     pending: str
     problem: str | None
+    method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,8 @@ def submit_password(
     account = check.account
     interaction = parked.handle if parked else None
     options = flow.second_factor_options(session, account)
+    if not options and passkeys.has_passkeys(session, account.id):
+        options = ["passkey"]  # no code can reach the person, but their passkey can prove it
     trusted = flow.is_trusted(ctx, session, account, device_cookie)
     step_up = parked is not None and acr.wants_second_factor(interactions.params_of(parked))
     if not flow.needs_second_factor(account, options, trusted and not step_up):
@@ -207,10 +213,10 @@ def submit_password(
     )
     problem = (
         flow.send_code_for(ctx, session, account, pending, method, locale=locale, who=who)
-        if method != "totp"
+        if method not in ("totp", "passkey")
         else None
     )
-    return NeedsSecondFactor(pending.handle, problem)
+    return NeedsSecondFactor(pending.handle, problem, method)
 
 
 def submit_code(

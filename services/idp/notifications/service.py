@@ -14,7 +14,9 @@ from typing import Any, Literal, Protocol
 from shared.contracts.notifier import Channel, MessageAccepted, MessageRequest, Recipient
 
 CodeTemplate = Literal["otp_code", "email_confirmation", "password_reset"]
-AlertKind = Literal["new_login", "lockout", "password_changed", "level_changed", "login_denied"]
+AlertKind = Literal[
+    "new_login", "lockout", "password_changed", "level_changed", "login_denied", "passkey_cloned"
+]
 Locale = Literal["ru", "en"]
 
 

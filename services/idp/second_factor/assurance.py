@@ -12,6 +12,8 @@
 | signature, КЭП  | hwk                            | urn:idp:acr:qes   |
 | bank (brokered) | fed                            | urn:idp:acr:pwd   |
 | bank, MFA there | fed, mfa                       | urn:idp:acr:mfa   |
+| + passkey       | pwd, hwk or swk, user, mfa     | urn:idp:acr:mfa   |
+| passkey alone   | hwk or swk, user               | urn:idp:acr:mfa   |
 
 - RFC 8176 §2 has no value for a code sent by e-mail; ``otp`` ("one-time password") is the honest
   generic one (``sms`` would claim a phone that was never involved).
@@ -29,6 +31,12 @@
   us. RFC 8176 has no value for a federated login; ``fed`` is our own (RFC 8176 §1 allows it; it is
   the value Microsoft's identity platform uses for the same fact). The acr is what the bank asserted
   mapped by the bank's ``acr_map`` setting, never above ``mfa``; unmapped, ``pwd``.
+- A passkey (WebAuthn, issue 15): ``swk`` when the credential is backup-eligible (a synced passkey,
+  its key copied between devices), ``hwk`` when it is bound to one authenticator; ``user``: the
+  authenticator verified the person (UV flag; the idp requires it). WebAuthn does not say whether
+  that was a fingerprint or a face, so ``fpt``/``face`` are never claimed. Alone it is possession
+  plus inherence or knowledge (the device PIN), hence ``urn:idp:acr:mfa``; ``mfa`` in the amr only
+  when it was the second factor after a password.
 - A trusted device adds nothing: a login that skipped the code on one is a password login.
 """
 
@@ -58,6 +66,10 @@ Method = Literal[
     "signature_qes",
     "bank",
     "bank_mfa",
+    "passkey_hwk",
+    "passkey_swk",
+    "passwordless_hwk",
+    "passwordless_swk",
 ]
 
 _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
@@ -71,6 +83,10 @@ _ASSURANCE: dict[str, tuple[tuple[str, ...], str]] = {
     "signature_qes": (("hwk",), ACR_QES),
     "bank": ((AMR_FEDERATED,), ACR_PASSWORD),
     "bank_mfa": ((AMR_FEDERATED, "mfa"), ACR_MFA),
+    "passkey_hwk": (("pwd", "hwk", "user", "mfa"), ACR_MFA),
+    "passkey_swk": (("pwd", "swk", "user", "mfa"), ACR_MFA),
+    "passwordless_hwk": (("hwk", "user"), ACR_MFA),
+    "passwordless_swk": (("swk", "user"), ACR_MFA),
 }
 
 METHODS: tuple[str, ...] = tuple(_ASSURANCE)

@@ -60,6 +60,14 @@ def totp_enabled(session: Session, account_id: int) -> bool:
     return credential is not None and credential.confirmed_at is not None
 
 
+def last_used_at(session: Session, account_id: int) -> dt.datetime | None:
+    """When the app's last accepted code was made (its 30-second step), for the cabinet's list."""
+    credential = repository.totp_of(session, account_id)
+    if credential is None or credential.last_used_step is None:
+        return None
+    return dt.datetime.fromtimestamp(credential.last_used_step * TOTP_PERIOD, dt.UTC)
+
+
 def confirmed_secret(session: Session, account_id: int, cipher: FieldCipher) -> str | None:
     """The authenticator secret of a confirmed enrollment (the demo seed prints it), else None."""
     credential = repository.totp_of(session, account_id)

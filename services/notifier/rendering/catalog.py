@@ -85,7 +85,14 @@ _AT = Param("at", "datetime", required=False)
 #: the zone ``at`` is shown in (an IANA name, the sender's setting); Moscow when not given
 _TZ = Param("timezone", "timezone", required=False, max_length=64)
 
-SECURITY_ALERT_KINDS = ("new_login", "lockout", "password_changed", "level_changed", "login_denied")
+SECURITY_ALERT_KINDS = (
+    "new_login",
+    "lockout",
+    "password_changed",
+    "level_changed",
+    "login_denied",
+    "passkey_cloned",
+)
 ACCOUNT_LEVELS = ("simplified", "standard", "confirmed")
 
 TEMPLATES: dict[str, TemplateSpec] = {
