@@ -25,6 +25,7 @@ from idp.accounts.routes import router as accounts_router
 from idp.app_approval.routes import dev_router as app_dev_router
 from idp.app_approval.routes import router as app_approval_router
 from idp.app_approval.security_routes import router as app_devices_router
+from idp.brokering.account_routes import router as bank_links_router
 from idp.brokering.admin_routes import router as banks_admin_router
 from idp.brokering.client import BankDirectory
 from idp.brokering.context import BankContext
@@ -287,6 +288,7 @@ def create_app(
     app.include_router(oauth2_router)
     app.include_router(signature_login_router)
     app.include_router(bank_login_router)
+    app.include_router(bank_links_router)
     app.include_router(passkey_login_router)
     app.include_router(passkeys_router)
     app.include_router(login_router)

@@ -72,3 +72,14 @@ def delete_provider_record(session: Session, record: BankProviderRecord) -> int:
     session.delete(record)
     session.flush()
     return int(getattr(links, "rowcount", 0) or 0)
+
+
+def links_of_account(session: Session, account_id: int) -> list[BankLink]:
+    return list(
+        session.scalars(select(BankLink).where(BankLink.account_id == account_id).order_by(BankLink.id))
+    )
+
+
+def delete_link(session: Session, link: BankLink) -> None:
+    session.delete(link)
+    session.flush()

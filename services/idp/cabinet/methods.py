@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
+from idp.app_approval import devices as app_devices
 from idp.audit import service as audit
+from idp.brokering import links as bank_links
 from idp.login.flow import LoginContext
 from idp.passkeys import service as passkeys
 from idp.pki import bound
@@ -137,10 +139,54 @@ def passkey_methods(
     ]
 
 
+def app_device_methods(
+    ctx: LoginContext, session: Session, account: Account, uses: RecentUses
+) -> list[LoginMethod]:
+    """Confirmation in the «Госуслуги» app (a second factor after the password)."""
+    return [
+        LoginMethod(
+            "app",
+            f"app:{d.id}",
+            "method_app",
+            False,
+            d.last_used_at,
+            params={"name": d.name},
+            remove_action=f"/account/security/app/{d.id}/remove",
+            manage_url="/account/security/app",
+        )
+        for d in app_devices.my_devices(session, account.id)
+    ]
+
+
+def bank_methods(
+    ctx: LoginContext, session: Session, account: Account, uses: RecentUses
+) -> list[LoginMethod]:
+    """«Войти через банк»: a link signs the person in by itself."""
+    return [
+        LoginMethod(
+            "bank",
+            f"bank:{k.id}",
+            "method_bank",
+            True,
+            k.last_used_at,
+            params={"name": k.bank},
+            remove_action=f"/account/bank-links/{k.id}/remove",
+        )
+        for k in bank_links.my_links(session, account.id)
+    ]
+
+
 MethodSource = Callable[[LoginContext, Session, Account, RecentUses], list[LoginMethod]]
-#: in the order the seeds list the ways in (seed 001 §2.1.2): password (+ code), signature,
-#: biometrics (passkeys); the push-approval app devices and bank links append theirs here
-SOURCES: list[MethodSource] = [password_methods, totp_methods, certificate_methods, passkey_methods]
+#: in the order the seeds list the ways in (seed 001 §2.1.2, §2.2.2): password (+ code), signature,
+#: confirmation in the app, biometrics (passkeys), bank
+SOURCES: list[MethodSource] = [
+    password_methods,
+    totp_methods,
+    certificate_methods,
+    app_device_methods,
+    passkey_methods,
+    bank_methods,
+]
 
 
 def login_methods(ctx: LoginContext, session: Session, account: Account) -> list[LoginMethod]:

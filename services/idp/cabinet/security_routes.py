@@ -23,7 +23,7 @@ from shared.path_ids import RowId
 router = APIRouter(prefix="/account", include_in_schema=False)
 CsrfForm = Annotated[str, Form(max_length=128)]
 SecretForm = Annotated[str, Form(max_length=1024)]
-NOTICES = ("password_saved", "mfa_saved", "totp_disabled", "device_revoked", "ended")
+NOTICES = ("password_saved", "mfa_saved", "totp_disabled", "device_revoked", "ended", "bank_unlinked")
 
 
 #: why a second-factor choice is greyed out, and where to make it available

@@ -978,6 +978,7 @@ EVENT_TEXT: dict[str, dict[str, str]] = {
     "certificate_bound": {"ru": "Привязка сертификата подписи", "en": "Signature certificate bound"},
     "certificate_unbound": {"ru": "Сертификат подписи отвязан", "en": "Signature certificate unbound"},
     "bank_linked": {"ru": "Учётная запись связана с банком", "en": "Account linked to a bank"},
+    "bank_unlinked": {"ru": "Связь с банком удалена", "en": "Bank link removed"},
     "bank_identity_unverified": {
         "ru": "Банк не подтвердил СНИЛС",
         "en": "The bank did not confirm the SNILS",

@@ -130,6 +130,14 @@ PASSKEY_MESSAGES: dict[str, dict[str, str]] = {
     "method_totp": {"ru": "Приложение-аутентификатор", "en": "Authenticator app"},
     "method_passkey": {"ru": "Ключ доступа «{name}»", "en": "Passkey “{name}”"},
     "method_certificate": {"ru": "Электронная подпись «{name}»", "en": "Electronic signature “{name}”"},
+    "method_app": {"ru": "Приложение «Госуслуги» «{name}»", "en": "Gosuslugi app “{name}”"},
+    "method_bank": {"ru": "Вход через банк «{name}»", "en": "Sign-in through the bank “{name}”"},
+    "bank_link_err_not_found": {"ru": "Такой связи с банком нет.", "en": "There is no such bank link."},
+    "bank_link_err_last_way_in": {
+        "ru": "Это последний способ входа: сначала добавьте другой.",
+        "en": "This is your last way to sign in: add another one first.",
+    },
+    "bank_unlinked": {"ru": "Связь с банком удалена.", "en": "The bank link was removed."},
 }
 
 PASSKEY_EVENTS: dict[str, dict[str, str]] = {

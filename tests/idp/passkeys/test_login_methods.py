@@ -6,8 +6,15 @@ from __future__ import annotations
 import re
 
 from idp.cabinet.methods import LoginMethod, removable
-from tests.idp.conftest import CITIZEN, _csrf
-from tests.idp.passkeys.conftest import World, enrolled, options_for, password_and_passkey, submit
+from tests.idp.conftest import CITIZEN, PASSWORD, _csrf
+from tests.idp.passkeys.conftest import (
+    World,
+    enrolled,
+    options_for,
+    password_and_passkey,
+    password_login,
+    submit,
+)
 
 
 def rows(html: str) -> list[str]:
@@ -53,3 +60,76 @@ def test_the_last_way_in_is_never_offered_for_removal() -> None:
     assert removable([only, second], only) and removable([only, second], second)
     password = LoginMethod("password", "password", "method_password", True, None)
     assert not removable([password, second], password)
+
+
+async def _citizen_id(world: World) -> int:
+    from sqlalchemy import select
+
+    from idp.accounts.models import Account
+
+    with world.db() as session:
+        account_id = session.scalar(select(Account.id).where(Account.email == CITIZEN.email))
+    assert account_id is not None
+    return int(account_id)
+
+
+async def _link_bank(world: World, account_id: int, bank: str = "demo-bank") -> None:
+    """A bank link as the bank login writes it (that flow: tests/idp/brokering)."""
+    from idp.brokering.models import BankLink
+
+    with world.db() as session:
+        session.add(BankLink(account_id=account_id, bank=bank, subject="bank-sub-1", linked_by="snils"))
+        session.commit()
+
+
+async def test_the_list_names_app_devices_and_bank_links_in_the_seeds_order(world: World) -> None:
+    await password_login(world.http, CITIZEN.email or "")
+    account_id = await _citizen_id(world)
+    await _link_bank(world, account_id)
+    page = (await world.http.get("/account/security/app")).text
+    added = await world.http.post(
+        "/account/security/app",
+        data={"csrf_token": _csrf(page), "name": "Мой телефон", "current_password": PASSWORD},
+    )
+    assert added.status_code == 200, added.text
+    listed = rows((await world.http.get("/account/security")).text)[1:]
+    assert len(listed) == 3
+    assert listed[0].startswith("Пароль")
+    assert listed[1].startswith("Приложение «Госуслуги» «Мой телефон»") and "Удалить" in listed[1]
+    assert listed[2].startswith("Вход через банк «demo-bank»") and "Удалить" in listed[2]
+
+
+async def test_a_bank_link_is_removed_from_the_list_but_never_the_last_way_in(world: World) -> None:
+    from sqlalchemy import update
+
+    from idp.accounts.models import Account
+
+    await password_login(world.http, CITIZEN.email or "")
+    account_id = await _citizen_id(world)
+    await _link_bank(world, account_id)
+    page = (await world.http.get("/account/security")).text
+    action = re.search(r'action="(/account/bank-links/(\d+)/remove)"', page)
+    assert action, page
+    # another account's link id is not found (no IDOR), and nothing is removed
+    foreign = await world.http.post(
+        f"/account/bank-links/{int(action.group(2)) + 1000}/remove", data={"csrf_token": _csrf(page)}
+    )
+    assert foreign.status_code == 404
+    # with no password the bank link is the only way in: the list offers no removal and the
+    # server refuses a forged one
+    with world.db() as session:
+        session.execute(update(Account).where(Account.id == account_id).values(password_hash=""))
+        session.commit()
+    page = (await world.http.get("/account/security")).text
+    assert "/account/bank-links/" not in page
+    refused = await world.http.post(action.group(1), data={"csrf_token": _csrf(page)})
+    assert refused.status_code == 409
+    assert "последний способ входа" in refused.text
+    # a second way in (a link to another bank) makes it removable
+    await _link_bank(world, account_id, bank="other-bank")
+    page = (await world.http.get("/account/security")).text
+    done = await world.http.post(action.group(1), data={"csrf_token": _csrf(page)})
+    assert done.status_code == 303
+    assert [e.details["bank"] for e in world.events("bank_unlinked")] == ["demo-bank"]
+    listed = rows((await world.http.get("/account/security")).text)[1:]
+    assert len(listed) == 1 and listed[0].startswith("Вход через банк «other-bank»")
