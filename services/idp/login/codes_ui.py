@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.app_approval import devices as app_devices
-from idp.login import flow
+from idp.login import flow, last_method
 from idp.login.forms import PageKit
 from idp.passkeys import service as passkeys
 from idp.second_factor import codes as code_rules
@@ -171,6 +171,7 @@ def code_page(
         no_app_reason=kit.t("totp_not_set_up") if "totp" not in options else None,
         # confirmation in the «Госуслуги» app (issue 15 item 1), once a device is connected
         app_action="/login/app" if app_devices.has_device(session, account.id) else None,
+        last_second=last_method.last_second_factor(kit.request.cookies.get(last_method.LAST_METHOD_COOKIE)),
         # issue 15: a registered passkey is another second factor (its own page, idp.passkeys)
         passkey_url=f"/login/passkey?{urlencode({'p': pending.handle})}"
         if pending.purpose == "login" and passkeys.has_passkeys(session, account.id)

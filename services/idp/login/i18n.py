@@ -760,6 +760,15 @@ def pick_locale(*candidates: str | None) -> str:
 # -- login by electronic signature (issue 11) --------------------------------------------------
 SIGNATURE_MESSAGES: dict[str, dict[str, str]] = {
     "sig_link": {"ru": "Войти с помощью электронной подписи", "en": "Sign in with an electronic signature"},
+    "last_way_intro": {
+        "ru": "В прошлый раз на этом устройстве вы входили так:",
+        "en": "Last time on this device you signed in this way:",
+    },
+    "last_way_or_password": {"ru": "Или войдите с паролем", "en": "Or sign in with your password"},
+    "last_second_intro": {
+        "ru": "В прошлый раз на этом устройстве вы подтверждали вход так:",
+        "en": "Last time on this device you confirmed the sign-in this way:",
+    },
     "sig_title": {"ru": "Вход с помощью электронной подписи", "en": "Sign in with an electronic signature"},
     "sig_step_up": {
         "ru": "«{client}» просит подтвердить вход электронной подписью.",

@@ -24,9 +24,10 @@ from idp.dependencies import (
     SettingsDep,
     ThrottleDep,
 )
-from idp.login import codes_ui, flow, interactions, signin
+from idp.login import codes_ui, flow, interactions, last_method, signin
 from idp.login.forms import PageKit, client_of, expired_page, interaction_kit, safe_next, too_many_page
 from idp.login.models import Interaction
+from idp.sessions import service as sessions_service
 from shared.db import commits_on_return, read_only
 from shared.web.formatting import format_datetime
 
@@ -92,6 +93,7 @@ def _login_page(
         login_value=login_value,
         next_path=next_path or "",
         bank_login=bank_login.offered(kit.settings, session),
+        last_way=last_method.last_way(kit.request.cookies.get(last_method.LAST_METHOD_COOKIE)),
     )
 
 
@@ -116,6 +118,17 @@ def signed_in(kit: PageKit, settings: Any, signed_in: signin.SignedIn, session: 
         secure=settings.secure_cookies,
         path="/",
     )
+    remembered = last_method.remembered(sessions_service.amr_of(session, signed_in.cookie))
+    if remembered:  # the way in this device used last, offered first next time (issue 15 item 4)
+        response.set_cookie(
+            last_method.LAST_METHOD_COOKIE,
+            remembered,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+            max_age=last_method.MAX_AGE_SECONDS,
+        )
     if signed_in.device_cookie:
         response.set_cookie(
             DEVICE_COOKIE,

@@ -196,3 +196,9 @@ def log_client_out(
             deliveries += _enqueue_logouts(session, row, [client_id], subject)
     _after_commit(session, deliveries, on_commit)
     return deliveries
+
+
+def amr_of(session: Session, cookie: str) -> list[str]:
+    """The ``amr`` of the session a login just began or refreshed (empty if there is none)."""
+    row = repository.by_cookie_hash(session, hash_cookie(cookie))
+    return list(row.amr or []) if row is not None else []
