@@ -159,6 +159,7 @@ class AuthorizationEndpoint:
                 auth_time=browser.auth_time,
                 acr=achieved,
                 amr=list(browser.amr),
+                cert_thumbprint=browser.cert_thumbprint,
             ),
         )
         request.claims_request = ctx.claims

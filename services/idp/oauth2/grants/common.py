@@ -130,6 +130,8 @@ def issue_for_person(
         else None,
         patient=grant.patient,
         context_claims=context,
+        # the signature's certificate (``cnf``) only for EGISZ (idp.tokens.confirmation)
+        confirm_certificate=audience == server.settings.smart_fhir_audience,
     )
     return token_response(server.tokens.issue(server.session, issuance), always_scope=True)
 
