@@ -24,6 +24,7 @@ from idp.oauth2.errors import ErrorPageError
 from idp.oauth2.grants import AuthorizedUser
 from idp.oauth2.requests import HttpPayload, StarletteOAuth2Request
 from idp.oauth2.server import IdpAuthorizationServer
+from idp.organizations import service as organizations
 from idp.sessions.models import UserSession
 from idp.smart.service import LaunchOutcome, resolve_launch
 from idp.tokens.service import AuthContext
@@ -172,7 +173,10 @@ class AuthorizationEndpoint:
         account = accounts_service.get_account(self.session, account_id)
         if account is None:
             return LaunchOutcome(None)
-        return resolve_launch(account, self.server.cipher, self.server.patient_directory, scopes)
+        worker = bool(organizations.employments_of(self.session, account_id))
+        return resolve_launch(
+            account, self.server.cipher, self.server.patient_directory, scopes, worker=worker
+        )
 
     def _back(self, ctx: AuthorizationContext, error: str, description: str) -> Outcome:
         """RFC 6749 §4.1.2.1 error response, with ``iss`` (RFC 9207 §2)."""

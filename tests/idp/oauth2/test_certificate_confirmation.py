@@ -149,7 +149,8 @@ async def idp_jwks_url(provider: Provider) -> AsyncIterator[str]:
         yield f"{base}/jwks"
 
 
-def _employ_as_doctor(provider: Provider) -> tuple[int, str]:
+def _employ_as_doctor(provider: Provider) -> tuple[int, str, int]:
+    """(the organisation's oid, its OGRN, the person's oid)."""
     with provider.app.state.session_factory() as session:
         account = account_by_sub(session, provider.account_sub)
         assert account is not None
@@ -158,7 +159,7 @@ def _employ_as_doctor(provider: Provider) -> tuple[int, str]:
         )
         orgs.employ(session, account.id, org, position="Врач-терапевт", role="doctor")
         session.commit()
-        return org.oid, org.ogrn
+        return org.oid, org.ogrn, account.oid
 
 
 async def test_a_signature_login_token_writes_and_the_provenance_names_its_certificate(
@@ -168,7 +169,7 @@ async def test_a_signature_login_token_writes_and_the_provenance_names_its_certi
     from egisz_api.records import service as records
     from egisz_api.settings import EgiszSettings
 
-    oid, org_ogrn = _employ_as_doctor(provider)
+    oid, org_ogrn, person_oid = _employ_as_doctor(provider)
     clinic = provider.register(
         ClientSpec(
             client_id="clinic-mis-web",
@@ -214,3 +215,6 @@ async def test_a_signature_login_token_writes_and_the_provenance_names_its_certi
         == hashlib.sha256(pki.certs["ues"].der).hexdigest()
     )
     assert entry["resource"]["agent"][0]["onBehalfOf"] == {"reference": f"Organization/{oid}"}
+    # the author is the worker's Practitioner, as the idp names it (fhirUser, docs/smart.md)
+    practitioner = {"reference": f"http://127.0.0.1:8001/fhir/Practitioner/{person_oid}"}
+    assert entry["resource"]["agent"][0]["who"] == signature["who"] == practitioner
