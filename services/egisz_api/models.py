@@ -21,6 +21,7 @@ from egisz_api.records.models import (
     StringIndex,
     TokenIndex,
 )
+from egisz_api.subscriptions.models import SubscriptionOutboxRow, SubscriptionRow
 from egisz_api.terminology.models import (
     CodeSystemRow,
     ConceptRow,
@@ -50,6 +51,8 @@ __all__ = [
     "NotificationPreference",
     "ReferenceIndex",
     "StringIndex",
+    "SubscriptionOutboxRow",
+    "SubscriptionRow",
     "SystemAliasRow",
     "TokenIndex",
     "ValueSetMemberRow",

@@ -94,13 +94,16 @@ async def test_an_integrator_bound_to_an_organisation_is_mis_of_it(provider: Pro
     )
     unbound = provider.register(ClientSpec(client_id="plain-system", name="System", scopes=["system/*.rs"]))
     jwks = (await provider.http.get("/.well-known/jwks.json")).json()
-    for rp, expected in ((bound, {"org": str(oid), "roles": ["mis"]}), (unbound, {})):
-        response = await provider.http.post(
-            "/token", data={"grant_type": "client_credentials"}, auth=rp.basic()
-        )
-        assert response.status_code == 200, response.text
-        claims = decode(response.json()["access_token"], jwks)
-        assert {k: claims[k] for k in ("org", "roles") if k in claims} == expected
+    # org_ogrn: the FHIR API keeps the system to the patients EGISZ attaches by OGRN (docs/fhir.md)
+    bound_claims = {"org": str(oid), "org_ogrn": ogrn("102770000001"), "roles": ["mis"]}
+    for _ in range(2):  # the second token comes from the cached client, with the same claims
+        for rp, expected in ((bound, bound_claims), (unbound, {})):
+            response = await provider.http.post(
+                "/token", data={"grant_type": "client_credentials"}, auth=rp.basic()
+            )
+            assert response.status_code == 200, response.text
+            claims = decode(response.json()["access_token"], jwks)
+            assert {k: claims[k] for k in ("org", "org_ogrn", "roles") if k in claims} == expected
 
 
 async def test_the_admin_api_binds_only_a_client_credentials_client_to_an_organisation(
