@@ -28,6 +28,7 @@ from idp.organizations import service as organizations
 from idp.sessions.models import UserSession
 from idp.smart.service import LaunchOutcome, resolve_launch
 from idp.tokens.service import AuthContext
+from shared.contracts.roles import egisz_role
 from shared.db import utcnow
 
 #: The order of the authorization checks, top to bottom.
@@ -173,7 +174,8 @@ class AuthorizationEndpoint:
         account = accounts_service.get_account(self.session, account_id)
         if account is None:
             return LaunchOutcome(None)
-        worker = bool(organizations.employments_of(self.session, account_id))
+        memberships = organizations.employments_of(self.session, account_id)
+        worker = any(egisz_role(m.role) for m in memberships)
         return resolve_launch(
             account, self.server.cipher, self.server.patient_directory, scopes, worker=worker
         )

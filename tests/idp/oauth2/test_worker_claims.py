@@ -113,3 +113,35 @@ async def test_the_admin_api_binds_only_a_client_credentials_client_to_an_organi
     assert ClientIn(**body).organization_oid == 7
     with pytest.raises(pydantic.ValidationError):
         ClientIn(**{**body, "grant_types": ["authorization_code"], "redirect_uris": ["https://rp.test/cb"]})
+
+
+async def test_a_health_authority_employee_gets_the_authority_role_and_its_region(provider: Provider) -> None:
+    """Issue 14 item 4 (EGISZ.md §5 row 31): an employment as ``authority_reg`` in a region's health
+    department → ``authority_regional`` and ``region`` (the organisation's); ``authority_fed`` →
+    ``authority_federal`` with no region. Neither is a medical worker: no Practitioner."""
+    with provider.app.state.session_factory() as session:
+        account = account_by_sub(session, provider.account_sub)
+        assert account is not None
+        department = orgs.create_organization(
+            session,
+            orgs.OrganizationSpec(
+                **{**org_body(ogrn=ogrn("102770000009"), inn=inn("770000009")), "region_code": "50"}
+            ),
+        )
+        orgs.employ(session, account.id, department, position="Главный специалист", role="authority_reg")
+        session.commit()
+    _, access, id_token = await _claims(provider)
+    assert access["roles"] == id_token["roles"] == ["patient", "authority_regional"]
+    assert access["region"] == "50" and access["org"] == str(department.oid)
+    assert "fhirUser" not in access
+    with provider.app.state.session_factory() as session:
+        account = account_by_sub(session, provider.account_sub)
+        assert account is not None
+        orgs.dismiss(session, account.id, orgs.get_organization(session, department.oid))
+        ministry = orgs.create_organization(
+            session, orgs.OrganizationSpec(**org_body(ogrn=ogrn("102770000010"), inn=inn("770000010")))
+        )
+        orgs.employ(session, account.id, ministry, position="Консультант", role="authority_fed")
+        session.commit()
+    _, access, _ = await _claims(provider)
+    assert access["roles"] == ["patient", "authority_federal"] and "region" not in access

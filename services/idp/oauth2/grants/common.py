@@ -22,7 +22,7 @@ from idp.smart.scopes import FHIR_USER
 from idp.smart.service import acting_as_practitioner, fhir_user, practitioner_user
 from idp.tokens.issuance import IssuedTokens
 from idp.tokens.schemas import AuthContext, Issuance, RefreshPlan
-from shared.contracts.roles import person_roles
+from shared.contracts.roles import authority_role, person_roles
 
 if TYPE_CHECKING:
     from idp.oauth2.server import IdpAuthorizationServer
@@ -174,6 +174,9 @@ def person_context(
         # the OGRN too: EGISZ names a patient's organisation by it (Patient.managingOrganization)
         claims["org_ogrn"] = chosen.ogrn
         claims["roles"] = person_roles([chosen.role])
+        if authority_role(chosen.role) == "authority_regional":
+            # EGISZ.md §5: a regional authority reads its own region's aggregates only
+            claims["region"] = chosen.region_code
     return claims
 
 
