@@ -29,7 +29,8 @@ def _index_rows(url: str) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         refs = conn.execute(
             text(
-                "SELECT param, target_type || '/' || target_id FROM fhir_reference_index WHERE resource_pk = 1"
+                "SELECT param, target_type || '/' || target_id FROM fhir_reference_index "
+                "WHERE resource_pk = 1"
             )
         ).all()
         tokens = conn.execute(
