@@ -196,6 +196,40 @@ DEMO_ACCOUNTS = [
         ),
         "laboratory worker in the Moscow demo polyclinic",
     ),
+    (
+        accounts_service.NewAccount(
+            last_name="Статистова",
+            first_name="Вера",
+            middle_name="Андреевна",
+            birth_date=dt.date(1979, 4, 3),
+            gender="F",
+            email="authority@example.test",
+            phone="+79160000010",
+            snils="901-000-111 94",
+            password=DEMO_PASSWORD,
+            level="standard",
+            email_verified=True,
+            phone_verified=True,
+        ),
+        "regional health authority (Moscow, region 77): the EGISZ cabinet's reports, aggregates only",
+    ),
+    (
+        accounts_service.NewAccount(
+            last_name="Федеральный",
+            first_name="Пётр",
+            middle_name="Ильич",
+            birth_date=dt.date(1975, 11, 21),
+            gender="M",
+            email="minzdrav@example.test",
+            phone="+79160000011",
+            snils="902-000-222 06",
+            password=DEMO_PASSWORD,
+            level="standard",
+            email_verified=True,
+            phone_verified=True,
+        ),
+        "federal health authority (the ministry): the EGISZ cabinet's reports of every region",
+    ),
 ]
 TOTP_ACCOUNT = "kuznetsova@example.test"
 DOCTOR_ACCOUNT = "doctor@example.test"

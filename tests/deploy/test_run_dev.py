@@ -352,8 +352,14 @@ def test_a_crashed_service_is_restarted_and_said_so(tmp_path: Path) -> None:
 
 def test_only_seed_makes_demo_organisations_staff_and_records_once(seeded_twice: dict[str, Any]) -> None:
     demo = seeded_twice["first"]["idp"]
-    orgs = {o["region"]: o for o in demo["organizations"]}
+    orgs = {o["region"]: o for o in demo["organizations"] if "ГП" in o["name"]}  # the polyclinics
     assert set(orgs) == {"77 Москва", "78 Санкт-Петербург"}
+    # the health authorities (issue 14 item 4): one employee each, an authority role
+    authorities = {o["name"]: o["employees"] for o in demo["organizations"] if "ГП" not in o["name"]}
+    assert authorities == {
+        "ДЗМ (демо)": ["authority@example.test (Главный специалист отдела статистики)"],
+        "Минздрав России (демо)": ["minzdrav@example.test (Консультант департамента мониторинга)"],
+    }
     assert any(e.startswith("doctor@example.test") for e in orgs["77 Москва"]["employees"])
     # the demo doctor works in both (the EGISZ cabinet asks which organisation)
     assert any(e.startswith("doctor@example.test") for e in orgs["78 Санкт-Петербург"]["employees"])
@@ -366,7 +372,7 @@ def test_only_seed_makes_demo_organisations_staff_and_records_once(seeded_twice:
             conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("organizations", "employments")
         ]
         kinds = dict(conn.execute("SELECT kind, count(*) FROM person_records GROUP BY kind").fetchall())
-    assert counts == [2, 5]  # after two runs: nothing twice
+    assert counts == [4, 7]  # after two runs: nothing twice
     assert kinds == {
         "medical_policy": 9,
         "address": 9,

@@ -10,6 +10,7 @@ a logout at the idp ends the EGISZ session by back-channel logout."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import time
 from collections.abc import Iterator
@@ -70,8 +71,42 @@ def _register(idp_url: str, egisz_url: str, database_url: str) -> None:
             session, SecretHasher(settings.client_secret_pepper.get_secret_value()), spec, actor="test"
         )
         admin.add_certificate(session, "EGISZ", gost_signer().certificate_der, actor="test")
+        _authority(session, app)
         session.commit()
     app.state.engine.dispose()
+
+
+#: a regional health authority's employee (issue 14 item 4), whose account — as an attack — carries the
+#: SNILS of a patient the EGISZ seed has a record for (demo-petrova's): the cabinet must still show
+#: no personal data
+AUTHORITY_LOGIN = "authority@example.test"
+AUTHORITY_SNILS = "123-456-789 64"
+
+
+def _authority(session: Any, app: Any) -> None:
+    from idp.accounts.service import NewAccount, create_account
+    from idp.organizations import service as orgs
+    from tests.idp.conftest import PASSWORD
+
+    person = NewAccount(
+        last_name="Статистова", first_name="Вера", middle_name="Андреевна", birth_date=dt.date(1979, 4, 3),
+        gender="F", email=AUTHORITY_LOGIN, phone="+79160000010", snils=AUTHORITY_SNILS, password=PASSWORD,
+        passport_series="4511", passport_number="654321",
+    )  # fmt: skip
+    account = create_account(session, app.state.field_cipher, person)
+    account.registry_status = "passed"
+    department = orgs.create_organization(
+        session,
+        orgs.OrganizationSpec(
+            ogrn="1027700999039",
+            inn="7709990030",
+            full_name="Департамент здравоохранения (тест)",
+            short_name="ДЗ (тест)",
+            region_code="77",
+            region_name="Москва",
+        ),
+    )
+    orgs.employ(session, account.id, department, position="Главный специалист", role="authority_reg")
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +160,13 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-def log_in(browser: httpx.Client, system: dict[str, Any]) -> tuple[httpx.Response, str]:
+def log_in(
+    browser: httpx.Client, system: dict[str, Any], login: str | None = None
+) -> tuple[httpx.Response, str]:
     """Follow the journey like a person; returns the last page and the callback URL it went through."""
     from tests.idp.conftest import CITIZEN, PASSWORD
 
+    login = login or CITIZEN.email or ""
     response = browser.get(f"{system['egisz']}/cabinet/login")
     callback = ""
     for _ in range(15):
@@ -143,7 +181,7 @@ def log_in(browser: httpx.Client, system: dict[str, Any]) -> tuple[httpx.Respons
         if location.startswith(system["idp"]) and parts.path == "/login":
             response = browser.post(
                 f"{system['idp']}/login",
-                data={"login": CITIZEN.email or "", "password": PASSWORD, "csrf_token": _csrf(page.text),
+                data={"login": login, "password": PASSWORD, "csrf_token": _csrf(page.text),
                       "interaction": handle},
             )  # fmt: skip
         elif location.startswith(system["idp"]) and parts.path == "/consent":
@@ -218,3 +256,50 @@ def test_a_logout_at_the_idp_ends_the_egisz_session_by_back_channel(
         time.sleep(0.1)
     assert "Сессия истекла" in cabinet.text, system["idp_proc"].logs()[-3000:]
     assert '"msg": "back-channel logout"' in system["egisz_proc"].logs()
+
+
+#: every cabinet page (GET) there is; the walk adds every cabinet link a page shows
+CABINET_PAGES = [
+    "/cabinet", "/cabinet/reports", "/cabinet/records", "/cabinet/access-log", "/cabinet/consent",
+    "/cabinet/covid", "/cabinet/export", "/cabinet/requests", "/cabinet/settings/notifications",
+    "/cabinet/patients", "/cabinet/organization",
+]  # fmt: skip
+#: what no authority may read: a SNILS (any layout), a Patient reference, the seeded patients' names
+PERSONAL = [
+    re.compile(r"\d{3}-\d{3}-\d{3}[ -]\d{2}"),
+    re.compile(r"(?<!\d)\d{11}(?!\d)"),
+    re.compile(r"Patient/"),
+    re.compile(r"demo-(ivanov|petrova|sidorov|kuznetsova|smirnov)"),
+    re.compile(r"Петрова|Иванов|Сидоров|Кузнецова|Смирнов"),
+]
+
+
+def test_a_regional_authority_lands_on_its_reports_and_reaches_no_personal_data(
+    system: dict[str, Any], browser: httpx.Client
+) -> None:
+    """Issue 14 item 4 (EGISZ.md §5 row 31): the idp's ``/rs/prns/{oid}/roles`` names the person's
+    authority role (``authority_reg`` in a region-77 department); the cabinet lands them on
+    /cabinet/reports with their region's aggregates, and no page they can reach — following every
+    cabinet link and trying every cabinet page — shows a SNILS, a Patient or a patient's name, not
+    even the record their own SNILS would open for a citizen."""
+    page, _ = log_in(browser, system, AUTHORITY_LOGIN)
+    assert page.status_code == 200, page.text[-3000:]
+    assert str(page.url).startswith(f"{system['egisz']}/cabinet/reports")
+    assert "Недостаточно прав" not in page.text
+    assert "Ваш регион: 77" in page.text  # the region of the authority's organisation, from the idp
+    seen: set[str] = set()
+    queue = list(CABINET_PAGES)
+    while queue:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = browser.get(f"{system['egisz']}{path}")
+        assert response.status_code < 500, (path, response.status_code)
+        body = response.text
+        for pattern in PERSONAL:
+            assert not pattern.search(body), (path, pattern.pattern)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            links = re.findall(r'href="(/cabinet[^"#]*)"', body)
+            queue += [link.replace("&amp;", "&") for link in links if "logout" not in link]
+    assert "/cabinet/reports" in seen and len(seen) >= len(CABINET_PAGES)

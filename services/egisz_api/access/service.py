@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from egisz_api.access.errors import AccessDeniedError, InsufficientScopeError
 from egisz_api.access.scopes import Scope, parse_scopes
 from egisz_api.records import service as records
-from egisz_api.records.parameters import DEFINITIONS, SNILS_SYSTEM, token_value
-from egisz_api.records.schemas import TokenCondition
+from egisz_api.records.parameters import DEFINITIONS, SNILS_SYSTEM, parse_reference, token_value
+from egisz_api.records.schemas import OrganizationRule, TokenCondition
 
 REALM = "egisz"
 #: roles of people and systems who work with many patients' records (EGISZ.md §5 "Roles")
@@ -75,6 +75,9 @@ class Caller:
     #: the Patient whose compartment bounds this caller (a patient, or a patient-context launch)
     patient_id: str | None
     is_patient: bool
+    #: an integrator system bound to its organisation reaches only that organisation's patients
+    #: (:func:`organization_rule`); None: not bound here
+    organization: OrganizationRule | None = None
 
     @property
     def purpose(self) -> str:
@@ -126,7 +129,40 @@ def identify(session: Session, claims: Mapping[str, Any]) -> Caller:
         roles=roles,
         patient_id=patient_id,
         is_patient=is_patient,
+        organization=None if is_patient else organization_rule(claims, roles, scopes),
     )
+
+
+def organization_rule(
+    claims: Mapping[str, Any], roles: frozenset[str], scopes: tuple[Scope, ...]
+) -> OrganizationRule | None:
+    """EGISZ.md §5 (A) organisation restriction for an integrator system (issue 14): a token acting
+    as ``mis`` (the idp's ``roles: ["mis"]``, or no roles and ``system/`` scopes) that names its
+    organisation (``org``, the idp's client binding, migration 0013w; ``org_ogrn`` its OGRN) reaches
+    only the patients whose ``managingOrganization`` is that organisation. A system the idp binds
+    to no organisation is not restricted here (docs/fhir.md «Organisation restriction»)."""
+    org = claims.get("org")
+    system = "mis" in roles or (not roles and any(s.context == "system" for s in scopes))
+    if not system or not isinstance(org, str) or not org:
+        return None
+    ogrn = claims.get("org_ogrn")
+    identifiers = (org, ogrn) if isinstance(ogrn, str) and ogrn else (org,)
+    return OrganizationRule(reference_id=org, identifiers=identifiers)
+
+
+def manages(rule: OrganizationRule, patient: Mapping[str, Any]) -> bool:
+    """Whether a Patient body's ``managingOrganization`` names the rule's organisation (by reference
+    or identifier value, as :func:`egisz_api.records.repository.organization_patients` indexes)."""
+    managing = patient.get("managingOrganization")
+    if not isinstance(managing, dict):
+        return False
+    reference = managing.get("reference")
+    target = parse_reference(reference) if isinstance(reference, str) else None
+    if target == ("Organization", rule.reference_id):
+        return True
+    identifier = managing.get("identifier")
+    value = identifier.get("value") if isinstance(identifier, dict) else None
+    return isinstance(value, str) and value in rule.identifiers
 
 
 def _restrictions(scope: Scope, resource_type: str) -> list[TokenCondition] | None:

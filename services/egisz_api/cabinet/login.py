@@ -40,7 +40,7 @@ from egisz_api.cabinet.levels import MAPPING_LEVEL, at_least, from_esia
 from egisz_api.cabinet.models import CabinetLogin
 from egisz_api.cabinet.schemas import CabinetPerson, LoggedInPerson, Membership, SessionPolicy
 from egisz_api.cabinet.tokens import verify_login
-from shared.contracts.roles import egisz_role
+from shared.contracts.roles import authority_role, egisz_role
 
 DEFAULT_RETURN = "/cabinet"
 #: what a signature step-up asks the idp for (RFC 9470 §4; the FHIR API's 401 names the same)
@@ -217,7 +217,11 @@ def finish(
         who, acr=verified.acr, acr_at=verified.auth_time, thumbprint=verified.thumbprint
     )
     if ORG_SCOPE in config.scopes.split():
-        who = dataclasses.replace(who, memberships=_read_roles(gateway, verified.oid, access_token))
+        who = _read_roles(gateway, who, access_token)
+    if who.roles:
+        # a health authority's session is for aggregates only (EGISZ.md §5 row 31): no Patient is
+        # matched and no SNILS kept, so no cabinet page it reaches shows personal data
+        who = dataclasses.replace(who, snils=None)
     patient_id = patients.patient_by_snils(db, who.snils) if at_least(who.level, MAPPING_LEVEL) else None
     token, person = service.open_session(db, who, patient_id=patient_id, now=now, policy=policy)
     return Finished(token, person, pending.return_to)
@@ -245,14 +249,33 @@ def _read_person(
 ORG_SCOPE = "usr_org"
 
 
-def _read_roles(gateway: EsiaGateway, oid: str, access_token: str) -> tuple[Membership, ...]:
-    """The person's organisations (ESIA.md §7.3 ``/rs/prns/{oid}/roles``) with a role EGISZ knows;
-    an inactive one, or one in a role EGISZ has no word for, does not make a medical worker."""
-    roles: dict[str, Any] = gateway.read(f"/rs/prns/{oid}/roles?embed=(elements)", access_token)
-    found = []
-    for element in roles.get("elements") or []:
-        if not isinstance(element, dict) or element.get("active") is False:
+def _read_roles(gateway: EsiaGateway, who: LoggedInPerson, access_token: str) -> LoggedInPerson:
+    """The person's organisations (ESIA.md §7.3 ``/rs/prns/{oid}/roles``): a medical worker's
+    (:func:`_memberships`), and a health authority's role (``authority_regional`` with its
+    organisation's region, or ``authority_federal``) — which grants the reports, never a worker's
+    pages. An inactive element, or one in a role EGISZ has no word for, grants nothing."""
+    roles: dict[str, Any] = gateway.read(f"/rs/prns/{who.oid}/roles?embed=(elements)", access_token)
+    elements = [
+        e for e in roles.get("elements") or [] if isinstance(e, dict) and e.get("active") is not False
+    ]
+    granted: list[str] = []
+    region = None
+    for element in elements:
+        role = authority_role(str(element.get("role") or ""))
+        if role is None:
             continue
+        granted.append(role)
+        if role == "authority_regional" and isinstance(element.get("region"), str):
+            region = element["region"]
+    return dataclasses.replace(
+        who, memberships=_memberships(elements), roles=tuple(sorted(set(granted))), region=region
+    )
+
+
+def _memberships(elements: list[dict[str, Any]]) -> tuple[Membership, ...]:
+    """The organisations a medical worker works for, in a role EGISZ knows."""
+    found = []
+    for element in elements:
         role = egisz_role(str(element.get("role") or ""))
         if role is None or element.get("oid") is None:
             continue

@@ -22,7 +22,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/cabinet", response_class=HTMLResponse)
-def overview(request: Request, person: CabinetPersonDep) -> HTMLResponse:
+def overview(request: Request, person: CabinetPersonDep) -> Response:
+    if person.is_authority and not person.is_worker:
+        # a health authority lands on its reports (EGISZ.md §5 row 31), the login's default return
+        return RedirectResponse("/cabinet/reports", status_code=303)
     return render(request, "cabinet/overview.html", title_key="cabinet_title", person=person)
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from shared.contracts.roles import person_roles
+from shared.contracts.roles import AUTHORITY_ROLES, person_roles
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,11 @@ class CabinetPerson:
     @property
     def is_worker(self) -> bool:
         return bool(self.memberships)
+
+    @property
+    def is_authority(self) -> bool:
+        """A health authority's session (EGISZ.md §5 row 31): the reports, aggregates only."""
+        return bool(AUTHORITY_ROLES & set(self.granted_roles))
 
     def with_organizations(self, memberships: tuple[Membership, ...], org_oid: str | None) -> CabinetPerson:
         return dataclasses.replace(self, memberships=memberships, org_oid=org_oid)

@@ -12,6 +12,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cabinet_nav_label": {"ru": "Разделы личного кабинета", "en": "Cabinet sections"},
     "cabinet_nav_overview": {"ru": "Главная", "en": "Overview"},
+    "cabinet_nav_reports": {"ru": "Отчёты", "en": "Reports"},
     "cabinet_nav_records": {"ru": "Медицинская карта", "en": "Medical record"},
     "cabinet_nav_access_log": {"ru": "Кто смотрел мою карту", "en": "Who viewed my record"},
     "cabinet_nav_consent": {"ru": "Согласие", "en": "Consent"},

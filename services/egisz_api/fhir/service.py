@@ -41,7 +41,7 @@ from egisz_api.records.parameters import DEFINITIONS
 from egisz_api.records.schemas import Criteria, ReferenceCondition, StoredResource, TokenCondition
 from egisz_api.signatures import rules as signature_rules
 from egisz_api.signatures import service as signatures
-from egisz_api.signatures.errors import NotDeletableError, ServerWrittenError
+from egisz_api.signatures.errors import NotDeletableError, OrganizationMismatchError, ServerWrittenError
 from egisz_api.signatures.schemas import SignatureInfo
 from egisz_api.subscriptions import service as subscriptions
 from egisz_api.subscriptions.errors import InvalidSubscriptionError
@@ -179,6 +179,8 @@ def _check_visible(ctx: FhirContext, caller: Caller, grant: Grant, resource: Sto
     """Compartment and granular scope hide (404, §5 (D)); a missing consent refuses (403)."""
     if grant.compartment is not None and resource.patient_id != grant.compartment:
         raise _not_found(resource.resource_type, resource.resource_id)
+    if not _of_organization(ctx, caller, resource.patient_id):
+        raise _not_found(resource.resource_type, resource.resource_id)
     if grant.restrictions is not None and not records.satisfies(ctx.session, resource, grant.restrictions):
         raise _not_found(resource.resource_type, resource.resource_id)
     if not caller.is_patient and data_requests.hidden_from_staff(resource):
@@ -186,6 +188,16 @@ def _check_visible(ctx: FhirContext, caller: Caller, grant: Grant, resource: Sto
         raise _not_found(resource.resource_type, resource.resource_id)
     if not caller.is_patient and resource.patient_id is not None and not data_requests.is_request(resource):
         check_consent(ctx, caller, resource.patient_id)
+
+
+def _of_organization(ctx: FhirContext, caller: Caller, patient_id: str | None) -> bool:
+    """An integrator system bound to its organisation reaches only that organisation's patients
+    (``access.organization_rule``); other patients' records are *not found* (§5 (D)): one indexed
+    query, only for such a caller."""
+    rule = caller.organization
+    return (
+        rule is None or patient_id is None or records.patient_in_organization(ctx.session, patient_id, rule)
+    )
 
 
 def check_consent(ctx: FhirContext, caller: Caller, patient_id: str) -> None:
@@ -324,7 +336,14 @@ def _included(
                 t: g.restrictions for t, g in grants.items() if g.compartment == compartment
             }
             found.extend(
-                records.included(ctx.session, matches, param, compartment=compartment, restrictions=allowed)
+                records.included(
+                    ctx.session,
+                    matches,
+                    param,
+                    compartment=compartment,
+                    restrictions=allowed,
+                    organization=caller.organization,
+                )
             )
     unique = {(r.resource_type, r.resource_id): r for r in found}
     return _consented(ctx, caller, list(unique.values()))
@@ -344,7 +363,12 @@ def search(ctx: FhirContext, resource_type: str, pairs: list[tuple[str, str]], *
             caller = note.caller = access.identify(ctx.session, ctx.claims)
             grant = access.authorize(caller, resource_type, "s")
             criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
+            criteria.organization = caller.organization  # in the statement (records.repository)
             note.patient = grant.compartment or _patient_searched(criteria)
+            if note.patient is not None and not _of_organization(ctx, caller, note.patient):
+                # another organisation's patient: the search finds nothing, and says nothing more
+                # (not even that the patient withdrew consent)
+                note.patient = None
             if not caller.is_patient and note.patient is not None and resource_type != "Task":
                 # a search of one patient names the reason; the patient's requests are never
                 # paused by a withdrawal (EGISZ.md §5 row 33), other Tasks are filtered per row
@@ -429,13 +453,15 @@ def _check_write_target(
     resource_type: str,
     *,
     request: bool = False,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """``request``: the write is a staff update of a patient's correction or deletion request, which
-    a withdrawal never pauses (EGISZ.md §5 row 33: no consent gate)."""
+    a withdrawal never pauses (EGISZ.md §5 row 33: no consent gate). ``data``: the body written."""
     if grant.compartment is not None and patient_id != grant.compartment:
         raise AccessDeniedError(
             "A patient-bound token may only write resources of its own patient.", realm=access.REALM
         )
+    _check_system_organization(ctx, caller, resource_type, patient_id, data)
     medical = signatures.needs_signature(resource_type)
     # in a transaction Bundle the same caller's checks of one patient run once (fhir/bundle_work.py)
     if ctx.work is not None and not ctx.work.first(("write_target", patient_id, medical, request)):
@@ -444,6 +470,33 @@ def _check_write_target(
         signatures.check_organization(ctx.session, caller, ctx.claims, patient_id)
     if not caller.is_patient and patient_id is not None and not request:
         check_consent(ctx, caller, patient_id)
+
+
+def _check_system_organization(
+    ctx: FhirContext,
+    caller: Caller,
+    resource_type: str,
+    patient_id: str | None,
+    data: dict[str, Any] | None,
+) -> None:
+    """An integrator system bound to its organisation writes only for that organisation's patients
+    (403 ``organization_mismatch``); a Patient it writes must name the organisation as its
+    ``managingOrganization`` (it cannot create, or hand over, another organisation's patient)."""
+    rule = caller.organization
+    if rule is None:
+        return
+    if resource_type == "Patient":
+        if data is not None and not access.manages(rule, data):
+            raise OrganizationMismatchError(
+                "A system bound to an organisation writes only Patients whose managingOrganization "
+                "is that organisation.",
+                realm=access.REALM,
+            )
+        return
+    if patient_id is not None and not records.patient_in_organization(ctx.session, patient_id, rule):
+        raise OrganizationMismatchError(
+            f"Patient/{patient_id} is not a patient of the caller's organisation.", realm=access.REALM
+        )
 
 
 def _check_restrictions(ctx: FhirContext, grant: Grant, stored: StoredResource) -> None:
@@ -509,7 +562,7 @@ def create(
                 note.patient = existing.patient_id
                 return Written(existing, created=False)
         note.patient = records.patient_of(resource_type, data)
-        _check_write_target(ctx, caller, grant, note.patient, resource_type)
+        _check_write_target(ctx, caller, grant, note.patient, resource_type, data=data)
         signature = _check_signature(ctx, resource_type, sent)
         if caller.is_patient and resource_type == "Task" and grant.compartment is not None:
             # a correction or deletion request (R-EGZ-5): its rules, and a focus in the own record
@@ -542,6 +595,7 @@ def _conditional_match(
     grant = access.authorize(caller, resource_type, "s")
     criteria = parsed.criteria
     criteria.compartment, criteria.restrictions = grant.compartment, grant.restrictions
+    criteria.organization = caller.organization
     criteria.count = 2
     records.lock_condition(ctx.session, resource_type, sorted(parsed.kept))
     rows = records.search(ctx.session, criteria)
@@ -573,7 +627,7 @@ def update(
             grant = access.authorize(caller, resource_type, "c")
         note.patient = records.patient_of(resource_type, data) or note.patient
         request = existing is not None and not caller.is_patient and data_requests.is_request(existing)
-        _check_write_target(ctx, caller, grant, note.patient, resource_type, request=request)
+        _check_write_target(ctx, caller, grant, note.patient, resource_type, request=request, data=data)
         if existing is not None and existing.patient_id not in (None, note.patient):
             # moving a record to another patient must pass the organisation rule for the old one too
             _check_write_target(ctx, caller, grant, existing.patient_id, resource_type)

@@ -55,6 +55,10 @@ class ResourceDefinition:
     includes: dict[str, str] = field(default_factory=dict)
 
 
+#: the Patient search parameter over ``managingOrganization.identifier`` (local to this server)
+ORGANIZATION_IDENTIFIER = "organization-identifier"
+
+
 def _p(
     name: str, kind: Kind, *paths: str, target: str | None = None, description: str = ""
 ) -> SearchParameter:
@@ -94,6 +98,15 @@ DEFINITIONS: dict[str, ResourceDefinition] = {
                 _p("name", "string", "name"),
                 _p("birthdate", "date", "birthDate"),
                 _p("gender", "token", "gender"),
+                # R4 Patient ``organization``; and the identifier EGISZ names it by (the OGRN):
+                # the organisation restriction of integrator systems runs on these (issue 14)
+                _p("organization", "reference", "managingOrganization", target="Organization"),
+                _p(
+                    ORGANIZATION_IDENTIFIER,
+                    "token",
+                    "managingOrganization.identifier",
+                    description="The managing organisation's identifier (OGRN) as system|value",
+                ),
             ],
             (),
             "birthdate",

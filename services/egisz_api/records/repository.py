@@ -34,7 +34,7 @@ from egisz_api.records.models import (
     StringIndex,
     TokenIndex,
 )
-from egisz_api.records.parameters import Extracted
+from egisz_api.records.parameters import ORGANIZATION_IDENTIFIER, Extracted
 from egisz_api.records.schemas import (
     Condition,
     Criteria,
@@ -42,6 +42,7 @@ from egisz_api.records.schemas import (
     IdCondition,
     LastUpdatedCondition,
     MeasureCount,
+    OrganizationRule,
     ReferenceCondition,
     StoredResource,
     StringCondition,
@@ -311,6 +312,40 @@ def restriction_filter(
     return or_(false(), *(and_(true(), *(_token(resource_type, c) for c in r)) for r in restrictions))
 
 
+def organization_patients(rule: OrganizationRule) -> Select[Any]:
+    """The ids of the Patients attached to the rule's organisation, from the Patient index tables
+    (``organization`` references, ``organization-identifier`` tokens): a subquery, never a scan of
+    the resources' JSON."""
+    by_reference = select(ReferenceIndex.resource_pk).where(
+        ReferenceIndex.resource_type == "Patient",
+        ReferenceIndex.param == "organization",
+        ReferenceIndex.target_id == rule.reference_id,
+        ReferenceIndex.target_type == "Organization",
+    )
+    by_identifier = select(TokenIndex.resource_pk).where(
+        TokenIndex.resource_type == "Patient",
+        TokenIndex.param == ORGANIZATION_IDENTIFIER,
+        TokenIndex.code.in_(rule.identifiers),
+    )
+    return select(FhirResource.resource_id).where(
+        FhirResource.resource_type == "Patient",
+        FhirResource.deleted == false(),
+        FhirResource.pk.in_(by_reference.union(by_identifier)),
+    )
+
+
+def organization_filter(rule: OrganizationRule | None) -> ColumnElement[bool]:
+    """Records of no patient, or of a patient of the rule's organisation (true without a rule)."""
+    if rule is None:
+        return true()
+    return or_(FhirResource.patient_id.is_(None), FhirResource.patient_id.in_(organization_patients(rule)))
+
+
+def patient_in_organization(session: Session, patient_id: str, rule: OrganizationRule) -> bool:
+    stmt = organization_patients(rule).where(FhirResource.resource_id == patient_id).limit(1)
+    return session.execute(stmt).first() is not None
+
+
 def _filters(criteria: Criteria) -> list[ColumnElement[bool]]:
     filters: list[ColumnElement[bool]] = [
         FhirResource.resource_type == criteria.resource_type,
@@ -324,6 +359,8 @@ def _filters(criteria: Criteria) -> list[ColumnElement[bool]]:
         filters.append(restriction_filter(criteria.resource_type, criteria.restrictions))
     for excluded in criteria.excluded:
         filters.append(~_token(criteria.resource_type, excluded))
+    if criteria.organization is not None:
+        filters.append(organization_filter(criteria.organization))
     return filters
 
 
@@ -395,7 +432,12 @@ _PREPARED: dict[tuple[Any, ...], Select[Any]] = {}
 
 
 def _prepared(criteria: Criteria, total: bool) -> tuple[Select[Any], dict[str, Any]] | None:
-    if criteria.restrictions is not None or criteria.after is not None or len(criteria.clauses) > 1:
+    if (
+        criteria.restrictions is not None
+        or criteria.after is not None
+        or len(criteria.clauses) > 1
+        or criteria.organization is not None
+    ):
         return None
     # one excluded token without a system (entered-in-error records) is a bound parameter too
     if len(criteria.excluded) > 1 or any(e.system is not None for e in criteria.excluded):
@@ -469,6 +511,7 @@ def by_ids(
     *,
     compartment: str | None,
     restrictions: list[list[TokenCondition]] | None,
+    organization: OrganizationRule | None = None,
 ) -> list[StoredResource]:
     if not ids:
         return []
@@ -477,6 +520,7 @@ def by_ids(
         FhirResource.resource_id.in_(list(ids)),
         FhirResource.deleted == false(),
         restriction_filter(resource_type, restrictions),
+        organization_filter(organization),
     )
     if compartment is not None:
         stmt = stmt.where(FhirResource.patient_id == compartment)

@@ -80,6 +80,17 @@ class Cursor:
     pk: int
 
 
+@dataclass(frozen=True)
+class OrganizationRule:
+    """Only the records of patients attached to one organisation (issue 14: an integrator system's
+    token, EGISZ.md §5 (A) "organisation restriction"): a Patient whose ``managingOrganization``
+    references ``Organization/{reference_id}`` or names one of ``identifiers`` as its identifier
+    value (the organisation's oid and OGRN). Records of no patient are not restricted."""
+
+    reference_id: str
+    identifiers: tuple[str, ...]
+
+
 @dataclass
 class Criteria:
     resource_type: str
@@ -91,6 +102,8 @@ class Criteria:
     restrictions: list[list[TokenCondition]] | None = None
     #: resources carrying any of these tokens are left out (entered-in-error clinical records)
     excluded: list[TokenCondition] = field(default_factory=list)
+    #: only records of this organisation's patients (None: any patient's)
+    organization: OrganizationRule | None = None
     sort: SortKey = "pk"
     descending: bool = False
     after: Cursor | None = None

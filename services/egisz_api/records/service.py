@@ -21,7 +21,14 @@ from egisz_api.records.errors import (
     VersionConflictError,
 )
 from egisz_api.records.parameters import DEFINITIONS, extract, normalise_identifier
-from egisz_api.records.schemas import Criteria, Cursor, MeasureCount, StoredResource, TokenCondition
+from egisz_api.records.schemas import (
+    Criteria,
+    Cursor,
+    MeasureCount,
+    OrganizationRule,
+    StoredResource,
+    TokenCondition,
+)
 from egisz_api.records.validation import ID_PATTERN, parse_body, validate
 from egisz_api.terminology import service as terminology
 
@@ -222,9 +229,11 @@ def included(
     *,
     compartment: str | None,
     restrictions: dict[str, list[list[TokenCondition]] | None],
+    organization: OrganizationRule | None = None,
 ) -> list[StoredResource]:
     """Targets of ``param`` from the matched resources (``_include``), limited to the types in
-    ``restrictions`` (what the caller may read) and to the compartment."""
+    ``restrictions`` (what the caller may read), to the compartment and to the organisation's
+    patients (in the same statement)."""
     targets = repository.reference_targets(session, (m.pk for m in matches), param)
     found: list[StoredResource] = []
     for target_type in dict.fromkeys(t for t, _ in targets):
@@ -233,10 +242,20 @@ def included(
         ids = list(dict.fromkeys(i for t, i in targets if t == target_type))
         found.extend(
             repository.by_ids(
-                session, target_type, ids, compartment=compartment, restrictions=restrictions[target_type]
+                session,
+                target_type,
+                ids,
+                compartment=compartment,
+                restrictions=restrictions[target_type],
+                organization=organization,
             )
         )
     return found
+
+
+def patient_in_organization(session: Session, patient_id: str, rule: OrganizationRule) -> bool:
+    """Whether the Patient is attached to the rule's organisation (one indexed query)."""
+    return repository.patient_in_organization(session, patient_id, rule)
 
 
 def patient_ids_with_identifier(session: Session, system: str, value: str) -> list[str]:

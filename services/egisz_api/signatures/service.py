@@ -11,6 +11,8 @@ organisation binding of workers, and the Provenance every signed write records.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -62,10 +64,19 @@ def _organization(claims: Mapping[str, Any]) -> str | None:
 
 
 def _thumbprint(claims: Mapping[str, Any]) -> str | None:
-    """RFC 8705 §3.1 ``cnf`` ``x5t#S256`` (or a top-level ``x5t#S256``) of a signature login."""
+    """RFC 8705 §3.1 ``cnf`` ``x5t#S256`` (or a top-level ``x5t#S256``) of a signature login, as
+    the hex SHA-256 a verified CMS gives (:func:`verify_provenance`), so that a Provenance names a
+    certificate the same way whichever path satisfied the rule. Anything but the base64url of 32
+    bytes names no certificate (None)."""
     cnf = claims.get("cnf")
     value = cnf.get("x5t#S256") if isinstance(cnf, dict) else claims.get("x5t#S256")
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str) or len(value) != 43:
+        return None
+    try:
+        digest = base64.urlsafe_b64decode(value + "=")
+    except (ValueError, binascii.Error):
+        return None
+    return digest.hex() if len(digest) == 32 else None
 
 
 def check_signed_write(

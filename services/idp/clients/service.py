@@ -13,6 +13,7 @@ from idp.clients import repository
 from idp.clients.errors import ClientExistsError, ClientNotFoundError, InvalidClientMetadataError
 from idp.clients.models import Client
 from idp.clients.secrets import SecretHasher, new_client_secret
+from idp.organizations import service as organizations
 from shared.db import utcnow
 
 
@@ -135,6 +136,9 @@ class ClientDirectory:
     def __init__(self, ttl: float) -> None:
         self._ttl = ttl
         self._entries: dict[str, tuple[float, Client | None]] = {}
+        #: client_id → the OGRN of the organisation an ``mis`` client is bound to, read with the
+        #: client (the ``org_ogrn`` of its tokens without a query on the hot path)
+        self._ogrns: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
     def peek(self, client_id: str) -> tuple[bool, Client | None]:
@@ -152,13 +156,29 @@ class ClientDirectory:
         if hit:
             return client
         client = repository.get_by_client_id(session, client_id)
+        ogrn = _organization_ogrn(session, client)
         if self._ttl > 0:
             if client is not None:
                 session.expunge(client)  # a detached snapshot, safe to share between requests
             with self._lock:
                 self._entries[client_id] = (time.monotonic(), client)
+        with self._lock:
+            self._ogrns[client_id] = ogrn
         return client
+
+    def organization_ogrn(self, client_id: str) -> str | None:
+        """The OGRN of the organisation the client (as :meth:`get` last read it) is bound to."""
+        with self._lock:
+            return self._ogrns.get(client_id)
 
     def invalidate(self, client_id: str) -> None:
         with self._lock:
             self._entries.pop(client_id, None)
+            self._ogrns.pop(client_id, None)
+
+
+def _organization_ogrn(session: Session, client: Client | None) -> str | None:
+    if client is None or client.organization_oid is None:
+        return None
+    organization = organizations.find_organization(session, client.organization_oid)
+    return organization.ogrn if organization is not None else None

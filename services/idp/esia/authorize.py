@@ -358,6 +358,7 @@ def _issue_code(r: AcRequest) -> str:
             auth_time=browser.auth_time,
             acr=browser.acr,
             amr=list(browser.amr),
+            cert_thumbprint=browser.cert_thumbprint,
         ),
         client_id=r.client.client_id,
         redirect_uri=r.redirect_uri,

@@ -222,9 +222,11 @@ def role(prn_oid: int, org: Mapping[str, Any]) -> dict[str, Any]:
         "phone": org.get("phone"),
         "email": org.get("email"),
         "active": org["active"],
-        # not ESIA's: the employment's position and EGISZ role (docs/organizations.md «Claims»)
+        # not ESIA's: the employment's position and EGISZ role (docs/organizations.md «Claims»),
+        # and the organisation's region (a regional health authority's, for EGISZ's reports)
         "position": org.get("position"),
         "role": org.get("role"),
+        "region": org.get("region_code"),
         "hasRightOfSubstitution": False,
         "hasApprovalTabAccess": False,
         "isLiquidated": False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from idp.tokens.confirmation import confirmation
 from idp.tokens.profiles import Shaped
 from idp.tokens.schemas import AuthContext, Issuance, Stamp
 
@@ -66,6 +67,8 @@ class EsiaProfile:
         if person is not None:
             claims["urn:esia:sid"] = person.sid or ""
             claims["urn:esia:sbj_id"] = int(issuance.subject)
+            if person.cert_thumbprint and issuance.confirm_certificate:
+                claims["cnf"] = confirmation(person.cert_thumbprint)  # idp.tokens.confirmation
         claims.update(exp=stamp.expires_at, iat=stamp.issued_at, client_id=issuance.client_id, jti=stamp.jti)
         return Shaped(claims, dict(ACCESS_HEADER))
 
@@ -93,6 +96,8 @@ class EsiaProfile:
             "exp": stamp.expires_at,
             "iat": stamp.issued_at,
         }
+        if person.cert_thumbprint:
+            claims["cnf"] = confirmation(person.cert_thumbprint)  # the signature login's certificate
         return Shaped(claims, dict(ID_HEADER))
 
 

@@ -259,6 +259,9 @@ def _issue_for_person(
         id_token_claims={"urn:esia:sbj": subject_object(account.oid, confirmed=account.level == "confirmed")},
         refresh=RefreshPlan(claims_request=remembered, expires_at=family_end) if offline else None,
         issuer=r.esia.issuer,
+        # ESIA's clients (the EGISZ cabinet among them) read ``cnf`` as the signature's certificate;
+        # nothing on this face binds tokens to TLS (idp.tokens.confirmation)
+        confirm_certificate=True,
     )
     issued = r.ctx.tokens.issue(r.session, issuance, ESIA_PROFILE)
     body: dict[str, Any] = {

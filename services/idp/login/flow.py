@@ -296,12 +296,14 @@ def complete_login(
     new_device: bool,
     on_commit: Any,
     details: dict[str, Any] | None = None,
+    cert_thumbprint: str | None = None,
 ) -> str:
     """Start (or refresh) the session; returns the session cookie value. ``details``: more for the
-    ``login_succeeded`` event (a signature login names its certificate)."""
+    ``login_succeeded`` event (a signature login names its certificate); ``cert_thumbprint``: the
+    SHA-256 of a signature login's certificate, which the session remembers for the tokens' ``cnf``."""
     amr, acr = assurance_after(method or "password")
     if current is not None and current.account_id == account.id:
-        cookie = sessions_service.reauthenticate(current, acr=acr, amr=amr)
+        cookie = sessions_service.reauthenticate(current, acr=acr, amr=amr, cert_thumbprint=cert_thumbprint)
     else:
         if current is not None:
             previous = accounts_service.get_account(session, current.account_id)
@@ -316,6 +318,7 @@ def complete_login(
             amr=amr,
             ip=who.ip,
             user_agent=who.user_agent,
+            cert_thumbprint=cert_thumbprint,
         )
     audit.record_event(
         session,

@@ -158,6 +158,7 @@ def sign_in(
         new_device=not flow.is_trusted(ctx, session, account, device_cookie),
         on_commit=on_commit,
         details={"method": "signature", "thumbprint": info.thumbprint, "kind": verdict.kind},
+        cert_thumbprint=info.thumbprint,
     )
     return SignatureLogin(cookie, account, verdict.kind, bound_now)
 

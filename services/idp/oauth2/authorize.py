@@ -24,9 +24,11 @@ from idp.oauth2.errors import ErrorPageError
 from idp.oauth2.grants import AuthorizedUser
 from idp.oauth2.requests import HttpPayload, StarletteOAuth2Request
 from idp.oauth2.server import IdpAuthorizationServer
+from idp.organizations import service as organizations
 from idp.sessions.models import UserSession
 from idp.smart.service import LaunchOutcome, resolve_launch
 from idp.tokens.service import AuthContext
+from shared.contracts.roles import egisz_role
 from shared.db import utcnow
 
 #: The order of the authorization checks, top to bottom.
@@ -159,6 +161,7 @@ class AuthorizationEndpoint:
                 auth_time=browser.auth_time,
                 acr=achieved,
                 amr=list(browser.amr),
+                cert_thumbprint=browser.cert_thumbprint,
             ),
         )
         request.claims_request = ctx.claims
@@ -171,7 +174,11 @@ class AuthorizationEndpoint:
         account = accounts_service.get_account(self.session, account_id)
         if account is None:
             return LaunchOutcome(None)
-        return resolve_launch(account, self.server.cipher, self.server.patient_directory, scopes)
+        memberships = organizations.employments_of(self.session, account_id)
+        worker = any(egisz_role(m.role) for m in memberships)
+        return resolve_launch(
+            account, self.server.cipher, self.server.patient_directory, scopes, worker=worker
+        )
 
     def _back(self, ctx: AuthorizationContext, error: str, description: str) -> Outcome:
         """RFC 6749 §4.1.2.1 error response, with ``iss`` (RFC 9207 §2)."""

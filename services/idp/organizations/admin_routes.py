@@ -83,8 +83,9 @@ class NewEmployment(BaseModel):
 
     account_oid: int = Field(ge=1, le=2**63 - 1, description="The person's oid")
     position: str = Field(min_length=1, max_length=200, pattern=_NAME, description="e.g. Врач-терапевт")
-    role: Literal["doctor", "nurse", "lab", "registrar", "chief"] = Field(
-        description="EGISZ.md §5 roles: doctor (practitioner), nurse, lab, registrar, chief"
+    role: Literal["doctor", "nurse", "lab", "registrar", "chief", "authority_reg", "authority_fed"] = Field(
+        description="EGISZ.md §5 roles: doctor (practitioner), nurse, lab, registrar, chief; "
+        "authority_reg / authority_fed (a health authority's staff: aggregate reports only)"
     )
     chief: bool = False
     admin: bool = False

@@ -4,8 +4,9 @@ orgs list
 orgs add --ogrn D --inn D --full-name T --short-name T --region-code 77 --region-name T [--kpp D]
          [--phone +7…] [--email E]
 orgs employees ORG_OID
-orgs employ ORG_OID ACCOUNT_OID --position T --role doctor|nurse|lab|registrar|chief [--chief]
-         [--admin] [--since YYYY-MM-DD]
+orgs employ ORG_OID ACCOUNT_OID --position T
+         --role doctor|nurse|lab|registrar|chief|authority_reg|authority_fed
+         [--chief] [--admin] [--since YYYY-MM-DD]
 orgs dismiss ORG_OID ACCOUNT_OID
 
 Each change is an ``admin_action`` in the security log with the actor ``admin:cli``; a refusal

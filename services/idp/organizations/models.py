@@ -46,7 +46,8 @@ class Employment(Base):
     )
     #: the position as written in the staff list, e.g. «Врач-терапевт участковый»
     position: Mapped[str] = mapped_column(String(200))
-    #: doctor | nurse | lab | registrar | chief (idp.organizations.validation.ROLES)
+    #: doctor | nurse | lab | registrar | chief | authority_reg | authority_fed
+    #: (idp.organizations.validation.ROLES)
     role: Mapped[str] = mapped_column(String(16))
     chief: Mapped[bool] = mapped_column(Boolean, default=False)
     #: administers the organisation's account in ESIA terms (``admin`` in ``/rs/prns/{oid}/roles``)

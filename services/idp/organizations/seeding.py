@@ -3,6 +3,7 @@ dev mode only). Idempotent: a second run finds everything in place and changes n
 
 Fictional organisations with valid OGRN and INN check digits, one in Moscow (77) and one in
 St Petersburg (78); the demo doctor, a second doctor, a nurse and a lab worker employed in them;
+a regional health authority (Moscow) and the ministry, each with one demo employee (authority roles);
 every demo account gets an ОМС policy, a registration address and citizenship, the demo citizen
 also a child and a car (ESIA.md §7.2).
 """
@@ -43,6 +44,23 @@ SAINT_PETERSBURG = OrganizationSpec(
     phone="+78129990999",
     email="spb999@example.test",
 )
+#: the health authorities whose staff read EGISZ's aggregate reports (EGISZ.md §5 row 31)
+MOSCOW_AUTHORITY = OrganizationSpec(
+    ogrn="1027700999039",
+    inn="7709990030",
+    full_name="Департамент здравоохранения города Москвы (демо)",
+    short_name="ДЗМ (демо)",
+    region_code="77",
+    region_name="Москва",
+)
+MINISTRY = OrganizationSpec(
+    ogrn="1047700999048",
+    inn="7709990047",
+    full_name="Министерство здравоохранения Российской Федерации (демо)",
+    short_name="Минздрав России (демо)",
+    region_code="77",
+    region_name="Москва",
+)
 #: login → (organisation, position, role)
 STAFF: list[tuple[str, OrganizationSpec, str, str]] = [
     ("doctor@example.test", MOSCOW, "Врач-терапевт участковый", "doctor"),
@@ -51,6 +69,8 @@ STAFF: list[tuple[str, OrganizationSpec, str, str]] = [
     ("doctor2@example.test", SAINT_PETERSBURG, "Врач-хирург", "doctor"),
     # the demo doctor works in two organisations: the EGISZ cabinet asks which one (docs/cabinet.md)
     ("doctor@example.test", SAINT_PETERSBURG, "Врач-терапевт (совместитель)", "doctor"),
+    ("authority@example.test", MOSCOW_AUTHORITY, "Главный специалист отдела статистики", "authority_reg"),
+    ("minzdrav@example.test", MINISTRY, "Консультант департамента мониторинга", "authority_fed"),
 ]
 #: login → (ОМС policy number, registration address)
 PEOPLE: dict[str, tuple[str, str, str]] = {
@@ -118,7 +138,7 @@ def seed_organizations(session: Session, cipher: FieldCipher) -> list[dict[str, 
     """The demo organisations and their staff; every demo account's records. Returns what
     ``var/demo.json`` and the ``make run`` banner list."""
     summary: dict[str, dict[str, Any]] = {}
-    for spec in (MOSCOW, SAINT_PETERSBURG):
+    for spec in (MOSCOW, SAINT_PETERSBURG, MOSCOW_AUTHORITY, MINISTRY):
         org = service.ensure_organization(session, spec)
         summary[spec.ogrn] = {
             "oid": org.oid,

@@ -63,6 +63,8 @@ class Membership:
     email: str | None
     position: str
     role: str
+    #: the organisation's two-digit region (a regional health authority's region)
+    region_code: str
     chief: bool
     admin: bool
     active: bool
@@ -220,6 +222,7 @@ def employments_of(session: Session, account_id: int) -> list[Membership]:
             email=org.email,
             position=emp.position,
             role=emp.role,
+            region_code=org.region_code,
             chief=emp.chief,
             admin=emp.admin,
             active=emp.active,

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 
 #: roles of a medical worker in an organisation, the words EGISZ.md §5 uses for its roles
-#: (``doctor`` is EGISZ's ``practitioner``); ``chief`` is the head physician (главный врач)
-ROLES: tuple[str, ...] = ("doctor", "nurse", "lab", "registrar", "chief")
+#: (``doctor`` is EGISZ's ``practitioner``); ``chief`` is the head physician (главный врач);
+#: ``authority_reg``/``authority_fed``: staff of a regional health authority or of the federal
+#: ministry (EGISZ's ``authority_regional``/``authority_federal``, shared.contracts.roles)
+ROLES: tuple[str, ...] = ("doctor", "nurse", "lab", "registrar", "chief", "authority_reg", "authority_fed")
 #: ESIA's organisation type (ESIA.md §7.3: only ``LEGAL`` is documented)
 TYPES: tuple[str, ...] = ("LEGAL",)
 

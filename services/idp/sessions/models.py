@@ -22,6 +22,9 @@ class UserSession(Base):
     auth_time: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     acr: Mapped[str] = mapped_column(String(64))
     amr: Mapped[list[str]] = mapped_column(JSON)
+    #: SHA-256 (hex) of the DER of the certificate a signature login signed with; None for any
+    #: other login. Access tokens for EGISZ and ID tokens name it as ``cnf`` ``x5t#S256``.
+    cert_thumbprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -37,6 +37,7 @@ def start_session(
     amr: list[str],
     ip: str | None,
     user_agent: str | None,
+    cert_thumbprint: str | None = None,
 ) -> tuple[UserSession, str]:
     """A new session and the cookie value that names it (shown once, stored hashed)."""
     now = utcnow()
@@ -48,6 +49,7 @@ def start_session(
         auth_time=now,
         acr=acr,
         amr=list(amr),
+        cert_thumbprint=cert_thumbprint,
         created_at=now,
         last_seen_at=now,
         expires_at=now + policy.absolute_timeout,
@@ -57,8 +59,9 @@ def start_session(
     return repository.add(session, row), cookie
 
 
-def reauthenticate(row: UserSession, *, acr: str, amr: list[str]) -> str:
-    """The same person logged in again (prompt=login, max_age): fresh auth_time, same sid, new cookie."""
+def reauthenticate(row: UserSession, *, acr: str, amr: list[str], cert_thumbprint: str | None = None) -> str:
+    """The same person logged in again (prompt=login, max_age): fresh auth_time, same sid, new
+    cookie; the certificate is the new login's (a password login after a signature forgets it)."""
     now = utcnow()
     cookie = secrets.token_urlsafe(32)
     row.cookie_hash = hash_cookie(cookie)
@@ -66,6 +69,7 @@ def reauthenticate(row: UserSession, *, acr: str, amr: list[str]) -> str:
     row.last_seen_at = now
     row.acr = acr
     row.amr = list(amr)
+    row.cert_thumbprint = cert_thumbprint
     return cookie
 
 

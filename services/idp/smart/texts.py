@@ -12,8 +12,9 @@ FIXED: dict[str, dict[str, str]] = {
         "en": "Know which health record is yours (your patient id in EGISZ)",
     },
     "fhirUser": {
-        "ru": "Ссылку на вашу карту пациента в ЕГИСЗ",
-        "en": "A link to your patient record in EGISZ",
+        "ru": "Ссылку на вашу запись в ЕГИСЗ: карту пациента или, у медицинского работника, запись о нём",
+        "en": "A link to your record in EGISZ: your patient record or, for a medical worker, "
+        "your practitioner record",
     },
     "notifications.rw": {
         "ru": "Чтение и изменение настроек уведомлений ЕГИСЗ",

@@ -112,6 +112,7 @@ def _issue_refresh_token(
             auth_time=person.auth_time,
             acr=person.acr,
             amr=list(person.amr),
+            cert_thumbprint=person.cert_thumbprint,
             issued_at=now,
             expires_at=plan.expires_at or now + dt.timedelta(seconds=ttl),
         ),

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from idp.tokens.confirmation import confirmation
 from idp.tokens.schemas import Issuance, Stamp
 
 
@@ -53,6 +54,8 @@ class OidcProfile:
             claims.update(acr=person.acr, amr=list(person.amr), auth_time=_epoch(person.auth_time))
             if person.sid:
                 claims["sid"] = person.sid
+            if person.cert_thumbprint and issuance.confirm_certificate:
+                claims["cnf"] = confirmation(person.cert_thumbprint)  # idp.tokens.confirmation
         if issuance.patient:
             # SMART App Launch v2: the resource server bounds the token to this Patient
             claims["patient"] = issuance.patient
@@ -76,6 +79,8 @@ class OidcProfile:
         }
         if person.sid:
             claims["sid"] = person.sid  # OIDC Front-/Back-Channel Logout §3
+        if person.cert_thumbprint:
+            claims["cnf"] = confirmation(person.cert_thumbprint)  # the signature login's certificate
         if issuance.nonce:
             claims["nonce"] = issuance.nonce
         if at_hash:

@@ -18,6 +18,9 @@ class AuthContext:
     auth_time: dt.datetime
     acr: str
     amr: list[str]
+    #: SHA-256 (hex) of the signer certificate of a signature login (None: another login); the
+    #: tokens name it as RFC 8705 §3.1 ``cnf`` ``x5t#S256`` (:mod:`idp.tokens.confirmation`)
+    cert_thumbprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class Issuance:
     #: EGISZ.md §5 "Claims the IdP must put into access tokens": ``roles`` and ``org`` (the
     #: organisation oid) of the person or of an ``mis`` client (docs/organizations.md «Claims»)
     context_claims: Mapping[str, Any] = field(default_factory=dict)
+    #: the access token names the person's signature certificate (``cnf``): only for the EGISZ
+    #: audience, which reads it as the certificate of the signed write (docs/oidc.md «cnf»)
+    confirm_certificate: bool = False
 
 
 @dataclass(frozen=True)

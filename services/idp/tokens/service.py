@@ -62,6 +62,7 @@ def issue_code(
             auth_time=ctx.auth_time,
             acr=ctx.acr,
             amr=list(ctx.amr),
+            cert_thumbprint=ctx.cert_thumbprint,
             created_at=now,
             expires_at=now + dt.timedelta(seconds=ttl),
         ),
@@ -98,6 +99,7 @@ def context_of(row: AuthorizationCode | RefreshToken) -> AuthContext:
         auth_time=row.auth_time,
         acr=row.acr,
         amr=list(row.amr),
+        cert_thumbprint=row.cert_thumbprint,
     )
 
 

@@ -10,7 +10,11 @@ import httpx
 
 from egisz_api.cabinet.esia import EsiaGateway
 from egisz_api.cabinet.login import _read_roles
-from egisz_api.cabinet.schemas import Membership
+from egisz_api.cabinet.schemas import LoggedInPerson, Membership
+
+PERSON = LoggedInPerson(
+    oid="1000", idp_sid=None, snils="112-233-445 95", display_name="Врачёва", level="standard"
+)
 
 
 def _role(oid: int, role: str, **extra: Any) -> dict[str, Any]:
@@ -32,7 +36,7 @@ def _gateway(elements: list[dict[str, Any]], seen: list[httpx.Request]) -> EsiaG
 def test_the_roles_become_memberships_in_egisz_words_with_the_access_token() -> None:
     seen: list[httpx.Request] = []
     roles = [_role(1, "doctor"), _role(2, "nurse"), _role(3, "chief")]
-    found = _read_roles(_gateway(roles, seen), "1000", "access-token")
+    found = _read_roles(_gateway(roles, seen), PERSON, "access-token").memberships
     assert [(m.oid, m.role) for m in found] == [("1", "practitioner"), ("2", "nurse"), ("3", "practitioner")]
     assert found[0] == Membership(
         oid="1", ogrn="1027700000001", name="ГП 1", role="practitioner", position="Врач"
@@ -43,4 +47,16 @@ def test_the_roles_become_memberships_in_egisz_words_with_the_access_token() -> 
 
 def test_an_inactive_organisation_or_an_unknown_role_makes_no_worker() -> None:
     roles = [_role(1, "doctor", active=False), _role(2, "janitor"), {"role": "doctor"}]
-    assert _read_roles(_gateway(roles, []), "1000", "t") == ()
+    assert _read_roles(_gateway(roles, []), PERSON, "t").memberships == ()
+
+
+def test_a_health_authority_role_grants_the_authority_role_and_its_region_not_a_worker() -> None:
+    """EGISZ.md §5 row 31: ``authority_reg`` → ``authority_regional`` with its organisation's region;
+    ``authority_fed`` → ``authority_federal``; neither makes a medical worker."""
+    regional = _read_roles(_gateway([_role(7, "authority_reg", region="77")], []), PERSON, "t")
+    assert regional.roles == ("authority_regional",) and regional.region == "77"
+    assert regional.memberships == ()
+    federal = _read_roles(_gateway([_role(8, "authority_fed", region="77")], []), PERSON, "t")
+    assert federal.roles == ("authority_federal",) and federal.region is None
+    inactive = _read_roles(_gateway([_role(7, "authority_reg", region="77", active=False)], []), PERSON, "t")
+    assert inactive.roles == () and inactive.region is None

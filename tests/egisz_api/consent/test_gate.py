@@ -74,7 +74,9 @@ async def test_every_kind_of_other_caller_is_refused(
     withdraw_consent(fhir_app, world.alice)
     obs = f"/fhir/Observation/{world.ids[world.alice]['Observation']}"
     callers = {
-        "integrator of another organisation": {**INTEGRATOR, "org": "1.2.643.5.1.13.13.12.9.99"},
+        # bound to the patient's own organisation: another organisation's integrator does not even
+        # find the patient (404, docs/fhir.md «Authorization» step 8: test_organization_restriction.py)
+        "integrator of the patient's organisation": {**INTEGRATOR, "org": "mo-1"},
         "system token, no role": {"scope": "system/Observation.rs", "sub": "client-x", "client_id": "x"},
         "practitioner": {"scope": "user/*.rs", "roles": ["practitioner"], "sub": "doc"},
         "auditor": {"scope": "user/*.rs", "roles": ["auditor"], "sub": "dpo"},

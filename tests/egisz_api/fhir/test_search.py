@@ -31,6 +31,10 @@ CASES: list[tuple[str, str, bool]] = [
     ("Patient", "identifier=https://fhir.ru/ig/core/systems/snils|11223344595", True),
     ("Patient", "identifier=urn:oid:1.2.643.2.69.1.1.1.6.228|1234567890123456", True),
     ("Patient", "identifier=urn:oid:1.2.643.2.69.1.1.1.6.223|00000000000", False),
+    # the managing organisation (the organisation restriction's index: test_organization_restriction.py)
+    ("Patient", "organization=Organization/mo-1", True),
+    ("Patient", "organization=Organization/mo-2", False),
+    ("Patient", "organization-identifier=urn:oid:1.2.643.100.1|1027700999017", False),
     # business identifiers (conditional create; matches: tests/egisz_api/bundles/)
     ("Observation", "identifier=urn:lab|no-such-number", False),
     ("DiagnosticReport", "identifier=urn:lab|no-such-number", False),

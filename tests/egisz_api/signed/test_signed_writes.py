@@ -4,6 +4,7 @@ workers write only for their organisation's patients."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -24,6 +25,8 @@ DOCTOR = {
 PASSWORD = {"acr": "urn:idp:acr:pwd", "amr": ["pwd"]}
 SIGNATURE = {"acr": "urn:idp:acr:sig", "amr": ["swk"], "auth_time": 1_780_000_000}
 QUALIFIED = {"acr": "urn:idp:acr:qes", "amr": ["hwk"]}
+#: RFC 8705 §3.1 ``x5t#S256`` (base64url, no padding) of the digest 0xab × 32; the Provenance names it in hex
+X5T_AB = base64.urlsafe_b64encode(bytes.fromhex("ab" * 32)).rstrip(b"=").decode()
 
 
 async def _patient(client: httpx.AsyncClient, issuer: Issuer, org: str = res.ORGANIZATION) -> str:
@@ -83,7 +86,7 @@ async def test_a_signature_login_writes_and_records_a_provenance(
     response = await client.post(
         "/fhir/Observation",
         json=res.observation(pid),
-        headers={**issuer.headers(**DOCTOR, **SIGNATURE, cnf={"x5t#S256": "ab" * 32}), **JSON},
+        headers={**issuer.headers(**DOCTOR, **SIGNATURE, cnf={"x5t#S256": X5T_AB}), **JSON},
     )
     assert response.status_code == 201, response.text
     oid = response.json()["id"]

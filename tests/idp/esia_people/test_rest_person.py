@@ -219,6 +219,7 @@ async def test_roles_inline_organisations_and_orgs_as_urls(world: World) -> None
             # not ESIA's: the employment's position and role, what the EGISZ cabinet needs
             "position": "Врач-терапевт",
             "role": "doctor",
+            "region": "77",  # not ESIA's: a regional health authority's region for EGISZ
             "hasRightOfSubstitution": False,
             "hasApprovalTabAccess": False,
             "isLiquidated": False,

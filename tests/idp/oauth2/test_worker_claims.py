@@ -94,13 +94,16 @@ async def test_an_integrator_bound_to_an_organisation_is_mis_of_it(provider: Pro
     )
     unbound = provider.register(ClientSpec(client_id="plain-system", name="System", scopes=["system/*.rs"]))
     jwks = (await provider.http.get("/.well-known/jwks.json")).json()
-    for rp, expected in ((bound, {"org": str(oid), "roles": ["mis"]}), (unbound, {})):
-        response = await provider.http.post(
-            "/token", data={"grant_type": "client_credentials"}, auth=rp.basic()
-        )
-        assert response.status_code == 200, response.text
-        claims = decode(response.json()["access_token"], jwks)
-        assert {k: claims[k] for k in ("org", "roles") if k in claims} == expected
+    # org_ogrn: the FHIR API keeps the system to the patients EGISZ attaches by OGRN (docs/fhir.md)
+    bound_claims = {"org": str(oid), "org_ogrn": ogrn("102770000001"), "roles": ["mis"]}
+    for _ in range(2):  # the second token comes from the cached client, with the same claims
+        for rp, expected in ((bound, bound_claims), (unbound, {})):
+            response = await provider.http.post(
+                "/token", data={"grant_type": "client_credentials"}, auth=rp.basic()
+            )
+            assert response.status_code == 200, response.text
+            claims = decode(response.json()["access_token"], jwks)
+            assert {k: claims[k] for k in ("org", "org_ogrn", "roles") if k in claims} == expected
 
 
 async def test_the_admin_api_binds_only_a_client_credentials_client_to_an_organisation(
@@ -110,3 +113,35 @@ async def test_the_admin_api_binds_only_a_client_credentials_client_to_an_organi
     assert ClientIn(**body).organization_oid == 7
     with pytest.raises(pydantic.ValidationError):
         ClientIn(**{**body, "grant_types": ["authorization_code"], "redirect_uris": ["https://rp.test/cb"]})
+
+
+async def test_a_health_authority_employee_gets_the_authority_role_and_its_region(provider: Provider) -> None:
+    """Issue 14 item 4 (EGISZ.md §5 row 31): an employment as ``authority_reg`` in a region's health
+    department → ``authority_regional`` and ``region`` (the organisation's); ``authority_fed`` →
+    ``authority_federal`` with no region. Neither is a medical worker: no Practitioner."""
+    with provider.app.state.session_factory() as session:
+        account = account_by_sub(session, provider.account_sub)
+        assert account is not None
+        department = orgs.create_organization(
+            session,
+            orgs.OrganizationSpec(
+                **{**org_body(ogrn=ogrn("102770000009"), inn=inn("770000009")), "region_code": "50"}
+            ),
+        )
+        orgs.employ(session, account.id, department, position="Главный специалист", role="authority_reg")
+        session.commit()
+    _, access, id_token = await _claims(provider)
+    assert access["roles"] == id_token["roles"] == ["patient", "authority_regional"]
+    assert access["region"] == "50" and access["org"] == str(department.oid)
+    assert "fhirUser" not in access
+    with provider.app.state.session_factory() as session:
+        account = account_by_sub(session, provider.account_sub)
+        assert account is not None
+        orgs.dismiss(session, account.id, orgs.get_organization(session, department.oid))
+        ministry = orgs.create_organization(
+            session, orgs.OrganizationSpec(**org_body(ogrn=ogrn("102770000010"), inn=inn("770000010")))
+        )
+        orgs.employ(session, account.id, ministry, position="Консультант", role="authority_fed")
+        session.commit()
+    _, access, _ = await _claims(provider)
+    assert access["roles"] == ["patient", "authority_federal"] and "region" not in access

@@ -83,7 +83,12 @@ def test_only_patient_context_needs_the_persons_patient() -> None:
             "Read diagnoses (of the patients you work with)",
         ),
         ("launch/patient", "Узнать, какая медицинская карта ваша (идентификатор пациента в ЕГИСЗ)", None),
-        ("fhirUser", "Ссылку на вашу карту пациента в ЕГИСЗ", "A link to your patient record in EGISZ"),
+        (
+            "fhirUser",
+            "Ссылку на вашу запись в ЕГИСЗ: карту пациента или, у медицинского работника, запись о нём",
+            "A link to your record in EGISZ: your patient record or, for a medical worker, "
+            "your practitioner record",
+        ),
     ],
 )
 def test_the_consent_page_reads_smart_scopes_as_sentences(scope: str, ru: str, en: str | None) -> None:

@@ -55,16 +55,23 @@ class ClientCredentialsGrant(BaseGrant, TokenEndpointMixin):
             subject=client.client_id,  # RFC 9068 §2.2: the client acting for itself
             audience=audience,
             scope=scope,
-            context_claims=mis_context(client),
+            context_claims=mis_context(client, self.server.directory.organization_ogrn(client.client_id)),
         )
         return token_response(self.server.tokens.issue(self.server.session, issuance), always_scope=False)
 
 
-def mis_context(client: OAuthClient) -> dict[str, object]:
+def mis_context(client: OAuthClient, ogrn: str | None = None) -> dict[str, object]:
     """EGISZ.md §5: "for system/ clients, client_id maps to an mis registration holding its МО OID":
-    a client bound to an organisation acts as ``mis`` for it (``org``, ``roles``)."""
+    a client bound to an organisation acts as ``mis`` for it (``org``, ``roles``), and ``org_ogrn``
+    names it as EGISZ names a patient's organisation (``Patient.managingOrganization``), so that
+    the FHIR API keeps the system to that organisation's patients."""
     oid = client.row.organization_oid
-    return {"org": str(oid), "roles": [MIS]} if oid is not None else {}
+    if oid is None:
+        return {}
+    claims: dict[str, object] = {"org": str(oid), "roles": [MIS]}
+    if ogrn:
+        claims["org_ogrn"] = ogrn
+    return claims
 
 
 def granted_scope(client: OAuthClient, requested: str | None) -> str:

@@ -19,10 +19,10 @@ from idp.oauth2.grants.errors import MissingParameterError
 from idp.oauth2.scopes import resolve_audience
 from idp.organizations import service as organizations
 from idp.smart.scopes import FHIR_USER
-from idp.smart.service import fhir_user
+from idp.smart.service import acting_as_practitioner, fhir_user, practitioner_user
 from idp.tokens.issuance import IssuedTokens
 from idp.tokens.schemas import AuthContext, Issuance, RefreshPlan
-from shared.contracts.roles import person_roles
+from shared.contracts.roles import authority_role, person_roles
 
 if TYPE_CHECKING:
     from idp.oauth2.server import IdpAuthorizationServer
@@ -103,13 +103,25 @@ def issue_for_person(
         if id_token and wanted_in_id_token
         else {}
     )
-    # SMART App Launch v2 ``openid fhirUser``: the person's FHIR resource, as a URL
-    person_url = fhir_user(server.settings.smart_fhir_base_url, grant.patient)
+    context = person_context(server, user, request.payload.data.get("org_oid"))
+    # SMART App Launch v2 ``openid fhirUser``: the person's FHIR resource, as a URL — a worker's
+    # Practitioner, or the person's Patient (idp.smart.service)
+    base = server.settings.smart_fhir_base_url
+    practitioner = (
+        practitioner_user(base, user.account.oid)
+        if acting_as_practitioner(context["roles"], scopes)
+        else None
+    )
+    person_url = practitioner or fhir_user(base, grant.patient)
     if id_token and FHIR_USER in scopes and person_url:
         id_token_claims = {**id_token_claims, "fhirUser": person_url}
-    context = person_context(server, user, request.payload.data.get("org_oid"))
     if id_token:
         id_token_claims = {**id_token_claims, **context}
+    to_egisz = audience == server.settings.smart_fhir_audience
+    if practitioner and to_egisz:
+        # EGISZ.md §5 "Claims": the worker's token names their Practitioner (the author of the
+        # Provenance of each write), whatever the scopes
+        context = {**context, "fhirUser": practitioner}
     issuance = Issuance(
         grant_type=grant.grant_type,
         client_id=client.client_id,
@@ -130,6 +142,8 @@ def issue_for_person(
         else None,
         patient=grant.patient,
         context_claims=context,
+        # the signature's certificate (``cnf``) only for EGISZ (idp.tokens.confirmation)
+        confirm_certificate=to_egisz,
     )
     return token_response(server.tokens.issue(server.session, issuance), always_scope=True)
 
@@ -160,6 +174,9 @@ def person_context(
         # the OGRN too: EGISZ names a patient's organisation by it (Patient.managingOrganization)
         claims["org_ogrn"] = chosen.ogrn
         claims["roles"] = person_roles([chosen.role])
+        if authority_role(chosen.role) == "authority_regional":
+            # EGISZ.md §5: a regional authority reads its own region's aggregates only
+            claims["region"] = chosen.region_code
     return claims
 
 
