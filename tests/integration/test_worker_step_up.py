@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,5 +183,12 @@ def test_password_worker_signs_at_the_idp_and_the_form_comes_back_and_is_written
     assert agent["onBehalfOf"]["reference"].startswith("Organization/")
     kinds = [e["valueCode"] for e in provenance[0]["signature"][0]["extension"] if "valueCode" in e]
     assert kinds == ["qes"]
+    # the idp's ID token named the certificate (cnf x5t#S256): the Provenance records its SHA-256
+    thumbprints = [
+        e["valueString"]
+        for e in provenance[0]["signature"][0]["extension"]
+        if e["url"] == "urn:egisz:fhir:signature-certificate-sha256"
+    ]
+    assert thumbprints == [hashlib.sha256(system["pki"].certs["qes"].der).hexdigest()]
     # the parked form was used once
     assert browser.get(f"{egisz}{FORM}?parked={handle}").status_code == 410
