@@ -3,6 +3,7 @@ sessions at a password or a signature level (the rows the login's callback makes
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -26,7 +27,10 @@ MOSCOW = Membership(
 )
 SPB = Membership(oid="2000002", ogrn=SPB_ORG[0], name=SPB_ORG[1], role="practitioner", position="Врач")
 QES = "urn:idp:acr:qes"
+#: the certificate's SHA-256 as the Provenance records it (hex), and as the idp's ID token names it
+#: (``cnf`` ``x5t#S256``: base64url, RFC 8705 §3.1), which is what a cabinet session keeps
 THUMBPRINT = "ab" * 32
+X5T_S256 = base64.urlsafe_b64encode(bytes.fromhex(THUMBPRINT)).decode().rstrip("=")
 
 
 @dataclass
@@ -44,7 +48,7 @@ def as_worker(
     *,
     acr: str | None = QES,
     oid: str = "3000001",
-    thumbprint: str | None = THUMBPRINT,
+    thumbprint: str | None = X5T_S256,
 ) -> tuple[str, CabinetPerson]:
     with app.state.session_factory() as db:
         token, person = service.open_session(

@@ -6,6 +6,7 @@ resume it. (The whole dance against a real idp: tests/integration/test_worker_st
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -78,12 +79,14 @@ async def _park(client: httpx.AsyncClient, app: FastAPI) -> tuple[str, str, str]
     return token, person.session_id, return_to
 
 
+#: the certificate as the idp's ID token names it (cnf x5t#S256, base64url of the SHA-256 "cd"*32)
+X5T_CD = base64.urlsafe_b64encode(bytes.fromhex("cd" * 32)).decode().rstrip("=")
+
+
 def _raise(app: FastAPI, session_id: str, oid: str = "3000001") -> bool:
     """What the login callback does after the idp's signature step (cabinet.login.finish)."""
     with app.state.session_factory() as db:
-        raised = cabinet.raise_login(
-            db, session_id, oid=oid, acr=QES, acr_at=NOW, thumbprint="cd" * 32
-        )  # fmt: skip
+        raised = cabinet.raise_login(db, session_id, oid=oid, acr=QES, acr_at=NOW, thumbprint=X5T_CD)
         db.commit()
     return raised
 
