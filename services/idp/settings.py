@@ -52,7 +52,22 @@ class BankProvider(BaseModel):
         description="The bank's issuer; its discovery document is at /.well-known/openid-configuration."
     )
     client_id: str = Field(min_length=1, description="The idp's client id at the bank.")
-    client_secret: SecretStr = Field(description="The idp's client secret at the bank (client_secret_basic).")
+    token_endpoint_auth_method: Literal["client_secret_basic", "private_key_jwt"] = Field(
+        default="client_secret_basic",
+        description="How the idp authenticates at the bank's token endpoint (OIDC Core §9): its "
+        "client secret, or a JWT signed with its private key (RFC 7523).",
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, description="The idp's client secret at the bank (client_secret_basic)."
+    )
+    private_key: SecretStr | None = Field(
+        default=None,
+        description="private_key_jwt: the idp's RSA private key for this bank (PEM); the bank holds "
+        "its public key (registered there as the client's jwks).",
+    )
+    private_key_id: str | None = Field(
+        default=None, max_length=128, description="private_key_jwt: the key's kid at the bank."
+    )
     scopes: str = Field(default="openid profile phone", description="Scopes asked for; must include openid.")
     claims: BankClaimMap = Field(default_factory=BankClaimMap, description="The claim mapping.")
     acr_map: dict[str, str] = Field(
@@ -60,6 +75,24 @@ class BankProvider(BaseModel):
         description="The bank's acr values mapped to ours (urn:idp:acr:pwd or urn:idp:acr:mfa); "
         "any other: urn:idp:acr:pwd.",
     )
+
+    @model_validator(mode="after")
+    def _credential_for_the_method(self) -> BankProvider:
+        if self.token_endpoint_auth_method == "client_secret_basic" and self.client_secret is None:
+            raise ValueError("client_secret_basic needs client_secret")
+        if self.token_endpoint_auth_method == "private_key_jwt":
+            if self.private_key is None:
+                raise ValueError("private_key_jwt needs private_key (PEM)")
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+            try:
+                key = load_pem_private_key(self.private_key.get_secret_value().encode(), password=None)
+            except (ValueError, TypeError) as exc:
+                raise ValueError("private_key is not an unencrypted PEM private key") from exc
+            if not isinstance(key, rsa.RSAPrivateKey):
+                raise ValueError("private_key must be an RSA key (RS256)")
+        return self
 
 
 class IdpSettings(PageSettings):
@@ -343,7 +376,8 @@ class IdpSettings(PageSettings):
     bank_providers: list[BankProvider] = Field(
         default_factory=list,
         description="Banks offered by «Войти через банк»: a JSON list of {id, name_ru, name_en, issuer, "
-        "client_id, client_secret, scopes, claims, acr_map} (docs/bank-id.md).",
+        "client_id, client_secret or token_endpoint_auth_method private_key_jwt with private_key and "
+        "private_key_id, scopes, claims, acr_map} (docs/bank-id.md).",
     )
     bank_timeout: float = Field(
         default=5.0,

@@ -7,6 +7,8 @@
 //   CLIENT_ID      the idp's client id at this bank (default "idp")
 //   CLIENT_SECRET  its secret (default a dev value; client_secret_basic)
 //   REDIRECT_URI   the idp's callback, e.g. http://127.0.0.1:8000/login/bank/callback
+//   JWT_CLIENT_ID  with JWT_CLIENT_JWKS: a second client of the idp that authenticates with
+//   JWT_CLIENT_JWKS   private_key_jwt (RFC 7523), its public keys as a JWKS (JSON)
 //   ACCOUNTS_FILE  a JSON file {"login": {claims...}} replacing the demo accounts below
 //   QUIET=1        no banner
 //
@@ -28,6 +30,8 @@ const CLIENT_ID = process.env.CLIENT_ID || 'idp';
 const CLIENT_SECRET = process.env.CLIENT_SECRET || 'demo-bank-secret-for-the-idp-0123456789abcdef';
 const REDIRECT_URI = process.env.REDIRECT_URI || 'http://127.0.0.1:8000/login/bank/callback';
 const SCOPES = ['openid', 'profile', 'phone', 'snils'];
+const JWT_CLIENT_ID = process.env.JWT_CLIENT_ID;
+const JWT_CLIENT_JWKS = process.env.JWT_CLIENT_JWKS ? JSON.parse(process.env.JWT_CLIENT_JWKS) : undefined;
 
 // The demo people (make run), against the idp's seeded demo accounts (services/idp/seed.py):
 //   ivanov   — Иванов's SNILS, checked by the bank: linked by SNILS, straight in
@@ -80,6 +84,20 @@ const provider = new Provider(ISSUER, {
       token_endpoint_auth_method: 'client_secret_basic',
       scope: SCOPES.join(' '),
     },
+    ...(JWT_CLIENT_ID && JWT_CLIENT_JWKS
+      ? [
+          {
+            client_id: JWT_CLIENT_ID,
+            grant_types: ['authorization_code'],
+            response_types: ['code'],
+            redirect_uris: [REDIRECT_URI],
+            token_endpoint_auth_method: 'private_key_jwt',
+            token_endpoint_auth_signing_alg: 'RS256',
+            jwks: JWT_CLIENT_JWKS,
+            scope: SCOPES.join(' '),
+          },
+        ]
+      : []),
   ],
   async findAccount(_ctx, id) {
     const claims = ACCOUNTS[id];

@@ -19,7 +19,7 @@ from idp.audit.service import AdminCaller
 from idp.brokering import repository
 from idp.brokering.errors import BankExistsError, BankFromSettingsError, BankNotFoundError
 from idp.brokering.models import BankProviderRecord
-from idp.brokering.schemas import BankOut
+from idp.brokering.schemas import CREDENTIALS, BankOut
 from idp.settings import BankProvider, IdpSettings
 
 #: the personal-data cipher's field name for a bank's client secret
@@ -31,9 +31,20 @@ def stored_banks(session: Session, cipher: FieldCipher) -> list[BankProvider]:
     banks = []
     for record in repository.provider_records(session):
         config = json.loads(record.config)
-        config["client_secret"] = cipher.open(record.client_secret_encrypted, SECRET_FIELD)
+        # the sealed credential is the client secret or, for private_key_jwt, the private key
+        field = (
+            "private_key"
+            if config.get("token_endpoint_auth_method") == "private_key_jwt"
+            else "client_secret"
+        )
+        config[field] = cipher.open(record.client_secret_encrypted, SECRET_FIELD)
         banks.append(BankProvider.model_validate(config))
     return banks
+
+
+def _credential(bank: BankProvider) -> str:
+    secret = bank.private_key if bank.token_endpoint_auth_method == "private_key_jwt" else bank.client_secret
+    return secret.get_secret_value() if secret is not None else ""
 
 
 def any_stored(session: Session) -> bool:
@@ -61,8 +72,8 @@ def add_bank(
         session,
         BankProviderRecord(
             bank=bank.id,
-            config=json.dumps(bank.model_dump(mode="json", exclude={"client_secret"}), ensure_ascii=False),
-            client_secret_encrypted=cipher.seal(bank.client_secret.get_secret_value(), SECRET_FIELD),
+            config=json.dumps(bank.model_dump(mode="json", exclude=CREDENTIALS), ensure_ascii=False),
+            client_secret_encrypted=cipher.seal(_credential(bank), SECRET_FIELD),
             created_at=now,
         ),
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from authlib.integrations.httpx_client import OAuth2Client, OAuthError
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -123,10 +124,27 @@ class BankDirectory:
             raise BankUnavailableError("unreadable jwks") from exc
 
 
-def _client(bank: BankProvider, redirect_uri: str, timeout: float) -> OAuth2Client:
+def _client(bank: BankProvider, redirect_uri: str, timeout: float, token_endpoint: str = "") -> OAuth2Client:
+    """Authlib's client for one bank; at the token endpoint it authenticates with the client secret
+    (``client_secret_basic``) or with an RS256 JWT signed by its private key (``private_key_jwt``,
+    RFC 7523 §2.2, OIDC Core §9: Authlib's ``PrivateKeyJWT``, ``aud`` = the token endpoint)."""
+    if bank.token_endpoint_auth_method == "private_key_jwt" and bank.private_key is not None:
+        client = OAuth2Client(
+            client_id=bank.client_id,
+            client_secret=bank.private_key.get_secret_value(),
+            token_endpoint_auth_method="private_key_jwt",
+            scope=bank.scopes,
+            redirect_uri=redirect_uri,
+            code_challenge_method="S256",
+            timeout=timeout,
+        )
+        headers = {"kid": bank.private_key_id} if bank.private_key_id else None
+        client.register_client_auth_method(PrivateKeyJWT(token_endpoint, headers=headers))
+        return client
+    secret = bank.client_secret.get_secret_value() if bank.client_secret is not None else None
     return OAuth2Client(
         client_id=bank.client_id,
-        client_secret=bank.client_secret.get_secret_value(),
+        client_secret=secret,
         token_endpoint_auth_method="client_secret_basic",
         scope=bank.scopes,
         redirect_uri=redirect_uri,
@@ -156,7 +174,7 @@ def exchange_code(
     timeout: float,
 ) -> dict[str, Any]:
     """The token response (RFC 6749 §4.1.3, with the PKCE verifier)."""
-    with _client(bank, redirect_uri, timeout) as client:
+    with _client(bank, redirect_uri, timeout, discovery.token_endpoint) as client:
         try:
             token = client.fetch_token(
                 discovery.token_endpoint,

@@ -1,4 +1,5 @@
-"""The banks' admin API bodies. A bank's client secret goes in and is never given back."""
+"""The banks' admin API bodies. A bank's client secret or private key goes in and is never given
+back."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pydantic import BaseModel, Field
 
 from idp.settings import BankClaimMap, BankProvider
 
+#: what authenticates the idp at a bank: sealed at rest, never given back
+CREDENTIALS = {"client_secret", "private_key"}
+
 
 class BankOut(BaseModel):
     id: str
@@ -15,6 +19,8 @@ class BankOut(BaseModel):
     name_en: str
     issuer: str
     client_id: str
+    token_endpoint_auth_method: Literal["client_secret_basic", "private_key_jwt"]
+    private_key_id: str | None = None
     scopes: str
     claims: BankClaimMap
     acr_map: dict[str, str]
@@ -24,4 +30,4 @@ class BankOut(BaseModel):
 
     @classmethod
     def of(cls, bank: BankProvider, source: Literal["settings", "admin"]) -> BankOut:
-        return cls(**bank.model_dump(exclude={"client_secret"}), source=source)
+        return cls(**bank.model_dump(exclude=CREDENTIALS), source=source)

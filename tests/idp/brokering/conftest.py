@@ -28,6 +28,26 @@ ISSUER = "http://testserver"
 CALLBACK = f"{ISSUER}/login/bank/callback"
 CLIENT_ID = "idp-test"
 CLIENT_SECRET = "idp-test-secret-at-the-bank-0123456789abcdef"
+#: the idp's second client at the bank, authenticating with private_key_jwt (RFC 7523)
+JWT_CLIENT_ID = "idp-test-jwt"
+JWT_KID = "idp-at-bank-1"
+
+
+def _rsa_pem() -> tuple[str, dict[str, Any]]:
+    """A fresh RSA key: its PEM (the idp's setting) and its public JWK (registered at the bank)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from joserfc.jwk import RSAKey
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = RSAKey.import_key(pem).as_dict(private=False)
+    return pem, {**public, "kid": JWT_KID, "alg": "RS256", "use": "sig"}
+
+
+JWT_KEY_PEM, JWT_PUBLIC_JWK = _rsa_pem()
 
 #: the bank's customers (login → claims); the idp's accounts are made per test
 BANK_PEOPLE: dict[str, dict[str, Any]] = {
@@ -90,6 +110,18 @@ class Bank:
         values.update(overrides)
         return values
 
+    def jwt_provider(self, private_key: str = JWT_KEY_PEM, **overrides: Any) -> dict[str, Any]:
+        """The same bank through the idp's private_key_jwt client."""
+        values = self.provider(
+            client_id=JWT_CLIENT_ID,
+            client_secret=None,
+            token_endpoint_auth_method="private_key_jwt",
+            private_key=private_key,
+            private_key_id=JWT_KID,
+        )
+        values.update(overrides)
+        return values
+
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
@@ -106,6 +138,8 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
         "CLIENT_ID": CLIENT_ID,
         "CLIENT_SECRET": CLIENT_SECRET,
         "REDIRECT_URI": CALLBACK,
+        "JWT_CLIENT_ID": JWT_CLIENT_ID,
+        "JWT_CLIENT_JWKS": json.dumps({"keys": [JWT_PUBLIC_JWK]}),
         "ACCOUNTS_FILE": str(people),
         "QUIET": "1",
     }

@@ -94,3 +94,34 @@ async def test_the_admin_api_refuses_what_it_cannot_do(
     bad = await http.post("/admin/banks", json={**bank.provider(), "id": "Not An Id"}, headers=admin)
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_private_key_jwt_bank_added_by_the_api_signs_in_and_its_key_never_comes_back(
+    admin_idp: tuple[FastAPI, httpx.AsyncClient, dict[str, str]], bank: Bank
+) -> None:
+    from idp.brokering.models import BankProviderRecord
+    from tests.idp.brokering.conftest import JWT_KEY_PEM
+
+    app, http, admin = admin_idp
+    body = bank.jwt_provider(id="jwtbank", name_ru="JWT-Банк", name_en="JWT Bank")
+    body.pop("client_secret")
+    added = await http.post("/admin/banks", json=body, headers=admin)
+    assert added.status_code == 201, added.text
+    assert added.json()["token_endpoint_auth_method"] == "private_key_jwt"
+    listed = str((await http.get("/admin/banks", headers=admin)).json())
+    pem_body = JWT_KEY_PEM.splitlines()[1]
+    assert "private_key'" not in listed and pem_body not in listed and pem_body not in added.text
+    with app.state.session_factory() as session:
+        [record] = session.scalars(select(BankProviderRecord).where(BankProviderRecord.bank == "jwtbank"))
+        assert pem_body not in record.config and pem_body not in record.client_secret_encrypted
+        create_account(session, app.state.field_cipher, CITIZEN)
+        session.commit()
+    browser = BankBrowser(http)
+    try:
+        response = await browser.back(await browser.to_bank("citizen", bank_id="jwtbank"))
+    finally:
+        await browser.aclose()
+    assert response.status_code == 303 and response.headers["location"] == "/account"
+    # a private_key_jwt bank without a key, or with something that is not an RSA PEM: 422
+    for broken in ({**body, "id": "nokey", "private_key": None}, {**body, "id": "junk", "private_key": "x"}):
+        assert (await http.post("/admin/banks", json=broken, headers=admin)).status_code == 422

@@ -511,3 +511,37 @@ async def test_a_relying_partys_login_through_the_bank_gets_fed_in_its_id_token(
     jwks = (await http.get("/.well-known/jwks.json")).json()
     claims = decode(tokens.json()["id_token"], jwks, audience="rp-bank")
     assert (claims["amr"], claims["acr"], claims["nonce"]) == (["fed"], "urn:idp:acr:pwd", "rp-nonce")
+
+
+async def test_private_key_jwt_at_the_bank_links_and_a_wrong_key_is_refused(
+    bank: Bank, make_idp: Callable[..., FastAPI]
+) -> None:
+    """OIDC Core §9 private_key_jwt: the idp signs its token-endpoint assertion (RS256, kid) with
+    the key the bank has registered; a key the bank does not know is refused there (invalid_client)
+    and the login ends on a clear page with nothing linked."""
+    from tests.idp.brokering.conftest import _rsa_pem
+
+    app = make_idp([bank.jwt_provider()])
+    async with running(app) as http:
+        account_id = _add(app, CITIZEN)
+        browser = BankBrowser(http)
+        try:
+            response = await browser.login("citizen")
+        finally:
+            await browser.aclose()
+        assert response.status_code == 303, response.text
+        [link] = _links(app)
+        assert (link.account_id, link.linked_by) == (account_id, "snils")
+
+    stranger_pem, _ = _rsa_pem()
+    app = make_idp([bank.jwt_provider(private_key=stranger_pem)])
+    async with running(app) as http:
+        _add(app, CITIZEN)
+        browser = BankBrowser(http)
+        try:
+            response = await browser.login("citizen")
+        finally:
+            await browser.aclose()
+        assert response.status_code == 502 and SESSION_COOKIE not in response.cookies
+        assert _links(app) == []
+        assert [e.details["reason"] for e in _events(app, "login_failed")] == ["bank_error"]
