@@ -133,6 +133,12 @@ def identify(session: Session, claims: Mapping[str, Any]) -> Caller:
     )
 
 
+#: the medical workers' roles (EGISZ.md §5 "Roles"), bound to their organisation like a system
+WORKER_ROLES = frozenset({"practitioner", "nurse", "registrar", "lab"})
+#: roles whose reach is not one organisation's
+UNBOUND_ROLES = frozenset({"admin", "auditor"})
+
+
 def organization_rule(
     claims: Mapping[str, Any], roles: frozenset[str], scopes: tuple[Scope, ...]
 ) -> OrganizationRule | None:
@@ -143,7 +149,10 @@ def organization_rule(
     to no organisation is not restricted here (docs/fhir.md «Organisation restriction»)."""
     org = claims.get("org")
     system = "mis" in roles or (not roles and any(s.context == "system" for s in scopes))
-    if not system or not isinstance(org, str) or not org:
+    # a medical worker acts for the organisation the idp names (issue 14 item 1: «a worker sees
+    # only patients of their own organisation»); an admin or an auditor is not bound here
+    worker = bool(roles & WORKER_ROLES) and not roles & UNBOUND_ROLES
+    if not (system or worker) or not isinstance(org, str) or not org:
         return None
     ogrn = claims.get("org_ogrn")
     identifiers = (org, ogrn) if isinstance(ogrn, str) and ogrn else (org,)

@@ -199,3 +199,28 @@ async def test_a_transaction_with_one_entry_of_another_organisation_writes_nothi
     answered = await client.post("/fhir", json=reads, headers=a)
     assert answered.status_code == 200, answered.text
     assert answered.json()["entry"][0]["response"]["status"].startswith("404")
+
+
+#: a medical worker of organisation A, as the idp's token names them (roles, org, org_ogrn)
+WORKER_A = {"scope": "user/*.rs", "roles": ["practitioner"], "org": "mo-a", "org_ogrn": OGRN_A}
+
+
+async def test_a_medical_worker_reaches_only_their_organisations_patients(
+    client: httpx.AsyncClient, issuer: Issuer, clinics: Clinics
+) -> None:
+    """Issue 14 item 1 on the API: «a worker sees only patients of their own organisation» — the
+    same rule as a bound system, for the practitioner/nurse/registrar/lab roles; an admin or an
+    auditor is not bound to one organisation."""
+    a = issuer.headers(**WORKER_A)
+    assert (await client.get(f"/fhir/Patient/{clinics.a_by_ogrn}", headers=a)).status_code == 200
+    outcome(await client.get(f"/fhir/Patient/{clinics.b}", headers=a), 404)
+    outcome(await client.get(f"/fhir/Observation/{clinics.observations[clinics.b]}", headers=a), 404)
+    found = await client.get("/fhir/Observation", headers=a)
+    assert sorted(_ids(found)) == sorted(
+        f"Observation/{clinics.observations[p]}" for p in (clinics.a_by_reference, clinics.a_by_ogrn)
+    )
+    for role in ("nurse", "registrar", "lab"):
+        other = issuer.headers(**{**WORKER_A, "roles": [role]})
+        outcome(await client.get(f"/fhir/Patient/{clinics.b}", headers=other), 404)
+    admin = issuer.headers(scope="user/*.rs", roles=["practitioner", "admin"], org="mo-a")
+    assert (await client.get(f"/fhir/Patient/{clinics.b}", headers=admin)).status_code == 200
