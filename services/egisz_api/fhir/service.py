@@ -736,6 +736,9 @@ def _notify_watchers(ctx: FhirContext, stored: StoredResource) -> None:
     for watcher in found:
         if not ctx.gate.allows(ctx.session, subscriptions.subscriber(watcher.client_id), patient):
             continue  # a patient who withdrew consent generates no notification to systems
+        rule = watcher.organization
+        if rule is not None and not records.patient_in_organization(ctx.session, patient, rule):
+            continue  # the patient is no longer the bound subscriber's organisation's
         pairs = [*parse_qsl(watcher.query, keep_blank_values=True), ("_id", stored.resource_id)]
         criteria = parse_search(DEFINITIONS[stored.resource_type], pairs, lenient=True).criteria
         criteria.count = 1
@@ -793,7 +796,13 @@ def create_subscription(ctx: FhirContext, body: bytes, *, dev_mode: bool) -> tup
             raise InvalidSubscriptionError(f"Patient/{patient_id} is not known.")
         _check_visible(ctx, caller, grant, patient)
         rid, content = subscriptions.subscribe(
-            ctx.session, client, data, resource_type=resource_type, patient_id=patient_id, now=ctx.clock()
+            ctx.session,
+            client,
+            data,
+            resource_type=resource_type,
+            patient_id=patient_id,
+            now=ctx.clock(),
+            organization=caller.organization,
         )
         return rid, content
 

@@ -30,6 +30,9 @@ class SubscriptionRow(Base):
     #: the Subscription resource as stored (status and error kept current)
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: the subscriber's organisation when its token was bound to one (JSON: reference id and
+    #: identifiers, ``access.organization_rule``): notifications only while the patient is its
+    organization: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SubscriptionOutboxRow(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from egisz_api.access.service import Caller
 from egisz_api.records.dates import instant_text
+from egisz_api.records.schemas import OrganizationRule
 from egisz_api.subscriptions import repository
 from egisz_api.subscriptions.errors import SubscriptionNotFoundError
 from egisz_api.subscriptions.models import SubscriptionOutboxRow, SubscriptionRow
@@ -28,6 +29,8 @@ class Watcher:
     client_id: str
     #: the search query a written resource must match (``patient=...&category=...``)
     query: str
+    #: the subscriber's organisation (None: not bound to one)
+    organization: OrganizationRule | None = None
 
 
 def subscribe(
@@ -38,6 +41,7 @@ def subscribe(
     resource_type: str,
     patient_id: str,
     now: dt.datetime,
+    organization: OrganizationRule | None = None,
 ) -> tuple[str, bytes]:
     """Store an accepted Subscription as ``active`` (no handshake: R4 lets the server activate)."""
     rid = str(uuid.uuid4())
@@ -60,9 +64,21 @@ def subscribe(
             status="active",
             content=content,
             created_at=now,
+            organization=_dump_rule(organization),
         ),
     )
     return rid, content.encode()
+
+
+def _dump_rule(rule: OrganizationRule | None) -> str | None:
+    return None if rule is None else json.dumps([rule.reference_id, *rule.identifiers])
+
+
+def _load_rule(text: str | None) -> OrganizationRule | None:
+    if not text:
+        return None
+    reference_id, *identifiers = json.loads(text)
+    return OrganizationRule(reference_id=reference_id, identifiers=tuple(identifiers))
 
 
 def _own(session: Session, client_id: str, resource_id: str) -> SubscriptionRow:
@@ -88,7 +104,10 @@ def unsubscribe(session: Session, client_id: str, resource_id: str) -> None:
 
 def watchers(session: Session, resource_type: str, patient_id: str) -> list[Watcher]:
     rows = repository.active_for(session, resource_type, patient_id)
-    return [Watcher(row.pk, row.client_id, row.criteria.split("?", 1)[1]) for row in rows]
+    return [
+        Watcher(row.pk, row.client_id, row.criteria.split("?", 1)[1], _load_rule(row.organization))
+        for row in rows
+    ]
 
 
 def queue(

@@ -288,3 +288,39 @@ async def test_a_deleted_subscription_is_gone_and_notifies_no_more(setup: Setup,
     ).status_code == 201
     assert dispatch(s) == 0  # the pending one is skipped, the later write queued nothing
     assert receiver.got == []
+
+
+async def test_a_bound_system_hears_only_of_its_organisations_patients(
+    setup: Setup, receiver: Receiver, issuer: Issuer
+) -> None:
+    """A Subscription remembers its subscriber's organisation: once the patient is another
+    organisation's (managingOrganization changed), new results are not sent to the old one."""
+    s = setup
+    bound = {
+        **issuer.headers(scope="system/*.cruds", client_id="lis-a", roles=["mis"], org=res.ORGANIZATION),
+        "Content-Type": FHIR_JSON,
+    }
+    created = await s.client.post(
+        "/fhir/Subscription",
+        json=subscription(f"Observation?patient={s.alice}", f"{receiver.base}/ok"),
+        headers=bound,
+    )
+    assert created.status_code == 201, created.text
+    assert (
+        await s.client.post("/fhir/Observation", json=lab_result(s.alice, "b-1"), headers=s.writer)
+    ).status_code == 201
+    assert dispatch(s) == 1 and len(receiver.got) == 1
+    # the patient moves to another organisation (the loader, bound to none, writes it)
+    moved = res.patient("112-233-445 95", "Иванов")
+    moved["managingOrganization"] = {"reference": "Organization/mo-2"}
+    assert (
+        await s.client.put(f"/fhir/Patient/{s.alice}", json={**moved, "id": s.alice}, headers=s.system)
+    ).status_code == 200
+    writer_2 = {
+        **issuer.headers(scope="user/*.cruds", roles=["lab"], acr=SIG, org="mo-2"),
+        "Content-Type": FHIR_JSON,
+    }
+    assert (
+        await s.client.post("/fhir/Observation", json=lab_result(s.alice, "b-2"), headers=writer_2)
+    ).status_code == 201
+    assert dispatch(s) == 0 and len(receiver.got) == 1
