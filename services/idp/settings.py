@@ -83,12 +83,13 @@ class BankProvider(BaseModel):
         if self.token_endpoint_auth_method == "private_key_jwt":
             if self.private_key is None:
                 raise ValueError("private_key_jwt needs private_key (PEM)")
+            from cryptography.exceptions import UnsupportedAlgorithm
             from cryptography.hazmat.primitives.asymmetric import rsa
             from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
             try:
                 key = load_pem_private_key(self.private_key.get_secret_value().encode(), password=None)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
                 raise ValueError("private_key is not an unencrypted PEM private key") from exc
             if not isinstance(key, rsa.RSAPrivateKey):
                 raise ValueError("private_key must be an RSA key (RS256)")
