@@ -11,14 +11,13 @@ from fastapi.responses import Response
 from idp.accounts.models import Account
 from idp.app_approval import devices
 from idp.app_approval.errors import DeviceNotFoundError
-from idp.cabinet.routes import notice_from, open_page, submit_form
+from idp.cabinet.routes import CsrfForm, notice_from, open_page, submit_form
 from idp.dependencies import BrowserSessionDep, LoginContextDep, SessionDep
 from idp.login.flow import LoginContext
 from idp.login.forms import PageKit, client_of
 from shared.path_ids import RowId
 
 router = APIRouter(prefix="/account/security/app", include_in_schema=False)
-CsrfForm = Annotated[str, Form(max_length=128)]
 NameForm = Annotated[str, Form(max_length=1024)]
 SecretForm = Annotated[str, Form(max_length=1024)]
 

@@ -3,19 +3,16 @@ list of ways in, refused while it is the last one."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from idp.brokering import links
 from idp.cabinet import methods
-from idp.cabinet.routes import submit_form
+from idp.cabinet.routes import CsrfForm, submit_form
 from idp.dependencies import BrowserSessionDep, LoginContextDep, SessionDep
 from idp.login.forms import client_of
 from shared.path_ids import RowId
 
-CsrfForm = Annotated[str, Form(max_length=128)]
 router = APIRouter(prefix="/account/bank-links", include_in_schema=False)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from idp.cabinet import methods
-from idp.cabinet.routes import notice_from, open_page, submit_form
+from idp.cabinet.routes import CsrfForm, notice_from, open_page, submit_form
 from idp.dependencies import CSRF_COOKIE, BrowserSessionDep, LoginContextDep, SessionDep
 from idp.login.flow import LoginContext
 from idp.login.forms import PageKit, client_of
@@ -21,7 +21,6 @@ from shared.db import commits_on_return
 from shared.path_ids import RowId
 
 router = APIRouter(prefix="/account", include_in_schema=False)
-CsrfForm = Annotated[str, Form(max_length=128)]
 NameForm = Annotated[str, Form(max_length=256)]
 CredentialForm = Annotated[str, Form(max_length=32_768)]
 NOTICES = ("passkey_added", "passkey_renamed", "passkey_removed", "passkey_passwordless_saved")
